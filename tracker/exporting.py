@@ -1,0 +1,45 @@
+"""Export frames (items, sessions) and their CSV / JSON / JSON-lines text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .queries import ItemFilter, items_frame, sessions_frame
+from .store import Store
+
+ITEM_EXPORT_COLUMNS = ["id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
+                       "text", "status", "owner", "due_date", "notes", "in_source", "updated_at", "updated_by"]
+SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "sdgs", "item_count", "has_outcomes"]
+
+
+def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
+    """Items with their follow-up fields and, once analyzed, themes, addressee and recurrence group."""
+    from .analysis import item_annotations
+
+    frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
+    notes = item_annotations(store)
+    if not notes.empty:
+        frame = frame.merge(notes, on="id", how="left")
+    return frame
+
+
+def export_frame(store: Store, what: str) -> pd.DataFrame:
+    if what == "sessions":
+        return sessions_frame(store)[SESSION_EXPORT_COLUMNS]
+    return export_items(store)
+
+
+def write_frame(frame: pd.DataFrame, fmt: str) -> str:
+    """CSV, a JSON array, or JSON lines; dates as ISO text, lists as JSON arrays."""
+    if fmt == "csv":
+        flat = frame.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: isinstance(v, (list, tuple))).any():
+                flat[column] = flat[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple))
+                                                else v)
+        return flat.to_csv(index=False)
+    if fmt == "json":
+        return frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n"
+    if fmt == "jsonl":
+        return frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+    raise ValueError(f"unknown format {fmt!r}")

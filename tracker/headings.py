@@ -1,0 +1,76 @@
+"""Which lines of a session page are headings, and what kind of item each outcome heading holds."""
+
+from __future__ import annotations
+
+import re
+
+_DEADLINE = re.compile(r"\s*\(\s*\*?\s*deadline[^)]*\).*$", re.IGNORECASE)
+_DECORATION = "#*_=>|` \t"
+
+# Headings whose paragraphs are items, by the kind of item they hold.
+ITEM_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("takeaway", re.compile(r"(key |main )?takeaways?( and action items)?")),
+    ("action", re.compile(r"(calls? to action|(resolutions and )?action items|resolutions|suggested compromises"
+                          r"|recommendations|key recommendations)")),
+    ("question", re.compile(r"(unresolved issues|follow[- ]?up questions|open questions|questions for follow[- ]?up)")),
+]
+
+# Headings that end an outcome section without holding items themselves.
+STOP_HEADINGS = re.compile(
+    r"(session report|full session report|session transcript|transcript|thought provoking comments"
+    r"|overall assessment|related event|summary|keypoints|key points|speakers|additional speakers"
+    r"|agreements and disagreements|points of agreement|differences|partial agreements|similar viewpoints"
+    r"|unexpected differences|unexpected consensus|arguments|description|organizers|format|sdgs"
+    r"|session at a glance|expanded summary.*|introduction|conclusion|key themes.*|documents|video"
+    r"|onsite moderator|online moderator|rapporteur|speech speed|speech length|speech time)"
+)
+_STOP_PREFIX = re.compile(r"(disclaimer|session report \(|related event)", re.IGNORECASE)
+_SMALL_WORDS = {"a", "an", "and", "or", "of", "the", "to", "in", "on", "for", "with", "at", "by", "&", "-"}
+
+
+def heading_key(line: str) -> str:
+    """A line reduced to what a heading match looks at: no markup, deadline note or trailing colon."""
+    text = line.strip().strip(_DECORATION)
+    text = _DEADLINE.sub("", text)
+    text = re.sub(r"\s+-\s+click on the \?.*$", "", text, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", text.rstrip(":").strip(_DECORATION)).casefold()
+
+
+def item_heading_kind(line: str) -> str | None:
+    """The item kind an outcome heading holds ("takeaway", "action", "question"), else None."""
+    if len(line) > 120:
+        return None
+    key = heading_key(line)
+    for kind, pattern in ITEM_HEADINGS:
+        if pattern.fullmatch(key):
+            return kind
+    return None
+
+
+def heading_text(line: str) -> str:
+    """The heading as written, without markup or the deadline note."""
+    text = line.strip().strip(_DECORATION)
+    text = _DEADLINE.sub("", text)
+    return text.rstrip(":").strip(_DECORATION)
+
+
+def is_stop_heading(line: str) -> bool:
+    """True for a line that closes an outcome section: a known heading or a short Title Case line."""
+    stripped = line.strip()
+    if _STOP_PREFIX.match(stripped.lstrip(_DECORATION)):
+        return True
+    if not stripped or len(stripped) > 120:
+        return False
+    key = heading_key(stripped)
+    if STOP_HEADINGS.fullmatch(key) or item_heading_kind(stripped):
+        return True
+    return _looks_like_title(stripped.strip(_DECORATION))
+
+
+def _looks_like_title(text: str) -> bool:
+    # AI reports use short Title Case lines as sub-headings; real items are sentences
+    words = text.split()
+    if not 1 <= len(words) <= 6 or text[-1:] in ".?!;,:\"”'’)":
+        return False
+    significant = [w for w in words if w.lower() not in _SMALL_WORDS]
+    return bool(significant) and all(w[0].isupper() or w[0].isdigit() for w in significant)

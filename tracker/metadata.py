@@ -1,0 +1,211 @@
+"""Session metadata from a page: year, type, number, title, date, SDGs and the people involved."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .headings import STOP_HEADINGS, heading_key
+from .models import SessionMeta, fold_whitespace
+
+_TYPES = {
+    "open forum": "Open Forum",
+    "workshop": "Workshop",
+    "ws": "Workshop",
+    "launch / award event": "Launch / Award Event",
+    "launch/award event": "Launch / Award Event",
+    "lightning talk": "Lightning Talk",
+    "networking session": "Networking Session",
+    "town hall": "Town Hall",
+    "day 0 event": "Day 0 Event",
+    "main session": "Main Session",
+    "high-level session": "High-Level Session",
+    "high level session": "High-Level Session",
+    "dynamic coalition session": "Dynamic Coalition Session",
+    "dc session": "Dynamic Coalition Session",
+    "best practice forum": "Best Practice Forum",
+    "bpf": "Best Practice Forum",
+    "nri collaborative session": "NRI Collaborative Session",
+    "nris collaborative session": "NRI Collaborative Session",
+    "pre-event": "Pre-Event",
+}
+_TYPE_RE = "|".join(sorted((re.escape(t).replace(r"\ /\ ", r"\s*/\s*").replace(r"\ ", r"\s+") for t in _TYPES),
+                           key=len, reverse=True))
+_TITLE = re.compile(
+    rf"^\s*(?:IGF\s*(?P<year>(?:19|20)\d\d)\s*[:\-–]?\s*)?(?P<type>{_TYPE_RE})\s*#\s*(?P<num>\d+[A-Za-z]?)"
+    r"\s*[:.\-–]?\s*(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_YEAR_HINTS = [
+    re.compile(r"Internet Governance Forum\s+((?:19|20)\d\d)"),
+    re.compile(r"\bIGF\s*((?:19|20)\d\d)\b"),
+]
+_WEEKDAY_DATE = re.compile(
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+),?\s+((?:19|20)\d\d)"
+)
+_SDG = re.compile(r"^(\d{1,2})(?:\.(\w{1,2}))?\b")
+
+METADATA_LABELS = {
+    "organizers", "organisers", "organizer", "speakers", "additional speakers", "onsite moderator",
+    "online moderator", "moderator", "moderators", "rapporteur", "sdgs", "description", "format", "time",
+    "room", "issue(s)", "duration (minutes)", "targets",
+}
+_PEOPLE_LABELS = {"organizers": "organizers", "organisers": "organizers", "organizer": "organizers",
+                  "speakers": "speakers", "additional speakers": "speakers",
+                  "onsite moderator": "moderators", "online moderator": "moderators",
+                  "moderator": "moderators", "moderators": "moderators", "rapporteur": "rapporteur"}
+_NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
+_PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
+
+
+def _label(line: str) -> str:
+    return line.strip().rstrip(":").strip().casefold()
+
+
+def parse_metadata(text: str) -> SessionMeta:
+    lines = text.split("\n")
+    meta = SessionMeta()
+    _parse_title(lines, meta)
+    if meta.year is None:
+        for hint in _YEAR_HINTS:
+            if match := hint.search(text):
+                meta.year = int(match.group(1))
+                break
+    if match := _WEEKDAY_DATE.search(text[:20_000]):
+        try:
+            day = datetime.strptime(" ".join(match.groups()), "%d %B %Y")
+        except ValueError:
+            try:
+                day = datetime.strptime(" ".join(match.groups()), "%d %b %Y")
+            except ValueError:
+                day = None
+        if day:
+            meta.date = day.date().isoformat()
+            meta.year = meta.year or day.year
+    _parse_labelled_blocks(lines, meta)
+    meta.sdgs = _parse_sdgs(lines)
+    return meta
+
+
+def _parse_title(lines: list[str], meta: SessionMeta) -> None:
+    for line in lines[:40]:
+        match = _TITLE.match(line)
+        if match and len(line) < 300:
+            meta.year = int(match["year"]) if match["year"] else None
+            meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
+                                           match["type"].strip())
+            meta.number = match["num"]
+            meta.title = fold_whitespace(match["title"]).strip(" :-–")
+            return
+    for line in lines[:5]:  # no recognizable "type #number": keep the first line as the title
+        if 10 <= len(line.strip()) <= 200 and not line.strip().lower().startswith("check-in"):
+            meta.title = fold_whitespace(line)
+            return
+
+
+def _split_people(value: str) -> list[str]:
+    parts = _NUMBERED_PEOPLE.split(" " + value)
+    return [fold_whitespace(p).strip(" ,;") for p in parts if fold_whitespace(p).strip(" ,;")]
+
+
+def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
+    current: str | None = None
+    collected: dict[str, list[str]] = {"organizers": [], "speakers": [], "moderators": [], "rapporteur": []}
+    for raw in lines:
+        line = raw.strip()
+        label = _label(line)
+        if label in METADATA_LABELS:
+            current = _PEOPLE_LABELS.get(label)
+            continue
+        if STOP_HEADINGS.fullmatch(heading_key(line)):
+            current = None
+            continue
+        inline = re.match(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$", line)
+        if inline:  # AI reports list "– Moderator: Name, Org" among the speakers
+            collected["moderators" if inline[1] == "Moderator" else "rapporteur"].append(fold_whitespace(inline[2]))
+            continue
+        if current is None or not line:
+            continue
+        if current != "organizers" and current != "speakers" and collected[current]:
+            current = None  # moderators and rapporteur take one line each
+            continue
+        numbered = bool(_NUMBERED_PEOPLE.match(line))
+        if not numbered and (len(line) > 400 or item_like(line)):
+            current = None
+            continue
+        line = re.sub(r"^[–\-•]\s*", "", line).lstrip("🔒")
+        if ":" in line and current == "speakers" and not re.match(r"^\d", line):
+            name, _, role = line.partition(":")
+            line = f"{name.strip()}, {role.strip()}"
+        collected[current].extend(_split_people(line) if current in ("organizers", "speakers") else [line])
+    if not (collected["organizers"] and collected["speakers"]):
+        _unlabelled_people(lines, collected)
+    meta.organizers = _dedupe(collected["organizers"])
+    meta.speakers = _dedupe(collected["speakers"])
+    meta.moderators = _dedupe(collected["moderators"])
+    meta.rapporteur = collected["rapporteur"][0] if collected["rapporteur"] else ""
+
+
+def item_like(line: str) -> bool:
+    return len(line.split()) > 25 and line.rstrip().endswith((".", "?"))
+
+
+def _unlabelled_people(lines: list[str], collected: dict[str, list[str]]) -> None:
+    """Pages copied without their labels: runs of 'Name, Org, …' lines near the top, organizers first."""
+    runs: list[list[str]] = []
+    previous_was_person = False
+    for raw in lines[:80]:
+        line = raw.strip()
+        if not line:
+            continue
+        if _label(line) in METADATA_LABELS and _label(line) != "organizers":
+            break
+        numbered = re.match(r"^(\d{1,2})\.\s*(.+)$", line)
+        body = numbered[2] if numbered else line
+        is_person = bool(_PERSON_LINE.match(body)) and len(body) < 200 and len(body.split(",")[0].split()) <= 4
+        if is_person:
+            if not previous_was_person or (numbered and numbered[1] == "1"):
+                runs.append([])
+            runs[-1].append(fold_whitespace(body))
+        previous_was_person = is_person
+    if runs and not collected["organizers"]:
+        collected["organizers"] = runs[0]
+    if len(runs) > 1 and not collected["speakers"]:
+        collected["speakers"] = runs[1]
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _parse_sdgs(lines: list[str]) -> list[str]:
+    found: list[str] = []
+    in_block = False
+    for raw in lines:
+        line = raw.strip()
+        if _label(line) == "sdgs":
+            in_block = True
+            continue
+        if line.lower().startswith("targets:"):
+            for token in line[len("targets:"):].split():
+                match = _SDG.match(token)
+                if not match or len(token.rstrip(".")) > 5:
+                    break
+                found.append(token.rstrip("."))
+            in_block = False
+            continue
+        if in_block:
+            if not line:
+                if found:
+                    in_block = False
+                continue
+            match = _SDG.match(line)
+            if not match:
+                in_block = False
+                continue
+            found.append(match[0] if match[2] else match[1])
+    return _dedupe(found)

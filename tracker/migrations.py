@@ -1,0 +1,112 @@
+"""Named schema migrations, applied once each, in order, inside the transaction that records them.
+
+Add a new function to MIGRATIONS to change the schema; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def m001_core(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE sessions (
+            session_id VARCHAR PRIMARY KEY,
+            year INTEGER,
+            session_type VARCHAR,
+            number VARCHAR,
+            title VARCHAR,
+            date DATE,
+            sdgs VARCHAR[],
+            organizers VARCHAR[],
+            speakers VARCHAR[],
+            moderators VARCHAR[],
+            rapporteur VARCHAR,
+            updated_at TIMESTAMP
+        )""")
+    con.execute("""
+        CREATE TABLE documents (
+            source VARCHAR PRIMARY KEY,      -- file name; a re-load of the same name replaces it
+            session_id VARCHAR NOT NULL,
+            page_kind VARCHAR NOT NULL,      -- outcomes | glance | proposal
+            content_hash VARCHAR NOT NULL,   -- sha256 of the raw bytes: unchanged files are skipped
+            text VARCHAR NOT NULL,           -- the clean text that item offsets point into
+            item_count INTEGER NOT NULL,
+            loaded_at TIMESTAMP NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE items (
+            item_id VARCHAR PRIMARY KEY,     -- hash of session id + normalized text
+            session_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,           -- takeaway | action | question
+            text VARCHAR NOT NULL,
+            section VARCHAR NOT NULL,        -- every heading it was found under, joined by ' | '
+            speaker VARCHAR NOT NULL DEFAULT '',
+            explanation VARCHAR NOT NULL DEFAULT '',
+            source VARCHAR NOT NULL,         -- the document it was last found in
+            position INTEGER NOT NULL,
+            in_source BOOLEAN NOT NULL DEFAULT TRUE,
+            first_seen TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL DEFAULT 'not_started',
+            owner VARCHAR NOT NULL DEFAULT '',
+            due_date DATE,
+            notes VARCHAR NOT NULL DEFAULT '',
+            updated_at TIMESTAMP,
+            updated_by VARCHAR NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0  -- bumped on every edit: detects concurrent changes
+        )""")
+    con.execute("""
+        CREATE TABLE occurrences (
+            source VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            item_id VARCHAR NOT NULL,
+            section VARCHAR NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            PRIMARY KEY (source, position)
+        )""")
+    con.execute("CREATE SEQUENCE history_seq START 1")
+    con.execute("""
+        CREATE TABLE history (
+            change_id BIGINT PRIMARY KEY DEFAULT nextval('history_seq'),
+            item_id VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,          -- status | owner | due_date | notes | in_source
+            old_value VARCHAR,
+            new_value VARCHAR,
+            changed_by VARCHAR NOT NULL,
+            changed_at TIMESTAMP NOT NULL,
+            via VARCHAR NOT NULL             -- dashboard | cli | loader | bulk
+        )""")
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_core", m001_core),
+]
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring a database up to the current schema; returns the names of the migrations applied now."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, migration in MIGRATIONS:
+        if name in done:
+            continue
+        con.begin()
+        try:
+            migration(con)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        applied.append(name)
+    return applied
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]

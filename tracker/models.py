@@ -1,0 +1,118 @@
+"""Plain objects the parser returns and the store consumes (no I/O here)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+KINDS = ("takeaway", "action", "question")
+STATUSES = ("not_started", "in_progress", "done", "dropped")
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def normalize_text(text: str) -> str:
+    """The form used for ids and duplicate detection: case, quotes, dashes and spacing folded."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    return re.sub(r"\s+", " ", text).strip().rstrip(".;")
+
+
+def fold_whitespace(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def short_hash(*parts: str, length: int = 16) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
+
+
+def item_id_for(session_id: str, text: str) -> str:
+    """Stable item id: the same text in the same session always gets the same id."""
+    return short_hash(session_id, normalize_text(text))
+
+
+@dataclass
+class Occurrence:
+    """One place an item's text was found in a document."""
+
+    section: str
+    position: int  # order of the item in the document, counted from 0
+    start: int  # character offsets into Document.text
+    end: int
+
+
+@dataclass
+class Item:
+    kind: str
+    text: str
+    occurrences: list[Occurrence] = field(default_factory=list)
+    speaker: str = ""  # follow-up questions name who raised them
+    explanation: str = ""
+
+    @property
+    def section(self) -> str:
+        return self.occurrences[0].section if self.occurrences else ""
+
+    @property
+    def sections(self) -> list[str]:
+        seen: list[str] = []
+        for occ in self.occurrences:
+            if occ.section not in seen:
+                seen.append(occ.section)
+        return seen
+
+
+@dataclass
+class SessionMeta:
+    year: int | None = None
+    session_type: str = ""
+    number: str = ""
+    title: str = ""
+    date: str = ""  # ISO date of the session when the page states it
+    sdgs: list[str] = field(default_factory=list)
+    organizers: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    moderators: list[str] = field(default_factory=list)
+    rapporteur: str = ""
+
+    @property
+    def session_id(self) -> str:
+        """Sessions are identified by what the page says, so other renderings join the same session."""
+        if self.year and self.session_type and self.number:
+            slug = re.sub(r"[^a-z0-9]+", "-", self.session_type.lower()).strip("-")
+            return f"{self.year}-{slug}-{self.number}"
+        if self.title:
+            return f"{self.year or 'na'}-{short_hash(normalize_text(self.title), length=10)}"
+        return ""
+
+
+@dataclass
+class Document:
+    """A parsed session page: metadata, the text the offsets refer to, and its items."""
+
+    source: str
+    text: str
+    page_kind: str  # "outcomes", "glance" or "proposal"
+    meta: SessionMeta
+    items: list[Item]
+
+    @property
+    def session_id(self) -> str:
+        return self.meta.session_id or f"file-{short_hash(self.source, length=10)}"
+
+    @property
+    def has_outcomes(self) -> bool:
+        return bool(self.items)
+
+    def item_id(self, item: Item) -> str:
+        return item_id_for(self.session_id, item.text)
+
+
+class BadInput(ValueError):
+    """A file that cannot be read as a session page; the message is one line for the user."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason

@@ -1,0 +1,182 @@
+"""Clean page text to a Document: outcome sections, their items, and the session metadata."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .headings import heading_text, is_stop_heading, item_heading_kind
+from .metadata import METADATA_LABELS, parse_metadata
+from .models import BadInput, Document, Item, Occurrence, fold_whitespace, normalize_text
+
+# "- ", "• ", "1. ", "1) ", "(1) ", "1.Text" — the list markers users' renderings put before items
+_MARKER = re.compile(r"^[ \t]*(?:[-•*–—·▪●◦‣][ \t]+|\(?\d{1,3}[.)](?:[ \t]+|(?=[A-Z]))|\(\d{1,3}\)[ \t]*)")
+_TERMINAL = ('.', '!', '?', ';', ':', '"', '”', ')', '’', "'")
+_FOLLOWUP_FIELDS = {"speaker": "speaker", "speakers": "speaker", "explanation": "explanation"}
+
+
+@dataclass
+class _Line:
+    start: int  # offset of the line's first character in the document
+    text: str  # the line without its newline
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, offset = [], 0
+    for raw in text.split("\n"):
+        lines.append(_Line(offset, raw))
+        offset += len(raw) + 1
+    return lines
+
+
+@dataclass
+class _Piece:
+    """A run of source text that makes one item: first char offset, last char offset, text."""
+
+    start: int
+    end: int
+    text: str
+
+    def extend(self, line: _Line) -> None:
+        body = line.text.strip()
+        self.end = line.start + len(line.text.rstrip())
+        self.text = f"{self.text} {body}"
+
+
+def _piece_from(line: _Line, marker: re.Match[str] | None) -> _Piece:
+    raw = line.text
+    skip = marker.end() if marker else len(raw) - len(raw.lstrip())
+    return _Piece(line.start + skip, line.start + len(raw.rstrip()), raw[skip:].strip())
+
+
+def _continues(previous: _Piece, line: _Line, in_list: bool) -> bool:
+    # a hard-wrapped line goes on in lower case; in a marked list, also after an unfinished sentence
+    first = line.stripped[:1]
+    if not first:
+        return False
+    return first.islower() or (in_list and not previous.text.endswith(_TERMINAL))
+
+
+def _section_pieces(body: list[_Line], kind: str) -> list[tuple[_Piece, dict[str, str]]]:
+    """Split the lines under one outcome heading into items (with follow-up fields for questions)."""
+    if kind == "question" and any(ln.stripped.casefold() in _FOLLOWUP_FIELDS for ln in body):
+        return _followup_pieces(body)
+    marked = any(_MARKER.match(ln.text) and ln.stripped for ln in body)
+    blocks: list[list[_Line]] = [[]]
+    for ln in body:
+        if ln.stripped:
+            blocks[-1].append(ln)
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [b for b in blocks if b]
+    pieces: list[_Piece] = []
+    if marked:
+        current: _Piece | None = None
+        for ln in body:
+            marker = _MARKER.match(ln.text)
+            if marker and ln.stripped:
+                current = _piece_from(ln, marker)
+                pieces.append(current)
+            elif current and ln.stripped and _continues(current, ln, in_list=True):
+                current.extend(ln)
+            else:
+                current = None  # prose between or after the list is not an item
+    elif len(blocks) > 1 and any(len(b) > 1 for b in blocks):
+        for block in blocks:  # paragraphs separated by blank lines, possibly hard-wrapped
+            piece = _piece_from(block[0], None)
+            for ln in block[1:]:
+                piece.extend(ln)
+            pieces.append(piece)
+    else:
+        for block in blocks:
+            current = None
+            for ln in block:
+                if current and _continues(current, ln, in_list=False):
+                    current.extend(ln)
+                else:
+                    current = _piece_from(ln, None)
+                    pieces.append(current)
+    return [(p, {}) for p in pieces if p.text]
+
+
+def _followup_pieces(body: list[_Line]) -> list[tuple[_Piece, dict[str, str]]]:
+    """Follow-up questions: each question line, then `speaker`/name and `explanation`/text lines."""
+    out: list[tuple[_Piece, dict[str, str]]] = []
+    pending_field: str | None = None
+    for ln in body:
+        if not ln.stripped:
+            continue
+        field = _FOLLOWUP_FIELDS.get(ln.stripped.casefold().rstrip(":"))
+        if field:
+            pending_field = field
+        elif pending_field and out:
+            fields = out[-1][1]
+            fields[pending_field] = fold_whitespace(f"{fields.get(pending_field, '')} {ln.stripped}")
+            pending_field = None
+        else:
+            out.append((_piece_from(ln, _MARKER.match(ln.text)), {}))
+    return out
+
+
+def _section_end(lines: list[_Line], start: int) -> int:
+    for j in range(start, len(lines)):
+        after_field = j > start and lines[j - 1].stripped.casefold().rstrip(":") in _FOLLOWUP_FIELDS
+        if is_stop_heading(lines[j].text) and not _MARKER.match(lines[j].text) and not after_field:
+            return j
+    return len(lines)
+
+
+def extract_items(text: str) -> tuple[list[Item], int]:
+    """All outcome items of a page, in document order, with repeats merged; also the heading count."""
+    lines = _lines(text)
+    by_key: dict[str, Item] = {}
+    items: list[Item] = []
+    position = 0
+    headings = 0
+    i = 0
+    while i < len(lines):
+        kind = item_heading_kind(lines[i].text)
+        if kind is None:
+            i += 1
+            continue
+        headings += 1
+        section = heading_text(lines[i].text)
+        end = _section_end(lines, i + 1)
+        for piece, fields in _section_pieces(lines[i + 1:end], kind):
+            key = normalize_text(piece.text)
+            occurrence = Occurrence(section, position, piece.start, piece.end)
+            position += 1
+            if key in by_key:  # the same text twice in one page is one item found in two places
+                by_key[key].occurrences.append(occurrence)
+                continue
+            item = Item(kind, fold_whitespace(piece.text), [occurrence],
+                        speaker=fields.get("speaker", ""), explanation=fields.get("explanation", ""))
+            by_key[key] = item
+            items.append(item)
+        i = end
+    return items, headings
+
+
+def parse_text(text: str, source: str) -> Document:
+    """Parse the clean text of one page; raise BadInput when nothing in it looks like a session page."""
+    items, outcome_headings = extract_items(text)
+    meta = parse_metadata(text)
+    if not (meta.title or outcome_headings or _count_labels(text) >= 2):
+        raise BadInput(source, "no IGF session page recognized (no session title, outcome headings or "
+                               "session details such as Speakers or SDGs)")
+    glance = re.search(r"^\s*session at a glance\s*$", text, re.IGNORECASE | re.MULTILINE)
+    page_kind = "proposal" if not items else ("glance" if glance else "outcomes")
+    return Document(source=source, text=text, page_kind=page_kind, meta=meta, items=items)
+
+
+def _count_labels(text: str) -> int:
+    found = set()
+    for line in text.split("\n"):
+        key = line.strip().rstrip(":").casefold()
+        if key in METADATA_LABELS:
+            found.add(key)
+    return len(found)

@@ -1,0 +1,125 @@
+"""Read-side functions: pandas frames for the dashboard, the exports and the planning brief."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .store import Store
+
+ITEM_COLUMNS = ["id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
+                "section", "text", "status", "owner", "due_date", "notes", "in_source", "speaker", "explanation",
+                "position", "updated_at", "updated_by", "version"]
+
+_ITEMS_SQL = """
+    SELECT i.item_id AS id, i.source, s.year, i.session_id, s.session_type, s.number AS session_number,
+           s.title AS session_title, i.kind, i.section, i.text, i.status, i.owner, i.due_date, i.notes,
+           i.in_source, i.speaker, i.explanation, i.position, i.updated_at, i.updated_by, i.version
+    FROM items i LEFT JOIN sessions s USING (session_id)
+"""
+
+
+@dataclass
+class ItemFilter:
+    """What the Tracker page and `export` narrow the item list by; empty means no restriction."""
+
+    years: list[int] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    text: str = ""
+    include_removed: bool = True
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        for column, values in (("s.year", self.years), ("i.session_id", self.sessions), ("i.kind", self.kinds),
+                               ("i.status", self.statuses), ("i.owner", self.owners)):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        if self.text.strip():
+            clauses.append("(i.text ILIKE ? OR i.notes ILIKE ? OR i.owner ILIKE ? OR s.title ILIKE ?)")
+            pattern = "%" + self.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses[-1] = clauses[-1].replace("ILIKE ?", "ILIKE ? ESCAPE '\\'")
+            params.extend([pattern] * 4)
+        if not self.include_removed:
+            clauses.append("i.in_source")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def items_frame(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
+    """Every item (or the filtered ones) with its session's year, type, number and title."""
+    where, params = (flt or ItemFilter()).where()
+    frame = store.query(_ITEMS_SQL + where + " ORDER BY s.year NULLS LAST, i.session_id, i.position", params)
+    frame["due_date"] = pd.to_datetime(frame["due_date"]).dt.date
+    return frame
+
+
+def sessions_frame(store: Store) -> pd.DataFrame:
+    """One row per session: metadata, its source files, how many items it has and whether it reported."""
+    return store.query("""
+        SELECT s.session_id,
+               (SELECT string_agg(d.source, '; ' ORDER BY d.source) FROM documents d
+                 WHERE d.session_id = s.session_id) AS source,
+               s.year, s.session_type AS type, s.number, s.title, s.date,
+               array_to_string(coalesce(s.sdgs, []), ' ') AS sdgs,
+               (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) AS item_count,
+               (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) > 0 AS has_outcomes,
+               s.organizers, s.speakers, s.moderators, s.rapporteur
+        FROM sessions s ORDER BY s.year NULLS LAST, s.session_type, s.number""")
+
+
+def documents_frame(store: Store) -> pd.DataFrame:
+    return store.query("SELECT source, session_id, page_kind, item_count, loaded_at FROM documents ORDER BY source")
+
+
+def document_text(store: Store, source: str) -> str:
+    return store.scalar("SELECT text FROM documents WHERE source = ?", [source]) or ""
+
+
+def occurrences_frame(store: Store, source: str) -> pd.DataFrame:
+    """Where each item was found in one document: offsets into ``document_text``."""
+    return store.query("""
+        SELECT o.position, o.item_id, o.section, o.start_offset, o.end_offset, i.kind, i.status
+        FROM occurrences o JOIN items i USING (item_id) WHERE o.source = ? ORDER BY o.position""", [source])
+
+
+def history_frame(store: Store, item_id: str | None = None, person: str | None = None,
+                  limit: int = 5000) -> pd.DataFrame:
+    """The change log, newest first; optionally for one item and/or one person."""
+    clauses, params = [], []
+    if item_id:
+        clauses.append("h.item_id = ?")
+        params.append(item_id)
+    if person:
+        clauses.append("h.changed_by = ?")
+        params.append(person)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return store.query(f"""
+        SELECT h.changed_at, h.changed_by, h.field, h.old_value, h.new_value, h.via, h.item_id,
+               i.text AS item_text
+        FROM history h LEFT JOIN items i USING (item_id){where}
+        ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
+
+
+def item_row(store: Store, item_id: str) -> dict | None:
+    frame = store.query(_ITEMS_SQL + " WHERE i.item_id = ?", [item_id])
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Headline numbers: sessions, items by kind, sessions without published outcomes."""
+    row = store.query("""
+        SELECT (SELECT count(*) FROM sessions) AS sessions,
+               count(*) FILTER (WHERE kind = 'takeaway') AS takeaways,
+               count(*) FILTER (WHERE kind = 'action') AS actions,
+               count(*) FILTER (WHERE kind = 'question') AS questions,
+               count(*) FILTER (WHERE status = 'done') AS done,
+               count(*) AS items,
+               (SELECT count(*) FROM sessions s WHERE NOT EXISTS (
+                    SELECT 1 FROM items i WHERE i.session_id = s.session_id AND i.in_source)) AS without_outcomes
+        FROM items WHERE in_source""").iloc[0]
+    return {k: int(v) for k, v in row.items()}

@@ -1,0 +1,109 @@
+"""Bytes to clean text: encoding, HTML, line endings, and the checks that reject bad files."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from bs4 import UnicodeDammit
+from inscriptis import get_text
+from inscriptis.model.config import ParserConfig
+
+from .models import BadInput
+
+MAX_BYTES = 20 * 1024 * 1024  # far above any real session page; keeps a stray dump from stalling a load
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_LOOKS_HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[ >])", re.IGNORECASE)
+
+
+def looks_like_html(data: bytes, name: str = "") -> bool:
+    return Path(name).suffix.lower() in HTML_SUFFIXES or bool(_LOOKS_HTML.match(data[:2048]))
+
+
+def decode_bytes(data: bytes, source: str) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BadInput(source, f"undecodable UTF-16 text at byte {exc.start}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise BadInput(
+                source,
+                f"undecodable bytes: not UTF-8 or Windows-1252 (byte 0x{data[utf8_error.start]:02x} "
+                f"at offset {utf8_error.start})",
+            ) from None
+        # cp1252 maps nearly every byte; random binary still decodes, so check it reads as text
+        if _control_ratio(text) > 0.01:
+            raise BadInput(source, f"undecodable bytes: not UTF-8 text (offset {utf8_error.start})")
+        return text
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:200_000]
+    bad = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
+    return bad / len(sample)
+
+
+def html_to_text(html: str) -> str:
+    # inscriptis lays out block elements and lists like a browser would, and drops scripts/styles
+    return get_text(html, ParserConfig(display_links=False, display_images=False))
+
+
+def clean_text(text: str) -> str:
+    """One canonical text per page: LF line endings, plain spaces, no invisible characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") + "\n"
+
+
+def bytes_to_text(data: bytes, source: str) -> str:
+    """Turn a file's bytes into the clean text the parser reads, or raise BadInput with the reason."""
+    if not data.strip():
+        raise BadInput(source, "empty file")
+    if len(data) > MAX_BYTES:
+        raise BadInput(source, f"file too large ({len(data) / 1e6:.1f} MB; limit {MAX_BYTES // 2**20} MB)")
+    if data.lstrip()[:5] == b"%PDF-":
+        raise BadInput(source, "PDF file: save the session page as .txt or .html instead")
+    if data[:4] in (b"PK\x03\x04", b"\x89PNG", b"\xd0\xcf\x11\xe0") or data[:3] == b"\xff\xd8\xff":
+        raise BadInput(source, "binary file (archive, image or Office document), not a session page")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput(source, "binary file (contains NUL bytes), not a session page")
+    if looks_like_html(data, source):
+        dammit = UnicodeDammit(data, is_html=True)
+        if dammit.unicode_markup is None:
+            raise BadInput(source, "undecodable bytes in HTML file")
+        text = html_to_text(dammit.unicode_markup)
+    else:
+        text = decode_bytes(data, source)
+        if _control_ratio(text) > 0.01:
+            raise BadInput(source, "binary file (control characters), not a session page")
+    text = clean_text(text)
+    if not text.strip():
+        raise BadInput(source, "no text in file")
+    return text
+
+
+def read_path(path: Path) -> tuple[bytes, str]:
+    """The raw bytes and clean text of one file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise BadInput(path.name, f"file too large ({size / 1e6:.1f} MB; limit {MAX_BYTES // 2**20} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(path.name, f"cannot read file ({exc.strerror or exc})") from None
+    return data, bytes_to_text(data, path.name)

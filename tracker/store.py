@@ -1,0 +1,130 @@
+"""The DuckDB file: where it is, how to open it without lock errors, and the one write path.
+
+DuckDB lets one process at a time hold a database file. Every operation here opens the file,
+does its work and closes it again, so a command-line load and the dashboard (or two dashboard
+users) take turns instead of failing; a process that finds the file busy waits and retries.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+from .migrations import apply_migrations
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "tracker.duckdb"
+LOCK_TIMEOUT = float(os.environ.get("TRACKER_LOCK_TIMEOUT", "30"))
+
+T = TypeVar("T")
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+class StoreError(RuntimeError):
+    """A database problem, worded for the user."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database file: the explicit path, else $TRACKER_DB, else data/tracker.duckdb."""
+    chosen = explicit or os.environ.get("TRACKER_DB") or DEFAULT_DB
+    return Path(chosen).expanduser().resolve()
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return "lock" in message and ("could not set" in message or "conflicting" in message)
+
+
+def _is_write_conflict(exc: Exception) -> bool:
+    return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
+
+
+class Store:
+    """One DuckDB file. Cheap to create; holds no connection between calls."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None):
+        self.path = db_path(path)
+        self.lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An open, migrated connection; waits (up to lock_timeout) while another process holds the file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"{self.path} is busy in another process (waited {self.lock_timeout:.0f} s); "
+                                    "try again when the running load has finished") from exc
+                time.sleep(delay + random.random() * delay)
+                delay = min(delay * 2, 0.5)
+        try:
+            key = str(self.path)
+            if key not in _migrated:
+                with _migrate_lock:
+                    if key not in _migrated:
+                        apply_migrations(con)
+                        _migrated.add(key)
+            yield con
+        finally:
+            con.close()
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], retries: int = 5) -> T:
+        """Run fn in one transaction: all of it is committed or none. Retries write-write conflicts."""
+        for attempt in range(retries + 1):
+            with self.connect() as con:
+                con.begin()
+                try:
+                    result = fn(con)
+                    con.commit()
+                    return result
+                except duckdb.Error as exc:
+                    con.rollback()
+                    if attempt < retries and _is_write_conflict(exc):
+                        time.sleep(0.02 * (attempt + 1))
+                        continue
+                    raise
+                except BaseException:
+                    con.rollback()
+                    raise
+        raise AssertionError("unreachable")
+
+    def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        with self.connect() as con:
+            return fn(con)
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """A SELECT as a DataFrame; values always go in as parameters, never into the SQL text."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        with self.connect() as con:
+            row = con.execute(sql, params or []).fetchone()
+            return row[0] if row else None

@@ -77,7 +77,7 @@ def _apply(con: duckdb.DuckDBPyConnection, item_id: str, changes: dict[str, Any]
                       [item_id]).fetchone()
     if row is None:
         raise UnknownItem(f"unknown item id {item_id!r}")
-    current = dict(zip(EDITABLE, row[:4]))
+    current = dict(zip(EDITABLE, row[:4], strict=True))
     version, last_by = row[4], row[5]
     if expected_version is not None and version != expected_version:
         raise EditConflict(item_id, current, changes, last_by)

@@ -113,7 +113,8 @@ def _session_frame(docs: Sequence[Document]) -> pd.DataFrame:
     return frame
 
 
-def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared], now: datetime) -> dict[str, tuple[int, int]]:
+def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
+                 now: datetime) -> dict[str, tuple[int, int]]:
     """Write a batch of parsed documents in the caller's transaction; returns (new, gone) per source."""
     sources = [p.source for p in batch]
     sessions = _session_frame([p.document for p in batch])
@@ -223,12 +224,12 @@ def load_documents(store: Store, prepared: Sequence[Prepared], results: dict[str
         batch = prepared[start:start + BATCH_SIZE]
         now = datetime.now()
         try:
-            counts = store.write(lambda con, b=batch: _apply_batch(con, b, now))
+            counts = store.write(lambda con, b=batch, t=now: _apply_batch(con, b, t))
         except duckdb.Error:
             counts = {}
             for p in batch:  # isolate the document that broke the batch; the others still load
                 try:
-                    counts.update(store.write(lambda con, one=p: _apply_batch(con, [one], now)))
+                    counts.update(store.write(lambda con, one=p, t=now: _apply_batch(con, [one], t)))
                 except duckdb.Error as exc:
                     results[p.source].status = "failed"
                     results[p.source].error = f"{p.source}: could not be stored ({str(exc).splitlines()[0]})"

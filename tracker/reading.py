@@ -44,7 +44,7 @@ def decode_bytes(data: bytes, source: str) -> str:
             ) from None
         # cp1252 maps nearly every byte; random binary still decodes, so check it reads as text
         if _control_ratio(text) > 0.01:
-            raise BadInput(source, f"undecodable bytes: not UTF-8 text (offset {utf8_error.start})")
+            raise BadInput(source, f"undecodable bytes: not UTF-8 text (offset {utf8_error.start})") from None
         return text
 
 

@@ -110,12 +110,14 @@ def _split_people(value: str) -> list[str]:
 
 def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
     current: str | None = None
+    taken = 0
     collected: dict[str, list[str]] = {"organizers": [], "speakers": [], "moderators": [], "rapporteur": []}
     for raw in lines:
         line = raw.strip()
         label = _label(line)
         if label in METADATA_LABELS:
             current = _PEOPLE_LABELS.get(label)
+            taken = 0
             continue
         if STOP_HEADINGS.fullmatch(heading_key(line)):
             current = None
@@ -126,9 +128,10 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
             continue
         if current is None or not line:
             continue
-        if current != "organizers" and current != "speakers" and collected[current]:
+        if current in ("moderators", "rapporteur") and taken:
             current = None  # moderators and rapporteur take one line each
             continue
+        taken += 1
         numbered = bool(_NUMBERED_PEOPLE.match(line))
         if not numbered and (len(line) > 400 or item_like(line)):
             current = None

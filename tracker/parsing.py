@@ -123,10 +123,12 @@ def _followup_pieces(body: list[_Line]) -> list[tuple[_Piece, dict[str, str]]]:
 
 
 def _section_end(lines: list[_Line], start: int) -> int:
+    previous = ""  # the last non-blank line: a name after "speaker" is not a heading
     for j in range(start, len(lines)):
-        after_field = j > start and lines[j - 1].stripped.casefold().rstrip(":") in _FOLLOWUP_FIELDS
+        after_field = previous.casefold().rstrip(":") in _FOLLOWUP_FIELDS
         if is_stop_heading(lines[j].text) and not _MARKER.match(lines[j].text) and not after_field:
             return j
+        previous = lines[j].stripped or previous
     return len(lines)
 
 

@@ -167,7 +167,8 @@ def parse_text(text: str, source: str) -> Document:
     """Parse the clean text of one page; raise BadInput when nothing in it looks like a session page."""
     items, outcome_headings = extract_items(text)
     meta = parse_metadata(text)
-    if not (meta.title or outcome_headings or _count_labels(text) >= 2):
+    typed_title = bool(meta.session_type and meta.number)
+    if not (typed_title or outcome_headings or _count_labels(text) >= 2):
         raise BadInput(source, "no IGF session page recognized (no session title, outcome headings or "
                                "session details such as Speakers or SDGs)")
     glance = re.search(r"^\s*session at a glance\s*$", text, re.IGNORECASE | re.MULTILINE)

@@ -1,0 +1,133 @@
+"""The command line, run as a user runs it: `python -m tracker …` in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, db: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_EMBEDDINGS": os.environ.get("TRACKER_EMBEDDINGS", "")}
+    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def loaded_db(tmp_path: Path) -> Path:
+    db = tmp_path / "cli.duckdb"
+    result = run("load", "--no-analyze", db=db)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def test_load_defaults_to_seeds_and_reports_a_summary(tmp_path: Path):
+    db = tmp_path / "t.duckdb"
+    result = run("load", "--no-analyze", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "5 files: 5 added, 0 updated, 0 unchanged, 0 failed; 30 new items" in result.stdout
+    again = run("load", "--no-analyze", db=db)
+    assert "0 added, 0 updated, 5 unchanged" in again.stdout
+
+
+def test_load_with_a_bad_file_names_it_loads_the_rest_and_exits_non_zero(tmp_path: Path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for seed in (ROOT / "seeds").iterdir():
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    (folder / "scan.pdf.txt").write_bytes(b"%PDF-1.4\n...")
+    db = tmp_path / "t.duckdb"
+    result = run("load", "--no-analyze", str(folder), db=db)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: scan.pdf.txt: PDF file: save the session page as .txt or .html instead"]
+    assert "5 added" in result.stdout and "1 failed" in result.stdout
+    assert Store(db).scalar("SELECT count(*) FROM items") == 30
+
+
+def test_db_option_overrides_the_environment(tmp_path: Path):
+    explicit = tmp_path / "explicit.duckdb"
+    result = run("--db", str(explicit), "load", "--no-analyze", db=tmp_path / "env.duckdb")
+    assert result.returncode == 0
+    assert explicit.exists() and not (tmp_path / "env.duckdb").exists()
+
+
+def test_export_items_csv_has_the_documented_columns(loaded_db: Path):
+    result = run("export", "--what", "items", "--format", "csv", db=loaded_db)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 30
+    for column in ("id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
+                   "text", "status", "owner", "due_date", "notes", "in_source"):
+        assert column in rows[0]
+    call = next(r for r in rows if r["text"].startswith("We call on relevant government departments"))
+    assert (call["year"], call["kind"], call["source"], call["status"]) == (
+        "2022", "action", "000_b1319ff3bb3a17cc.txt", "not_started")
+
+
+def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
+    out = tmp_path / "sessions.json"
+    result = run("export", "--what", "sessions", "--format", "json", "--out", str(out), db=loaded_db)
+    assert result.returncode == 0
+    sessions = json.loads(out.read_text(encoding="utf-8"))
+    assert len(sessions) == 5
+    assert set(sessions[0]) >= {"source", "year", "type", "number", "title", "date", "sdgs", "item_count",
+                                "has_outcomes"}
+    no_outcomes = sorted(s["source"] for s in sessions if not s["has_outcomes"])
+    assert no_outcomes == ["003_25d1d3cd035a7625.txt", "004_496a218183d0acf1.txt"]
+    lines = run("export", "--format", "jsonl", db=loaded_db).stdout.splitlines()
+    assert len(lines) == 30 and json.loads(lines[0])["kind"] in ("takeaway", "action", "question")
+
+
+def test_set_updates_an_item_and_records_history(loaded_db: Path):
+    store = Store(loaded_db)
+    item_id = store.scalar("SELECT item_id FROM items WHERE text LIKE 'We call on relevant government%'")
+    result = run("set", item_id, "--status", "in_progress", "--owner", "CFIS", "--note", "draft sent",
+                 "--due", "2026-03-01", "--by", "Li", db=loaded_db)
+    assert result.returncode == 0, result.stderr
+    assert "status not_started -> in_progress" in result.stdout
+    row = store.query("SELECT status, owner, notes, due_date, updated_by FROM items WHERE item_id = ?",
+                      [item_id]).iloc[0]
+    assert (row["status"], row["owner"], row["notes"], row["updated_by"]) == ("in_progress", "CFIS", "draft sent",
+                                                                              "Li")
+    assert str(row["due_date"])[:10] == "2026-03-01"
+    history = store.query("SELECT field, old_value, new_value, changed_by, via FROM history WHERE item_id = ?",
+                          [item_id])
+    assert set(history["field"]) == {"status", "owner", "notes", "due_date"}
+    assert set(history["changed_by"]) == {"Li"} and set(history["via"]) == {"cli"}
+    log = run("history", "--item", item_id, db=loaded_db)
+    assert "in_progress" in log.stdout and "Li" in log.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-id", "--status", "done"], "unknown item id 'no-such-id'"),
+    (["ITEM", "--status", "finished"], "unknown status 'finished'"),
+    (["ITEM", "--due", "next week"], "is not a date"),
+])
+def test_set_refuses_bad_input_and_writes_nothing(loaded_db: Path, args: list[str], message: str):
+    store = Store(loaded_db)
+    item_id = store.scalar("SELECT min(item_id) FROM items")
+    args = [item_id if a == "ITEM" else a for a in args]
+    result = run("set", *args, "--by", "Li", db=loaded_db)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert store.scalar("SELECT count(*) FROM history") == 0
+    assert store.scalar("SELECT count(*) FROM items WHERE status <> 'not_started'") == 0
+
+
+@pytest.mark.parametrize("command", ["load", "analyze", "export", "set", "history"])
+def test_every_command_has_help_and_is_in_the_readme(command: str, tmp_path: Path):
+    result = run(command, "--help", db=tmp_path / "h.duckdb")
+    assert result.returncode == 0
+    assert "Usage: python -m tracker " + command in result.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"python -m tracker {command}" in readme

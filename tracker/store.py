@@ -70,6 +70,8 @@ class Store:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An open, migrated connection; waits (up to lock_timeout) while another process holds the file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _migrated.discard(str(self.path))  # a deleted and recreated file needs its schema again
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:

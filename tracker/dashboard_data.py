@@ -1,0 +1,338 @@
+"""Frames, text helpers and file builders behind the dashboard pages; none of this needs Streamlit.
+
+The pages stay thin: widgets call these functions, which read through ``tracker.queries`` and
+``tracker.analysis`` and return plain frames, strings or bytes that are easy to test.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import string
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .edits import EDITABLE, EditConflict
+from .models import KINDS, STATUSES, Document
+from .queries import ItemFilter, items_frame
+from .store import Store
+
+STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
+KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
+CLOSED_STATUSES = ("done", "dropped")
+OVERDUE_FLAG = "⚠ overdue"
+
+# Columns of the Tracker table and of its CSV / Excel downloads, in display order.
+TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "notes", "themes",
+                 "addressee", "section", "in_source", "updated_by", "updated_at", "id"]
+DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "section", "text", "status", "owner",
+                    "due_date", "notes", "overdue", "themes", "addressee", "group_label", "in_source", "updated_at",
+                    "updated_by", "source"]
+
+_MD_SPECIAL = set(string.punctuation)
+
+
+def status_label(status: Any) -> str:
+    return STATUS_LABELS.get(str(status), str(status))
+
+
+def kind_label(kind: Any) -> str:
+    return KIND_LABELS.get(str(kind), str(kind))
+
+
+def data_token(store: Store) -> str:
+    """Changes whenever the database file is written (by this process or another), cheap to compute.
+
+    Reads do not touch the file, and every write is checkpointed into it when the connection
+    closes, so size + modification time of the file and its WAL identify the data version without
+    opening DuckDB.
+    """
+    parts = []
+    for path in (store.path, Path(str(store.path) + ".wal")):
+        try:
+            st = path.stat()
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append("-")
+    return "|".join(parts)
+
+
+def escape_markdown(text: Any) -> str:
+    """Text that Streamlit's Markdown shows literally: every ASCII punctuation mark backslash-escaped.
+
+    CommonMark lets any ASCII punctuation be escaped, so this also defuses HTML tags, links,
+    emphasis, Streamlit's ``:color[...]`` / ``:material/...:`` directives and ``$`` math.
+    Newlines become hard line breaks so a multi-line text keeps its shape.
+    """
+    if text is None:
+        return ""
+    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+def shorten(text: Any, limit: int = 90) -> str:
+    text = re.sub(r"\s+", " ", str(text or "")).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def highlight_html(text: str, spans: Iterable[tuple[int, int, str]], *, title: str = "") -> str:
+    """The document text as HTML with each item span in ``<mark class="kind">``.
+
+    Every fragment of the document is passed through ``html.escape``; only the ``<mark>`` and
+    wrapper tags are ours. Overlapping spans are clipped so tags always nest correctly.
+    """
+    parts: list[str] = []
+    cursor = 0
+    for start, end, kind in sorted((int(s), int(e), str(k)) for s, e, k in spans):
+        start = max(start, cursor)
+        end = min(end, len(text))
+        if end <= start:
+            continue
+        parts.append(html.escape(text[cursor:start]))
+        css = kind if kind in KINDS else "item"
+        parts.append(f'<mark class="{css}" title="{html.escape(kind_label(kind))}">'
+                     f"{html.escape(text[start:end])}</mark>")
+        cursor = end
+    parts.append(html.escape(text[cursor:]))
+    heading = f'<div class="doc-title">{html.escape(title)}</div>' if title else ""
+    return f'{heading}<div class="doc-text">{"".join(parts)}</div>'
+
+
+HIGHLIGHT_CSS = """<style>
+.doc-title{font-weight:600;margin:.25rem 0 .4rem}
+.doc-text{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9rem;line-height:1.5;max-height:36rem;
+  overflow-y:auto;padding:.75rem 1rem;border:1px solid rgba(128,128,128,.35);border-radius:.5rem}
+.doc-text mark{border-radius:.2rem;padding:0 .1rem;color:inherit}
+.doc-text mark.takeaway{background:rgba(59,130,246,.22)}
+.doc-text mark.action{background:rgba(245,158,11,.32)}
+.doc-text mark.question{background:rgba(168,85,247,.22)}
+.doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}
+.doc-legend mark.takeaway{background:rgba(59,130,246,.22)}
+.doc-legend mark.action{background:rgba(245,158,11,.32)}
+.doc-legend mark.question{background:rgba(168,85,247,.22)}
+</style>"""
+
+HIGHLIGHT_LEGEND = ('<div class="doc-legend">' + "".join(
+    f'<mark class="{k}">{html.escape(KIND_LABELS[k])}</mark>' for k in KINDS) + "</div>")
+
+
+def is_empty(store: Store) -> bool:
+    """True when the database is missing or has no documents loaded yet."""
+    if not store.exists():
+        return True
+    return not store.scalar("SELECT count(*) FROM documents")
+
+
+def seed_if_empty(store: Store, seeds_dir: Path) -> str | None:
+    """First run: load the bundled seeds and analyze them; a one-line summary, or None if not needed."""
+    if not is_empty(store):
+        return None
+    from .analysis import analyze
+    from .loader import load_paths
+
+    report = load_paths([seeds_dir], store)
+    summary = report.summary()
+    if report.count("added") or report.count("updated"):
+        summary += "; " + analyze(store)
+    return summary
+
+
+def _join(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return ", ".join(str(v) for v in value)
+    except TypeError:
+        return str(value)
+
+
+def _as_list(value: Any) -> list:
+    if value is None or isinstance(value, str) or (isinstance(value, float) and value != value):
+        return [value] if isinstance(value, str) and value else []
+    try:
+        return list(value)
+    except TypeError:
+        return []
+
+
+def overdue_mask(frame: pd.DataFrame, today: date | None = None) -> pd.Series:
+    """Due date in the past and not done or dropped."""
+    today = today or date.today()
+    due = pd.to_datetime(frame["due_date"], errors="coerce")
+    return (due < pd.Timestamp(today)) & ~frame["status"].isin(CLOSED_STATUSES)
+
+
+def session_label(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 60) -> str:
+    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if number else "")
+                    if v is not None and str(v) not in ("", "nan", "<NA>", "None"))
+    title = shorten(title, limit) if title and str(title) not in ("nan", "<NA>", "None") else ""
+    return f"{head} — {title}" if title and head else (head or title or "unknown session")
+
+
+def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.DataFrame | None = None,
+                  *, only_overdue: bool = False, today: date | None = None) -> pd.DataFrame:
+    """Items for the Tracker page: the query's filter plus themes (from analysis) and the overdue flag.
+
+    The frame's index is the item id, so row positions in a table editor map back to ids.
+    """
+    flt = flt or ItemFilter()
+    frame = items_frame(store, flt)
+    notes = annotations if annotations is not None else pd.DataFrame()
+    if not notes.empty and "id" in notes:
+        keep = [c for c in ("id", "themes", "addressee", "addressee_text", "group_id", "group_label") if c in notes]
+        frame = frame.merge(notes[keep], on="id", how="left")
+    for column in ("themes", "addressee"):
+        if column not in frame:
+            frame[column] = [[] for _ in range(len(frame))]
+        frame[column] = frame[column].map(_as_list)
+    for column in ("group_label", "addressee_text"):
+        if column not in frame:
+            frame[column] = ""
+    if flt.themes:
+        wanted = set(flt.themes)
+        frame = frame[frame["themes"].map(lambda ts: bool(wanted.intersection(ts)))]
+    frame = frame.copy()
+    frame["due_date"] = pd.to_datetime(frame["due_date"], errors="coerce").dt.date
+    frame["due_date"] = frame["due_date"].astype(object).where(frame["due_date"].notna(), None)
+    frame["overdue"] = overdue_mask(frame, today)
+    if only_overdue:
+        frame = frame[frame["overdue"]]
+    frame["flag"] = frame["overdue"].map(lambda o: OVERDUE_FLAG if o else "")
+    frame["session"] = [session_label(y, t, n) for y, t, n in
+                        zip(frame["year"], frame["session_type"], frame["session_number"], strict=True)]
+    for column in ("owner", "notes", "updated_by", "speaker", "explanation", "group_label", "addressee_text"):
+        frame[column] = frame[column].fillna("").astype(str)
+    frame["version"] = frame["version"].astype(int)
+    return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Tracker grid's columns: lists joined into text, every column with one dtype."""
+    table = frame.copy()
+    table["themes"] = table["themes"].map(_join)
+    table["addressee"] = table["addressee"].map(_join)
+    table["status"] = table["status"].astype(str)
+    return table[TABLE_COLUMNS]
+
+
+def download_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The filtered table as it is downloaded: one row per item, lists joined with '; '."""
+    table = frame.reset_index(drop=True).copy()
+    for column in ("themes", "addressee"):
+        table[column] = table[column].map(lambda v: "; ".join(map(str, _as_list(v))))
+    return table[[c for c in DOWNLOAD_COLUMNS if c in table]]
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    # utf-8-sig so Excel opens the CSV with the right encoding
+    return download_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
+    """An .xlsx of the filtered table. Text starting with '=' stays text, never becomes a formula."""
+    table = download_frame(frame)
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            table[column] = table[column].dt.tz_localize(None) if table[column].dt.tz is not None else table[column]
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+        sheet_obj = writer.sheets[sheet]
+        for row in sheet_obj.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl turns '=…' strings into formulas
+                    cell.data_type = "s"
+        widths = {"text": 80, "notes": 40, "session_title": 40, "themes": 30}
+        for idx, column in enumerate(table.columns, start=1):
+            letter = sheet_obj.cell(row=1, column=idx).column_letter
+            sheet_obj.column_dimensions[letter].width = widths.get(column, 16)
+        sheet_obj.freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def grid_changes(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A table editor's ``edited_rows`` (keyed by row position) as {item id: {field: new value}}.
+
+    ``frame`` must be the frame that was shown; only editable fields are kept, and a change back
+    to the stored value is dropped.
+    """
+    changes: dict[str, dict[str, Any]] = {}
+    for position, edits in edited_rows.items():
+        row = frame.iloc[int(position)]
+        item_changes = {}
+        for field_name, value in edits.items():
+            if field_name not in EDITABLE:
+                continue
+            value = None if _blank(value) else value
+            if field_name in ("owner", "notes") and value is None:
+                value = ""
+            if field_name == "due_date" and value is not None:
+                value = str(value)[:10]
+            old = row[field_name]
+            old = None if _blank(old) else (old.isoformat() if isinstance(old, date) else old)
+            if field_name in ("owner", "notes"):
+                old = old or ""
+            if value != old:
+                item_changes[field_name] = value
+        if item_changes:
+            changes[str(row["id"])] = item_changes
+    return changes
+
+
+def conflict_rows(conflict: EditConflict) -> pd.DataFrame:
+    """Both sides of an edit conflict, one row per field the editor tried to change."""
+    rows = []
+    for field_name in EDITABLE:
+        if field_name in conflict.yours:
+            theirs, yours = conflict.theirs.get(field_name), conflict.yours.get(field_name)
+            rows.append({"field": field_name, "saved by " + (conflict.changed_by or "someone else"): _text(theirs),
+                         "yours (not saved)": _text(yours)})
+    return pd.DataFrame(rows)
+
+
+def _text(value: Any) -> str:
+    if _blank(value):
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def headline(store: Store, groups: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Overview numbers: counts, recurring recommendations (None before analysis), share done."""
+    from .queries import counts
+
+    numbers: dict[str, Any] = dict(counts(store))
+    tracked = store.scalar("SELECT count(*) FROM items WHERE in_source AND status <> 'dropped'") or 0
+    numbers["tracked"] = int(tracked)
+    numbers["share_done"] = (numbers["done"] / tracked) if tracked else 0.0
+    if groups is None or groups.empty:
+        numbers["recurring"] = None
+    else:
+        numbers["recurring"] = int(groups["recurring"].astype(bool).sum())
+    return numbers
+
+
+def preview_items(document: Document) -> pd.DataFrame:
+    """What an import would add from one parsed page: kind, section and text of each item."""
+    return pd.DataFrame([{"kind": kind_label(item.kind), "section": " | ".join(item.sections), "text": item.text,
+                          "speaker": item.speaker} for item in document.items],
+                        columns=["kind", "section", "text", "speaker"])
+
+
+def status_options() -> list[str]:
+    return list(STATUSES)

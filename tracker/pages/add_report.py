@@ -1,0 +1,113 @@
+"""Add a report: upload session pages (or paste text), preview what will be extracted, import.
+
+Uploads never touch the disk: the bytes go straight to the parser and the store, under a name
+cleaned by ``safe_source_name``. A file over the size limit or that the loader rejects is
+reported with its reason and nothing is written for it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tracker.analysis import analyze
+from tracker.dashboard_data import kind_label, preview_items, session_label
+from tracker.loader import load_files, parse_bytes, safe_source_name
+from tracker.models import BadInput
+from tracker.pages import common
+from tracker.reading import MAX_BYTES
+
+FLASH = "add_flash"
+LIMIT_MB = MAX_BYTES // 2**20
+
+
+def collect() -> list[tuple[str, bytes]]:
+    """(safe name, bytes) for every upload and the pasted text, refusing oversize files with a message."""
+    files: list[tuple[str, bytes]] = []
+    nonce = st.session_state.get("add_nonce", 0)
+    uploads = st.file_uploader(f"Session pages (.txt or .html, up to {LIMIT_MB} MB each)",
+                               type=["txt", "html", "htm"], accept_multiple_files=True, key=f"uploads-{nonce}")
+    for upload in uploads or []:
+        name = safe_source_name(upload.name)
+        if upload.size > MAX_BYTES:
+            st.error(common.md(f"{name}: file too large ({upload.size / 1e6:.1f} MB; limit {LIMIT_MB} MB). "
+                               "Not imported."), icon=":material/block:")
+            continue
+        files.append((name, upload.getvalue()))
+    with st.expander("… or paste the text of a session page", expanded=not uploads):
+        pasted = st.text_area("Page text", key=f"paste-{nonce}", height=200,
+                              placeholder="Paste the whole page, from the title to the end of the report")
+        name = st.text_input("Name it", value="pasted-session.txt", key=f"paste-name-{nonce}")
+    if pasted.strip():
+        data = pasted.encode("utf-8")
+        safe = safe_source_name(name if name.strip() else "pasted-session.txt")
+        if not safe.lower().endswith((".txt", ".html", ".htm")):
+            safe += ".txt"
+        if len(data) > MAX_BYTES:
+            st.error(f"Pasted text is too large ({len(data) / 1e6:.1f} MB; limit {LIMIT_MB} MB).")
+        else:
+            files.append((safe, data))
+    return files
+
+
+def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Parse each file without writing; show what would be imported; return the ones that parse."""
+    good = []
+    for name, data in files:
+        with st.container(border=True):
+            try:
+                doc = parse_bytes(name, data)
+            except BadInput as exc:
+                st.error(common.md(str(exc)), icon=":material/error:")
+                continue
+            good.append((name, data))
+            meta = doc.meta
+            st.markdown(f"**{common.md(name)}** → "
+                        f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
+            counts = {}
+            for item in doc.items:
+                counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
+            summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())
+            st.caption(common.md(f"Page type: {doc.page_kind}; " + (summary or "no published outcomes")))
+            if doc.items:
+                st.dataframe(preview_items(doc), hide_index=True, width="stretch", column_config={
+                    "kind": st.column_config.TextColumn("Kind", width="small"),
+                    "section": st.column_config.TextColumn("Section", width="small"),
+                    "text": st.column_config.TextColumn("Item", width="large"),
+                    "speaker": st.column_config.TextColumn("Asked by", width="small")})
+            else:
+                st.warning("No key takeaways, calls to action or questions found: the session will be flagged "
+                           "as having no published outcomes.")
+    return good
+
+
+def render() -> None:
+    common.page_header("Add a report", "Upload IGF session pages, check what will be extracted, then import.")
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(common.md(message), icon=":material/check_circle:")
+    files = collect()
+    if not files:
+        st.caption("Saved pages from intgovforum.org work best (File → Save as … .html, or copy all text).")
+        return
+    st.subheader("Preview")
+    good = preview(files)
+    label = f"Import {len(good)} page(s)" if good else "Nothing to import"
+    if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
+        store = common.get_store()
+        with st.spinner("Importing and re-analyzing …"):
+            report = load_files(good, store)
+            summary = report.summary()
+            if report.count("added") or report.count("updated"):
+                summary += ". " + analyze(store)
+        common.clear_caches()
+        for failure in report.failed:
+            st.error(common.md(failure.error))
+        if report.ok:
+            st.session_state[FLASH] = summary
+            st.session_state["add_nonce"] = st.session_state.get("add_nonce", 0) + 1  # empty the uploader
+            st.rerun()
+        st.info(common.md(summary))
+
+
+if __name__ == "__main__":
+    render()

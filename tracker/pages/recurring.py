@@ -1,0 +1,119 @@
+"""Recurring: each recommendation raised in more than one session, its members, and people's decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from tracker import analysis
+from tracker.dashboard_data import kind_label, shorten, status_label
+from tracker.pages import common
+from tracker.pages.overview import analysis_missing_note
+
+FLASH = "recurring_flash"
+PAGE_SIZE = 60
+
+
+def _years(values: Any) -> str:
+    try:
+        return ", ".join(str(int(y)) for y in sorted(set(values)))
+    except TypeError:
+        return ""
+
+
+def _decide(action: str, fn: Any, *args: Any) -> None:
+    """Record a grouping decision, re-run the analysis so it takes effect, and refresh."""
+    name = common.require_name()
+    if not name:
+        return
+    store = common.get_store()
+    with st.spinner("Saving the decision and regrouping …"):
+        fn(store, *args, by=name)
+        analysis.analyze(store)
+    common.clear_caches()
+    st.session_state[FLASH] = action
+    st.rerun()
+
+
+def group_card(group: pd.Series, members: pd.DataFrame) -> None:
+    gid = str(group["group_id"])
+    with st.container(border=True):
+        head, badge = st.columns([5, 1])
+        head.markdown(f"**{common.md(group['label'])}**")
+        status = str(group["report_status"])
+        badge.markdown(f":{_status_colour(status)}-badge[{status_label(status)}]"
+                       + (" :green-badge[:material/verified: confirmed]" if bool(group["confirmed"]) else ""))
+        st.caption(common.md(f"Raised in {int(group['n_sessions'])} session(s), {int(group['n_items'])} item(s); "
+                             f"years {_years(group['years'])}"
+                             + (f"; themes: {', '.join(group['themes'])}" if len(group["themes"]) else "")))
+        view = members.assign(kind=members["kind"].map(kind_label), status=members["status"].map(status_label))
+        st.dataframe(view[["year", "session_title", "kind", "text", "status", "owner"]], hide_index=True,
+                     width="stretch", column_config={
+                         "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
+                         "session_title": st.column_config.TextColumn("Session", width="medium"),
+                         "kind": st.column_config.TextColumn("Kind", width="small"),
+                         "text": st.column_config.TextColumn("What was said", width="large"),
+                         "status": st.column_config.TextColumn("Status", width="small"),
+                         "owner": st.column_config.TextColumn("Owner", width="small")})
+        a, b = st.columns(2)
+        if a.button("Confirm this grouping", key=f"confirm-{gid}", icon=":material/verified:",
+                    disabled=bool(group["confirmed"]), help="These items are the same recommendation"):
+            _decide("Grouping confirmed.", analysis.confirm_group, gid)
+        with b.popover("Split an item out", icon=":material/call_split:"):
+            labels = {r.id: f"{r.year} · {shorten(r.text, 70)}" for r in members.itertuples()}
+            item = st.selectbox("Item that does not belong here", list(labels), format_func=lambda i: labels[i],
+                                key=f"split-item-{gid}")
+            if st.button("Split it out", key=f"split-{gid}"):
+                _decide("Item split out of the group.", analysis.split_item, item)
+
+
+def merge_box(groups: pd.DataFrame) -> None:
+    ordered = groups.sort_values(["recurring", "n_sessions", "label"], ascending=[False, False, True])
+    labels = {str(g): f"{shorten(lbl, 70)} ({int(n)} session(s))" for g, lbl, n in
+              zip(ordered["group_id"], ordered["label"], ordered["n_sessions"], strict=True)}
+    with st.expander("Merge two groups that are the same recommendation", icon=":material/merge:"):
+        a, b = st.columns(2)
+        first = a.selectbox("Group", list(labels), format_func=lambda g: labels[g], key="merge-a", index=None,
+                            placeholder="Choose a group")
+        second = b.selectbox("is the same as", [g for g in labels if g != first], format_func=lambda g: labels[g],
+                             key="merge-b", index=None, placeholder="Choose another group")
+        if st.button("Merge", key="merge-go", disabled=not (first and second), icon=":material/merge:"):
+            _decide("Groups merged.", analysis.merge_groups, first, second)
+
+
+def _status_colour(status: str) -> str:
+    return {"done": "green", "in_progress": "orange", "dropped": "gray"}.get(status, "blue")
+
+
+def render() -> None:
+    common.page_header("Recurring recommendations",
+                       "Recommendations raised in more than one session, with the status to report for each.")
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+    everything = common.groups()
+    if everything.empty:
+        analysis_missing_note("run-analysis-recurring")
+        return
+    show_all = st.toggle("Also show recommendations raised only once", key="rec_all")
+    groups = everything if show_all else everything[everything["recurring"].astype(bool)]
+    if groups.empty:
+        st.info("No recommendation was raised in more than one session.")
+        return
+    query = st.text_input("Find", key="rec_find", placeholder="Words in the label")
+    if query.strip():
+        groups = groups[groups["label"].str.contains(query.strip(), case=False, regex=False)]
+    groups = groups.sort_values(["recurring", "n_sessions", "n_items"], ascending=False)
+    merge_box(everything)
+    members = common.read("members")
+    shown = groups.head(PAGE_SIZE)
+    st.caption(f"{len(groups)} recommendation(s)" + (f"; showing the first {PAGE_SIZE}, narrow with Find"
+                                                     if len(groups) > PAGE_SIZE else ""))
+    for _, group in shown.iterrows():
+        group_card(group, members[members["group_id"] == str(group["group_id"])])
+
+
+if __name__ == "__main__":
+    render()

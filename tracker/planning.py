@@ -1,0 +1,165 @@
+"""A draft brief for next year's session proposal, as Markdown, from what is in the database.
+
+Sections: recurring calls still open (most recurring first), what the last sessions left
+unresolved, what was done since (to report as progress), and the SDG targets used so far.
+Works without Streamlit; the dashboard only shows it in an editable text box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from .dashboard_data import STATUS_LABELS, session_label
+from .queries import ItemFilter, items_frame, sessions_frame
+from .store import Store
+
+_INLINE = re.compile(r"([\\`*_\[\]<>#|~$])")
+_BLOCK_START = re.compile(r"^(\s*)([-+>]|\d+[.)])(\s)")
+
+
+def md_text(text: Any) -> str:
+    """Document text for a Markdown line: inline markup escaped, kept readable for editing.
+
+    Lighter than ``escape_markdown`` (full stops and brackets stay as written) because people
+    edit this file: emphasis, code, links, HTML tags, tables and math are escaped, and a line
+    that would start a list or quote is defused.
+    """
+    text = re.sub(r"\s+", " ", str(text or "")).strip()
+    text = _INLINE.sub(r"\\\1", text)
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
+
+
+def _years(values: Any) -> str:
+    try:
+        years = sorted({int(v) for v in values})
+    except TypeError:
+        return ""
+    return ", ".join(str(y) for y in years)
+
+
+def _recurring_section(store: Store) -> list[str]:
+    from .analysis import groups_frame
+
+    lines = ["## Recurring calls still open", ""]
+    groups = groups_frame(store, recurring_only=True)
+    if groups.empty:
+        lines += ["_No recurring recommendations found (run the analysis: `python -m tracker analyze`)._", ""]
+        return lines
+    open_groups = groups[~groups["report_status"].isin(["done", "dropped"])]
+    open_groups = open_groups.sort_values(["n_sessions", "n_items", "last_year"], ascending=[False, False, False])
+    if open_groups.empty:
+        return lines + ["_Every recurring recommendation is done or dropped._", ""]
+    lines.append("Raised in more than one session and not yet done — most recurring first:")
+    lines.append("")
+    for _, group in open_groups.iterrows():
+        status = STATUS_LABELS.get(str(group["report_status"]), str(group["report_status"]))
+        lines.append(f"- **{md_text(group['label'])}** — raised in {int(group['n_sessions'])} sessions "
+                     f"({_years(group['years'])}); status: {status}")
+    lines.append("")
+    return lines
+
+
+def _latest_with_outcomes(items: pd.DataFrame) -> int | None:
+    years = items["year"].dropna()
+    return int(years.max()) if not years.empty else None
+
+
+def _unresolved_section(items: pd.DataFrame) -> list[str]:
+    lines = ["## Left unresolved by the last sessions", ""]
+    latest = _latest_with_outcomes(items)
+    if latest is None:
+        return lines + ["_No published outcomes yet._", ""]
+    recent = items[(items["year"] == latest) & ~items["status"].isin(["done", "dropped"])]
+    questions = recent[recent["kind"] == "question"]
+    actions = recent[recent["kind"] == "action"]
+    if questions.empty and actions.empty:
+        return lines + [f"_Nothing open from the {latest} sessions._", ""]
+    if not questions.empty:
+        lines += [f"Open questions from {latest}:", ""]
+        for section, part in questions.groupby("section", sort=False):
+            lines.append(f"*{md_text(section or 'Questions')}*")
+            lines.append("")
+            lines += [f"- {md_text(t)}" for t in part["text"]]
+            lines.append("")
+    if not actions.empty:
+        lines += [f"Calls to action from {latest} not yet done:", ""]
+        for _, item in actions.iterrows():
+            status = STATUS_LABELS.get(item["status"], item["status"])
+            owner = f"; owner: {md_text(item['owner'])}" if item["owner"] else ""
+            lines.append(f"- {md_text(item['text'])} ({status}{owner})")
+        lines.append("")
+    return lines
+
+
+def _progress_section(items: pd.DataFrame, sessions: pd.DataFrame) -> list[str]:
+    lines = ["## Progress to report since the last forum", ""]
+    done = items[items["status"] == "done"]
+    doing = items[items["status"] == "in_progress"]
+    if done.empty and doing.empty:
+        return lines + ["_No item is marked done or in progress yet: update the Tracker before drafting._", ""]
+    labels = {r.session_id: session_label(r.year, r.type, r.number) for r in sessions.itertuples()}
+    for title, part in (("Done", done), ("In progress", doing)):
+        if part.empty:
+            continue
+        lines += [f"{title}:", ""]
+        for _, item in part.iterrows():
+            extra = []
+            if item["owner"]:
+                extra.append(f"owner: {md_text(item['owner'])}")
+            if item["notes"]:
+                extra.append(f"notes: {md_text(item['notes'])}")
+            if pd.notna(item["updated_at"]):
+                extra.append(f"updated {pd.Timestamp(item['updated_at']).date().isoformat()}")
+            session = md_text(labels.get(item["session_id"], item["session_id"]))
+            lines.append(f"- {md_text(item['text'])} — _{session}_" + (f" ({'; '.join(extra)})" if extra else ""))
+        lines.append("")
+    return lines
+
+
+def _sdg_section(sessions: pd.DataFrame) -> list[str]:
+    lines = ["## SDG targets used so far", ""]
+    used: Counter[str] = Counter()
+    years: dict[str, set[int]] = {}
+    for _, session in sessions.iterrows():
+        for target in str(session["sdgs"] or "").split():
+            used[target] += 1
+            if pd.notna(session["year"]):
+                years.setdefault(target, set()).add(int(session["year"]))
+    if not used:
+        return lines + ["_No SDG targets recorded on the session pages._", ""]
+
+    def sort_key(target: str) -> tuple:
+        return tuple(int(p) if p.isdigit() else 0 for p in target.split("."))
+
+    lines += ["| Target | Sessions | Years |", "|---|---|---|"]
+    for target in sorted(used, key=sort_key):
+        lines.append(f"| {md_text(target)} | {used[target]} | {_years(years.get(target, []))} |")
+    lines.append("")
+    return lines
+
+
+def build_brief(store: Store, today: date | None = None) -> str:
+    """The draft brief as Markdown; every text taken from a document is escaped."""
+    today = today or date.today()
+    items = items_frame(store, ItemFilter(include_removed=False))
+    sessions = sessions_frame(store)
+    last_year = int(sessions["year"].max()) if not sessions.empty and sessions["year"].notna().any() else None
+    next_year = (last_year + 1) if last_year else today.year
+    reported = sessions[sessions["has_outcomes"].astype(bool)] if not sessions.empty else sessions
+    silent = sessions[~sessions["has_outcomes"].astype(bool)] if not sessions.empty else sessions
+    lines = [f"# Draft brief: session proposal for IGF {next_year}", "",
+             f"_Drafted {today.isoformat()} from {len(sessions)} sessions "
+             f"({len(reported)} with published outcomes) and {len(items)} items. Edit before sending._", ""]
+    if not silent.empty:
+        names = "; ".join(md_text(session_label(r.year, r.type, r.number, r.title)) for r in silent.itertuples())
+        lines += [f"Sessions without published outcomes (nothing to follow up): {names}", ""]
+    lines += _recurring_section(store)
+    lines += _unresolved_section(items)
+    lines += _progress_section(items, sessions)
+    lines += _sdg_section(sessions)
+    return "\n".join(lines).rstrip() + "\n"

@@ -83,8 +83,68 @@ def m001_core(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m002_analysis(con: duckdb.DuckDBPyConnection) -> None:
+    """Recurrence analysis (tracker.analysis): results, people's decisions, embedding cache, run log."""
+    con.execute("""
+        CREATE TABLE embeddings (
+            text_hash VARCHAR NOT NULL,      -- sha256 (32 hex) of the exact sentence embedded
+            model VARCHAR NOT NULL,          -- model id: vectors of different models never mix
+            vector FLOAT[384] NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (text_hash, model)
+        )""")
+    con.execute("""
+        CREATE TABLE item_analysis (
+            item_id VARCHAR PRIMARY KEY,
+            themes VARCHAR[] NOT NULL,
+            themes_by VARCHAR NOT NULL,      -- 'machine' or the person who corrected them
+            addressee VARCHAR[] NOT NULL,    -- normalized actors the call names
+            addressee_text VARCHAR NOT NULL, -- the same, as written
+            specificity INTEGER NOT NULL,    -- 0-3: addressee + concrete action + date
+            specificity_note VARCHAR NOT NULL,
+            group_id VARCHAR,                -- NULL for items no longer in their source
+            centrality DOUBLE NOT NULL DEFAULT 0,
+            analyzed_at TIMESTAMP NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE analysis_groups (
+            group_id VARCHAR PRIMARY KEY,    -- hash of the sorted member ids: stable while membership is
+            label VARCHAR NOT NULL,
+            label_item_id VARCHAR NOT NULL,
+            themes VARCHAR[] NOT NULL,
+            confirmed BOOLEAN NOT NULL
+        )""")
+    con.execute("CREATE SEQUENCE analysis_decision_seq START 1")
+    con.execute("""
+        CREATE TABLE analysis_decisions (
+            decision_id BIGINT PRIMARY KEY DEFAULT nextval('analysis_decision_seq'),
+            kind VARCHAR NOT NULL,           -- confirm | split | merge | themes
+            item_ids VARCHAR[] NOT NULL,     -- decisions name items, never group ids (those change)
+            other_ids VARCHAR[] NOT NULL,
+            themes VARCHAR[] NOT NULL,
+            decided_by VARCHAR NOT NULL,
+            decided_at TIMESTAMP NOT NULL
+        )""")
+    con.execute("CREATE SEQUENCE analysis_run_seq START 1")
+    con.execute("""
+        CREATE TABLE analysis_runs (
+            run_id BIGINT PRIMARY KEY DEFAULT nextval('analysis_run_seq'),
+            finished_at TIMESTAMP NOT NULL,
+            seconds DOUBLE NOT NULL,
+            mode VARCHAR NOT NULL,           -- semantic | lexical
+            reason VARCHAR NOT NULL,         -- why lexical, '' in semantic mode
+            method VARCHAR NOT NULL,
+            items INTEGER NOT NULL,
+            groups INTEGER NOT NULL,
+            recurring INTEGER NOT NULL,
+            embedded INTEGER NOT NULL,       -- sentences embedded in this run (0 when all were cached)
+            summary VARCHAR NOT NULL
+        )""")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
+    ("002_analysis", m002_analysis),
 ]
 
 

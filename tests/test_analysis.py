@@ -1,0 +1,206 @@
+"""Recurrence analysis on the seeds: groups, recurrence, themes, addressees, frames and export."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tracker import analysis
+from tracker.analysis import embeddings
+from tracker.analysis.addressees import extract_addressee, specificity
+from tracker.cli import cli
+from tracker.exporting import export_items, write_frame
+from tracker.store import Store
+
+INTL = {  # the issue's example: one recommendation made in 2022, 2023 and twice in 2024
+    "e4371e64ce8c6019": "International cooperation should be strengthened",
+    "f52488db5592f466": "international community strengthen dialogue and cooperation",
+    "22a1ad4af774e640": "International cooperation and knowledge sharing are vital",
+    "a7f9d2f3b3e6c3d4": "How can international cooperation be strengthened",
+}
+TECH_PROACTIVE = "7ac7f4b94e134bb8"  # "Technology companies must play a proactive role …" (2024)
+TECH_CRITICAL = "9e1549eb50975b21"  # "Technology companies play a critical role …" (2024, same session)
+
+
+def has_model() -> bool:
+    embeddings.reset()
+    return embeddings.get_embedder().embedder is not None
+
+
+@pytest.fixture(params=["semantic", "lexical"])
+def analyzed(request: pytest.FixtureRequest, seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The seeds, analyzed in each mode."""
+    if request.param == "lexical":
+        monkeypatch.setenv("TRACKER_EMBEDDINGS", "off")
+    elif not has_model():
+        pytest.skip("embedding model not installed")
+    analysis.analyze(seed_store)
+    assert analysis.analysis_info(seed_store)["mode"] == request.param
+    return seed_store
+
+
+def group_of(store: Store, item_id: str) -> pd.Series:
+    notes = analysis.item_annotations(store).set_index("id")
+    groups = analysis.groups_frame(store).set_index("group_id")
+    return groups.loc[notes.loc[item_id, "group_id"]]
+
+
+def test_international_cooperation_is_one_recurring_group(analyzed: Store) -> None:
+    members = analysis.group_members_frame(analyzed)
+    gids = set(members[members["id"].isin(INTL)]["group_id"])
+    assert len(gids) == 1, members[members["id"].isin(INTL)][["group_id", "text"]]
+    group = analysis.groups_frame(analyzed).set_index("group_id").loc[gids.pop()]
+    assert group["recurring"]
+    assert group["years"] == [2022, 2023, 2024]
+    assert (group["first_year"], group["last_year"]) == (2022, 2024)
+    assert group["n_sessions"] == 3
+    assert "International cooperation" in group["themes"]
+    assert "nternational" in group["label"]
+    texts = " ".join(members[members["group_id"] == group.name]["text"])
+    for snippet in INTL.values():
+        assert snippet in texts
+
+
+def test_repeats_within_one_session_are_not_recurrence(analyzed: Store) -> None:
+    group = group_of(analyzed, TECH_PROACTIVE)
+    # the near-repeat is grouped with it, but one session saying a thing twice is not recurrence
+    assert group.name == group_of(analyzed, TECH_CRITICAL).name
+    assert group["n_sessions"] == 1 and not group["recurring"] and group["years"] == [2024]
+    for _, row in analysis.groups_frame(analyzed, recurring_only=True).iterrows():
+        assert row["n_sessions"] >= 2 and len(row["sessions"]) >= 2
+
+
+def test_unrelated_calls_are_not_chained(analyzed: Store) -> None:
+    groups = analysis.groups_frame(analyzed)
+    # 30 items that all talk about child online protection must not collapse into a few big groups
+    assert groups["n_items"].max() <= 6
+    assert (groups["n_items"] >= 2).sum() >= 6
+    assert group_of(analyzed, TECH_PROACTIVE).name != group_of(analyzed, "e4371e64ce8c6019").name
+
+
+def test_every_live_item_has_themes_a_group_and_annotations(analyzed: Store) -> None:
+    notes = analysis.item_annotations(analyzed)
+    assert list(notes.columns[:len(analysis.ANNOTATION_COLUMNS)]) == analysis.ANNOTATION_COLUMNS
+    assert len(notes) == 30
+    assert notes["themes"].map(len).between(1, 3).all()
+    assert notes["group_id"].notna().all() and notes["group_label"].notna().all()
+    known = set(analysis.themes_list()["name"])
+    assert set(notes["themes"].explode()) <= known
+    digital = notes.set_index("id").loc["82f020bac18b029d"]  # "Promoting digital literacy for … parents"
+    assert digital["themes"][0] == "Digital literacy and parenting"
+    risks = notes.set_index("id").loc["30e2aa5ca02f270d"]  # sexual abuse, bullying, harmful content
+    assert {"Sexual exploitation and abuse", "Cyberbullying", "Harmful content"} <= set(risks["themes"])
+
+
+def test_frames_for_the_charts(analyzed: Store) -> None:
+    heat = analysis.theme_year_frame(analyzed)
+    assert list(heat.columns) == ["theme", "year", "items", "sessions"]
+    coop = heat[heat["theme"] == "International cooperation"].set_index("year")
+    assert {2022, 2023, 2024} <= set(coop.index)
+    assert (heat["sessions"] == 1).all()  # one session with items per year in the seeds
+
+    bars = analysis.status_by_theme_frame(analyzed)
+    assert list(bars.columns) == ["theme", "status", "items"]
+    assert set(bars["status"]) == {"not_started"}
+    progress = analysis.progress_by_first_year_frame(analyzed)
+    assert list(progress.columns) == ["first_year", "status", "items", "share"]
+    # calls only: 4 + 4 + 13 takeaways/actions; the 2024 international cooperation takeaway counts under 2022
+    assert progress["items"].sum() == 21
+    assert progress.groupby("first_year")["share"].sum().round(6).eq(1).all()
+    assert progress.set_index("first_year").loc[2022, "items"] >= 5
+
+
+def test_report_status_follows_member_statuses(analyzed: Store) -> None:
+    from tracker.edits import set_item
+
+    gid = group_of(analyzed, "e4371e64ce8c6019").name
+    set_item(analyzed, "e4371e64ce8c6019", by="ana", status="done")
+    assert analysis.groups_frame(analyzed).set_index("group_id").loc[gid, "report_status"] == "in_progress"
+    for item_id in ("f52488db5592f466", "22a1ad4af774e640"):
+        set_item(analyzed, item_id, by="ana", status="dropped")
+    # every call done or dropped, one done: done (the open follow-up question does not hold it back)
+    assert analysis.groups_frame(analyzed).set_index("group_id").loc[gid, "report_status"] == "done"
+    assert analysis.report_status(["not_started", "not_started"], ["takeaway", "action"]) == "not_started"
+    assert analysis.report_status(["dropped"], ["action"]) == "dropped"
+    assert analysis.report_status(["in_progress"], ["question"]) == "in_progress"
+
+
+def test_export_has_analysis_columns_in_every_format(analyzed: Store) -> None:
+    frame = export_items(analyzed)
+    for column in ("themes", "addressee", "group_id", "group_label", "group_sessions", "group_years"):
+        assert column in frame.columns
+    rows = {r["id"]: r for r in json.loads(write_frame(frame, "json"))}
+    coop = rows["e4371e64ce8c6019"]
+    assert coop["group_years"] == [2022, 2023, 2024] and coop["group_sessions"] == 3
+    assert "International cooperation" in coop["themes"]
+    assert rows["8910e23ae8125b61"]["addressee"] == ["tech companies"]
+    csv = pd.read_csv(__import__("io").StringIO(write_frame(frame, "csv")))
+    line = csv.set_index("id").loc["e4371e64ce8c6019"]
+    assert line["group_years"] == "2022; 2023; 2024"
+    assert "International cooperation" in line["themes"].split("; ")
+    jsonl = [json.loads(x) for x in write_frame(frame, "jsonl").splitlines()]
+    assert {r["id"]: r["group_sessions"] for r in jsonl}["a7f9d2f3b3e6c3d4"] == 3
+
+
+def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_EMBEDDINGS", "off")
+    result = CliRunner().invoke(cli, ["--db", str(seed_store.path), "analyze"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert line.startswith("analysis (lexical") and "recurring" in line and "30 items themed" in line
+    assert "\n" not in line
+
+
+def test_analyze_is_idempotent(analyzed: Store) -> None:
+    before = analysis.item_annotations(analyzed)
+    analysis.analyze(analyzed)
+    after = analysis.item_annotations(analyzed)
+    pd.testing.assert_frame_equal(before, after)
+
+
+@pytest.mark.parametrize(("text", "kind", "names", "written"), [
+    ("We call on relevant government departments to give guidance to this standard.", "action",
+     ["governments"], "relevant government departments"),
+    ("It is recommended that the United Nations analyse the development of standards.", "action",
+     ["United Nations"], "United Nations"),
+    ("Tech companies to integrate child rights principles and safety features into product design processes",
+     "action", ["tech companies"], "Tech companies"),
+    ("UNICEF and China Federation of Internet Societies to continue collaboration on promoting safe digital "
+     "environments for children", "action", ["UNICEF", "China Federation of Internet Societies"],
+     "UNICEF and China Federation of Internet Societies"),
+    ("It is suggested that the international community strengthen dialogue and cooperation.", "action",
+     ["international community"], "international community"),
+    ("We hope that UNICEF and other international organizations will continue to pay attention, and call on "
+     "all parties to deepen exchanges.", "action", ["UNICEF", "international organizations", "all stakeholders"],
+     "UNICEF and other international organizations; all parties"),
+    ("It is suggested that the current draft standard should be improved in the following aspects.", "takeaway",
+     [], ""),
+    ("Continued research and data collection on children's online behaviors", "action", [], ""),
+    ("How can tech companies implement 'safety by design' principles?", "question", ["tech companies"],
+     "tech companies"),
+])
+def test_addressee_examples(text: str, kind: str, names: list[str], written: str) -> None:
+    found = extract_addressee(text, kind)
+    assert found.names == names
+    assert found.text == written
+
+
+def test_specificity_spots_vague_calls() -> None:
+    vague = "International cooperation should be strengthened."
+    precise = "Governments should adopt a child online safety law by 2026."
+    assert specificity(vague, extract_addressee(vague))[0] == 0
+    score, why = specificity(precise, extract_addressee(precise))
+    assert score == 3 and "governments" in why and "by 2026" in why
+
+
+def test_addressees_stored_and_offered_as_owner(analyzed: Store) -> None:
+    notes = analysis.item_annotations(analyzed).set_index("id")
+    assert notes.loc["923b751412fbd1f9", "addressee"] == ["governments"]
+    assert notes.loc["90a7b482bcec17d7", "addressee"] == ["United Nations"]
+    assert notes.loc["923b751412fbd1f9", "addressee_text"] == "relevant government departments"
+    assert analysis.suggested_owner(analyzed, "c49dc121c69d7bd6") == "UNICEF, China Federation of Internet Societies"
+    owners = analyzed.query("SELECT DISTINCT owner FROM items")["owner"].tolist()
+    assert owners == [""]  # the suggestion is not written into the owner field

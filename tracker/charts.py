@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from .dashboard_data import STATUS_LABELS, shorten
+from .dashboard_data import STATUS_LABELS
 from .models import STATUSES
 
 STATUS_COLORS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}
@@ -38,6 +38,22 @@ def empty_figure(title: str, message: str) -> go.Figure:
     return fig
 
 
+def wrap_label(text: str, width: int = 30, lines: int = 2) -> str:
+    """An axis label broken over at most ``lines`` lines (Plotly's <br>), HTML-escaped."""
+    words, rows, row = str(text).split(), [], ""
+    for word in words:
+        if row and len(row) + 1 + len(word) > width:
+            rows.append(row)
+            row = word
+        else:
+            row = f"{row} {word}".strip()
+    rows.append(row)
+    if len(rows) > lines:
+        rows = rows[:lines]
+        rows[-1] = rows[-1][: width - 1].rstrip() + "…"
+    return "<br>".join(html.escape(r) for r in rows)
+
+
 def _year_axis(years: pd.Series) -> list[str]:
     values = sorted({int(y) for y in years.dropna()})
     if values:
@@ -58,7 +74,8 @@ def recurrence_timeline(groups: pd.DataFrame, members: pd.DataFrame, top: int = 
                                       ascending=[False, False, True]).head(top)
     per_year = (members[members["group_id"].isin(recurring["group_id"])]
                 .groupby(["group_id", "year"]).size().rename("items").reset_index())
-    labels = {g: shorten(label, 55) for g, label in zip(recurring["group_id"], recurring["label"], strict=True)}
+    labels = {g: wrap_label(label, 45) for g, label in zip(recurring["group_id"], recurring["label"], strict=True)}
+    full = dict(zip(recurring["group_id"], recurring["label"], strict=True))
     order = [labels[g] for g in recurring["group_id"]][::-1]  # most recurring at the top
     status = dict(zip(recurring["group_id"], recurring["report_status"], strict=True))
     years = _year_axis(members["year"])
@@ -68,15 +85,16 @@ def recurrence_timeline(groups: pd.DataFrame, members: pd.DataFrame, top: int = 
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=part["year"].astype(int).astype(str), y=[html.escape(labels[g]) for g in part["group_id"]],
+            x=part["year"].astype(int).astype(str), y=[labels[g] for g in part["group_id"]],
             mode="markers", name=STATUS_LABELS[code],
             marker=dict(size=12 + 6 * part["items"].clip(upper=4), color=STATUS_COLORS[code],
                         line=dict(width=1, color="white")),
-            customdata=part["items"], hovertemplate="%{y}<br>%{x}: %{customdata} item(s)<extra></extra>"))
+            customdata=list(zip(part["items"], [wrap_label(full[g], 60, 4) for g in part["group_id"]], strict=True)),
+            hovertemplate="%{customdata[1]}<br>%{x}: %{customdata[0]} item(s)<extra></extra>"))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=[html.escape(o) for o in order])
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=order)
     fig.update_layout(legend_title_text="Status to report")
-    return _layout(fig, title, "Year raised", "Recommendation", height=max(300, 90 + 34 * len(order)))
+    return _layout(fig, title, "Year raised", "Recommendation", height=max(300, 110 + 48 * len(order)))
 
 
 def theme_year_heatmap(theme_year: pd.DataFrame) -> go.Figure:
@@ -90,7 +108,7 @@ def theme_year_heatmap(theme_year: pd.DataFrame) -> go.Figure:
     pivot = (frame.pivot_table(index="theme", columns="year", values="items", aggfunc="sum", fill_value=0)
              .reindex(columns=[int(y) for y in years], fill_value=0))
     pivot = pivot.loc[pivot.sum(axis=1).sort_values().index]  # busiest theme at the top
-    themes = [html.escape(str(t)) for t in pivot.index]
+    themes = [wrap_label(t) for t in pivot.index]
     fig = go.Figure(go.Heatmap(
         z=pivot.values, x=years, y=themes, colorscale="Blues", xgap=2, ygap=2,
         text=pivot.values, texttemplate="%{text}", colorbar=dict(title=dict(text="Items")),
@@ -110,11 +128,11 @@ def status_by_theme_bars(frame: pd.DataFrame) -> go.Figure:
         part = frame[frame["status"] == code].set_index("theme")["items"].reindex(totals.index, fill_value=0)
         if not part.any():
             continue
-        fig.add_trace(go.Bar(x=part.values, y=[html.escape(str(t)) for t in part.index], orientation="h",
+        fig.add_trace(go.Bar(x=part.values, y=[wrap_label(t) for t in part.index], orientation="h",
                              name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code],
                              hovertemplate="%{y}<br>" + STATUS_LABELS[code] + ": %{x}<extra></extra>"))
     fig.update_layout(barmode="stack")
-    return _layout(fig, title, "Items", "Theme", height=max(300, 110 + 30 * len(totals)))
+    return _layout(fig, title, "Items", "Theme", height=max(300, 110 + 36 * len(totals)))
 
 
 def progress_by_first_year(frame: pd.DataFrame) -> go.Figure:

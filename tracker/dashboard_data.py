@@ -205,8 +205,8 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     if only_overdue:
         frame = frame[frame["overdue"]]
     frame["flag"] = frame["overdue"].map(lambda o: OVERDUE_FLAG if o else "")
-    frame["session"] = [session_label(y, t, n) for y, t, n in
-                        zip(frame["year"], frame["session_type"], frame["session_number"], strict=True)]
+    frame["session"] = [session_label(None, t, n, "" if t else title) for t, n, title in
+                        zip(frame["session_type"], frame["session_number"], frame["session_title"], strict=True)]
     for column in ("owner", "notes", "updated_by", "speaker", "explanation", "group_label", "addressee_text"):
         frame[column] = frame[column].fillna("").astype(str)
     frame["version"] = frame["version"].astype(int)
@@ -219,6 +219,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     table["themes"] = table["themes"].map(_join)
     table["addressee"] = table["addressee"].map(_join)
     table["status"] = table["status"].astype(str)
+    table["kind"] = table["kind"].map(kind_label)
     return table[TABLE_COLUMNS]
 
 
@@ -325,6 +326,18 @@ def headline(store: Store, groups: pd.DataFrame | None = None) -> dict[str, Any]
     else:
         numbers["recurring"] = int(groups["recurring"].astype(bool).sum())
     return numbers
+
+
+def progress_from_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Progress by year for calls to action taken one by one (used before the analysis has grouped them)."""
+    calls = items[items["kind"] == "action"].dropna(subset=["year"])
+    if calls.empty:
+        return pd.DataFrame(columns=["first_year", "status", "items", "share"])
+    frame = calls.groupby(["year", "status"]).size().rename("items").reset_index()
+    frame = frame.rename(columns={"year": "first_year"})
+    frame["first_year"] = frame["first_year"].astype(int)
+    frame["share"] = frame["items"] / frame.groupby("first_year")["items"].transform("sum")
+    return frame
 
 
 def preview_items(document: Document) -> pd.DataFrame:

@@ -18,20 +18,29 @@ from .dashboard_data import STATUS_LABELS, session_label
 from .queries import ItemFilter, items_frame, sessions_frame
 from .store import Store
 
-_INLINE = re.compile(r"([\\`*_\[\]<>#|~$])")
-_BLOCK_START = re.compile(r"^(\s*)([-+>]|\d+[.)])(\s)")
+_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_BLOCK_START = re.compile(r"^(\s*)([-+>]|#+|\d+[.)])(\s|$)")
 
 
 def md_text(text: Any) -> str:
     """Document text for a Markdown line: inline markup escaped, kept readable for editing.
 
-    Lighter than ``escape_markdown`` (full stops and brackets stay as written) because people
+    Lighter than ``escape_markdown`` (full stops, parentheses and '#' stay as written) because people
     edit this file: emphasis, code, links, HTML tags, tables and math are escaped, and a line
     that would start a list or quote is defused.
     """
     text = re.sub(r"\s+", " ", str(text or "")).strip()
     text = _INLINE.sub(r"\\\1", text)
-    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
+    text = _ENTITY.sub(r"\\&", text)
+    return _BLOCK_START.sub(_defuse_block, text)
+
+
+def _defuse_block(match: re.Match[str]) -> str:
+    marker = match.group(2)
+    # "12." -> "12\.", "-" -> "\-": the escaped character no longer starts a list, quote or heading
+    marker = marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
+    return match.group(1) + marker + match.group(3)
 
 
 def _years(values: Any) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.dashboard_data import kind_label, shorten, status_label
+from tracker.dashboard_data import kind_label, session_label, shorten, status_label
 from tracker.pages import common
 from tracker.pages.overview import analysis_missing_note
 
@@ -48,16 +48,15 @@ def group_card(group: pd.Series, members: pd.DataFrame) -> None:
         st.caption(common.md(f"Raised in {int(group['n_sessions'])} session(s), {int(group['n_items'])} item(s); "
                              f"years {_years(group['years'])}"
                              + (f"; themes: {', '.join(group['themes'])}" if len(group["themes"]) else "")))
-        view = members.assign(kind=members["kind"].map(kind_label), status=members["status"].map(status_label))
-        st.dataframe(view[["year", "session_title", "kind", "text", "status", "owner"]], hide_index=True,
-                     width="stretch", column_config={
-                         "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
-                         "session_title": st.column_config.TextColumn("Session", width="medium"),
-                         "kind": st.column_config.TextColumn("Kind", width="small"),
-                         "text": st.column_config.TextColumn("What was said", width="large"),
-                         "status": st.column_config.TextColumn("Status", width="small"),
-                         "owner": st.column_config.TextColumn("Owner", width="small")})
-        a, b = st.columns(2)
+        sessions = _session_names()
+        for member in members.sort_values(["year", "session_id"]).itertuples():
+            where, what, state = st.columns([2, 7, 2], vertical_alignment="top")
+            where.caption(common.md(f"{member.year} · {sessions.get(member.session_id, member.session_title)}"
+                                    f" · {kind_label(member.kind)}"))
+            what.markdown(common.md(member.text))  # the full text, escaped: no markup from the page runs
+            owner = f" · {member.owner}" if isinstance(member.owner, str) and member.owner else ""
+            state.caption(common.md(status_label(member.status) + owner))
+        a = b = st.container(horizontal=True)
         if a.button("Confirm this grouping", key=f"confirm-{gid}", icon=":material/verified:",
                     disabled=bool(group["confirmed"]), help="These items are the same recommendation"):
             _decide("Grouping confirmed.", analysis.confirm_group, gid)
@@ -81,6 +80,11 @@ def merge_box(groups: pd.DataFrame) -> None:
                              key="merge-b", index=None, placeholder="Choose another group")
         if st.button("Merge", key="merge-go", disabled=not (first and second), icon=":material/merge:"):
             _decide("Groups merged.", analysis.merge_groups, first, second)
+
+
+def _session_names() -> dict[str, str]:
+    sessions = common.read("sessions")
+    return {r.session_id: session_label(None, r.type, r.number, r.title, 40) for r in sessions.itertuples()}
 
 
 def _status_colour(status: str) -> str:

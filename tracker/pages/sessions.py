@@ -24,14 +24,17 @@ META_FIELDS = [("year", "Year"), ("type", "Type"), ("number", "Number"), ("title
 
 
 def _value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, str):
         return value
     try:
-        return "\n".join(str(v) for v in value)
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # list-likes: pd.isna returns an array
+        pass
+    try:
+        return "; ".join(str(v) for v in value)
     except TypeError:
         return str(value)
 
@@ -54,13 +57,11 @@ def render() -> None:
                    "(it may be a proposal or an agenda). Nothing from it can be followed up.",
                    icon=":material/report:")
 
-    meta = pd.DataFrame([{"field": label, "value": _value(session[key])} for key, label in META_FIELDS
-                         if _value(session[key])])
-    info, stats = st.columns([3, 1])
-    with info:
-        st.dataframe(meta, hide_index=True, width="stretch", column_config={
-            "field": st.column_config.TextColumn("", width="small"),
-            "value": st.column_config.TextColumn("", width="large")})
+    info, stats = st.columns([4, 1])
+    with info, st.container(border=True):
+        # values come from the page: every one is Markdown-escaped
+        st.markdown("  \n".join(f"**{label}:** {common.md(_value(session[key]))}" for key, label in META_FIELDS
+                                if _value(session[key])))
     items = common.items(ItemFilter(sessions=[session_id]))
     with stats:
         st.metric("Items", int(session["item_count"]))

@@ -73,7 +73,8 @@ def filters() -> tuple[ItemFilter, bool]:
         text = c[2].text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
         c = st.columns([1, 1, 2])
         only_overdue = c[0].toggle("Only overdue", key="f_overdue")
-        include_removed = c[1].toggle("Include items no longer in their page", key="f_removed", value=False)
+        include_removed = c[1].toggle("Include removed items", key="f_removed", value=False,
+                                      help="Items that are no longer on their session page after a reload")
     flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions, kinds=kinds, statuses=statuses,
                      owners=owners, themes=chosen_themes, text=text, include_removed=include_removed)
     return flt, only_overdue
@@ -117,27 +118,29 @@ def table_editor(table: pd.DataFrame) -> None:
     st.data_editor(
         shown, key=key, hide_index=True, num_rows="fixed", height=min(38 + 35 * len(shown), 560),
         disabled=[c for c in shown.columns if c not in editable],
-        column_order=["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "notes", "themes",
+        column_order=["flag", "year", "session", "kind", "status", "owner", "due_date", "text", "notes", "themes",
                       "addressee", "updated_by"],
+        placeholder="",
         column_config={
-            "flag": st.column_config.TextColumn("⚠", width="small", help="Due date passed and not done"),
-            "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
-            "session": st.column_config.TextColumn("Session", width="medium"),
-            "kind": st.column_config.TextColumn("Kind", width="small"),
-            "text": st.column_config.TextColumn("Item", width="large"),
+            "flag": st.column_config.TextColumn("⚠", width=90, help="Due date passed and not done", pinned=True),
+            "year": st.column_config.NumberColumn("Year", format="%d", width=60),
+            "session": st.column_config.TextColumn("Session", width=170),
+            "kind": st.column_config.TextColumn("Kind", width=115),
             "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True,
-                                                       format_func=status_label, width="small"),
-            "owner": st.column_config.TextColumn("Owner", width="small"),
-            "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD", width="small"),
-            "notes": st.column_config.TextColumn("Notes", width="medium"),
-            "themes": st.column_config.TextColumn("Themes", width="medium"),
-            "addressee": st.column_config.TextColumn("Addressed to", width="small"),
-            "updated_by": st.column_config.TextColumn("Last edit by", width="small"),
+                                                       format_func=status_label, width=120),
+            "owner": st.column_config.TextColumn("Owner", width=140),
+            "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD", width=110),
+            "text": st.column_config.TextColumn("Item", width=520, help="Full text: Edit an item tab"),
+            "notes": st.column_config.TextColumn("Notes", width=220),
+            "themes": st.column_config.TextColumn("Themes", width=260),
+            "addressee": st.column_config.TextColumn("Addressed to", width=160),
+            "updated_by": st.column_config.TextColumn("Last edit by", width=120),
         })
     edited_rows = st.session_state.get(key, {}).get("edited_rows", {})
-    c = st.columns([1, 1, 4])
+    c = st.container(horizontal=True)
     pending = len(grid_changes(table, edited_rows)) if edited_rows else 0
-    if c[0].button(f"Save table changes ({pending})", type="primary", disabled=not pending, key="grid-save"):
+    if c.button(f"Save table changes ({pending})", type="primary", disabled=not pending, key="grid-save",
+                icon=":material/save:"):
         name = common.require_name()
         if name:
             try:
@@ -148,7 +151,7 @@ def table_editor(table: pd.DataFrame) -> None:
                 st.session_state[GRID_CONFLICTS] = conflicts
                 _reset_grid()
                 st.rerun()
-    if c[1].button("Discard", disabled=not pending, key="grid-discard"):
+    if c.button("Discard", disabled=not pending, key="grid-discard"):
         _reset_grid()
         st.rerun()
     for conflict in st.session_state.get(GRID_CONFLICTS, []):

@@ -1,0 +1,236 @@
+"""End to end in headless Chromium: `streamlit run dashboard.py` on a fresh temporary database.
+
+Covers the first-run seed load, an edit through the Tracker's item form that survives a reload
+and is stored in DuckDB with its history, a hostile page that must display literally, and a
+screenshot of every page under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tracker.queries import history_frame, items_frame
+from tracker.store import Store
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+PAGES = {"overview": "", "tracker": "tracker", "recurring": "recurring", "sessions": "sessions",
+         "plan": "plan", "add_report": "add", "history": "history"}
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+HOSTILE_PAGE = """IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> markup test
+
+    Key Takeaways
+
+    Children need safer platforms <script>alert(1)</script> and <img src=x onerror=alert(1)> with **bold** claims.
+
+    Call to Action
+
+    Platforms must act now on <b>markup</b>, $x$ maths, :red[colour] and [a link](javascript:alert(1)).
+"""
+
+
+def _chromium_or_skip() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Chromium missing at {CHROMIUM} in CI: .ci/run must install it (apt-get install -y chromium)")
+    pytest.skip("Chromium not installed: apt-get install -y chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    _chromium_or_skip()
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "tracker.duckdb"
+    port = _free_port()
+    log = (tmp / "streamlit.log").open("wb")
+    env = {**os.environ, "TRACKER_DB": str(db), "ORT_DISABLE_TELEMETRY": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text(errors="replace"))
+            time.sleep(0.3)
+        yield url, db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path]) -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--headless", "--disable-gpu",
+                                           "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        context.set_default_timeout(30_000)
+        tab = context.new_page()
+        tab.alerts = []  # any JavaScript dialog means injected markup ran
+        tab.on("dialog", lambda dialog: (tab.alerts.append(dialog.message), dialog.dismiss()))
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def _idle(page, title: str | None = None, timeout: int = 60_000) -> None:
+    if title:
+        page.get_by_role("heading", name=title, level=1).first.wait_for(timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_timeout(400)  # let charts and grids finish drawing
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def _open(page, url: str, path: str, title: str, timeout: int = 60_000) -> None:
+    page.goto(f"{url}/{path}")
+    _idle(page, title, timeout)
+    assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
+
+
+def _screenshot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls inside its main block: grow the viewport to the content for a whole-page image
+    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": 1440, "height": max(900, min(int(height) + 40, 6000))})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def _choose(page, combobox, option: str) -> None:
+    """Pick an option of a Streamlit selectbox: type to filter the list, then click the match."""
+    combobox.click()
+    combobox.fill(option)
+    page.get_by_role("option", name=option).first.click()
+    _idle(page)
+
+
+def _edit_form(page):
+    page.get_by_role("tab", name="Edit an item").click()
+    form = page.get_by_test_id("stForm").first
+    form.wait_for()
+    return form
+
+
+def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path], page) -> None:
+    url, db = server
+    # fresh database: the first visit loads seeds/ before showing the Overview
+    _open(page, url, "", "Overview", timeout=240_000)
+    assert "Sessions" in page.get_by_test_id("stMetric").first.inner_text()
+    store = Store(db)
+    items = items_frame(store)
+    assert len(items) > 0 and items["session_id"].nunique() >= 3
+    target = items.iloc[0]
+
+    # edit status and owner through the Tracker's item form
+    _open(page, url, "tracker", "Tracker")
+    name_box = page.get_by_role("textbox", name="Your name (for the change log)")
+    name_box.fill("Browser Tester")
+    name_box.press("Enter")
+    _idle(page)
+    form = _edit_form(page)
+    _choose(page, form.get_by_role("combobox", name="Status"), "In progress")
+    form.get_by_role("textbox", name="Owner").fill("UNICEF China")
+    form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    page.get_by_text("Saved").first.wait_for()
+    _idle(page)
+
+    # a reload starts a new browser session: the change must come back from the database
+    page.reload()
+    _idle(page, "Tracker")
+    form = _edit_form(page)
+    assert form.get_by_role("combobox", name="Status").input_value() == "In progress"
+    assert form.get_by_role("textbox", name="Owner").input_value() == "UNICEF China"
+
+    # stored in DuckDB (a short-lived read while the server runs: it holds no lock between reruns)
+    row = items_frame(store).set_index("id").loc[target["id"]]
+    assert (row["status"], row["owner"], row["updated_by"]) == ("in_progress", "UNICEF China", "Browser Tester")
+    log = history_frame(store, item_id=target["id"])
+    assert {"status", "owner"} <= set(log["field"]) and set(log["changed_by"]) == {"Browser Tester"}
+
+    # hostile markup in an imported page is shown as the characters it is made of
+    _open(page, url, "add", "Add a report")
+    page.get_by_role("textbox", name="Page text").fill(HOSTILE_PAGE)
+    page.get_by_role("textbox", name="Name it").fill("../../etc/evil name?.txt")
+    page.get_by_role("textbox", name="Name it").press("Enter")
+    _idle(page)
+    preview = page.get_by_test_id("stMarkdown").filter(has_text="Open Forum #99").first
+    assert "Hostile <script>alert(1)</script> markup test" in preview.inner_text()
+    assert "evil name_.txt" in preview.inner_text()
+    _screenshot(page, "add_report-preview")
+    page.get_by_role("button", name="Import 1 page(s)").click()
+    page.get_by_text("1 added").first.wait_for(timeout=120_000)
+    _idle(page)
+    assert not (ROOT / "etc").exists() and not (db.parent.parent / "etc").exists()
+
+    _open(page, url, "sessions", "Sessions")
+    _choose(page, page.get_by_role("combobox", name="Session"), "Open Forum #99")
+    _idle(page)
+    source = page.locator(".doc-text")
+    text = source.inner_text()
+    for literal in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "**bold**", "<b>markup</b>",
+                    "[a link](javascript:alert(1))"):
+        assert literal in text
+    assert source.locator("img, script, b").count() == 0
+    assert source.locator("mark").count() == 2
+    _screenshot(page, "sessions-hostile")
+
+    _open(page, url, "tracker", "Tracker")
+    page.get_by_role("textbox", name="Search text").fill("bold")
+    page.get_by_role("textbox", name="Search text").press("Enter")
+    _idle(page)
+    form = _edit_form(page)
+    detail = page.get_by_test_id("stText").filter(has_text="Children need safer platforms").first
+    assert "<script>alert(1)</script> and <img src=x onerror=alert(1)> with **bold** claims." in detail.inner_text()
+    assert page.alerts == []
+
+    # every page renders without an exception; keep a picture of each
+    for name, path in PAGES.items():
+        title = {"overview": "Overview", "tracker": "Tracker", "recurring": "Recurring recommendations",
+                 "sessions": "Sessions", "plan": "Plan next proposal", "add_report": "Add a report",
+                 "history": "History"}[name]
+        _open(page, url, path, title)
+        _screenshot(page, name)
+    _open(page, url, "tracker", "Tracker")
+    _edit_form(page)
+    _screenshot(page, "tracker-edit-form")
+    assert page.alerts == []

@@ -1,0 +1,192 @@
+"""The functions behind the dashboard pages, without Streamlit: escaping, highlighting, the table
+editor's save path, filters, overdue items, downloads, first-run seeding."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tracker.dashboard_data import (
+    OVERDUE_FLAG,
+    conflict_rows,
+    csv_bytes,
+    data_token,
+    display_table,
+    escape_markdown,
+    excel_bytes,
+    grid_changes,
+    headline,
+    highlight_html,
+    is_empty,
+    progress_from_items,
+    seed_if_empty,
+    tracker_table,
+)
+from tracker.edits import EditConflict, save_rows, set_item
+from tracker.queries import ItemFilter, counts, history_frame, item_row
+from tracker.store import Store
+
+
+def test_escape_markdown_leaves_no_markup_alive() -> None:
+    hostile = "<script>alert(1)</script> <img src=x onerror=alert(1)> **bold** _it_ [l](javascript:x) $x$ :red[c]"
+    escaped = escape_markdown(hostile)
+    for raw in ("<script>", "**", "](", "$x$", ":red["):
+        assert raw not in escaped
+    for defused in ("\\<script\\>", "\\<img src\\=x", "\\*\\*bold\\*\\*", "\\[l\\]\\(", "\\$x\\$",
+                    "\\:red\\[c\\]"):
+        assert defused in escaped
+    # every punctuation mark is escaped, so removing the escapes gives the text back exactly
+    assert escaped.replace("\\", "") == hostile
+    assert escape_markdown("a\\b") == "a\\\\b"
+    assert escape_markdown("two\nlines") == "two  \nlines"
+    assert escape_markdown(None) == ""
+    assert escape_markdown("plain words 2024") == "plain words 2024"
+
+
+def test_highlight_html_escapes_every_fragment_and_marks_spans() -> None:
+    text = "Intro <script>alert(1)</script>\nKey: <img src=x onerror=alert(1)> **bold** & more."
+    start = text.index("<img")
+    end = text.index(" & more")
+    out = highlight_html(text, [(start, end, "action"), (0, 5, "takeaway"), (2, 4, "question")],
+                         title="<b>t</b>")
+    assert "<script>" not in out and "<img" not in out and "<b>t</b>" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert '<mark class="action" title="Call to action">&lt;img src=x onerror=alert(1)&gt; **bold**</mark>' in out
+    assert out.count("<mark") == 2  # the overlapping span inside "Intro" is clipped away
+    assert "&amp; more." in out
+
+
+def test_highlight_html_ignores_spans_outside_the_text() -> None:
+    out = highlight_html("short", [(3, 99, "takeaway"), (50, 60, "action")])
+    assert out.endswith('sho<mark class="takeaway" title="Key takeaway">rt</mark></div>')
+
+
+def test_tracker_table_is_indexed_by_id_and_filters_narrow(seed_store: Store) -> None:
+    everything = tracker_table(seed_store)
+    assert len(everything) == counts(seed_store)["items"]
+    assert list(everything.index) == list(everything["id"])
+    actions_2024 = tracker_table(seed_store, ItemFilter(years=[2024], kinds=["action"]))
+    assert 0 < len(actions_2024) < len(everything)
+    assert set(actions_2024["year"]) == {2024} and set(actions_2024["kind"]) == {"action"}
+    assert len(tracker_table(seed_store, ItemFilter(text="UNICEF"))) < len(everything)
+    shown = display_table(everything)
+    assert shown.columns[0] == "flag" and "id" in shown.columns
+
+
+def test_theme_filter_uses_the_annotations(seed_store: Store) -> None:
+    ids = list(tracker_table(seed_store)["id"])
+    notes = pd.DataFrame({"id": ids, "themes": [["Safety"] if i % 3 == 0 else ["Other"] for i in range(len(ids))],
+                          "addressee": [[] for _ in ids]})
+    safety = tracker_table(seed_store, ItemFilter(themes=["Safety"]), notes)
+    assert len(safety) == len(range(0, len(ids), 3))
+    assert all("Safety" in ts for ts in safety["themes"])
+
+
+def test_overdue_items_are_flagged(seed_store: Store) -> None:
+    frame = tracker_table(seed_store)
+    late, done_late, future = frame["id"][:3]
+    yesterday, tomorrow = date.today() - timedelta(days=1), date.today() + timedelta(days=1)
+    set_item(seed_store, late, by="t", due_date=yesterday)
+    set_item(seed_store, done_late, by="t", due_date=yesterday, status="done")
+    set_item(seed_store, future, by="t", due_date=tomorrow)
+    frame = tracker_table(seed_store)
+    assert frame.loc[late, "overdue"] and frame.loc[late, "flag"] == OVERDUE_FLAG
+    assert not frame.loc[done_late, "overdue"] and not frame.loc[future, "overdue"]
+    assert list(tracker_table(seed_store, only_overdue=True)["id"]) == [late]
+
+
+def test_table_editor_save_path_reaches_duckdb_and_history(seed_store: Store) -> None:
+    table = tracker_table(seed_store, ItemFilter(kinds=["action"]))
+    versions = dict(zip(table["id"], table["version"], strict=True))
+    # what st.data_editor reports: row positions in the frame that was shown, grid values as strings
+    edited_rows = {0: {"status": "done", "owner": "UNICEF"},
+                   2: {"due_date": "2026-03-31T00:00:00.000", "notes": "follow up in March"},
+                   3: {"owner": ""}}  # unchanged (was empty): dropped
+    changes = grid_changes(table, edited_rows)
+    first, third = table["id"].iloc[0], table["id"].iloc[2]
+    assert changes == {first: {"status": "done", "owner": "UNICEF"},
+                       third: {"due_date": "2026-03-31", "notes": "follow up in March"}}
+    saved, conflicts = save_rows(seed_store, changes, by="Grid User", versions=versions)
+    assert not conflicts and len(saved) == 2
+    row = item_row(seed_store, first)
+    assert (row["status"], row["owner"], row["updated_by"]) == ("done", "UNICEF", "Grid User")
+    assert str(item_row(seed_store, third)["due_date"])[:10] == "2026-03-31"
+    log = history_frame(seed_store, person="Grid User")
+    assert sorted(log["field"]) == ["due_date", "notes", "owner", "status"]
+    assert set(log["via"]) == {"dashboard"}
+
+
+def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Store) -> None:
+    table = tracker_table(seed_store)
+    versions = dict(zip(table["id"], table["version"], strict=True))
+    first, second = table["id"].iloc[0], table["id"].iloc[1]
+    set_item(seed_store, first, by="Other", owner="Theirs")
+    changes = grid_changes(table, {0: {"owner": "Mine"}, 1: {"owner": "Also mine"}})
+    saved, conflicts = save_rows(seed_store, changes, by="Me", versions=versions)
+    assert [r.item_id for r in saved] == [second]
+    assert [c.item_id for c in conflicts] == [first]
+    assert item_row(seed_store, first)["owner"] == "Theirs"
+    both = conflict_rows(conflicts[0])
+    assert both.to_dict("records") == [{"field": "owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
+
+
+def test_conflict_rows_show_both_values() -> None:
+    conflict = EditConflict("x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
+                            {"status": "in_progress", "due_date": None}, "Ana")
+    rows = conflict_rows(conflict)
+    assert list(rows["field"]) == ["status", "due_date"]
+    assert list(rows["saved by Ana"]) == ["done", "2025-01-02"]
+    assert list(rows["yours (not saved)"]) == ["in_progress", ""]
+
+
+def test_downloads_csv_and_excel_of_the_filtered_table(seed_store: Store) -> None:
+    item = tracker_table(seed_store)["id"].iloc[0]
+    set_item(seed_store, item, by="t", notes="=HYPERLINK(\"http://x\")")
+    table = tracker_table(seed_store, ItemFilter(years=[2022]))
+    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig")
+    assert len(csv) == len(table) and set(csv["year"]) == {2022}
+    book = openpyxl.load_workbook(io.BytesIO(excel_bytes(table)))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["id", "year", "session_id"] and sheet.max_row == len(table) + 1
+    notes = [sheet.cell(row=r, column=header.index("notes") + 1) for r in range(2, sheet.max_row + 1)]
+    assert any(c.value == "=HYPERLINK(\"http://x\")" and c.data_type == "s" for c in notes)  # text, not a formula
+
+
+def test_headline_numbers(seed_store: Store) -> None:
+    numbers = headline(seed_store, pd.DataFrame())
+    assert (numbers["sessions"], numbers["takeaways"], numbers["without_outcomes"]) == (5, 12, 2)
+    assert numbers["recurring"] is None and numbers["share_done"] == 0
+    item = tracker_table(seed_store)["id"].iloc[0]
+    set_item(seed_store, item, by="t", status="done")
+    assert headline(seed_store)["share_done"] == pytest.approx(1 / numbers["tracked"])
+    groups = pd.DataFrame({"recurring": [True, False, True]})
+    assert headline(seed_store, groups)["recurring"] == 2
+
+
+def test_progress_from_items_before_analysis(seed_store: Store) -> None:
+    items = tracker_table(seed_store)
+    progress = progress_from_items(items)
+    assert set(progress["first_year"]) == set(items[items["kind"] == "action"]["year"])
+    assert progress.groupby("first_year")["share"].sum().round(6).eq(1).all()
+
+
+def test_data_token_changes_on_write_not_on_read(seed_store: Store) -> None:
+    before = data_token(seed_store)
+    tracker_table(seed_store)
+    assert data_token(seed_store) == before
+    set_item(seed_store, tracker_table(seed_store)["id"].iloc[0], by="t", owner="x")
+    assert data_token(seed_store) != before
+
+
+def test_seed_if_empty_loads_once(store: Store, seeds_dir: Path) -> None:
+    assert is_empty(store)
+    summary = seed_if_empty(store, seeds_dir)
+    assert summary and "5 added" in summary
+    assert counts(store)["sessions"] == 5
+    assert seed_if_empty(store, seeds_dir) is None

@@ -6,6 +6,8 @@ import re
 
 _DEADLINE = re.compile(r"\s*\(\s*\*?\s*deadline[^)]*\).*$", re.IGNORECASE)
 _DECORATION = "#*_=>|` \t"
+_CLICK_NOTE = re.compile(r"\s+-\s+click on the \?.*$", re.IGNORECASE)
+_SPACE_RUN = re.compile(r"\s+")
 
 # Headings whose paragraphs are items, by the kind of item they hold.
 ITEM_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
@@ -32,8 +34,8 @@ def heading_key(line: str) -> str:
     """A line reduced to what a heading match looks at: no markup, deadline note or trailing colon."""
     text = line.strip().strip(_DECORATION)
     text = _DEADLINE.sub("", text)
-    text = re.sub(r"\s+-\s+click on the \?.*$", "", text, flags=re.IGNORECASE)
-    return re.sub(r"\s+", " ", text.rstrip(":").strip(_DECORATION)).casefold()
+    text = _CLICK_NOTE.sub("", text)
+    return _SPACE_RUN.sub(" ", text.rstrip(":").strip(_DECORATION)).casefold()
 
 
 def item_heading_kind(line: str) -> str | None:

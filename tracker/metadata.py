@@ -54,6 +54,7 @@ _PEOPLE_LABELS = {"organizers": "organizers", "organisers": "organizers", "organ
                   "speakers": "speakers", "additional speakers": "speakers",
                   "onsite moderator": "moderators", "online moderator": "moderators",
                   "moderator": "moderators", "moderators": "moderators", "rapporteur": "rapporteur"}
+_INLINE_ROLE = re.compile(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$")
 _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
 _PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
 
@@ -119,10 +120,12 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
             current = _PEOPLE_LABELS.get(label)
             taken = 0
             continue
-        if STOP_HEADINGS.fullmatch(heading_key(line)):
+        # only a block in progress can be ended by a heading (a heading never starts with a dash or bullet,
+        # so skipping the check outside blocks changes nothing; it is most of the lines of a long page)
+        if current is not None and STOP_HEADINGS.fullmatch(heading_key(line)):
             current = None
             continue
-        inline = re.match(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$", line)
+        inline = _INLINE_ROLE.match(line) if line[:1] in "–-•" and line else None
         if inline:  # AI reports list "– Moderator: Name, Org" among the speakers
             collected["moderators" if inline[1] == "Moderator" else "rapporteur"].append(fold_whitespace(inline[2]))
             continue

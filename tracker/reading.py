@@ -52,7 +52,9 @@ def _control_ratio(text: str) -> float:
     if not text:
         return 0.0
     sample = text[:200_000]
-    bad = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
+    # classify each distinct character once and count it in C: a page has a few hundred distinct characters
+    bad = sum(sample.count(ch) for ch in set(sample)
+              if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
     return bad / len(sample)
 
 

@@ -230,6 +230,10 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
                  "history": "History"}[name]
         _open(page, url, path, title)
         _screenshot(page, name)
+    _open(page, url, "", "Overview")
+    page.get_by_role("tab", name="By theme").click()
+    page.wait_for_timeout(800)
+    _screenshot(page, "overview-themes")
     _open(page, url, "tracker", "Tracker")
     _edit_form(page)
     _screenshot(page, "tracker-edit-form")

@@ -312,3 +312,57 @@ def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
         assert not at.exception, (page, at.exception)
         assert not at.error, (page, [e.value for e in at.error])
         assert at.title, page
+
+
+def _analyzed_groups(store: Store, at_least: int) -> list[str]:
+    analysis.analyze(store)
+    groups = analysis.groups_frame(store, recurring_only=True)
+    if len(groups) < at_least:
+        pytest.skip(f"the analysis in this tree finds fewer than {at_least} recurring groups")
+    return list(groups.sort_values(["recurring", "n_sessions", "n_items"], ascending=False)["group_id"])
+
+
+def test_recurring_split_an_item_out(seed_store: Store) -> None:
+    gid = _analyzed_groups(seed_store, 1)[0]
+    members = analysis.group_members_frame(seed_store, gid)
+    item = members["id"].iloc[-1]
+    at = _app("recurring", name="Ana")
+    at.selectbox(key=f"split-item-{gid}").set_value(item).run()
+    at.button(key=f"split-{gid}").click().run()
+    assert not at.exception and not at.error
+    notes = analysis.item_annotations(seed_store).set_index("id")
+    still = set(analysis.group_members_frame(seed_store, notes.loc[members["id"].iloc[0], "group_id"])["id"])
+    assert item not in still
+    analysis.analyze(seed_store)  # the decision survives re-analysis
+    notes = analysis.item_annotations(seed_store).set_index("id")
+    assert notes.loc[item, "group_id"] != notes.loc[members["id"].iloc[0], "group_id"]
+
+
+def test_recurring_merge_two_groups(seed_store: Store) -> None:
+    first, second = _analyzed_groups(seed_store, 2)[:2]
+    a = set(analysis.group_members_frame(seed_store, first)["id"])
+    b = set(analysis.group_members_frame(seed_store, second)["id"])
+    at = _app("recurring", name="Ana")
+    at.selectbox(key="merge-a").set_value(first).run()
+    at.selectbox(key="merge-b").set_value(second).run()
+    at.button(key="merge-go").click().run()
+    assert not at.exception and not at.error
+    assert any("merged" in s.value for s in at.success)
+    notes = analysis.item_annotations(seed_store).set_index("id")
+    assert notes.loc[list(a | b), "group_id"].nunique() == 1
+
+
+def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    themes = analysis.themes_list()
+    if themes.empty:
+        pytest.skip("no theme list in this tree")
+    item = items_frame(seed_store)["id"].iloc[0]
+    at = _app("tracker", name="Ana")
+    at.selectbox(key="edit_item").set_value(item).run()
+    chosen = [themes["name"].iloc[-1]]
+    at.multiselect(key=f"themes-{item}").set_value(chosen).run()
+    at.button(key=f"save-themes-{item}").click().run()
+    assert not at.exception
+    notes = analysis.item_annotations(seed_store).set_index("id")
+    assert list(notes.loc[item, "themes"]) == chosen

@@ -19,9 +19,10 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), font=FONT, height=height,
-                      margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.0,
-                                                                       x=1, xanchor="right", title_text=""))
+    # title on the first line, legend on its own line under it: neither overlaps on a narrow column
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", y=0.985, yanchor="top", font=dict(size=16)),
+                      font=FONT, height=height + 30, margin=dict(l=10, r=10, t=90, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left", title_text=""))
     fig.update_xaxes(title_text=x_title, automargin=True)
     fig.update_yaxes(title_text=y_title, automargin=True)
     return fig

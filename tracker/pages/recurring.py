@@ -24,14 +24,16 @@ def _years(values: Any) -> str:
 
 
 def _decide(action: str, fn: Any, *args: Any) -> None:
-    """Record a grouping decision, re-run the analysis so it takes effect, and refresh."""
+    """Record a grouping decision (the analysis regroups at once and keeps it on re-analysis)."""
     name = common.require_name()
     if not name:
         return
-    store = common.get_store()
-    with st.spinner("Saving the decision and regrouping …"):
-        fn(store, *args, by=name)
-        analysis.analyze(store)
+    try:
+        with st.spinner("Saving the decision and regrouping …"):
+            fn(common.get_store(), *args, by=name)
+    except ValueError as exc:  # AnalysisError: e.g. the item is already on its own
+        st.error(common.md(str(exc)))
+        return
     common.clear_caches()
     st.session_state[FLASH] = action
     st.rerun()
@@ -84,7 +86,8 @@ def merge_box(groups: pd.DataFrame) -> None:
 
 def _session_names() -> dict[str, str]:
     sessions = common.read("sessions")
-    return {r.session_id: session_label(None, r.type, r.number, r.title, 40) for r in sessions.itertuples()}
+    return {r.session_id: session_label(None, r.type, r.number, "" if r.type else r.title, 40)
+            for r in sessions.itertuples()}
 
 
 def _status_colour(status: str) -> str:

@@ -264,10 +264,14 @@ def item_form(table: pd.DataFrame) -> None:
             if st.button("Save themes", key=f"save-themes-{item_id}"):
                 name = common.require_name()
                 if name:
-                    analysis.set_item_themes(common.get_store(), item_id, chosen, by=name)
-                    common.clear_caches()
-                    _flash("Themes saved; they are kept when the analysis runs again.")
-                    st.rerun()
+                    try:
+                        analysis.set_item_themes(common.get_store(), item_id, chosen, by=name)
+                    except ValueError as exc:  # AnalysisError: unknown theme
+                        st.error(common.md(str(exc)))
+                    else:
+                        common.clear_caches()
+                        _flash("Themes saved; they are kept when the analysis runs again.")
+                        st.rerun()
 
 
 # --- bulk ---------------------------------------------------------------------------------------

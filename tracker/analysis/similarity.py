@@ -8,9 +8,13 @@ dilute a whole-text vector; the 2024 items are single sentences, where nothing c
 Per sentence there are word TF-IDF, character n-gram TF-IDF (scikit-learn, L2-normalized) and, in
 semantic mode, MiniLM vectors. A ``Method`` says how to weight them and how to cluster:
 
-1. candidate edges: row chunks of the sentence similarity matrix (sparse x sparse and dense x dense
-   products), kept only above the threshold and only the ``top_k`` best per sentence, then reduced to
-   the best per item pair with numpy, so memory grows with n, not n^2 and no Python loop runs per pair;
+1. candidate edges, kept only above the threshold and only the ``top_k`` best per sentence, then reduced
+   to the best per item pair with numpy (memory grows with n, not n^2; no Python loop runs per pair).
+   Below EXACT_LIMIT sentences (the seeds, the evaluation): row chunks of the full sentence similarity
+   matrix, exact. From EXACT_LIMIT on (and if faiss-cpu is installed): each sentence's ``ann_k`` nearest
+   neighbours by MiniLM (lexical mode: by char TF-IDF reduced with truncated SVD) from a faiss index, and
+   only those pairs are rescored with the full combination, row-wise. The block products are quadratic
+   (100k items took ~25 min); the candidate path is n log n-ish and gave the same groups on test corpora;
 2. optionally an edge needs a shared theme (cuts the "everything is about child protection" chains);
 3. connected components of that sparse graph (scipy.sparse.csgraph);
 4. single-link components chain unrelated calls, so each component is re-clustered with average
@@ -30,8 +34,19 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+try:  # optional: without it every input takes the exact path (analysis_mode says so)
+    import faiss
+except ImportError:  # pragma: no cover - depends on the environment
+    faiss = None
+
 CHUNK = 512  # sentence rows per block product: 512 x 150k float32 = 300 MB at most
 MAX_LINKAGE = 1500  # largest component re-clustered with average linkage
+EXACT_LIMIT = 2000  # below this many sentences the exact products are cheap (and give the measured figures)
+FLAT_LIMIT = 5000  # up to this many sentences the neighbour search is exact (faiss flat), above it IVF
+NPROBE = 16  # IVF lists visited per query
+PAIR_CHUNK = 65536  # candidate pairs rescored per step
+SVD_DIMS = 128  # lexical mode: char TF-IDF reduced to this many dimensions for the neighbour search
+SVD_SAMPLE = 20000  # sentences the SVD is fitted on
 
 # generic words of this corpus carry no signal about *which* call an item makes
 DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "protecting", "minors", "internet",
@@ -54,6 +69,7 @@ class Method:
     same_theme: bool = False  # an edge needs at least one shared theme
     sentences: bool = True  # compare sentence by sentence (best pair) instead of whole texts
     top_k: int = 30
+    ann_k: int = 30  # candidate path: nearest neighbours per sentence that get rescored
 
     @property
     def needs_model(self) -> bool:
@@ -129,14 +145,16 @@ def unit_texts(texts: list[str], sentences: bool = True) -> tuple[list[str], np.
 
 
 def build_features(texts: list[str], semantic_units: np.ndarray | None = None, themes: np.ndarray | None = None,
-                   sentences: bool = True) -> Features:
-    """Vectors for ``texts``; ``semantic_units`` are the sentence vectors of ``unit_texts(texts, sentences)``."""
+                   sentences: bool = True, method: Method | None = None) -> Features:
+    """Vectors for ``texts``; ``semantic_units`` are the sentence vectors of ``unit_texts(texts, sentences)``.
+    With ``method``, only the TF-IDF matrices it weights are fitted (the others stay empty): at 100k items
+    the unused word TF-IDF alone costs seconds."""
     units, starts = unit_texts(texts, sentences)
+    empty = sparse.csr_matrix((len(units) if texts else 0, 1), dtype=np.float32)
     if not texts:
-        empty = sparse.csr_matrix((0, 1), dtype=np.float32)
         return Features(starts, empty, empty, semantic_units, np.zeros(0, dtype=np.int64))
-    word = word_vectorizer().fit_transform(units).tocsr()
-    char = char_vectorizer().fit_transform(units).tocsr()
+    word = word_vectorizer().fit_transform(units).tocsr() if method is None or method.word else empty
+    char = char_vectorizer().fit_transform(units).tocsr() if method is None or method.char else empty
     if semantic_units is not None and len(semantic_units) != len(units):
         raise ValueError("sentence vectors do not match the sentences")
     masks = np.zeros(len(texts), dtype=np.int64) if themes is None else themes
@@ -174,9 +192,9 @@ def item_block(features: Features, method: Method, items: np.ndarray) -> np.ndar
     return block
 
 
-def candidate_edges(features: Features, method: Method) -> sparse.csr_matrix:
-    """Symmetric sparse item graph of pairs with similarity >= threshold (best ``top_k`` per sentence)."""
-    n, units = features.n, features.starts[-1]
+def _exact_unit_pairs(features: Features, method: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit pairs >= threshold, the best ``top_k`` per sentence, from row chunks of the full product."""
+    units = features.starts[-1]
     owner = features.owner
     found_r, found_c, found_v = [], [], []
     for start in range(0, units, CHUNK):
@@ -192,12 +210,119 @@ def candidate_edges(features: Features, method: Method) -> sparse.csr_matrix:
         keep = np.argpartition(-block, k - 1, axis=1)[:, :k]
         vals = np.take_along_axis(block, keep, axis=1)
         r_idx, k_idx = np.nonzero(vals >= method.threshold)
-        found_r.append(owner[rows[r_idx]])
-        found_c.append(owner[keep[r_idx, k_idx]])
+        found_r.append(rows[r_idx])
+        found_c.append(keep[r_idx, k_idx])
         found_v.append(vals[r_idx, k_idx])
-    if not found_r or not sum(len(r) for r in found_r):
+    if not found_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    return np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v)
+
+
+def pair_similarity(features: Features, method: Method, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Combined similarity of unit pairs (a[i], b[i]), row-wise and in chunks: the same numbers as
+    ``unit_block`` gives for those cells, without computing any other cell."""
+    out = np.zeros(len(a), dtype=np.float32)
+    total_weight = method.word + method.char + method.semantic
+    for start in range(0, len(a), PAIR_CHUNK):
+        ia, ib = a[start:start + PAIR_CHUNK], b[start:start + PAIR_CHUNK]
+        part = np.zeros(len(ia), dtype=np.float32)
+        for weight, matrix in ((method.word, features.word), (method.char, features.char)):
+            if weight:  # element-wise product of two row selections = row-wise dot products
+                part += np.asarray(matrix[ia].multiply(matrix[ib]).sum(axis=1), dtype=np.float32).ravel() * weight
+        if method.semantic:
+            if features.semantic is None:
+                raise ValueError(f"method {method.name} needs sentence vectors")
+            part += np.einsum("ij,ij->i", features.semantic[ia], features.semantic[ib]) * method.semantic
+        out[start:start + PAIR_CHUNK] = part / total_weight
+    return out
+
+
+def _search_vectors(features: Features, method: Method) -> np.ndarray:
+    """Dense, L2-normalized unit vectors whose inner-product neighbours propose the candidate pairs:
+    MiniLM when the method uses it, else the character TF-IDF reduced by truncated SVD (fitted on a sample)."""
+    if method.semantic and features.semantic is not None:
+        return np.ascontiguousarray(features.semantic, dtype=np.float32)
+    from sklearn.decomposition import TruncatedSVD
+
+    matrix = features.char if method.char else features.word
+    rng = np.random.default_rng(0)
+    sample = rng.choice(matrix.shape[0], size=min(matrix.shape[0], SVD_SAMPLE), replace=False)
+    svd = TruncatedSVD(n_components=min(SVD_DIMS, matrix.shape[1] - 1), random_state=0, algorithm="randomized",
+                       n_iter=4).fit(matrix[np.sort(sample)])
+    reduced = np.ascontiguousarray(svd.transform(matrix), dtype=np.float32)
+    reduced /= np.clip(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12, None)
+    return reduced
+
+
+def _neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
+    """k nearest units by inner product per unit (-1 = none): exact flat search up to FLAT_LIMIT units,
+    else an inverted-file index (IVF, nlist ~ 4 sqrt(n), nprobe NPROBE)."""
+    n, dim = vectors.shape
+    if n <= FLAT_LIMIT:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        nlist = int(4 * np.sqrt(n))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        index.train(vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)])
+        index.nprobe = NPROBE
+    index.add(vectors)
+    _, found = index.search(vectors, k)
+    return found
+
+
+def _candidate_unit_pairs(features: Features, method: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit pairs >= threshold among each sentence's ``ann_k`` nearest neighbours (MiniLM, or reduced TF-IDF),
+    rescored with the method's full similarity; then the best ``top_k`` per sentence as in the exact path."""
+    owner = features.owner
+    k = min(method.ann_k + 1, features.starts[-1])
+    found = _neighbours(_search_vectors(features, method), k)
+    rows = np.repeat(np.arange(found.shape[0]), found.shape[1])
+    cols = found.ravel().astype(np.int64)
+    ok = (cols >= 0) & (owner[rows] != owner[np.clip(cols, 0, None)])
+    rows, cols = rows[ok], cols[ok]
+    if method.same_theme:
+        masks = features.themes[owner]
+        ok = (masks[rows] & masks[cols]) != 0
+        rows, cols = rows[ok], cols[ok]
+    # score each unordered pair once, then give it to both ends (as the exact product would)
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    key = np.unique(lo * np.int64(features.starts[-1]) + hi)
+    lo, hi = key // features.starts[-1], key % features.starts[-1]
+    vals = pair_similarity(features, method, lo, hi)
+    keep = vals >= method.threshold
+    lo, hi, vals = lo[keep], hi[keep], vals[keep]
+    rows, cols, vals = np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([vals, vals])
+    # best top_k per sentence: sort by row, then value descending, keep the first top_k of each row
+    order = np.lexsort((-vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    first = np.searchsorted(rows, rows, side="left")
+    keep = (np.arange(len(rows)) - first) < method.top_k
+    return rows[keep], cols[keep], vals[keep]
+
+
+def use_candidates(features: Features) -> bool:
+    """Approximate candidates only where the exact products get expensive, and only with faiss present."""
+    return faiss is not None and features.starts[-1] >= EXACT_LIMIT
+
+
+def candidate_edges(features: Features, method: Method, exact: bool | None = None) -> sparse.csr_matrix:
+    """Symmetric sparse item graph of pairs with similarity >= threshold (best ``top_k`` per sentence).
+
+    ``exact`` (default: below EXACT_LIMIT sentences, or without faiss) compares every sentence with every
+    other in row chunks; otherwise only nearest-neighbour candidates are scored (see module docstring)."""
+    n = features.n
+    if exact is None:
+        exact = not use_candidates(features)
+    if not exact and faiss is None:
+        raise RuntimeError("candidate search needs faiss-cpu")
+    r, c, v = (_exact_unit_pairs if exact else _candidate_unit_pairs)(features, method)
+    if not len(r):
         return sparse.csr_matrix((n, n), dtype=np.float32)
-    r, c, v = np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v)
+    owner = features.owner
+    r, c = owner[r], owner[c]
     r, c = np.minimum(r, c), np.maximum(r, c)
     # best value per item pair: sort by pair, then by value descending, keep the first of each pair
     order = np.lexsort((-v, c, r))
@@ -232,12 +357,13 @@ def centrality(graph: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
     return np.bincount(coo.row[same], weights=coo.data[same], minlength=len(labels))
 
 
-def cluster(features: Features, method: Method) -> tuple[np.ndarray, sparse.csr_matrix]:
-    """A cluster label per item (0..k-1), and the candidate graph it was cut from."""
+def cluster(features: Features, method: Method, exact: bool | None = None) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """A cluster label per item (0..k-1), and the candidate graph it was cut from (``exact``: see
+    ``candidate_edges``)."""
     n = features.n
     if n == 0:
         return np.zeros(0, dtype=np.int64), sparse.csr_matrix((0, 0), dtype=np.float32)
-    graph = candidate_edges(features, method)
+    graph = candidate_edges(features, method, exact)
     _, labels = connected_components(graph, directed=False)
     if method.linkage == "single":
         return labels.astype(np.int64), graph

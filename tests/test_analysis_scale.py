@@ -1,0 +1,95 @@
+"""The nearest-neighbour candidate path (used from 2,000 sentences on) groups like the exact block products."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from tracker.analysis import embeddings, similarity
+from tracker.analysis.core import _theme_fallback
+from tracker.analysis.evaluate import prepare
+from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from tracker.analysis.similarity import build_features, cluster, theme_masks, unit_texts
+from tracker.analysis.themes import assign_themes, load_themes
+from tracker.store import Store
+
+needs_faiss = pytest.mark.skipif(similarity.faiss is None, reason="faiss-cpu not installed")
+OPENERS = ["", "", "In addition, ", "Moreover, ", "Participants agreed that ", "Going forward, "]
+SWAPS = [("children", "minors"), ("strengthen", "reinforce"), ("should", "ought to"), ("online", "digital"),
+         ("develop", "create"), ("research", "studies")]
+
+
+def perturbed(texts: list[str], count: int, seed: int = 0) -> list[str]:
+    """Light rewordings of the seed items: synonym swaps, an opening phrase, sentences of two items mixed."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        parts = unit_texts([rng.choice(texts)])[0]
+        if rng.random() < 0.3:
+            parts = parts[:1] + unit_texts([rng.choice(texts)])[0][:1]
+        text = " ".join(parts)
+        for old, new in rng.sample(SWAPS, rng.randint(0, 2)):
+            text = text.replace(old, new, 1)
+        opener = rng.choice(OPENERS)
+        out.append(opener + text[0].lower() + text[1:] if opener else text)
+    return out
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    return adjusted_rand_score(a, b) == 1.0
+
+
+@needs_faiss
+@pytest.mark.parametrize("semantic", [False, True])
+def test_candidates_match_exact_on_the_seeds(seed_store: Store, semantic: bool) -> None:
+    if semantic and embeddings.get_embedder().embedder is None:
+        pytest.skip("embedding model not installed")
+    data = prepare(seed_store, use_model=semantic)
+    method = SEMANTIC_METHOD if semantic else LEXICAL_METHOD
+    features = build_features(data.items["text"].tolist(), data.vectors[True],
+                              theme_masks(data.themes, data.theme_names), True, method)
+    exact, _ = cluster(features, method, exact=True)
+    approx, _ = cluster(features, method, exact=False)
+    assert same_partition(exact, approx)
+    assert not similarity.use_candidates(features)  # 30 items: the default is the exact path
+
+
+@needs_faiss
+@pytest.mark.parametrize("semantic", [False, True])
+def test_candidates_match_exact_on_perturbed_items(seed_store: Store, semantic: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    state = embeddings.get_embedder()
+    if semantic and state.embedder is None:
+        pytest.skip("embedding model not installed")
+    seeds = seed_store.query("SELECT text FROM items ORDER BY item_id")["text"].tolist()
+    texts = perturbed(seeds, 300)
+    units, starts = unit_texts(texts)
+    taxonomy = load_themes()
+    vectors = theme_vectors = None
+    if semantic:
+        vectors = state.embedder.encode(units)
+        theme_vectors = state.embedder.encode([t.profile for t in taxonomy])
+    themes = assign_themes(texts, taxonomy, _theme_fallback(texts, vectors, starts, theme_vectors, taxonomy))
+    method = SEMANTIC_METHOD if semantic else LEXICAL_METHOD
+    features = build_features(texts, vectors, theme_masks(themes, [t.name for t in taxonomy]), True, method)
+    exact, _ = cluster(features, method, exact=True)
+    approx, _ = cluster(features, method, exact=False)
+    assert len(np.unique(exact)) < len(texts) * 0.6  # rewordings do group together
+    assert adjusted_rand_score(exact, approx) >= 0.98, adjusted_rand_score(exact, approx)
+    # the IVF index (used above FLAT_LIMIT sentences) as well
+    monkeypatch.setattr(similarity, "FLAT_LIMIT", 10)
+    ivf, _ = cluster(features, method, exact=False)
+    assert adjusted_rand_score(exact, ivf) >= 0.95, adjusted_rand_score(exact, ivf)
+
+
+def test_without_faiss_the_exact_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(similarity, "faiss", None)
+    monkeypatch.setattr(similarity, "EXACT_LIMIT", 1)
+    texts = ["Governments should fund research.", "Governments ought to fund research.", "Parents need help."]
+    features = build_features(texts, None, np.ones(3, dtype=np.int64), True, LEXICAL_METHOD)
+    assert not similarity.use_candidates(features)
+    labels, _ = cluster(features, LEXICAL_METHOD)
+    assert labels[0] == labels[1] != labels[2]

@@ -133,3 +133,35 @@ def test_sigkill_during_load_leaves_whole_documents_and_reload_completes(tmp_pat
     assert f"{N_DOCS} files: {N_DOCS - stored} added, 0 updated, {stored} unchanged, 0 failed" in done.stdout
     assert _assert_whole_documents(store, corpus) == N_DOCS
     assert store.scalar("SELECT count(*) FROM items WHERE in_source") == 4 * N_DOCS
+
+
+def _table_rows(store: Store) -> dict[str, list]:
+    def rows(con) -> dict[str, list]:
+        out = {}
+        for table in ("sessions", "documents", "items", "occurrences", "history"):
+            cols = [c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description
+                    if c[0] not in ("loaded_at", "updated_at", "first_seen", "changed_at")]
+            out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
+        return out
+    return store.read(rows)
+
+
+def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Path, corpus: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large loads parse in worker processes; the database must not depend on it (reports included)."""
+    from tracker.loader import _load_workers, load_paths
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "page_00001.txt").write_bytes(b"\x00\x01 not a page")  # a failure, and a name clash with the corpus
+    stores, reports = [], []
+    for workers in ("0", "2"):
+        monkeypatch.setenv("TRACKER_LOAD_WORKERS", workers)
+        assert _load_workers(N_DOCS) == int(workers)  # the parallel path really runs
+        store = Store(tmp_path / f"workers{workers}.duckdb")
+        report = load_paths([corpus, bad], store)
+        stores.append(store)
+        reports.append([(r.source, r.status, r.session_id, r.items, r.items_new, r.error) for r in report.results])
+    assert reports[0] == reports[1]
+    assert reports[0][-1][:2] == ("bad_page_00001.txt", "failed")
+    assert _table_rows(stores[0]) == _table_rows(stores[1])

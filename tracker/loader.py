@@ -9,8 +9,14 @@ item that vanished from its document is marked ``in_source = false``, never dele
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +31,11 @@ from .store import Store
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
 BATCH_SIZE = 200
+PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)
+PARALLEL_CHUNK = 16  # files per task sent to a worker
+
+Job = tuple[str, str, bytes | None, str | None]  # source, file name or path, bytes (None: read the path), known hash
+Outcome = tuple[str, str, Document | None, str]  # status, content hash, document, error
 
 
 @dataclass
@@ -247,13 +258,85 @@ def load_paths(paths: Iterable[str | Path], store: Store,
     return load_files([(f, None) for f in files], store, on_progress)
 
 
+def _prepare(job: Job) -> Outcome:
+    """Read (if needed), hash and parse one file: (status, digest, document, error). Writes nothing.
+
+    status is "unchanged" (same content hash as stored), "failed" (error says why) or "parsed".
+    """
+    source, name, data, known_hash = job
+    try:
+        if data is None:
+            try:
+                data = Path(name).read_bytes()
+            except OSError as exc:
+                raise BadInput(source, f"cannot read file ({exc.strerror or exc})") from None
+        digest = content_hash(data)
+        if known_hash == digest:
+            return "unchanged", digest, None, ""
+        return "parsed", digest, parse_text(bytes_to_text(data, source), source), ""
+    except BadInput as exc:
+        return "failed", "", None, str(exc)
+
+
+def _worker_init(parent: int) -> None:
+    """A parse worker dies with the load that started it (a killed CLI must not leave workers behind)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _prepare_chunk(jobs: list[Job]) -> list[Outcome]:
+    return [_prepare(job) for job in jobs]
+
+
+def _load_workers(n_files: int) -> int:
+    """Worker processes for parsing: none for small loads (an upload), where starting them costs more,
+    and none in a threaded process such as the dashboard server, where forking is unsafe."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    configured = os.environ.get("TRACKER_LOAD_WORKERS")
+    if configured is not None:
+        return max(0, int(configured))
+    return min(os.cpu_count() or 1, 4) if n_files >= PARALLEL_MIN_FILES else 0
+
+
+def _prepared_in_order(jobs: list[Job]) -> Iterator[Outcome]:
+    """_prepare for every job, in job order; large loads parse in worker processes while the caller writes."""
+    workers = _load_workers(len(jobs))
+    if workers <= 1:
+        yield from map(_prepare, jobs)
+        return
+    chunks = [jobs[i:i + PARALLEL_CHUNK] for i in range(0, len(jobs), PARALLEL_CHUNK)]
+    # fork, not spawn: a spawned worker re-imports the caller's main module (`python -m tracker` would run
+    # the command again); _load_workers only allows it in a single-threaded process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        pending: deque[Future] = deque()
+        next_chunk = 0
+        while next_chunk < len(chunks) or pending:
+            # a bounded window of chunks in flight keeps memory flat however many files there are
+            while next_chunk < len(chunks) and len(pending) < workers * 4:
+                pending.append(pool.submit(_prepare_chunk, chunks[next_chunk]))
+                next_chunk += 1
+            yield from pending.popleft().result()
+
+
 def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
                on_progress: Callable[[int], None] | None = None) -> LoadReport:
-    """Load (name, bytes) pairs; when bytes is None the name is a path to read."""
+    """Load (name, bytes) pairs; when bytes is None the name is a path to read.
+
+    Documents are written in batches of BATCH_SIZE as soon as a batch is parsed, so parsing the next
+    files (in worker processes for large loads) overlaps with writing the previous ones.
+    """
     known = dict(store.read(lambda con: con.execute("SELECT source, content_hash FROM documents").fetchall()))
     report = LoadReport()
     results: dict[str, FileResult] = {}
-    prepared: list[Prepared] = []
+    jobs: list[Job] = []
     used_names: set[str] = set()
     for name, data in files:
         path = Path(name)
@@ -264,27 +347,25 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
         result = FileResult(source=source, status="failed")
         results[source] = result
         report.results.append(result)
-        try:
-            if data is None:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise BadInput(source, f"cannot read file ({exc.strerror or exc})") from None
-            digest = content_hash(data)
-            if known.get(source) == digest:
+        jobs.append((source, str(name), data, known.get(source)))
+    batch: list[Prepared] = []
+    for result, job, (status, digest, document, error) in zip(report.results, jobs, _prepared_in_order(jobs),
+                                                               strict=True):
+        if status != "parsed" or document is None:
+            if status == "unchanged":
                 result.status = "unchanged"
-                if on_progress:
-                    on_progress(1)
-                continue
-            document = parse_text(bytes_to_text(data, source), source)
-        except BadInput as exc:
-            result.error = str(exc)
+            else:
+                result.error = error
             if on_progress:
                 on_progress(1)
             continue
+        source = job[0]
         result.status = "updated" if source in known else "added"
         result.session_id = document.session_id
         result.items = len(document.items)
-        prepared.append(Prepared(source, digest, document))
-    load_documents(store, prepared, results, on_progress)
+        batch.append(Prepared(source, digest, document))
+        if len(batch) == BATCH_SIZE:
+            load_documents(store, batch, results, on_progress)
+            batch = []
+    load_documents(store, batch, results, on_progress)
     return report

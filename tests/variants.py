@@ -81,4 +81,5 @@ def hard_wrapped(text: str, width: int = 72) -> str:
     """Paragraphs wrapped at a fixed width, as e-mail clients do."""
     import textwrap
 
-    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if len(line) > width else line for line in text.split("\n"))
+    lines = text.split("\n")
+    return "\n".join(textwrap.fill(ln, width, break_on_hyphens=False) if len(ln) > width else ln for ln in lines)

@@ -93,3 +93,29 @@ def test_without_faiss_the_exact_path_runs(monkeypatch: pytest.MonkeyPatch) -> N
     assert not similarity.use_candidates(features)
     labels, _ = cluster(features, LEXICAL_METHOD)
     assert labels[0] == labels[1] != labels[2]
+
+
+def _two_calls_chained() -> list[str]:
+    """Two recurring calls, reworded, plus items that mention both (they chain the calls together)."""
+    a = ["Governments should fund research on screen time.", "Governments ought to fund research on screen time.",
+         "States should fund research on screen time.", "Governments should fund studies on screen time."]
+    b = ["Schools must teach digital literacy to pupils.", "Schools should teach digital literacy to pupils.",
+         "Schools must teach media literacy to pupils.", "Teachers must teach digital literacy to pupils."]
+    return a + b + [a[0] + " " + b[0]]
+
+
+@pytest.mark.skipif(similarity.igraph is None, reason="igraph not installed")
+def test_oversized_components_get_leiden_communities(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _two_calls_chained()
+    features = build_features(texts, None, np.ones(len(texts), dtype=np.int64), True, LEXICAL_METHOD)
+    single = LEXICAL_METHOD.__class__(**{**LEXICAL_METHOD.__dict__, "linkage": "single"})
+    chained, _ = cluster(features, single, exact=True)
+    assert len(set(chained[:8])) == 1  # one component: the mixed item joins both calls
+    monkeypatch.setattr(similarity, "MAX_LINKAGE", 4)  # so that component is "oversized"
+    labels, _ = cluster(features, LEXICAL_METHOD, exact=True)
+    assert len(set(labels[:4])) == 1 and len(set(labels[4:8])) == 1 and labels[0] != labels[4]
+    again, _ = cluster(features, LEXICAL_METHOD, exact=True)
+    assert (labels == again).all()  # seeded: the same groups every run
+    monkeypatch.setattr(similarity, "igraph", None)  # the old split still runs without igraph
+    fallback, _ = cluster(features, LEXICAL_METHOD, exact=True)
+    assert len(fallback) == len(texts)

@@ -19,7 +19,16 @@ from ..store import Store
 from . import embeddings as emb
 from .addressees import extract_addressee, specificity
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
-from .similarity import Method, build_features, centrality, cluster, theme_masks, unit_texts, word_vectorizer
+from .similarity import (
+    MAX_LINKAGE,
+    Method,
+    build_features,
+    centrality,
+    cluster,
+    theme_masks,
+    unit_texts,
+    word_vectorizer,
+)
 from .themes import Theme, assign_themes, load_themes
 
 CALL_KINDS = ("takeaway", "action")  # what counts as a recommendation; questions are planning material
@@ -48,9 +57,18 @@ class RunResult:
 def mode_text(mode: str, reason: str, method: Method) -> str:
     # without faiss large inputs fall back to comparing every sentence with every other: say so
     scale = "" if faiss_available() else " [faiss-cpu not installed: exact comparison only, slow above ~10,000 items]"
+    if not igraph_available():  # oversized components then fall apart at raised thresholds
+        scale += (f" [igraph not installed: components above {MAX_LINKAGE:,} items are split by raising the "
+                  "threshold, not by Leiden]")
     if mode == "semantic":
         return f"semantic: {emb.MODEL_NAME} (int8 ONNX) + char TF-IDF — {method.describe()}{scale}"
     return f"lexical: char TF-IDF — {method.describe()} (model not used: {reason}){scale}"
+
+
+def igraph_available() -> bool:
+    from . import similarity
+
+    return similarity.igraph is not None
 
 
 def faiss_available() -> bool:

@@ -17,13 +17,19 @@ semantic mode, MiniLM vectors. A ``Method`` says how to weight them and how to c
    (100k items took ~25 min); the candidate path is n log n-ish and gave the same groups on test corpora;
 2. optionally an edge needs a shared theme (cuts the "everything is about child protection" chains);
 3. connected components of that sparse graph (scipy.sparse.csgraph);
-4. single-link components chain unrelated calls, so each component is re-clustered with average
-   linkage on its own small matrix; oversized components are first split by raising the threshold.
-   Average-link clusters cut at t always lie inside single-link components at t, so this is exact.
+4. single-link components chain unrelated calls, so each component of at most MAX_LINKAGE items is
+   re-clustered with average linkage on its own small matrix. Average-link clusters cut at t always lie
+   inside single-link components at t, so this is exact. Larger components (one giant component on big
+   corpora, where near-identical sentences chain everything) get Leiden community detection with the
+   constant Potts model (python-igraph) on the sparse graph itself: weights = combined similarity,
+   resolution = the threshold, pairs without an edge count as similarity 0. CPM keeps a community when its
+   internal edge weight exceeds t per member pair, the sparse analog of "average similarity above t",
+   and no dense matrix is built. Without igraph they are split by raising the threshold (old behaviour).
 """
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, replace
 
@@ -38,6 +44,10 @@ try:  # optional: without it every input takes the exact path (analysis_mode say
     import faiss
 except ImportError:  # pragma: no cover - depends on the environment
     faiss = None
+try:  # optional: without it oversized components are split by raising the threshold (analysis_mode says so)
+    import igraph
+except ImportError:  # pragma: no cover - depends on the environment
+    igraph = None
 
 CHUNK = 512  # sentence rows per block product: 512 x 150k float32 = 300 MB at most
 MAX_LINKAGE = 1500  # largest component re-clustered with average linkage
@@ -47,6 +57,8 @@ NPROBE = 16  # IVF lists visited per query
 PAIR_CHUNK = 65536  # candidate pairs rescored per step
 SVD_DIMS = 128  # lexical mode: char TF-IDF reduced to this many dimensions for the neighbour search
 SVD_SAMPLE = 20000  # sentences the SVD is fitted on
+LEIDEN_ITERATIONS = -1  # until an iteration no longer improves the partition
+LEIDEN_SEED = 0  # igraph draws from Python's random module: seeded so a re-run gives the same groups
 
 # generic words of this corpus carry no signal about *which* call an item makes
 DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "protecting", "minors", "internet",
@@ -350,6 +362,31 @@ def _split_large(graph: sparse.csr_matrix, members: np.ndarray, threshold: float
             return out
 
 
+def _leiden_parts(graph: sparse.csr_matrix, members: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """Communities of an oversized component: Leiden, CPM objective, resolution = threshold, on the
+    component's sparse edges only (missing pairs weigh 0)."""
+    sub = sparse.triu(graph[members][:, members], k=1).tocoo()
+    g = igraph.Graph(n=len(members), edges=np.column_stack([sub.row, sub.col]).tolist(), directed=False)
+    saved = random.getstate()
+    random.seed(LEIDEN_SEED)
+    try:
+        found = g.community_leiden(objective_function="CPM", weights=sub.data.astype(np.float64).tolist(),
+                                   resolution=float(threshold), n_iterations=LEIDEN_ITERATIONS)
+    finally:  # do not disturb anyone else's random stream
+        random.setstate(saved)
+    labels = np.asarray(found.membership, dtype=np.int64)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [members[np.sort(part)] for part in np.split(order, bounds)]
+
+
+def split_oversized(graph: sparse.csr_matrix, members: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """Parts of a component above MAX_LINKAGE items: Leiden/CPM with igraph, else raised thresholds."""
+    if igraph is not None:
+        return _leiden_parts(graph, members, threshold)
+    return _split_large(graph, members, threshold)
+
+
 def centrality(graph: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
     """Per item, its summed similarity to the other members of its cluster (picks a group's label)."""
     coo = graph.tocoo()
@@ -372,9 +409,11 @@ def cluster(features: Features, method: Method, exact: bool | None = None) -> tu
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     for members in np.split(order, bounds):
-        parts = [members] if len(members) <= MAX_LINKAGE else _split_large(graph, members, method.threshold)
+        big = len(members) > MAX_LINKAGE
+        parts = split_oversized(graph, members, method.threshold) if big else [members]
+        final = big and igraph is not None  # Leiden communities are final (no dense matrix at this size)
         for part in parts:
-            if len(part) <= 2:  # two items joined by an edge >= threshold: their average is that edge
+            if final or len(part) <= 2:  # two items joined by an edge >= threshold: their average is that edge
                 sub_labels = np.zeros(len(part), dtype=np.int64)
             else:
                 sim = item_block(features, method, part)

@@ -68,37 +68,62 @@ def _keyword_pattern(keyword: str) -> str:
     return r"\b" + body + (r"\w*" if stem else r"\b")
 
 
+def _literal(keyword: str) -> str | None:
+    """A lowercase substring every match of the keyword's pattern contains (its first word), or None
+    when that cannot be relied on (non-ASCII: IGNORECASE folds some non-ASCII letters onto ASCII)."""
+    words = keyword.rstrip("*").split()
+    return words[0].lower() if words and words[0].isascii() else None
+
+
 class KeywordMatcher:
-    """One compiled regex per theme; ``matches`` lists the keywords found (for explanations)."""
+    """One compiled regex per keyword; ``scores`` counts the distinct keywords found per theme."""
 
     def __init__(self, themes: list[Theme]):
         self.themes = themes
         self.patterns = [[(k, re.compile(_keyword_pattern(k), re.IGNORECASE)) for k in t.keywords] for t in themes]
-        self.any = [re.compile("|".join(_keyword_pattern(k) for k in t.keywords), re.IGNORECASE) if t.keywords
-                    else None for t in themes]
 
     def scores(self, text: str) -> list[int]:
-        out = []
-        for quick, patterns in zip(self.any, self.patterns, strict=True):
-            if quick is None or not quick.search(text):  # one search per theme for most items
-                out.append(0)
-                continue
-            out.append(sum(1 for _, p in patterns if p.search(text)))
+        return self.score_matrix([text])[0].tolist()
+
+    def score_matrix(self, texts: list[str]) -> np.ndarray:
+        """texts x themes keyword counts. A keyword's regex runs only on texts containing its first word
+        as a plain substring (one vectorized pass per keyword); non-ASCII texts always get the regex, so
+        the counts are those of searching every pattern in every text. Per text and pattern that was
+        ~270 us per item, 13 s per 50k items."""
+        out = np.zeros((len(texts), len(self.themes)), dtype=np.int64)
+        if not texts:
+            return out
+        lowered = [t.lower() for t in texts]
+        not_ascii = ~np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
+        everyone = np.arange(len(texts))
+        containing: dict[str, np.ndarray] = {}  # keywords often share a first word
+        for col, patterns in enumerate(self.patterns):
+            for keyword, pattern in patterns:
+                literal = _literal(keyword)
+                if literal is None:
+                    rows = everyone
+                else:
+                    if literal not in containing:
+                        has = np.fromiter((literal in t for t in lowered), dtype=bool, count=len(texts))
+                        containing[literal] = np.flatnonzero(has | not_ascii)
+                    rows = containing[literal]
+                hit = np.fromiter((pattern.search(texts[i]) is not None for i in rows), dtype=bool, count=len(rows))
+                out[rows[hit], col] += 1
         return out
 
 
 def assign_themes(texts: list[str], themes: list[Theme], fallback_sim: np.ndarray | None = None) -> list[list[str]]:
     """Themes per text: keyword matches ranked by count (ties keep taxonomy order), at most three;
     with no match, the theme most similar by ``fallback_sim`` (n_texts x n_themes) if it is positive."""
-    matcher = KeywordMatcher(themes)
+    scores = KeywordMatcher(themes).score_matrix(texts)
+    ranked = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_THEMES]  # stable: ties keep taxonomy order
+    names = [t.name for t in themes]
     out = []
-    for i, text in enumerate(texts):
-        scores = matcher.scores(text)
-        ranked = sorted((k for k, s in enumerate(scores) if s), key=lambda k: -scores[k])
-        chosen = [themes[k].name for k in ranked[:MAX_THEMES]]
+    for i, row in enumerate(ranked):
+        chosen = [names[k] for k in row if scores[i, k]]
         if not chosen and fallback_sim is not None and fallback_sim.shape[1]:
             best = int(np.argmax(fallback_sim[i]))
             if fallback_sim[i, best] > 0:
-                chosen = [themes[best].name]
+                chosen = [names[best]]
         out.append(chosen)
     return out

@@ -314,8 +314,15 @@ def main() -> None:
         print(f"wrote {results}", file=sys.stderr)
 
 
+MARKER = "<!-- Everything below this line is the output of bench/run.py, written by it; edit above only. -->"
+
+
 def _results_page() -> str:
-    return "\n".join(OUT) + "\n"
+    """RESULTS.md: the hand-written notes above the marker are kept, the run's output replaces the rest."""
+    path = ROOT / "bench" / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    head = old.split(MARKER)[0].rstrip() + "\n\n" if MARKER in old else "# Benchmark results\n\n"
+    return head + MARKER + "\n\n" + "\n".join(OUT) + "\n"
 
 
 if __name__ == "__main__":

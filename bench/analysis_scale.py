@@ -153,7 +153,7 @@ def build_items(n: int, calls: list[str], seed: int = 0) -> tuple[pd.DataFrame, 
         session = k // 20
         rows.append({"item_id": f"b{k:07d}", "session_id": f"s{session:05d}", "kind": rng.choice(
             ["takeaway", "action", "action", "question"]), "text": " ".join(parts), "position": k % 20,
-            "year": 2006 + session % 20})
+            "year": 2006 + session % 20, "bases": [int(b) for b in picks[:count]]})
     return pd.DataFrame(rows), list(sentences.items())
 
 
@@ -235,6 +235,46 @@ def compare(db: str) -> dict:
             "pair_recall": both / max(len(same_a), 1), "pair_precision": both / max(len(same_b), 1)}
 
 
+def quality(db: Path, items: pd.DataFrame, sample: int = 200_000) -> dict:
+    """Groups written by the last run against the ground truth the corpus was built from: an item's call is
+    the base call of its first sentence (the call; later sentences are additions). Pairwise precision and
+    recall and adjusted Rand over all item pairs (from the contingency table, no pair list), plus a
+    lenient precision: of same-group pairs (sampled), the share whose items have any base call in common."""
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics.cluster import contingency_matrix
+
+    got = Store(db).query("SELECT item_id, group_id FROM item_analysis")
+    frame = items[["item_id", "bases"]].merge(got, on="item_id")
+    pred = pd.factorize(frame["group_id"].fillna(frame["item_id"]))[0]
+    truth = frame["bases"].map(lambda b: b[0]).to_numpy()
+    table = contingency_matrix(truth, pred, sparse=True)
+
+    def pairs(counts: np.ndarray) -> float:
+        counts = np.asarray(counts, dtype=np.float64)
+        return float((counts * (counts - 1) / 2).sum())
+
+    both = pairs(table.data)
+    in_pred, in_truth = pairs(np.bincount(pred)), pairs(np.bincount(pd.factorize(truth)[0]))
+    rng = np.random.default_rng(0)
+    order = np.argsort(pred, kind="stable")
+    sizes = np.bincount(pred)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    big = np.flatnonzero(sizes >= 2)
+    lenient = float("nan")
+    if len(big):  # pick groups weighted by their pair count, then two distinct members
+        weight = sizes[big] * (sizes[big] - 1) / 2
+        g = rng.choice(big, size=sample, p=weight / weight.sum())
+        i = rng.integers(0, sizes[g])
+        j = (i + rng.integers(1, sizes[g])) % sizes[g]
+        a, b = order[starts[g] + i], order[starts[g] + j]
+        bases = frame["bases"].map(set).tolist()
+        lenient = float(np.mean([bool(bases[x] & bases[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]))
+    return {"ari": adjusted_rand_score(truth, pred), "pair_precision": both / max(in_pred, 1),
+            "pair_recall": both / max(in_truth, 1), "lenient_precision": lenient,
+            "largest_group": int(sizes.max()), "true_calls": int(len(np.unique(truth))),
+            "groups_2plus": int((sizes >= 2).sum())}
+
+
 def _pairs(labels: np.ndarray) -> set[tuple[int, int]]:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
@@ -297,15 +337,16 @@ def main() -> None:
                   flush=True)
             first = child(["--child", str(db)])
             second = child(["--child", str(db)])  # the cache is complete now: the steady state
+            second["quality"] = quality(db, part)
             row = {"items": n, **{k: second[k] for k in ("seconds", "peak_rss_mb", "groups", "recurring")},
                    "first_embedded": first["embedded"], "second_embedded": second["embedded"],
-                   "timings": second["timings"], "method": second["method"]}
+                   "timings": second["timings"], "method": second["method"], "quality": second["quality"]}
             if args.lexical:
                 os.environ["TRACKER_EMBEDDINGS"] = "off"
                 lex = child(["--child", str(db)])
                 del os.environ["TRACKER_EMBEDDINGS"]
                 row |= {"lexical_s": lex["seconds"], "lexical_rss_mb": lex["peak_rss_mb"],
-                        "lexical_timings": lex["timings"]}
+                        "lexical_timings": lex["timings"], "lexical_quality": quality(db, part)}
             if args.compare and n <= 20000:  # the exact path takes minutes above that
                 row["compare"] = child(["--child-compare", str(db)])
             if n == max(sizes):  # reload: 100 new items with sentences never seen
@@ -340,6 +381,13 @@ def main() -> None:
         if "lexical_s" in r:
             print(f"{r['items']} lexical: {r['lexical_s']:.1f} s, {r['lexical_rss_mb']:.0f} MB; "
                   + ", ".join(f"{k} {v:.1f}s" for k, v in r["lexical_timings"].items()))
+        for key, name in (("quality", "semantic"), ("lexical_quality", "lexical")):
+            if key in r:
+                q = r[key]
+                print(f"{r['items']} {name} groups vs ground truth (first sentence's base call, {q['true_calls']:,} "
+                      f"calls): ARI {q['ari']:.3f}, pair precision {q['pair_precision']:.3f}, pair recall "
+                      f"{q['pair_recall']:.3f}, lenient precision {q['lenient_precision']:.3f}; "
+                      f"{q['groups_2plus']:,} groups of 2+, largest {q['largest_group']:,}")
         if "compare" in r:
             c = r["compare"]
             print(f"{r['items']} exact vs candidates: {c['exact_s']:.1f} s vs {c['candidates_s']:.1f} s, "

@@ -17,7 +17,7 @@ import pandas as pd
 from ..models import short_hash
 from ..store import Store
 from . import embeddings as emb
-from .addressees import extract_addressee, specificity
+from .addressees import Addressee, extract_addressee, specificity
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
     MAX_LINKAGE,
@@ -260,8 +260,15 @@ def run_analysis(store: Store) -> RunResult:
     items["themes"] = theme_lists
     items["themes_by"] = themes_by
 
-    addressees = [extract_addressee(t, k) for t, k in zip(items["text"], items["kind"], strict=True)]
-    scored = [specificity(t, a) for t, a in zip(items["text"], addressees, strict=True)]
+    # once per distinct (text, kind): recurring calls repeat texts verbatim
+    memo: dict[tuple[str, str], tuple[Addressee, tuple[int, str]]] = {}
+    for key in zip(items["text"], items["kind"], strict=True):
+        if key not in memo:
+            found = extract_addressee(*key)
+            memo[key] = (found, specificity(key[0], found))
+    pairs = [memo[key] for key in zip(items["text"], items["kind"], strict=True)]
+    addressees = [a for a, _ in pairs]
+    scored = [s for _, s in pairs]
     items["addressee"] = [a.names for a in addressees]
     items["addressee_text"] = [a.text for a in addressees]
     items["specificity"] = [s for s, _ in scored]

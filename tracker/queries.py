@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .store import Store
 
@@ -50,10 +52,24 @@ class ItemFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _arrow_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    """The frame DuckDB's .df() gives (due_date aside, converted by the caller), through Arrow: half the time
+    on 100,000 items. Integer columns with NULLs become nullable Int dtypes, as .df() makes them."""
+    table = con.sql(sql, params=params).to_arrow_table()
+    if not table.num_rows:  # .df() types empty text columns as object; keep exactly that
+        return con.sql(sql, params=params).df()
+    frame = table.to_pandas()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_integer(column.type) and column.null_count:
+            frame[name] = frame[name].astype(f"Int{column.type.bit_width}")
+    return frame
+
+
 def items_frame(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
     """Every item (or the filtered ones) with its session's year, type, number and title."""
     where, params = (flt or ItemFilter()).where()
-    frame = store.query(_ITEMS_SQL + where + " ORDER BY s.year NULLS LAST, i.session_id, i.position", params)
+    sql = _ITEMS_SQL + where + " ORDER BY s.year NULLS LAST, i.session_id, i.position"
+    frame = store.read(lambda con: _arrow_frame(con, sql, params))
     frame["due_date"] = pd.to_datetime(frame["due_date"]).dt.date
     return frame
 

@@ -1,6 +1,6 @@
 """Crash safety: a load killed with SIGKILL part-way leaves only whole documents, and the next load finishes.
 
-The loader commits 200 documents per transaction; DuckDB's write-ahead log must roll back the batch
+The loader commits a batch of documents per transaction; DuckDB's write-ahead log must roll back the batch
 that was in flight when the process died. We check that from the outside, the way a user would
 find it: the database opens, every stored document has exactly the items its file yields, and a
 plain re-run of the same command completes the job.

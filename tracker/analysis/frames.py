@@ -72,34 +72,60 @@ def group_members_frame(store: Store, group_id: str | None = None) -> pd.DataFra
     return frame[MEMBER_COLUMNS + MEMBER_EXTRA]
 
 
+_GROUPS_SQL = """
+    WITH m AS (
+        SELECT a.group_id, i.session_id, s.year, i.kind, i.status, i.kind IN ({calls}) AS is_call
+        FROM item_analysis a JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
+        WHERE a.group_id IS NOT NULL),
+    g AS (
+        SELECT group_id, count(*) AS n_items, count(DISTINCT session_id) AS n_sessions,
+               list(DISTINCT session_id ORDER BY session_id) AS sessions,
+               coalesce(list(DISTINCT year ORDER BY year) FILTER (WHERE year IS NOT NULL), []) AS years,
+               min(year) AS first_year, max(year) AS last_year,
+               list(DISTINCT kind ORDER BY kind) AS kinds, list(status) AS statuses,
+               -- the members that count for the status to report: the calls, or everyone if none
+               count(*) FILTER (WHERE is_call) AS n_calls,
+               count(*) FILTER (WHERE is_call AND status = 'dropped') AS calls_dropped,
+               count(*) FILTER (WHERE is_call AND status = 'done') AS calls_done,
+               count(*) FILTER (WHERE is_call AND status = 'in_progress') AS calls_in_progress,
+               count(*) FILTER (WHERE status = 'dropped') AS all_dropped,
+               count(*) FILTER (WHERE status = 'done') AS all_done,
+               count(*) FILTER (WHERE status = 'in_progress') AS all_in_progress
+        FROM m GROUP BY group_id),
+    c AS (
+        SELECT *, CASE WHEN n_calls > 0 THEN n_calls ELSE n_items END AS total,
+               CASE WHEN n_calls > 0 THEN calls_dropped ELSE all_dropped END AS dropped,
+               CASE WHEN n_calls > 0 THEN calls_done ELSE all_done END AS done,
+               CASE WHEN n_calls > 0 THEN calls_in_progress ELSE all_in_progress END AS in_progress
+        FROM g)
+    SELECT c.group_id, h.label, c.n_items, c.n_sessions, c.sessions, c.years, c.first_year, c.last_year,
+           c.n_sessions >= 2 AS recurring, coalesce(h.themes, []) AS themes,
+           CASE WHEN dropped = total THEN 'dropped'
+                WHEN dropped + done = total THEN 'done'
+                WHEN done + in_progress > 0 THEN 'in_progress'
+                ELSE 'not_started' END AS report_status,
+           coalesce(h.confirmed, FALSE) AS confirmed, h.label_item_id, c.kinds, c.statuses
+    FROM c JOIN analysis_groups h USING (group_id)
+    {where}
+    ORDER BY c.n_sessions DESC, c.n_items DESC, c.first_year NULLS LAST, h.label"""
+
+
 def groups_frame(store: Store, recurring_only: bool = False) -> pd.DataFrame:
     """One row per group (single items are groups of one): label, n_items, n_sessions, sessions (list),
     years (list[int]), first_year, last_year, recurring (>= 2 sessions), themes (list), report_status
-    (see ``report_status``), confirmed (people's decisions cover every member); most sessions first."""
-    members = group_members_frame(store)
-    heads = store.query("SELECT group_id, label, label_item_id, themes, confirmed FROM analysis_groups")
-    if members.empty or heads.empty:
+    (see ``report_status``; computed in SQL by the same rule), confirmed (people's decisions cover every
+    member); most sessions first."""
+    calls = ", ".join(f"'{kind}'" for kind in CALL_KINDS)
+    where = "WHERE c.n_sessions >= 2" if recurring_only else ""
+    frame = store.query(_GROUPS_SQL.format(calls=calls, where=where))
+    if frame.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS + GROUP_EXTRA)
-    rows = []
-    for gid, part in members.groupby("group_id", sort=False):
-        years = _years(part["year"])
-        sessions = sorted(part["session_id"].unique().tolist())
-        rows.append({
-            "group_id": gid, "n_items": len(part), "n_sessions": len(sessions), "sessions": sessions,
-            "years": years, "first_year": years[0] if years else None, "last_year": years[-1] if years else None,
-            "recurring": len(sessions) >= 2,
-            "report_status": report_status(part["status"].tolist(), part["kind"].tolist()),
-            "kinds": sorted(part["kind"].unique().tolist()), "statuses": part["status"].tolist(),
-        })
-    frame = pd.DataFrame(rows).merge(heads, on="group_id", how="left")
-    frame["themes"] = frame["themes"].map(_as_list)
-    frame["confirmed"] = frame["confirmed"].fillna(False).astype(bool)
+    for column in ("sessions", "years", "themes", "kinds", "statuses"):
+        frame[column] = frame[column].map(_as_list)
+    frame["confirmed"] = frame["confirmed"].astype(bool)
+    frame["recurring"] = frame["recurring"].astype(bool)
     frame["first_year"] = frame["first_year"].astype("Int64")
     frame["last_year"] = frame["last_year"].astype("Int64")
-    if recurring_only:
-        frame = frame[frame["recurring"]]
-    frame = frame.sort_values(["n_sessions", "n_items", "first_year", "label"],
-                              ascending=[False, False, True, True], kind="stable")
     return frame[GROUP_COLUMNS + GROUP_EXTRA].reset_index(drop=True)
 
 
@@ -127,13 +153,20 @@ def item_annotations(store: Store) -> pd.DataFrame:
     return frame[ANNOTATION_COLUMNS + ANNOTATION_EXTRA]
 
 
-def _live_items(store: Store) -> pd.DataFrame:
-    frame = store.query("""
-        SELECT i.item_id, i.session_id, s.year, i.kind, i.status, a.themes, a.group_id
+def _live_items(store: Store, kinds: list[str] | None = None, explode_themes: bool = False) -> pd.DataFrame:
+    """Items still in their source with their analysis; one row per (item, theme) when exploding.
+
+    The explode runs in DuckDB: at 100,000 items a pandas map over list columns costs most of the time.
+    """
+    theme = "unnest(a.themes) AS themes" if explode_themes else "a.themes"
+    where, params = "WHERE i.in_source", []
+    if kinds:
+        where += f" AND i.kind IN ({', '.join('?' for _ in kinds)})"
+        params = list(kinds)
+    return store.query(f"""
+        SELECT i.item_id, i.session_id, s.year, i.kind, i.status, {theme}, a.group_id
         FROM items i JOIN item_analysis a USING (item_id) LEFT JOIN sessions s USING (session_id)
-        WHERE i.in_source""")
-    frame["themes"] = frame["themes"].map(_as_list)
-    return frame
+        {where}""", params)
 
 
 def _theme_order(store: Store) -> list[str]:
@@ -148,10 +181,7 @@ def _theme_order(store: Store) -> list[str]:
 def theme_year_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFrame:
     """Long form for the theme x year heatmap: theme, year, items, sessions (all kinds unless ``kinds``);
     one row per theme and year with at least one item, themes in taxonomy order."""
-    frame = _live_items(store)
-    if kinds:
-        frame = frame[frame["kind"].isin(kinds)]
-    frame = frame.explode("themes").dropna(subset=["themes", "year"])
+    frame = _live_items(store, kinds, explode_themes=True).dropna(subset=["themes", "year"])
     if frame.empty:
         return pd.DataFrame(columns=["theme", "year", "items", "sessions"])
     out = (frame.groupby(["themes", "year"])
@@ -166,8 +196,7 @@ def theme_year_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFra
 
 def status_by_theme_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFrame:
     """theme, status, items — for stacked bars. Counts calls (takeaways and actions) unless ``kinds``."""
-    frame = _live_items(store)
-    frame = frame[frame["kind"].isin(kinds or list(CALL_KINDS))].explode("themes").dropna(subset=["themes"])
+    frame = _live_items(store, kinds or list(CALL_KINDS), explode_themes=True).dropna(subset=["themes"])
     if frame.empty:
         return pd.DataFrame(columns=["theme", "status", "items"])
     out = frame.groupby(["themes", "status"]).size().reset_index(name="items").rename(columns={"themes": "theme"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -119,3 +120,54 @@ def test_oversized_components_get_leiden_communities(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(similarity, "igraph", None)  # the old split still runs without igraph
     fallback, _ = cluster(features, LEXICAL_METHOD, exact=True)
     assert len(fallback) == len(texts)
+
+
+def _fragmented_calls(seed: int = 0) -> tuple[similarity.Features, list[np.ndarray], np.ndarray]:
+    """Three calls of 60 reworded items each (sentence vectors = the call's vector plus noise, cosine ~0.9),
+    as Leiden leaves a popular call on the sparse graph: each cut into pieces of 10-20 items. Calls 0 and 1
+    share a theme, call 2 has another theme but a vector close to call 0's."""
+    rng = np.random.default_rng(seed)
+    bases = rng.normal(size=(3, 384)).astype(np.float32)
+    bases[2] = bases[0] + 0.35 * bases[2]  # cosine ~0.94 to call 0: only the theme gate keeps them apart
+    bases /= np.linalg.norm(bases, axis=1, keepdims=True)
+    call = np.repeat(np.arange(3), 60)
+    vectors = bases[call] + rng.normal(0, 0.025, size=(len(call), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    empty = similarity.sparse.csr_matrix((len(call), 1), dtype=np.float32)
+    themes = np.where(call == 2, 0b10, 0b01).astype(np.int64)
+    features = similarity.Features(np.arange(len(call) + 1), empty, empty, vectors, themes)
+    parts = []
+    for c in range(3):  # pieces of 10, 15, 15, 20
+        members = np.flatnonzero(call == c)
+        parts.extend(np.split(members, [10, 25, 40]))
+    return features, parts, call
+
+
+def test_fragmented_communities_of_one_call_are_merged() -> None:
+    features, parts, call = _fragmented_calls()
+    merged = similarity.merge_communities(features, SEMANTIC_METHOD, parts)
+    groups = sorted(sorted(set(call[g].tolist())) for g in merged)
+    assert groups == [[0], [1], [2]], groups  # each call whole again, and no two calls together
+    assert sorted(np.concatenate(merged).tolist()) == list(range(len(call)))
+    # without the theme gate calls 0 and 2 (centroid cosine ~0.94) would be one group
+    ungated = similarity.merge_communities(features, replace(SEMANTIC_METHOD, same_theme=False), parts)
+    assert sorted(sorted(set(call[g].tolist())) for g in ungated) == [[0, 2], [1]]
+
+
+def test_merge_runs_per_block_above_the_dense_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    if similarity.faiss is None:
+        pytest.skip("faiss-cpu not installed")
+    features, parts, call = _fragmented_calls(seed=1)
+    monkeypatch.setattr(similarity, "MERGE_LIMIT", 5)  # 12 communities: blocks of the centroid kNN graph
+    merged = similarity.merge_communities(features, SEMANTIC_METHOD, parts)
+    assert sorted(sorted(set(call[g].tolist())) for g in merged) == [[0], [1], [2]]
+
+
+def test_small_components_do_not_go_through_the_merge(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(similarity, "merge_communities", lambda f, m, parts: calls.append(parts) or parts)
+    data = prepare(seed_store, use_model=False)
+    features = build_features(data.items["text"].tolist(), None, theme_masks(data.themes, data.theme_names), True,
+                              LEXICAL_METHOD)
+    cluster(features, LEXICAL_METHOD)
+    assert calls == []  # components of at most MAX_LINKAGE items: exact average linkage only

@@ -61,6 +61,9 @@ PAIR_CHUNK = 65536  # candidate pairs rescored per step
 SVD_DIMS = 128  # lexical mode: char TF-IDF reduced to this many dimensions for the neighbour search
 SVD_SAMPLE = 20000  # sentences the SVD is fitted on
 LEIDEN_ITERATIONS = 2  # igraph default; with -1 (until stable) clustering at 50k took 67 s
+MERGE_THRESHOLD = 0.86  # community centroids merged by average linkage at this cosine (1 = no merge)
+MERGE_LIMIT = 5000  # most communities given one dense centroid matrix; above: per kNN-connected block
+MERGE_K = 30  # centroid neighbours that define those blocks
 LEIDEN_SEED = 0  # igraph draws from Python's random module: seeded so a re-run gives the same groups
 
 # generic words of this corpus carry no signal about *which* call an item makes
@@ -115,6 +118,7 @@ class Features:
     char: sparse.csr_matrix
     semantic: np.ndarray | None = None
     themes: np.ndarray | None = None  # int64 bit mask per item, bit k = theme k
+    search: np.ndarray | None = None  # unit vectors of the neighbour search, kept for the community merge
 
     @property
     def n(self) -> int:
@@ -283,6 +287,8 @@ def _search_vectors(features: Features, method: Method) -> np.ndarray:
     MiniLM when the method uses it, else the character TF-IDF reduced by truncated SVD (fitted on a sample)."""
     if method.semantic and features.semantic is not None:
         return np.ascontiguousarray(features.semantic, dtype=np.float32)
+    if features.search is not None:
+        return features.search
     from sklearn.decomposition import TruncatedSVD
 
     matrix = features.char if method.char else features.word
@@ -292,6 +298,7 @@ def _search_vectors(features: Features, method: Method) -> np.ndarray:
                        n_iter=4).fit(matrix[np.sort(sample)])
     reduced = np.ascontiguousarray(svd.transform(matrix), dtype=np.float32)
     reduced /= np.clip(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12, None)
+    features.search = reduced
     return reduced
 
 
@@ -408,6 +415,98 @@ def _leiden_parts(graph: sparse.csr_matrix, members: np.ndarray, threshold: floa
     return [members[np.sort(part)] for part in np.split(order, bounds)]
 
 
+def _majority_themes(masks: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Per community, the bit mask of the themes held by at least half of its members (the most frequent
+    theme when none is)."""
+    bits = ((masks[:, None] >> np.arange(63, dtype=np.int64)[None, :]) & 1).astype(np.float32)
+    indicator = sparse.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+                                  shape=(count, len(labels)))
+    counts = np.asarray(indicator @ bits)
+    sizes = np.bincount(labels, minlength=count).astype(np.float32)[:, None]
+    held = counts * 2 >= sizes
+    top = counts.argmax(axis=1)
+    held[np.arange(count), top] |= counts[np.arange(count), top] > 0
+    weights = np.int64(1) << np.arange(63, dtype=np.int64)
+    return (held.astype(np.int64) * weights[None, :]).sum(axis=1)
+
+
+def merge_communities(features: Features, method: Method, parts: list[np.ndarray]) -> list[np.ndarray]:
+    """Second level for the Leiden communities of one oversized component: average linkage of the
+    communities' mean vectors (the normalized mean of their sentences' search vectors: MiniLM, or the
+    SVD-reduced char TF-IDF in lexical mode), cut at MERGE_THRESHOLD; with the theme gate, two communities
+    are comparable only if their majority themes intersect. The top-k graph holds only ~top_k/n of the
+    pairs of a call repeated n times, so Leiden cuts popular calls into pieces; their centroids are nearly
+    identical, while those of different calls are not. Above MERGE_LIMIT communities, the merge runs per
+    connected block of the centroids' MERGE_K-nearest-neighbour graph (faiss, edges >= the threshold and
+    theme-gated); a block still above MERGE_LIMIT is cut again with the edge floor raised by 0.01 until
+    its parts fit (the cut itself stays at MERGE_THRESHOLD)."""
+    count = len(parts)
+    if count < 2:
+        return parts
+    labels = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
+    items = np.concatenate(parts)
+    rows, offsets = features.units_of(items)
+    lengths = np.diff(np.append(offsets, len(rows)))
+    unit_labels = np.repeat(labels, lengths)
+    vectors = _search_vectors(features, method)
+    indicator = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (unit_labels, np.arange(len(rows)))),
+                                  shape=(count, len(rows)))
+    centroids = np.asarray(indicator @ vectors[rows], dtype=np.float32)
+    centroids /= np.clip(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12, None)
+    themes = _majority_themes(features.themes[items], labels, count) if method.same_theme and \
+        features.themes is not None else None
+    cut = 1.0 - MERGE_THRESHOLD + 1e-9
+
+    def link(block: np.ndarray) -> np.ndarray:
+        sim = centroids[block] @ centroids[block].T
+        if themes is not None:
+            sim = np.where((themes[block][:, None] & themes[block][None, :]) != 0, sim, 0.0)
+        dist = np.clip(1.0 - sim, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        return fcluster(linkage(squareform(dist, checks=False), method="average"), t=cut,
+                        criterion="distance") - 1
+
+    merged = np.full(count, -1, dtype=np.int64)
+    if count <= MERGE_LIMIT or faiss is None:
+        blocks = [np.arange(count)] if count <= MERGE_LIMIT else []
+    else:
+        index = faiss.IndexFlatIP(centroids.shape[1])
+        index.add(centroids)
+        sims, found = index.search(centroids, min(MERGE_K + 1, count))
+        r = np.repeat(np.arange(count), found.shape[1])
+        c, v = found.ravel(), sims.ravel()
+        ok = (c >= 0) & (v >= MERGE_THRESHOLD) & (r != c)
+        if themes is not None:
+            ok &= (themes[r] & themes[np.clip(c, 0, None)]) != 0
+        r, c, v = r[ok], c[ok], v[ok]
+        blocks, pending, floor = [], [np.arange(count)], MERGE_THRESHOLD
+        while pending:  # a block too big for one dense matrix is cut again by a raised edge floor
+            inside = np.zeros(count, dtype=bool)
+            for block in pending:
+                inside[block] = True
+            keep = inside[r] & (v >= floor)
+            near = sparse.coo_matrix((np.ones(int(keep.sum())), (r[keep], c[keep])), shape=(count, count))
+            _, comp = connected_components(near, directed=False)
+            members = np.flatnonzero(inside)
+            order = members[np.argsort(comp[members], kind="stable")]
+            split = np.split(order, np.flatnonzero(np.diff(comp[order])) + 1)
+            floor += 0.01
+            blocks.extend(b for b in split if len(b) <= MERGE_LIMIT or floor >= 1)
+            pending = [b for b in split if len(b) > MERGE_LIMIT and floor < 1]
+    next_label = 0
+    for block in blocks:
+        if len(block) == 1 or len(block) > MERGE_LIMIT:
+            continue
+        sub = link(block)
+        merged[block] = sub + next_label
+        next_label += int(sub.max()) + 1
+    alone = merged < 0
+    merged[alone] = next_label + np.arange(int(alone.sum()))
+    order = np.argsort(merged, kind="stable")
+    bounds = np.flatnonzero(np.diff(merged[order])) + 1
+    return [np.sort(np.concatenate([parts[k] for k in group])) for group in np.split(order, bounds)]
+
+
 def split_oversized(graph: sparse.csr_matrix, members: np.ndarray, threshold: float) -> list[np.ndarray]:
     """Parts of a component above MAX_LINKAGE items: Leiden/CPM with igraph, else raised thresholds."""
     if igraph is not None:
@@ -439,6 +538,8 @@ def cluster(features: Features, method: Method, exact: bool | None = None) -> tu
     for members in np.split(order, bounds):
         big = len(members) > MAX_LINKAGE
         parts = split_oversized(graph, members, method.threshold) if big else [members]
+        if big and igraph is not None and MERGE_THRESHOLD < 1:
+            parts = merge_communities(features, method, parts)
         final = big and igraph is not None  # Leiden communities are final (no dense matrix at this size)
         for part in parts:
             if final or len(part) <= 2:  # two items joined by an edge >= threshold: their average is that edge

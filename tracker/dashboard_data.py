@@ -321,7 +321,11 @@ def headline(store: Store, groups: pd.DataFrame | None = None) -> dict[str, Any]
     tracked = store.scalar("SELECT count(*) FROM items WHERE in_source AND status <> 'dropped'") or 0
     numbers["tracked"] = int(tracked)
     numbers["share_done"] = (numbers["done"] / tracked) if tracked else 0.0
-    if groups is None or groups.empty:
+    if groups is None:
+        from .analysis import recurring_count
+
+        numbers["recurring"] = recurring_count(store)
+    elif groups.empty:
         numbers["recurring"] = None
     else:
         numbers["recurring"] = int(groups["recurring"].astype(bool).sum())

@@ -20,6 +20,7 @@ from .frames import (
     groups_frame,
     item_annotations,
     progress_by_first_year_frame,
+    recurring_count,
     report_status,
     status_by_theme_frame,
     theme_year_frame,
@@ -30,8 +31,9 @@ from .themes import load_themes
 __all__ = [
     "ANNOTATION_COLUMNS", "CALL_KINDS", "GROUP_COLUMNS", "MEMBER_COLUMNS", "AnalysisError", "analysis_info",
     "analysis_mode", "analyze", "confirm_group", "extract_addressee", "group_members_frame", "groups_frame",
-    "item_annotations", "merge_groups", "progress_by_first_year_frame", "report_status", "set_item_themes",
-    "specificity", "split_item", "status_by_theme_frame", "suggested_owner", "theme_year_frame", "themes_list",
+    "item_annotations", "merge_groups", "progress_by_first_year_frame", "recurring_count", "report_status",
+    "set_item_themes", "specificity", "split_item", "status_by_theme_frame", "suggested_owner", "theme_year_frame",
+    "themes_list",
 ]
 
 

@@ -91,7 +91,7 @@ _GROUPS_SQL = """
                count(*) FILTER (WHERE status = 'dropped') AS all_dropped,
                count(*) FILTER (WHERE status = 'done') AS all_done,
                count(*) FILTER (WHERE status = 'in_progress') AS all_in_progress
-        FROM m GROUP BY group_id),
+        FROM m GROUP BY group_id {having}),
     c AS (
         SELECT *, CASE WHEN n_calls > 0 THEN n_calls ELSE n_items END AS total,
                CASE WHEN n_calls > 0 THEN calls_dropped ELSE all_dropped END AS dropped,
@@ -106,7 +106,6 @@ _GROUPS_SQL = """
                 ELSE 'not_started' END AS report_status,
            coalesce(h.confirmed, FALSE) AS confirmed, h.label_item_id, c.kinds, c.statuses
     FROM c JOIN analysis_groups h USING (group_id)
-    {where}
     ORDER BY c.n_sessions DESC, c.n_items DESC, c.first_year NULLS LAST, h.label"""
 
 
@@ -116,8 +115,8 @@ def groups_frame(store: Store, recurring_only: bool = False) -> pd.DataFrame:
     (see ``report_status``; computed in SQL by the same rule), confirmed (people's decisions cover every
     member); most sessions first."""
     calls = ", ".join(f"'{kind}'" for kind in CALL_KINDS)
-    where = "WHERE c.n_sessions >= 2" if recurring_only else ""
-    frame = store.query(_GROUPS_SQL.format(calls=calls, where=where))
+    having = "HAVING count(DISTINCT session_id) >= 2" if recurring_only else ""
+    frame = store.query(_GROUPS_SQL.format(calls=calls, having=having))
     if frame.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS + GROUP_EXTRA)
     for column in ("sessions", "years", "themes", "kinds", "statuses"):
@@ -153,20 +152,14 @@ def item_annotations(store: Store) -> pd.DataFrame:
     return frame[ANNOTATION_COLUMNS + ANNOTATION_EXTRA]
 
 
-def _live_items(store: Store, kinds: list[str] | None = None, explode_themes: bool = False) -> pd.DataFrame:
-    """Items still in their source with their analysis; one row per (item, theme) when exploding.
+_LIVE = """FROM items i JOIN item_analysis a USING (item_id) LEFT JOIN sessions s USING (session_id)
+           WHERE i.in_source"""
 
-    The explode runs in DuckDB: at 100,000 items a pandas map over list columns costs most of the time.
-    """
-    theme = "unnest(a.themes) AS themes" if explode_themes else "a.themes"
-    where, params = "WHERE i.in_source", []
-    if kinds:
-        where += f" AND i.kind IN ({', '.join('?' for _ in kinds)})"
-        params = list(kinds)
-    return store.query(f"""
-        SELECT i.item_id, i.session_id, s.year, i.kind, i.status, {theme}, a.group_id
-        FROM items i JOIN item_analysis a USING (item_id) LEFT JOIN sessions s USING (session_id)
-        {where}""", params)
+
+def _kind_filter(kinds: list[str] | None) -> tuple[str, list[str]]:
+    if not kinds:
+        return "", []
+    return f" AND i.kind IN ({', '.join('?' for _ in kinds)})", list(kinds)
 
 
 def _theme_order(store: Store) -> list[str]:
@@ -178,15 +171,19 @@ def _theme_order(store: Store) -> list[str]:
         return []
 
 
+# The aggregates run in DuckDB: at 100,000 items, exploding list columns in pandas costs most of the time.
+
+
 def theme_year_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFrame:
     """Long form for the theme x year heatmap: theme, year, items, sessions (all kinds unless ``kinds``);
     one row per theme and year with at least one item, themes in taxonomy order."""
-    frame = _live_items(store, kinds, explode_themes=True).dropna(subset=["themes", "year"])
-    if frame.empty:
+    where, params = _kind_filter(kinds)
+    out = store.query(f"""
+        SELECT theme, year, count(DISTINCT item_id) AS items, count(DISTINCT session_id) AS sessions
+        FROM (SELECT i.item_id, i.session_id, s.year, unnest(a.themes) AS theme {_LIVE}{where})
+        WHERE year IS NOT NULL GROUP BY theme, year""", params)
+    if out.empty:
         return pd.DataFrame(columns=["theme", "year", "items", "sessions"])
-    out = (frame.groupby(["themes", "year"])
-           .agg(items=("item_id", "nunique"), sessions=("session_id", "nunique")).reset_index()
-           .rename(columns={"themes": "theme"}))
     order = {name: k for k, name in enumerate(_theme_order(store))}
     out["_o"] = out["theme"].map(order).fillna(len(order))
     out = out.sort_values(["_o", "theme", "year"]).drop(columns="_o").reset_index(drop=True)
@@ -196,10 +193,12 @@ def theme_year_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFra
 
 def status_by_theme_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFrame:
     """theme, status, items — for stacked bars. Counts calls (takeaways and actions) unless ``kinds``."""
-    frame = _live_items(store, kinds or list(CALL_KINDS), explode_themes=True).dropna(subset=["themes"])
-    if frame.empty:
+    where, params = _kind_filter(kinds or list(CALL_KINDS))
+    out = store.query(f"""
+        SELECT theme, status, count(*) AS items
+        FROM (SELECT i.status, unnest(a.themes) AS theme {_LIVE}{where}) GROUP BY theme, status""", params)
+    if out.empty:
         return pd.DataFrame(columns=["theme", "status", "items"])
-    out = frame.groupby(["themes", "status"]).size().reset_index(name="items").rename(columns={"themes": "theme"})
     order = {name: k for k, name in enumerate(_theme_order(store))}
     out["_o"] = out["theme"].map(order).fillna(len(order))
     out["_s"] = out["status"].map({s: k for k, s in enumerate(STATUSES)})
@@ -212,15 +211,27 @@ def progress_by_first_year_frame(store: Store, kinds: list[str] | None = None) -
     Counts calls (takeaways and actions; questions are planning material) unless ``kinds``, each with
     its own status, under the first year its group appeared: a 2024 repeat of a 2022 call counts
     under 2022, so the chart shows how long recommendations have been waiting."""
-    live = _live_items(store)
-    frame = live[live["kind"].isin(kinds or list(CALL_KINDS))]
-    if frame.empty:
+    where, params = _kind_filter(kinds or list(CALL_KINDS))
+    out = store.query(f"""
+        WITH live AS (SELECT i.item_id, i.kind, i.status, s.year, a.group_id {_LIVE}),
+        firsts AS (SELECT group_id, min(year) AS first_year FROM live WHERE group_id IS NOT NULL GROUP BY group_id)
+        SELECT CAST(coalesce(f.first_year, l.year) AS INTEGER) AS first_year, l.status, count(*) AS items
+        FROM live l LEFT JOIN firsts f USING (group_id)
+        WHERE coalesce(f.first_year, l.year) IS NOT NULL {where.replace("i.kind", "l.kind")}
+        GROUP BY ALL""", params)
+    if out.empty:
         return pd.DataFrame(columns=["first_year", "status", "items", "share"])
-    firsts = live.dropna(subset=["group_id"]).groupby("group_id")["year"].min()
-    frame = frame.assign(first_year=frame["group_id"].map(firsts).fillna(frame["year"]))
-    frame = frame.dropna(subset=["first_year"])
-    out = frame.groupby(["first_year", "status"]).size().reset_index(name="items")
     out["share"] = out["items"] / out.groupby("first_year")["items"].transform("sum")
     out["first_year"] = out["first_year"].astype(int)
     out["_s"] = out["status"].map({s: k for k, s in enumerate(STATUSES)})
     return out.sort_values(["first_year", "_s"]).drop(columns="_s").reset_index(drop=True)
+
+
+def recurring_count(store: Store) -> int | None:
+    """How many groups span two or more sessions; None before the analysis has run."""
+    if not store.scalar("SELECT count(*) FROM analysis_groups"):
+        return None
+    return int(store.scalar("""
+        SELECT count(*) FROM (SELECT a.group_id FROM item_analysis a JOIN items i USING (item_id)
+                              WHERE a.group_id IS NOT NULL GROUP BY a.group_id
+                              HAVING count(DISTINCT i.session_id) >= 2)"""))

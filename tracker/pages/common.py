@@ -102,7 +102,7 @@ def themes_list() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _headline(db: str, tok: str) -> dict[str, Any]:
     store = Store(db)
-    return dashboard_data.headline(store, analysis.groups_frame(store))
+    return dashboard_data.headline(store)
 
 
 def headline() -> dict[str, Any]:

@@ -108,7 +108,8 @@ def set_item(store: Store, item_id: str, *, by: str, via: str = "cli", expected_
     """Change status/owner/due_date/notes of one item; raises EditError (and writes nothing) if refused."""
     clean = _validated(changes, by)
     now = datetime.now()
-    return store.write(lambda con: _apply(con, item_id, clean, by.strip(), via, expected_version, now))
+    return store.write(lambda con: _apply(con, item_id, clean, by.strip(), via, expected_version, now),
+                       checkpoint=False)
 
 
 def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bulk",
@@ -121,7 +122,7 @@ def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bul
     def run(con: duckdb.DuckDBPyConnection) -> list[EditResult]:
         return [_apply(con, i, clean, by.strip(), via, versions.get(i), now) for i in item_ids]
 
-    return store.write(run)
+    return store.write(run, checkpoint=False)
 
 
 def save_rows(store: Store, edits: dict[str, dict[str, Any]], *, by: str, versions: dict[str, int],

@@ -25,6 +25,9 @@ semantic mode, MiniLM vectors. A ``Method`` says how to weight them and how to c
    resolution = the threshold, pairs without an edge count as similarity 0. CPM keeps a community when its
    internal edge weight exceeds t per member pair, the sparse analog of "average similarity above t",
    and no dense matrix is built. Without igraph they are split by raising the threshold (old behaviour).
+5. the top-k graph holds only ~top_k/n of the pairs of a call repeated n times, so Leiden fragments popular
+   calls; the communities of each oversized component are merged again by exact average linkage of their
+   centroid vectors (``merge_communities``, cosine MERGE_THRESHOLD, majority themes must intersect).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # normalized name -> pattern; order matters where one name contains another
 ACTORS: list[tuple[str, str]] = [
@@ -92,7 +93,8 @@ _GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as)\s+)(?:
 _LEAD = re.compile(r"^\s*(?:(?:the|all|relevant|other|national|local|our|their|[\w-]+)\s+){0,3}$", re.IGNORECASE)
 
 
-def _actor_chain(window: str) -> tuple[str, list[str]]:
+@lru_cache(maxsize=1 << 16)
+def _actor_chain(window: str) -> tuple[str, tuple[str, ...]]:
     """The addressee at the start of a window: its first actor (within three words of the start) and any
     actors joined to it by "and", "or" or a comma; the text as written and the normalized names."""
     matches: list[tuple[int, int, str]] = []
@@ -102,7 +104,7 @@ def _actor_chain(window: str) -> tuple[str, list[str]]:
                 matches.append((m.start(), m.end(), name))
     matches.sort()
     if not matches or not _LEAD.match(window[:matches[0][0]]):
-        return "", []
+        return "", ()
     start, end, first = matches[0]
     names = [first]
     for s, e, name in matches[1:]:
@@ -112,7 +114,23 @@ def _actor_chain(window: str) -> tuple[str, list[str]]:
         if name not in names:
             names.append(name)
     phrase = re.sub(r"\s+", " ", window[:end]).strip(" ,;")
-    return re.sub(r"^(?:that|the|we|and) ", "", phrase, flags=re.IGNORECASE), names
+    return re.sub(r"^(?:that|the|we|and) ", "", phrase, flags=re.IGNORECASE), tuple(names)
+
+
+@lru_cache(maxsize=1 << 16)
+def _sentence_windows(sentence: str, kind: str) -> tuple[tuple[int, str], ...]:
+    """(offset, text) of the windows where an addressee of one sentence may stand; cached because
+    recurring calls repeat sentences verbatim in items that differ elsewhere."""
+    found: list[tuple[int, str]] = []
+    if kind == "question":
+        m = _QUESTION.match(sentence)
+        return ((m.start("who"), m.group("who")),) if m else ()
+    for rule in _RULES:
+        for m in rule.finditer(sentence):
+            if rule.pattern.startswith("^") and _CLAUSE.search(m.group("who")):
+                continue  # "We hope that … will continue to": a clause, handled by the "that" rule
+            found.append((m.start("who"), m.group("who")))
+    return tuple(found)
 
 
 def extract_addressee(text: str, kind: str = "action") -> Addressee:
@@ -120,16 +138,7 @@ def extract_addressee(text: str, kind: str = "action") -> Addressee:
     text = re.sub(r"\s+", " ", text).strip()
     windows: list[tuple[int, int, str]] = []  # (sentence, offset, text): reported in reading order
     for n, sentence in enumerate(re.split(r"(?<=[.;!?])\s+", text)):
-        if kind == "question":
-            m = _QUESTION.match(sentence)
-            if m:
-                windows.append((n, m.start("who"), m.group("who")))
-            continue
-        for rule in _RULES:
-            for m in rule.finditer(sentence):
-                if rule.pattern.startswith("^") and _CLAUSE.search(m.group("who")):
-                    continue  # "We hope that … will continue to": a clause, handled by the "that" rule
-                windows.append((n, m.start("who"), m.group("who")))
+        windows.extend((n, start, window) for start, window in _sentence_windows(sentence, kind))
     phrases: list[str] = []
     names: list[str] = []
     for _, _, window in sorted(windows):

@@ -15,6 +15,7 @@ semantic mode, MiniLM vectors. A ``Method`` says how to weight them and how to c
    neighbours by MiniLM (lexical mode: by char TF-IDF reduced with truncated SVD) from a faiss index, and
    only those pairs are rescored with the full combination, row-wise. The block products are quadratic
    (100k items took ~25 min); the candidate path is n log n-ish and gave the same groups on test corpora;
+   sentences repeated verbatim are searched, and their pairs rescored, once per distinct text (``_distinct``);
 2. optionally an edge needs a shared theme (cuts the "everything is about child protection" chains);
 3. connected components of that sparse graph (scipy.sparse.csgraph);
 4. single-link components chain unrelated calls, so each component of at most MAX_LINKAGE items is
@@ -122,6 +123,7 @@ class Features:
     semantic: np.ndarray | None = None
     themes: np.ndarray | None = None  # int64 bit mask per item, bit k = theme k
     search: np.ndarray | None = None  # unit vectors of the neighbour search, kept for the community merge
+    texts: np.ndarray | None = None  # per unit, the index of its distinct text (equal texts, equal vectors)
 
     @property
     def n(self) -> int:
@@ -205,7 +207,8 @@ def build_features(texts: list[str], semantic_units: np.ndarray | None = None, t
     if semantic_units is not None and len(semantic_units) != len(units):
         raise ValueError("sentence vectors do not match the sentences")
     masks = np.zeros(len(texts), dtype=np.int64) if themes is None else themes
-    return Features(starts, word, char, semantic_units, masks)
+    codes = pd.factorize(pd.Series(units, dtype=object))[0].astype(np.int64)
+    return Features(starts, word, char, semantic_units, masks, texts=codes)
 
 
 def unit_block(features: Features, method: Method, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
@@ -305,9 +308,29 @@ def _search_vectors(features: Features, method: Method) -> np.ndarray:
     return reduced
 
 
-def _neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
+def _distinct(features: Features, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code per unit, first unit of each code) when units with the same text have identical search and
+    sentence vectors (checked, not assumed), else None. Recurring calls repeat sentences verbatim (46k
+    distinct of 150k at 100k items): a query, or a pair, is then computed once per distinct text and the
+    result copied, giving the same numbers as computing every copy."""
+    codes = features.texts
+    if codes is None or len(codes) != len(vectors):
+        return None
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    for dense in (vectors, features.semantic):
+        if dense is None:
+            continue
+        for start in range(0, len(codes), PAIR_CHUNK):  # in chunks: no second copy of the whole matrix
+            if not np.array_equal(dense[start:start + PAIR_CHUNK], dense[first[codes[start:start + PAIR_CHUNK]]]):
+                return None
+    return codes, first
+
+
+def _neighbours(vectors: np.ndarray, k: int, distinct: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """k nearest units by inner product per unit (-1 = none): exact flat search up to FLAT_LIMIT units,
-    else an inverted-file index (IVF, nlist ~ 4 sqrt(n), nprobe NPROBE)."""
+    else an inverted-file index (IVF, nlist ~ 4 sqrt(n), nprobe NPROBE). With ``distinct`` (see
+    ``_distinct``), each distinct vector is searched once (the index still holds every unit)."""
     n, dim = vectors.shape
     if n <= FLAT_LIMIT:
         index = faiss.IndexFlatIP(dim)
@@ -319,8 +342,10 @@ def _neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
         index.train(vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)])
         index.nprobe = NPROBE
     index.add(vectors)
-    _, found = index.search(vectors, k)
-    return found
+    if distinct is None:
+        return index.search(vectors, k)[1]
+    codes, first = distinct
+    return index.search(np.ascontiguousarray(vectors[first]), k)[1][codes]
 
 
 def _candidate_unit_pairs(features: Features, method: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,7 +353,9 @@ def _candidate_unit_pairs(features: Features, method: Method) -> tuple[np.ndarra
     rescored with the method's full similarity; then the best ``top_k`` per sentence as in the exact path."""
     owner = features.owner
     k = min(method.ann_k + 1, features.starts[-1])
-    found = _neighbours(_search_vectors(features, method), k)
+    vectors = _search_vectors(features, method)
+    distinct = _distinct(features, vectors)
+    found = _neighbours(vectors, k, distinct)
     rows = np.repeat(np.arange(found.shape[0]), found.shape[1])
     cols = found.ravel().astype(np.int64)
     ok = (cols >= 0) & (owner[rows] != owner[np.clip(cols, 0, None)])
@@ -339,9 +366,23 @@ def _candidate_unit_pairs(features: Features, method: Method) -> tuple[np.ndarra
         rows, cols = rows[ok], cols[ok]
     # score each unordered pair once, then give it to both ends (as the exact product would)
     lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
-    key = np.unique(lo * np.int64(features.starts[-1]) + hi)
+    key = _sorted_unique(lo * np.int64(features.starts[-1]) + hi)
     lo, hi = key // features.starts[-1], key % features.starts[-1]
-    vals = pair_similarity(features, method, lo, hi)
+    if distinct is None:
+        vals = pair_similarity(features, method, lo, hi)
+    else:  # once per pair of distinct texts (the similarity is symmetric, float for float)
+        codes, first = distinct
+        ca, cb = codes[lo], codes[hi]
+        size = np.int64(len(first))
+        pair_key = np.minimum(ca, cb) * size + np.maximum(ca, cb)
+        order = np.argsort(pair_key, kind="stable")
+        sorted_key = pair_key[order]
+        new = np.ones(len(sorted_key), dtype=bool)
+        new[1:] = sorted_key[1:] != sorted_key[:-1]
+        uniq = sorted_key[new]
+        inverse = np.empty(len(pair_key), dtype=np.int64)
+        inverse[order] = np.cumsum(new) - 1
+        vals = pair_similarity(features, method, first[uniq // size], first[uniq % size])[inverse]
     keep = vals >= method.threshold
     lo, hi, vals = lo[keep], hi[keep], vals[keep]
     rows, cols, vals = np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([vals, vals])
@@ -351,6 +392,14 @@ def _candidate_unit_pairs(features: Features, method: Method) -> tuple[np.ndarra
     first = np.searchsorted(rows, rows, side="left")
     keep = (np.arange(len(rows)) - first) < method.top_k
     return rows[keep], cols[keep], vals[keep]
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an int array by sort (numpy's hash-based unique took 2.9 s on 4.5M keys)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
 
 
 def use_candidates(features: Features) -> bool:

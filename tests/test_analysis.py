@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import missing
 from tracker import analysis
 from tracker.analysis import embeddings
 from tracker.analysis.addressees import extract_addressee, specificity
@@ -36,7 +37,7 @@ def analyzed(request: pytest.FixtureRequest, seed_store: Store, monkeypatch: pyt
     if request.param == "lexical":
         monkeypatch.setenv("TRACKER_EMBEDDINGS", "off")
     elif not has_model():
-        pytest.skip("embedding model not installed")
+        missing("embedding model not installed")
     analysis.analyze(seed_store)
     assert analysis.analysis_info(seed_store)["mode"] == request.param
     return seed_store

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
+from tests.helpers import missing
 from tracker.analysis import embeddings
 from tracker.analysis.evaluate import EVAL_FILE, prepare, score
 from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD
@@ -37,7 +36,7 @@ def test_lexical_fallback_quality(seed_store: Store) -> None:
 def test_semantic_quality(seed_store: Store) -> None:
     embeddings.reset()
     if embeddings.get_embedder().embedder is None:
-        pytest.skip("embedding model not installed")
+        missing("embedding model not installed")
     scores = score(prepare(seed_store), SEMANTIC_METHOD)
     for name, floor in SEMANTIC_FLOOR.items():
         assert getattr(scores, name) >= floor, (name, scores)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from tests.helpers import needs
 from tracker import analysis
 from tracker.analysis import embeddings
 from tracker.store import Store
@@ -25,7 +26,7 @@ def model_installed() -> bool:
     return embeddings.get_embedder().embedder is not None
 
 
-needs_model = pytest.mark.skipif(not model_installed(), reason="embedding model not installed")
+needs_model = needs(model_installed(), "embedding model not installed")
 
 
 def test_missing_model_package_falls_back_to_lexical(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

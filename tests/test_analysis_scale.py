@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from tests.helpers import missing, needs
 from tracker.analysis import embeddings, similarity
 from tracker.analysis.core import _theme_fallback
 from tracker.analysis.evaluate import prepare
@@ -17,7 +18,7 @@ from tracker.analysis.similarity import build_features, cluster, theme_masks, un
 from tracker.analysis.themes import assign_themes, load_themes
 from tracker.store import Store
 
-needs_faiss = pytest.mark.skipif(similarity.faiss is None, reason="faiss-cpu not installed")
+needs_faiss = needs(similarity.faiss is not None, "faiss-cpu not installed")
 OPENERS = ["", "", "In addition, ", "Moreover, ", "Participants agreed that ", "Going forward, "]
 SWAPS = [("children", "minors"), ("strengthen", "reinforce"), ("should", "ought to"), ("online", "digital"),
          ("develop", "create"), ("research", "studies")]
@@ -47,7 +48,7 @@ def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.mark.parametrize("semantic", [False, True])
 def test_candidates_match_exact_on_the_seeds(seed_store: Store, semantic: bool) -> None:
     if semantic and embeddings.get_embedder().embedder is None:
-        pytest.skip("embedding model not installed")
+        missing("embedding model not installed")
     data = prepare(seed_store, use_model=semantic)
     method = SEMANTIC_METHOD if semantic else LEXICAL_METHOD
     features = build_features(data.items["text"].tolist(), data.vectors[True],
@@ -64,7 +65,7 @@ def test_candidates_match_exact_on_perturbed_items(seed_store: Store, semantic: 
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     state = embeddings.get_embedder()
     if semantic and state.embedder is None:
-        pytest.skip("embedding model not installed")
+        missing("embedding model not installed")
     seeds = seed_store.query("SELECT text FROM items ORDER BY item_id")["text"].tolist()
     texts = perturbed(seeds, 300)
     units, starts = unit_texts(texts)
@@ -105,7 +106,7 @@ def _two_calls_chained() -> list[str]:
     return a + b + [a[0] + " " + b[0]]
 
 
-@pytest.mark.skipif(similarity.igraph is None, reason="igraph not installed")
+@needs(similarity.igraph is not None, "igraph not installed")
 def test_oversized_components_get_leiden_communities(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = _two_calls_chained()
     features = build_features(texts, None, np.ones(len(texts), dtype=np.int64), True, LEXICAL_METHOD)
@@ -156,7 +157,7 @@ def test_fragmented_communities_of_one_call_are_merged() -> None:
 
 def test_merge_runs_per_block_above_the_dense_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     if similarity.faiss is None:
-        pytest.skip("faiss-cpu not installed")
+        missing("faiss-cpu not installed")
     features, parts, call = _fragmented_calls(seed=1)
     monkeypatch.setattr(similarity, "MERGE_LIMIT", 5)  # 12 communities: blocks of the centroid kNN graph
     merged = similarity.merge_communities(features, SEMANTIC_METHOD, parts)

@@ -6,6 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import variants
 from tracker.loader import parse_bytes
@@ -180,3 +182,47 @@ def test_heading_variants_keep_the_heading_as_written():
 def test_session_report_sentences_are_not_calls_to_action():
     doc = parse_seed(S2022)
     assert not any("All parties were called upon" in it.text for it in doc.items)
+
+
+# ---------------------------------------------------------------- shortcuts taken for speed change nothing
+
+_HEADING_ALPHABET = st.sampled_from(["Key Takeaways", "TAKEAWAYS", "Call to Action", "calls to action:",
+                                     "Resolutions and action items", "Follow-up questions", "Unresolved Issues",
+                                     "Recommendations", "### Suggested compromises", "Speakers", "SDGs:",
+                                     "Targets: 4.7 16.2", "Organizers", "ß", "ﬁ", "ſ", "K", "İ", " ", ":", "–", "-",
+                                     "Action", "actions", "question?", "Session Report", "text.", "a", "\u00a0"])
+_PAGE_LINES = st.lists(st.lists(_HEADING_ALPHABET, max_size=4).map(" ".join), max_size=40)
+_PAGE = _PAGE_LINES.map("\n".join)
+SHORTCUTS = settings(max_examples=300, deadline=None, database=None)
+
+
+@SHORTCUTS
+@given(_PAGE)
+def test_the_heading_prefilter_keeps_every_line_that_is_an_item_heading(text: str) -> None:
+    from tracker.headings import item_heading_kind
+    from tracker.parsing import _heading_candidates
+
+    every_line = [i for i, line in enumerate(text.split("\n")) if item_heading_kind(line)]
+    assert set(every_line) <= set(_heading_candidates(text))
+
+
+@SHORTCUTS
+@given(_PAGE_LINES)
+def test_the_label_shortcut_gives_what_folding_every_line_gives(lines: list[str]) -> None:
+    from tracker import metadata
+
+    for line in lines:  # the definition: stripped of spaces and trailing colons, casefolded
+        folded = line.strip().rstrip(":").strip().casefold()
+        assert (metadata._label(line) in metadata.METADATA_LABELS) == (folded in metadata.METADATA_LABELS)
+        assert (metadata._label(line) == "sdgs") == (folded == "sdgs")
+
+
+@SHORTCUTS
+@given(st.text(max_size=300) | st.text(st.characters(max_codepoint=0x3000), max_size=300))
+def test_the_control_character_ratio_counts_exactly_the_control_private_and_unassigned_characters(text: str) -> None:
+    import unicodedata
+
+    from tracker.reading import _control_ratio
+
+    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
+    assert _control_ratio(text) == (bad / len(text) if text else 0.0)

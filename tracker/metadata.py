@@ -59,8 +59,13 @@ _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
 _PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
 
 
+_LONGEST_LABEL = max(map(len, METADATA_LABELS))
+
+
 def _label(line: str) -> str:
-    return line.strip().rstrip(":").strip().casefold()
+    text = line.strip().rstrip(":").strip()
+    # casefold never shortens text, so a longer line cannot be a label: skip the costly fold ("" is no label)
+    return text.casefold() if len(text) <= _LONGEST_LABEL else ""
 
 
 def parse_metadata(text: str) -> SessionMeta:
@@ -115,6 +120,8 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
     collected: dict[str, list[str]] = {"organizers": [], "speakers": [], "moderators": [], "rapporteur": []}
     for raw in lines:
         line = raw.strip()
+        if current is None and len(line) > _LONGEST_LABEL and line[-1] != ":" and line[0] not in "–-•":
+            continue  # outside a block only a label or an inline role line matters, and this is neither
         label = _label(line)
         if label in METADATA_LABELS:
             current = _PEOPLE_LABELS.get(label)
@@ -193,10 +200,12 @@ def _parse_sdgs(lines: list[str]) -> list[str]:
     in_block = False
     for raw in lines:
         line = raw.strip()
+        if not in_block and len(line) != 4 and line[-1:] != ":" and line[:1] not in "tT":
+            continue  # neither the SDGs label nor a "Targets:" line
         if _label(line) == "sdgs":
             in_block = True
             continue
-        if line.lower().startswith("targets:"):
+        if line[:8].lower() == "targets:":  # only İ lengthens under lower(), and it cannot start "targets:"
             for token in line[len("targets:"):].split():
                 match = _SDG.match(token)
                 if not match or len(token.rstrip(".")) > 5:

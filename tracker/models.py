@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 KINDS = ("takeaway", "action", "question")
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 
+_WHITESPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
 def normalize_text(text: str) -> str:
     """The form used for ids and duplicate detection: case, quotes, dashes and spacing folded."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    return re.sub(r"\s+", " ", text).strip().rstrip(".;")
+    return _WHITESPACE.sub(" ", text).strip().rstrip(".;")
 
 
 def fold_whitespace(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def short_hash(*parts: str, length: int = 16) -> str:

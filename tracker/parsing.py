@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .headings import heading_text, is_stop_heading, item_heading_kind
@@ -132,6 +133,29 @@ def _section_end(lines: list[_Line], start: int) -> int:
     return len(lines)
 
 
+# Every item heading (headings.ITEM_HEADINGS) contains one of these words once casefolded: only lines that
+# do are tested as headings (str.find in the folded page is far cheaper than a test per line or a regex).
+_HEADING_WORDS = ("takeaway", "action", "resolution", "compromise", "recommendation", "unresolved", "follow",
+                  "question")
+
+
+def _heading_candidates(text: str) -> list[int]:
+    """Indexes of the lines that may be item headings, in order."""
+    folded = text.casefold()  # per character, so it keeps the lines, and folds ß and ligatures like the test
+    starts, offset = [], 0
+    for line in folded.split("\n"):
+        starts.append(offset)
+        offset += len(line) + 1
+    found: set[int] = set()
+    for word in _HEADING_WORDS:
+        pos = folded.find(word)
+        while pos != -1:
+            line = bisect_right(starts, pos) - 1
+            found.add(line)
+            pos = folded.find(word, starts[line + 1]) if line + 1 < len(starts) else -1
+    return sorted(found)
+
+
 def extract_items(text: str) -> tuple[list[Item], int]:
     """All outcome items of a page, in document order, with repeats merged; also the heading count."""
     lines = _lines(text)
@@ -140,11 +164,13 @@ def extract_items(text: str) -> tuple[list[Item], int]:
     position = 0
     headings = 0
     i = 0
-    while i < len(lines):
-        kind = item_heading_kind(lines[i].text)
+    for candidate in _heading_candidates(text):
+        if candidate < i:
+            continue  # inside the section just read
+        kind = item_heading_kind(lines[candidate].text)
         if kind is None:
-            i += 1
             continue
+        i = candidate
         headings += 1
         section = heading_text(lines[i].text)
         end = _section_end(lines, i + 1)

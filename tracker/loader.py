@@ -1,7 +1,8 @@
 """Files to the store: read, parse, and merge into DuckDB without losing anybody's edits.
 
-Documents are written in small batches, each batch in one transaction, so an interrupted load
-leaves only whole documents. Unchanged files (same content hash) are skipped. Items are keyed by
+Documents are written in batches, each batch in one transaction, so an interrupted load
+leaves only whole documents; one connection is kept for the whole load and handed over to any
+process waiting for the file. Unchanged files (same content hash) are skipped. Items are keyed by
 session + normalized text: an item whose text is unchanged keeps its status, owner and notes; an
 item that vanished from its document is marked ``in_source = false``, never deleted.
 """
@@ -22,21 +23,21 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
-from .models import BadInput, Document
+from .models import BadInput, Document, item_id_for
 from .parsing import parse_text
 from .reading import bytes_to_text
-from .store import Store
+from .store import HeldConnection, Store
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
-BATCH_SIZE = 500  # documents per transaction: each one also pays an open, a commit and a checkpoint on close;
-# 500 writes 20% faster than 200 and still holds the file well under a second, so editors wait briefly
+BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
+# gets the file after at most one batch (see Store.holding)
 PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 
 Job = tuple[str, str, bytes | None, str | None]  # source, file name or path, bytes (None: read the path), known hash
-Outcome = tuple[str, str, Document | None, str]  # status, content hash, document, error
+Outcome = tuple[str, "Prepared | None", str]  # status, parsed document ready to store, error
 
 
 @dataclass
@@ -75,9 +76,19 @@ class LoadReport:
 
 @dataclass
 class Prepared:
+    """A parsed document ready to store; item ids are computed where it was parsed (a worker process)."""
+
     source: str
     content_hash: str
     document: Document
+    session_id: str = ""
+    item_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, source: str, content_hash: str, document: Document) -> Prepared:
+        session_id = document.session_id
+        return cls(source, content_hash, document, session_id,
+                   [item_id_for(session_id, item.text) for item in document.items])
 
 
 def safe_source_name(name: str) -> str:
@@ -110,32 +121,36 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _session_frame(docs: Sequence[Document]) -> pd.DataFrame:
+def _session_table(docs: Sequence[Prepared]) -> pa.Table:
     rows = {}
-    for doc in docs:
-        m = doc.meta
-        rows[doc.session_id] = {
-            "session_id": doc.session_id, "year": m.year, "session_type": m.session_type or None,
+    for p in docs:
+        m = p.document.meta
+        rows[p.session_id] = {
+            "session_id": p.session_id, "year": m.year, "session_type": m.session_type or None,
             "number": m.number or None, "title": m.title or None, "date": m.date or None,
             "sdgs": m.sdgs or None, "organizers": m.organizers or None, "speakers": m.speakers or None,
             "moderators": m.moderators or None, "rapporteur": m.rapporteur or None,
         }
-    frame = pd.DataFrame(list(rows.values()))
-    frame["year"] = frame["year"].astype("Int64")
-    return frame
+    return pa.Table.from_pylist(list(rows.values()), schema=_SESSION_SCHEMA)
+
+
+_TEXT_LIST = pa.list_(pa.string())
+_SESSION_SCHEMA = pa.schema([
+    ("session_id", pa.string()), ("year", pa.int32()), ("session_type", pa.string()), ("number", pa.string()),
+    ("title", pa.string()), ("date", pa.string()), ("sdgs", _TEXT_LIST), ("organizers", _TEXT_LIST),
+    ("speakers", _TEXT_LIST), ("moderators", _TEXT_LIST), ("rapporteur", pa.string())])
 
 
 def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
                  now: datetime) -> dict[str, tuple[int, int]]:
     """Write a batch of parsed documents in the caller's transaction; returns (new, gone) per source."""
+    # Arrow tables, not DataFrames: DuckDB scans them without a per-value conversion
     sources = [p.source for p in batch]
-    sessions = _session_frame([p.document for p in batch])
-    con.register("new_sessions", sessions)
+    con.register("new_sessions", _session_table(batch))
     # a later page about the same session fills in what an earlier one left out, never blanks it
     con.execute("""
         INSERT INTO sessions SELECT session_id, year, session_type, number, title, CAST(date AS DATE),
-            CAST(sdgs AS VARCHAR[]), CAST(organizers AS VARCHAR[]), CAST(speakers AS VARCHAR[]),
-            CAST(moderators AS VARCHAR[]), rapporteur, ? FROM new_sessions
+            sdgs, organizers, speakers, moderators, rapporteur, ? FROM new_sessions
         ON CONFLICT (session_id) DO UPDATE SET
             year = coalesce(excluded.year, sessions.year),
             session_type = coalesce(excluded.session_type, sessions.session_type),
@@ -150,36 +165,43 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
             updated_at = excluded.updated_at""", [now])
     con.unregister("new_sessions")
 
-    source_list = pd.DataFrame({"source": sources})
-    con.register("batch_sources", source_list)
+    con.register("batch_sources", pa.table({"source": sources}))
     previous = con.execute("""SELECT source, item_id FROM occurrences
                               WHERE source IN (SELECT source FROM batch_sources)""").fetchall()
     con.execute("DELETE FROM occurrences WHERE source IN (SELECT source FROM batch_sources)")
     con.execute("DELETE FROM documents WHERE source IN (SELECT source FROM batch_sources)")
     con.unregister("batch_sources")
 
-    doc_rows, item_rows, occ_rows = [], {}, []
-    for p in batch:
-        doc = p.document
-        doc_rows.append((p.source, doc.session_id, doc.page_kind, p.content_hash, doc.text, len(doc.items), now))
-        for item in doc.items:
-            item_id = doc.item_id(item)
-            first = item.occurrences[0]
-            item_rows.setdefault(item_id, (item_id, doc.session_id, item.kind, item.text, " | ".join(item.sections),
-                                           item.speaker, item.explanation, p.source, first.position, now))
-            for occ in item.occurrences:
-                occ_rows.append((p.source, occ.position, item_id, occ.section, occ.start, occ.end))
-    con.register("new_documents", pd.DataFrame(doc_rows, columns=[
-        "source", "session_id", "page_kind", "content_hash", "text", "item_count", "loaded_at"]))
-    con.execute("INSERT INTO documents SELECT * FROM new_documents")
+    # the page text goes in as UTF-8 bytes and is decoded by DuckDB: several times faster than handing it str
+    con.register("new_documents", pa.table({
+        "source": sources,
+        "session_id": [p.session_id for p in batch],
+        "page_kind": [p.document.page_kind for p in batch],
+        "content_hash": [p.content_hash for p in batch],
+        "text": pa.array([p.document.text.encode("utf-8") for p in batch], pa.binary()),
+        "item_count": pa.array([len(p.document.items) for p in batch], pa.int32()),
+    }))
+    con.execute("""INSERT INTO documents SELECT source, session_id, page_kind, content_hash, decode(text),
+                   item_count, ? FROM new_documents""", [now])
     con.unregister("new_documents")
+
+    item_rows: dict[str, tuple] = {}
+    occ_cols: dict[str, list] = {"source": [], "position": [], "item_id": [], "section": [], "start_offset": [],
+                                 "end_offset": []}
+    for p in batch:
+        for item, item_id in zip(p.document.items, p.item_ids, strict=True):
+            first = item.occurrences[0]
+            item_rows.setdefault(item_id, (item_id, p.session_id, item.kind, item.text, " | ".join(item.sections),
+                                           item.speaker, item.explanation, p.source, first.position))
+            for occ in item.occurrences:
+                for name, value in zip(occ_cols, (p.source, occ.position, item_id, occ.section, occ.start, occ.end),
+                                       strict=True):
+                    occ_cols[name].append(value)
 
     new_per_source: dict[str, int] = {s: 0 for s in sources}
     if item_rows:
-        items = pd.DataFrame(list(item_rows.values()), columns=[
-            "item_id", "session_id", "kind", "text", "section", "speaker", "explanation", "source", "position",
-            "first_seen"])
-        con.register("new_items", items)
+        columns = list(zip(*item_rows.values(), strict=True))
+        con.register("new_items", pa.table(dict(zip(_ITEM_COLUMNS, columns, strict=True))))
         known = con.execute("""SELECT item_id, in_source FROM items
                                WHERE item_id IN (SELECT item_id FROM new_items)""").fetchall()
         known_ids = {row[0] for row in known}
@@ -187,25 +209,24 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
         con.execute("""
             INSERT INTO items (item_id, session_id, kind, text, section, speaker, explanation, source, position,
                                in_source, first_seen)
-            SELECT item_id, session_id, kind, text, section, speaker, explanation, source, position, TRUE, first_seen
+            SELECT item_id, session_id, kind, text, section, speaker, explanation, source, position, TRUE, ?
             FROM new_items
             ON CONFLICT (item_id) DO UPDATE SET in_source = TRUE, source = excluded.source,
-                section = excluded.section, position = excluded.position""")
+                section = excluded.section, position = excluded.position""", [now])
         con.unregister("new_items")
         for row in item_rows.values():
             if row[0] not in known_ids:
                 new_per_source[row[7]] += 1
         _log_loader_changes(con, revived, "false", "true", now)
-    if occ_rows:
-        con.register("new_occurrences", pd.DataFrame(occ_rows, columns=[
-            "source", "position", "item_id", "section", "start_offset", "end_offset"]))
+    if occ_cols["source"]:
+        con.register("new_occurrences", pa.table(occ_cols))
         con.execute("INSERT INTO occurrences SELECT * FROM new_occurrences")
         con.unregister("new_occurrences")
 
     gone_per_source: dict[str, int] = {s: 0 for s in sources}
     candidates = {item_id for _, item_id in previous} - set(item_rows)
     if candidates:
-        con.register("gone_candidates", pd.DataFrame({"item_id": sorted(candidates)}))
+        con.register("gone_candidates", pa.table({"item_id": sorted(candidates)}))
         gone = [row[0] for row in con.execute("""
             UPDATE items SET in_source = FALSE
             WHERE item_id IN (SELECT item_id FROM gone_candidates) AND in_source
@@ -220,6 +241,9 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
     return {s: (new_per_source[s], gone_per_source[s]) for s in sources}
 
 
+_ITEM_COLUMNS = ("item_id", "session_id", "kind", "text", "section", "speaker", "explanation", "source", "position")
+
+
 def _log_loader_changes(con: duckdb.DuckDBPyConnection, item_ids: list[str], old: str, new: str,
                         now: datetime) -> None:
     if item_ids:
@@ -229,7 +253,7 @@ def _log_loader_changes(con: duckdb.DuckDBPyConnection, item_ids: list[str], old
             [(item_id, old, new, now) for item_id in item_ids])
 
 
-def load_documents(store: Store, prepared: Sequence[Prepared], results: dict[str, FileResult],
+def load_documents(store: HeldConnection, prepared: Sequence[Prepared], results: dict[str, FileResult],
                    on_progress: Callable[[int], None] | None = None) -> None:
     """Write prepared documents batch by batch; a batch that fails is retried one document at a time."""
     for start in range(0, len(prepared), BATCH_SIZE):
@@ -260,7 +284,7 @@ def load_paths(paths: Iterable[str | Path], store: Store,
 
 
 def _prepare(job: Job) -> Outcome:
-    """Read (if needed), hash and parse one file: (status, digest, document, error). Writes nothing.
+    """Read (if needed), hash and parse one file: (status, prepared document, error). Writes nothing.
 
     status is "unchanged" (same content hash as stored), "failed" (error says why) or "parsed".
     """
@@ -273,10 +297,10 @@ def _prepare(job: Job) -> Outcome:
                 raise BadInput(source, f"cannot read file ({exc.strerror or exc})") from None
         digest = content_hash(data)
         if known_hash == digest:
-            return "unchanged", digest, None, ""
-        return "parsed", digest, parse_text(bytes_to_text(data, source), source), ""
+            return "unchanged", None, ""
+        return "parsed", Prepared.of(source, digest, parse_text(bytes_to_text(data, source), source)), ""
     except BadInput as exc:
-        return "failed", "", None, str(exc)
+        return "failed", None, str(exc)
 
 
 def _worker_init(parent: int) -> None:
@@ -349,10 +373,16 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
         results[source] = result
         report.results.append(result)
         jobs.append((source, str(name), data, known.get(source)))
+    with store.holding() as held:
+        _parse_and_write(jobs, report.results, results, known, held, on_progress)
+    return report
+
+
+def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[str, FileResult],
+                     known: dict[str, str], held: HeldConnection, on_progress: Callable[[int], None] | None) -> None:
     batch: list[Prepared] = []
-    for result, job, (status, digest, document, error) in zip(report.results, jobs, _prepared_in_order(jobs),
-                                                               strict=True):
-        if status != "parsed" or document is None:
+    for result, job, (status, prepared, error) in zip(ordered, jobs, _prepared_in_order(jobs), strict=True):
+        if status != "parsed" or prepared is None:
             if status == "unchanged":
                 result.status = "unchanged"
             else:
@@ -362,11 +392,10 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
             continue
         source = job[0]
         result.status = "updated" if source in known else "added"
-        result.session_id = document.session_id
-        result.items = len(document.items)
-        batch.append(Prepared(source, digest, document))
+        result.session_id = prepared.session_id
+        result.items = len(prepared.document.items)
+        batch.append(prepared)
         if len(batch) == BATCH_SIZE:
-            load_documents(store, batch, results, on_progress)
+            load_documents(held, batch, results, on_progress)
             batch = []
-    load_documents(store, batch, results, on_progress)
-    return report
+    load_documents(held, batch, results, on_progress)

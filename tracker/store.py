@@ -3,10 +3,16 @@
 DuckDB lets one process at a time hold a database file. Every operation here opens the file,
 does its work and closes it again, so a command-line load and the dashboard (or two dashboard
 users) take turns instead of failing; a process that finds the file busy waits and retries.
+
+A long load keeps one connection across its batches (``Store.holding``): closing the file after
+every batch checkpoints it each time, about 40% of a load's writing. So that editors are not
+locked out meanwhile, a process waiting for the file says so in a marker file next to it
+(``<db>.waiting``), and the holder lets go after its current batch until the waiter is in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import threading
@@ -24,6 +30,8 @@ from .migrations import apply_migrations
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "tracker.duckdb"
 LOCK_TIMEOUT = float(os.environ.get("TRACKER_LOCK_TIMEOUT", "30"))
+WAITING_FRESH = 3.0  # seconds: a waiter re-marks on every retry, so an older marker is a waiter that gave up
+HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~1 s apart)
 
 T = TypeVar("T")
 _migrated: set[str] = set()
@@ -66,6 +74,17 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
+    @property
+    def waiting_marker(self) -> Path:
+        return self.path.with_name(self.path.name + ".waiting")
+
+    def someone_waiting(self) -> bool:
+        """True while another process is retrying to open the file (see ``holding``)."""
+        try:
+            return time.time() - self.waiting_marker.stat().st_mtime < WAITING_FRESH
+        except OSError:
+            return False
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An open, migrated connection; waits (up to lock_timeout) while another process holds the file."""
@@ -74,6 +93,7 @@ class Store:
             _migrated.discard(str(self.path))  # a deleted and recreated file needs its schema again
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
+        marked = False
         while True:
             try:
                 con = duckdb.connect(str(self.path))
@@ -81,11 +101,14 @@ class Store:
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
+                marked = self._mark_waiting() or marked
                 if time.monotonic() >= deadline:
                     raise StoreBusy(f"{self.path} is busy in another process (waited {self.lock_timeout:.0f} s); "
                                     "try again when the running load has finished") from exc
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 2, 0.5)
+        if marked:
+            self.waiting_marker.unlink(missing_ok=True)
         try:
             key = str(self.path)
             if key not in _migrated:
@@ -124,6 +147,22 @@ class Store:
                     raise
         raise AssertionError("unreachable")
 
+    def _mark_waiting(self) -> bool:
+        try:
+            self.waiting_marker.touch()
+            return True
+        except OSError:  # a read-only folder: the holder then lets go only at the end of its work
+            return False
+
+    @contextmanager
+    def holding(self) -> Iterator[HeldConnection]:
+        """One connection kept across many transactions, handed over to any process that waits for the file."""
+        held = HeldConnection(self)
+        try:
+            yield held
+        finally:
+            held.release()
+
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with self.connect() as con:
             return fn(con)
@@ -137,3 +176,50 @@ class Store:
         with self.connect() as con:
             row = con.execute(sql, params or []).fetchone()
             return row[0] if row else None
+
+
+class HeldConnection:
+    """A connection that stays open between transactions (see ``Store.holding``)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._opened: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], retries: int = 5) -> T:
+        """Run fn in one transaction, like ``Store.write``; afterwards let a waiting process in."""
+        for attempt in range(retries + 1):
+            if self._con is None:
+                self._opened = self.store.connect()
+                self._con = self._opened.__enter__()
+            con = self._con
+            con.begin()
+            try:
+                result = fn(con)
+                con.commit()
+            except duckdb.Error as exc:
+                con.rollback()
+                if attempt < retries and _is_write_conflict(exc):
+                    time.sleep(0.02 * (attempt + 1))
+                    continue
+                raise
+            except BaseException:
+                con.rollback()
+                raise
+            self._hand_over()
+            return result
+        raise AssertionError("unreachable")
+
+    def _hand_over(self) -> None:
+        if not self.store.someone_waiting():
+            return
+        self.release()
+        deadline = time.monotonic() + HANDOVER_WAIT
+        while self.store.someone_waiting() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the waiter removes its marker once it has the file
+
+    def release(self) -> None:
+        """Close the connection (DuckDB checkpoints on close); the next write opens it again."""
+        if self._opened is not None:
+            opened, self._opened, self._con = self._opened, None, None
+            opened.__exit__(None, None, None)

@@ -172,3 +172,22 @@ def test_small_components_do_not_go_through_the_merge(seed_store: Store, monkeyp
                               LEXICAL_METHOD)
     cluster(features, LEXICAL_METHOD)
     assert calls == []  # components of at most MAX_LINKAGE items: exact average linkage only
+
+
+def test_char_ngram_counts_per_word_equal_sklearn(seed_store: Store) -> None:
+    """The per-distinct-word char_wb counts are sklearn's matrix, array for array once sorted (as scipy sorts
+    it at its first astype); odd whitespace, case folding that changes length, short and repeated words."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = seed_store.query("SELECT text FROM items")["text"].tolist()
+    docs = unit_texts(texts)[0] + ["İstanbul  AI\u00a0ab  x", "a", "", "Ab\tCD\n\nef  g", "\u2003word\u2003\u2003b",
+                                   "ﬁ ǅ ẞ ß aaaaaaa aaaaaaa", "-"]
+    params = similarity.char_vectorizer().get_params()
+    counts = CountVectorizer(**{k: v for k, v in params.items() if k in similarity._COUNT_PARAMS})
+    assert similarity._plain_char_wb(counts)
+    want = counts.fit_transform(docs).tocsr().astype(np.float64)
+    got = similarity.char_wb_counts(counts, docs).astype(np.float64)
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(want, name), getattr(got, name))
+        assert getattr(want, name).dtype == getattr(got, name).dtype
+    assert got.shape == want.shape

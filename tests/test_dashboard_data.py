@@ -150,6 +150,9 @@ def test_downloads_csv_and_excel_of_the_filtered_table(seed_store: Store) -> Non
     table = tracker_table(seed_store, ItemFilter(years=[2022]))
     csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig")
     assert len(csv) == len(table) and set(csv["year"]) == {2022}
+    # a spreadsheet opening the CSV shows the note as text instead of running it as a formula
+    assert "'=HYPERLINK(\"http://x\")" in set(csv["notes"])
+    assert not csv.map(lambda v: isinstance(v, str) and v[:1] in "=+-@").any().any()
     book = openpyxl.load_workbook(io.BytesIO(excel_bytes(table)))
     sheet = book.active
     header = [c.value for c in sheet[1]]

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .edits import EDITABLE, EditConflict
+from .exporting import spreadsheet_safe
 from .models import KINDS, STATUSES, Document
 from .queries import ItemFilter, items_frame
 from .store import Store
@@ -232,8 +233,8 @@ def download_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    # utf-8-sig so Excel opens the CSV with the right encoding
-    return download_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # utf-8-sig so Excel opens the CSV with the right encoding; text that looks like a formula stays text
+    return spreadsheet_safe(download_frame(frame)).to_csv(index=False).encode("utf-8-sig")
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:

@@ -29,15 +29,31 @@ def export_frame(store: Store, what: str) -> pd.DataFrame:
     return export_items(store)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM") get a leading
+    apostrophe, the usual CSV-injection guard: page text and notes are written by other people."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            safe[column] = values.map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS)
+                                      else v)
+    return safe
+
+
 def write_frame(frame: pd.DataFrame, fmt: str) -> str:
-    """CSV, a JSON array, or JSON lines; dates as ISO text, lists as JSON arrays."""
+    """CSV (spreadsheet-safe, see spreadsheet_safe), a JSON array, or JSON lines; dates as ISO text, lists as
+    JSON arrays ('; '-joined in CSV)."""
     if fmt == "csv":
         flat = frame.copy()
         for column in flat.columns:
             if flat[column].map(lambda v: isinstance(v, (list, tuple))).any():
                 flat[column] = flat[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple))
                                                 else v)
-        return flat.to_csv(index=False)
+        return spreadsheet_safe(flat).to_csv(index=False)
     if fmt == "json":
         return frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":

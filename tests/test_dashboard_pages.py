@@ -301,6 +301,20 @@ def test_recurring_page_and_grouping_decisions(seed_store: Store) -> None:
     assert gid in confirmed.index or confirmed["confirmed"].any()
 
 
+def test_recurring_page_pages_through_every_group(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    everything = analysis.groups_frame(seed_store)
+    assert len(everything) > 10, "the seeds' 21 takeaways and calls make more than 10 groups"
+    at = _app("recurring", name="Ana")
+    at.toggle(key="rec_all").set_value(True).run()
+    at.selectbox(key="rec_per_page").set_value(10).run()
+    first = {m.value for m in at.markdown if m.value.startswith("**")}
+    assert len(first) == 10 and any("page 1 of 2" in c.value for c in at.caption)
+    at.number_input(key="rec_page").set_value(2).run()
+    second = {m.value for m in at.markdown if m.value.startswith("**")}
+    assert not at.exception and len(second) == len(everything) - 10 and not first & second
+
+
 def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
     # seeds loaded, analysis never run: the analysis frames are empty and every page still renders
     at = _app()

@@ -13,7 +13,7 @@ from tracker.pages import common
 from tracker.pages.overview import analysis_missing_note
 
 FLASH = "recurring_flash"
-PAGE_SIZE = 60
+PAGE_SIZES = (10, 25, 50, 100)  # cards a page: each card lists every member, so pages stay short
 
 
 def _years(values: Any) -> str:
@@ -84,6 +84,18 @@ def merge_box(groups: pd.DataFrame) -> None:
             _decide("Groups merged.", analysis.merge_groups, first, second)
 
 
+def _page_of(groups: pd.DataFrame) -> pd.DataFrame:
+    """The groups on the chosen page, with the count and the page controls above them."""
+    count, size, controls = st.columns([3, 1, 1], vertical_alignment="bottom")
+    per_page = size.selectbox("Per page", PAGE_SIZES, index=1, key="rec_per_page")
+    pages = max(1, -(-len(groups) // per_page))
+    page = int(controls.number_input("Page", min_value=1, max_value=pages, value=1, key="rec_page",
+                                     disabled=pages == 1))
+    page = min(page, pages)  # the list got shorter (Find, decisions) since the page was chosen
+    count.caption(f"{len(groups)} recommendation(s); page {page} of {pages}")
+    return groups.iloc[(page - 1) * per_page:page * per_page]
+
+
 def _session_names() -> dict[str, str]:
     sessions = common.read("sessions")
     return {r.session_id: session_label(None, r.type, r.number, "" if r.type else r.title, 40)
@@ -115,9 +127,7 @@ def render() -> None:
     groups = groups.sort_values(["recurring", "n_sessions", "n_items"], ascending=False)
     merge_box(everything)
     members = common.read("members")
-    shown = groups.head(PAGE_SIZE)
-    st.caption(f"{len(groups)} recommendation(s)" + (f"; showing the first {PAGE_SIZE}, narrow with Find"
-                                                     if len(groups) > PAGE_SIZE else ""))
+    shown = _page_of(groups)
     for _, group in shown.iterrows():
         group_card(group, members[members["group_id"] == str(group["group_id"])])
 

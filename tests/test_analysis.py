@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from tests.helpers import missing
 from tracker import analysis
 from tracker.analysis import embeddings
 from tracker.analysis.addressees import extract_addressee, specificity
+from tracker.analysis.themes import KeywordMatcher, _keyword_pattern, load_themes
 from tracker.cli import cli
 from tracker.exporting import export_items, write_frame
 from tracker.store import Store
@@ -205,3 +208,50 @@ def test_addressees_stored_and_offered_as_owner(analyzed: Store) -> None:
     assert analysis.suggested_owner(analyzed, "c49dc121c69d7bd6") == "UNICEF, China Federation of Internet Societies"
     owners = analyzed.query("SELECT DISTINCT owner FROM items")["owner"].tolist()
     assert owners == [""]  # the suggestion is not written into the owner field
+
+
+TRICKY = [  # case folding, odd whitespace, keywords and dates at sentence ends, hyphen/space variants
+    "İNTERNATIONAL COOPERATION should be strengthened. ſtandards and \u212aNOWLEDGE SHARING matter.",
+    "Cross -  border data flows; Multi stakeholder dialogue? Global AI. Law and laws! (Global) rules",
+    "International\ncooperation by\n2030. Implement. By 2030 we act; deadline: 12 March, in 2025.",
+    "We call on governments to IMPLEMENT guidance by the end of 2027.  Within two years",
+    "Stakeholders’ collaboration, e.g. public-private partnerships. Strengthen* cooperation",
+    "AI. Ai.", "", "-", "ıntegrate the İmprovements", "Ǆ ß ẞ ς Σ standards",
+]
+
+
+def test_folding_matches_ignorecase_on_every_code_point() -> None:
+    """The premises of tracker/analysis/folding.py, checked on all of Unicode."""
+    from tracker.analysis.folding import ASCII_FOLDS
+
+    printable = re.compile("[\x21-\x7e]", re.IGNORECASE)
+    chars = [chr(c) for c in range(0x110000)]
+    assert {c for c in chars[128:] if printable.fullmatch(c)} == set(ASCII_FOLDS)
+    assert [c for c in chars if len(c.lower()) != 1] == ["\u0130"]
+    for cls in (r"\w", r"\d", r"\s"):
+        pattern = re.compile(cls)
+        assert all(bool(pattern.match(c)) == bool(pattern.match(c.lower())) for c in chars if len(c.lower()) == 1)
+
+
+@pytest.mark.parametrize("extra", [[], ["e.g. partnerships", "über*", "cooperation"]])
+def test_keyword_scores_equal_searching_every_keyword_in_every_text(seed_store: Store, extra: list[str]) -> None:
+    """The sentence-by-sentence, prefiltered, folded keyword search counts what the plain regexes count
+    (a keyword with a full stop turns off the split into sentences; a non-ASCII one the shortcuts)."""
+    taxonomy = load_themes()
+    if extra:
+        taxonomy = [*taxonomy[:-1], replace(taxonomy[-1], keywords=taxonomy[-1].keywords + tuple(extra))]
+    texts = seed_store.query("SELECT text FROM items")["text"].tolist() + TRICKY + ["Über alles. e.g. Partnerships"]
+    matcher = KeywordMatcher(taxonomy)
+    assert matcher.by_part is not extra
+    plain = [[sum(re.search(_keyword_pattern(k), text, re.IGNORECASE) is not None for k in theme.keywords)
+              for theme in taxonomy] for text in texts]
+    assert matcher.score_matrix(texts).tolist() == plain
+    assert matcher.score_matrix(texts[:1]).tolist() == plain[:1]
+
+
+def test_specificity_evidence_equals_whole_text_search(seed_store: Store) -> None:
+    from tracker.analysis.addressees import CONCRETE_VERBS, DATE_WORDS, _evidence
+
+    for text in seed_store.query("SELECT text FROM items")["text"].tolist() + TRICKY:
+        verb, date = CONCRETE_VERBS.search(text), DATE_WORDS.search(text)
+        assert _evidence(text) == (verb.group(0) if verb else "", date.group(0) if date else "")

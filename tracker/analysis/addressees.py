@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .folding import caseless, fold
+
 # normalized name -> pattern; order matters where one name contains another
 ACTORS: list[tuple[str, str]] = [
     ("China Federation of Internet Societies", r"china federation of internet societies|\bcfis\b"),
@@ -48,6 +50,7 @@ _RULES = [
 ]
 _QUESTION = re.compile(r"^(?:how|what|why|when) (?:can|should|could|do|does|must|are|will) "
                        r"(?P<who>(?:[\w'’-]+ ){1,5})", re.IGNORECASE)
+_SENTENCE_GAP = re.compile(r"(?<=[.;!?])\s+")
 # a window with a finite verb in it is a clause, not a name ("many countries are developing …")
 _CLAUSE = re.compile(r"\b(?:is|are|was|were|will|would|hope|call|calls|based|should|must|can|there)\b",
                      re.IGNORECASE)
@@ -135,9 +138,9 @@ def _sentence_windows(sentence: str, kind: str) -> tuple[tuple[int, str], ...]:
 
 def extract_addressee(text: str, kind: str = "action") -> Addressee:
     """The actors a call names; empty when it names none (passive or agentless calls)."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip() (re's \s is str.isspace), without a regex
     windows: list[tuple[int, int, str]] = []  # (sentence, offset, text): reported in reading order
-    for n, sentence in enumerate(re.split(r"(?<=[.;!?])\s+", text)):
+    for n, sentence in enumerate(_SENTENCE_GAP.split(text)):
         windows.extend((n, start, window) for start, window in _sentence_windows(sentence, kind))
     phrases: list[str] = []
     names: list[str] = []
@@ -150,12 +153,38 @@ def extract_addressee(text: str, kind: str = "action") -> Addressee:
     return Addressee("; ".join(phrases), names)
 
 
+_VERBS_FOLDED, _DATES_FOLDED = caseless(CONCRETE_VERBS), caseless(DATE_WORDS)
+
+
+@lru_cache(maxsize=1 << 17)
+def _part_evidence(part: str) -> tuple[str, str]:
+    folded = fold(part)
+    if len(folded) == len(part):  # always (see folding): the case-sensitive twins, 3x faster, same spans
+        verb, date = _VERBS_FOLDED.search(folded), _DATES_FOLDED.search(folded)
+    else:
+        verb, date = CONCRETE_VERBS.search(part), DATE_WORDS.search(part)
+    return part[verb.start():verb.end()] if verb else "", part[date.start():date.end()] if date else ""
+
+
+def _evidence(text: str) -> tuple[str, str]:
+    """The first concrete verb and the first date of a text, as searching the whole text finds them: neither
+    pattern can match across a sentence end (punctuation then whitespace) and each match starts and ends on a
+    word character, so the text's first match is the first match of its first sentence that has one.
+    Sentences are cached: recurring calls repeat them verbatim."""
+    verb = date = ""
+    for part in _SENTENCE_GAP.split(text):
+        found_verb, found_date = _part_evidence(part)
+        verb, date = verb or found_verb, date or found_date
+        if verb and date:
+            break
+    return verb, date
+
+
 def specificity(text: str, addressee: Addressee) -> tuple[int, str]:
     """0-3: one point each for a named addressee, a concrete action, a date or deadline; and why."""
-    verb = CONCRETE_VERBS.search(text)
-    date = DATE_WORDS.search(text)
+    verb, date = _evidence(text)
     score = int(bool(addressee.names)) + int(bool(verb)) + int(bool(date))
     parts = [f"addressee: {', '.join(addressee.names)}" if addressee.names else "no addressee",
-             f"action: {verb.group(0).lower()}" if verb else "no concrete action",
-             f"date: {date.group(0)}" if date else "no date"]
+             f"action: {verb.lower()}" if verb else "no concrete action",
+             f"date: {date}" if date else "no date"]
     return score, "; ".join(parts)

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
 
 from ..store import PROJECT_ROOT
+from .folding import caseless, fold
 
 THEMES_FILE = PROJECT_ROOT / "data" / "themes.toml"
 MAX_THEMES = 3
@@ -68,11 +72,8 @@ def _keyword_pattern(keyword: str) -> str:
     return r"\b" + body + (r"\w*" if stem else r"\b")
 
 
-def _literal(keyword: str) -> str | None:
-    """A lowercase substring every match of the keyword's pattern contains (its first word), or None
-    when that cannot be relied on (non-ASCII: IGNORECASE folds some non-ASCII letters onto ASCII)."""
-    words = keyword.rstrip("*").split()
-    return words[0].lower() if words and words[0].isascii() else None
+# where a text is cut into parts for matching: the sentence ends of similarity.split_sentences, unstripped
+_PART_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\"'])")
 
 
 class KeywordMatcher:
@@ -80,36 +81,67 @@ class KeywordMatcher:
 
     def __init__(self, themes: list[Theme]):
         self.themes = themes
-        self.patterns = [[(k, re.compile(_keyword_pattern(k), re.IGNORECASE)) for k in t.keywords] for t in themes]
+        self.keywords = [(col, k, re.compile(_keyword_pattern(k), re.IGNORECASE))
+                         for col, t in enumerate(themes) for k in t.keywords]
+        # ASCII keywords (lowercased on load) run case-sensitively on folded text: the same matches, faster
+        self.folded = [caseless(p) if k.isascii() else None for _, k, p in self.keywords]
+        # a match never crosses a sentence end (whitespace after . ; ! ?) unless a keyword contains one
+        self.by_part = not any(re.search(r"[.;!?]", k) for _, k, _ in self.keywords)
 
     def scores(self, text: str) -> list[int]:
         return self.score_matrix([text])[0].tolist()
 
     def score_matrix(self, texts: list[str]) -> np.ndarray:
-        """texts x themes keyword counts. A keyword's regex runs only on texts containing its first word
-        as a plain substring (one vectorized pass per keyword); non-ASCII texts always get the regex, so
-        the counts are those of searching every pattern in every text. Per text and pattern that was
-        ~270 us per item, 13 s per 50k items."""
+        """texts x themes keyword counts, the counts of searching every keyword's regex in every text.
+
+        Each distinct sentence of the texts is searched once (a keyword matches inside one sentence, so a text
+        matches what its sentences match), and a keyword's regex runs only on sentences whose folded text
+        contains each of its ASCII words (found through the vocabulary of whitespace-separated tokens), from
+        the first occurrence of its first word on (case-sensitively in the folded text for ASCII keywords, see
+        ``folding``). 100k distinct texts (120k items): 14 s before, ~2 s."""
         out = np.zeros((len(texts), len(self.themes)), dtype=np.int64)
-        if not texts:
+        if not texts or not self.keywords:
             return out
-        lowered = [t.lower() for t in texts]
-        not_ascii = ~np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
-        everyone = np.arange(len(texts))
-        containing: dict[str, np.ndarray] = {}  # keywords often share a first word
-        for col, patterns in enumerate(self.patterns):
-            for keyword, pattern in patterns:
-                literal = _literal(keyword)
-                if literal is None:
-                    rows = everyone
-                else:
-                    if literal not in containing:
-                        has = np.fromiter((literal in t for t in lowered), dtype=bool, count=len(texts))
-                        containing[literal] = np.flatnonzero(has | not_ascii)
-                    rows = containing[literal]
-                hit = np.fromiter((pattern.search(texts[i]) is not None for i in rows), dtype=bool, count=len(rows))
-                out[rows[hit], col] += 1
-        return out
+        parts, owner = [], []
+        for k, text in enumerate(texts):
+            found = _PART_END.split(text) if self.by_part else [text]
+            parts.extend(found)
+            owner.extend([k] * len(found))
+        codes, distinct = pd.factorize(pd.Series(parts, dtype=object))
+        distinct = distinct.tolist()
+        folded = [fold(p) for p in distinct]
+        tokens = CountVectorizer(analyzer=str.split, lowercase=False, binary=True, dtype=np.int8)
+        incidence = tokens.fit_transform(folded).tocsc()  # part x token
+        vocab = np.asarray(tokens.get_feature_names_out(), dtype=np.dtypes.StringDType())
+        having: dict[str, np.ndarray] = {}  # word -> parts containing it
+
+        def parts_with(word: str) -> np.ndarray:
+            if word not in having:
+                columns = np.flatnonzero(np.strings.find(vocab, word) >= 0)
+                having[word] = np.unique(incidence[:, columns].indices)
+            return having[word]
+
+        hits = np.zeros((len(distinct), len(self.keywords)), dtype=bool)
+        aligned = [len(f) == len(p) for f, p in zip(folded, distinct, strict=True)]  # always, see folding
+        for j, (_, keyword, pattern) in enumerate(self.keywords):
+            words = keyword.rstrip("*").split()
+            rows = np.arange(len(distinct))
+            for word in words:
+                if word.isascii():  # non-ASCII words may fold in other ways: no shortcut for them
+                    rows = np.intersect1d(rows, parts_with(word), assume_unique=True)
+            fast = self.folded[j]
+            if fast is not None and words:  # a match begins where the keyword's first word does
+                hits[rows, j] = [fast.search(folded[i], folded[i].find(words[0])) is not None if aligned[i]
+                                 else pattern.search(distinct[i]) is not None for i in rows]
+            else:
+                hits[rows, j] = [pattern.search(distinct[i]) is not None for i in rows]
+        per_text = sparse.csr_matrix((np.ones(len(parts), dtype=np.int64), (np.asarray(owner), codes)),
+                                     shape=(len(texts), len(distinct))) @ sparse.csr_matrix(hits.astype(np.int64))
+        found = sparse.csr_matrix(per_text > 0, dtype=np.int64)  # a keyword counts once per text
+        column_theme = sparse.csr_matrix((np.ones(len(self.keywords), dtype=np.int64),
+                                          (np.arange(len(self.keywords)), [c for c, _, _ in self.keywords])),
+                                         shape=(len(self.keywords), len(self.themes)))
+        return np.asarray((found @ column_theme).todense(), dtype=np.int64)
 
 
 def assign_themes(texts: list[str], themes: list[Theme], fallback_sim: np.ndarray | None = None) -> list[list[str]]:

@@ -16,7 +16,7 @@ _TERMINAL = ('.', '!', '?', ';', ':', '"', '”', ')', '’', "'")
 _FOLLOWUP_FIELDS = {"speaker": "speaker", "speakers": "speaker", "explanation": "explanation"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     start: int  # offset of the line's first character in the document
     text: str  # the line without its newline
@@ -34,7 +34,7 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-@dataclass
+@dataclass(slots=True)
 class _Piece:
     """A run of source text that makes one item: first char offset, last char offset, text."""
 

@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -191,3 +192,21 @@ def test_char_ngram_counts_per_word_equal_sklearn(seed_store: Store) -> None:
         assert np.array_equal(getattr(want, name), getattr(got, name))
         assert getattr(want, name).dtype == getattr(got, name).dtype
     assert got.shape == want.shape
+
+
+@needs_faiss
+def test_ivf_search_per_distinct_text_equals_searching_every_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lists found once per distinct vector and queries sorted by list give every unit the neighbours a plain
+    add + search of all units gives."""
+    monkeypatch.setattr(similarity, "FLAT_LIMIT", 100)
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(700, 32)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    codes = np.concatenate([np.arange(700), rng.integers(0, 60, 1300)])  # a few texts repeated many times
+    rng.shuffle(codes)
+    codes = pd.factorize(codes)[0].astype(np.int64)  # numbered by first appearance, as build_features does
+    vectors = np.ascontiguousarray(base[codes])
+    first = np.full(700, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    plain = similarity._neighbours(vectors, 11)
+    assert np.array_equal(similarity._neighbours(vectors, 11, (codes, first)), plain)

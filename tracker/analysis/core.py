@@ -220,26 +220,28 @@ def run_analysis(store: Store) -> RunResult:
         items, decisions = _read_inputs(con)
         units, starts = unit_texts(items["text"].tolist(), method.sentences)
         profiles = [t.profile for t in taxonomy]
-        hashes = [emb.text_hash(u) for u in units + profiles] if state.embedder is not None else []
+        # vectors are looked up per distinct text: recurring calls repeat sentences verbatim
+        codes, distinct = pd.factorize(pd.Series(units + profiles, dtype=object))
+        hashes = [emb.text_hash(u) for u in distinct] if state.embedder is not None else []
         found, matrix = emb.lookup_vectors(con, hashes) if hashes else ({}, None)
-        return items, decisions, units, starts, profiles, hashes, found, matrix
+        return items, decisions, units, starts, codes, list(distinct), hashes, found, matrix
 
-    items, decisions, units, starts, profiles, hashes, found, matrix = store.read(read)
+    items, decisions, units, starts, codes, distinct, hashes, found, matrix = store.read(read)
     lap("read")
 
     unit_vectors = theme_vectors = None
     fresh_hashes: list[str] = []
     fresh = np.zeros((0, emb.DIM), dtype=np.float32)
     if state.embedder is not None:
-        texts_by_hash = dict(zip(hashes, units + profiles, strict=True))
+        texts_by_hash = dict(zip(hashes, distinct, strict=True))
         fresh_hashes = sorted(h for h in texts_by_hash if h not in found)
         if fresh_hashes:  # only sentences never seen before go through the model
             fresh = state.embedder.encode([texts_by_hash[h] for h in fresh_hashes])
         lookup = {h: ("old", k) for h, k in found.items()} | {h: ("new", k) for k, h in enumerate(fresh_hashes)}
         both = np.vstack([matrix if matrix is not None else np.zeros((0, emb.DIM), np.float32), fresh])
         offset = 0 if matrix is None else len(matrix)
-        rows = [k if src == "old" else offset + k for src, k in (lookup[h] for h in hashes)]
-        vectors = both[rows]
+        rows = np.array([k if src == "old" else offset + k for src, k in (lookup[h] for h in hashes)], dtype=np.int64)
+        vectors = both[rows[codes]]
         unit_vectors, theme_vectors = vectors[: len(units)], vectors[len(units):]
     result.embedded = len(fresh_hashes)
     lap("embed")
@@ -250,7 +252,7 @@ def run_analysis(store: Store) -> RunResult:
     machine = assign_themes(texts, taxonomy, fallback)
     corrections = _user_themes(decisions)
     theme_lists, themes_by = [], []
-    for item_id, auto in zip(items["item_id"], machine, strict=True):
+    for item_id, auto in zip(items["item_id"].tolist(), machine, strict=True):  # lists: Arrow strings iterate slowly
         if item_id in corrections:
             theme_lists.append(corrections[item_id][0])
             themes_by.append(corrections[item_id][1])
@@ -262,11 +264,12 @@ def run_analysis(store: Store) -> RunResult:
 
     # once per distinct (text, kind): recurring calls repeat texts verbatim
     memo: dict[tuple[str, str], tuple[Addressee, tuple[int, str]]] = {}
-    for key in zip(items["text"], items["kind"], strict=True):
+    keys = list(zip(texts, items["kind"].tolist(), strict=True))
+    for key in keys:
         if key not in memo:
             found = extract_addressee(*key)
             memo[key] = (found, specificity(key[0], found))
-    pairs = [memo[key] for key in zip(items["text"], items["kind"], strict=True)]
+    pairs = [memo[key] for key in keys]
     addressees = [a for a, _ in pairs]
     scored = [s for _, s in pairs]
     items["addressee"] = [a.names for a in addressees]
@@ -278,13 +281,13 @@ def run_analysis(store: Store) -> RunResult:
     # groups over the items still in their source
     live_mask = items["in_source"].to_numpy(dtype=bool)
     live = items[live_mask].reset_index(drop=True)
-    live_idx = np.flatnonzero(live_mask)
-    live_units = None
-    if unit_vectors is not None:
-        live_units = np.concatenate([unit_vectors[starts[i]:starts[i + 1]] for i in live_idx]) if len(live_idx) \
-            else np.zeros((0, emb.DIM), dtype=np.float32)
+    lengths = np.diff(starts)
+    unit_live = np.repeat(live_mask, lengths)  # the sentences of live items, in item order
+    live_units = None if unit_vectors is None else unit_vectors[unit_live]
+    live_split = ([u for u, keep in zip(units, unit_live.tolist(), strict=True) if keep],
+                  np.concatenate([[0], np.cumsum(lengths[live_mask])]).astype(np.int64))
     masks = theme_masks(live["themes"].tolist(), [t.name for t in taxonomy])
-    features = build_features(live["text"].tolist(), live_units, masks, method.sentences, method)
+    features = build_features(live["text"].tolist(), live_units, masks, method.sentences, method, units=live_split)
     lap("features")
     labels, graph = cluster(features, method)
     lap("cluster")

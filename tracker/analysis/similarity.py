@@ -128,6 +128,7 @@ class Features:
     themes: np.ndarray | None = None  # int64 bit mask per item, bit k = theme k
     search: np.ndarray | None = None  # unit vectors of the neighbour search, kept for the community merge
     texts: np.ndarray | None = None  # per unit, the index of its distinct text (equal texts, equal vectors)
+    rows: np.ndarray | None = None  # per unit, its row of word/char (one row per distinct text); None: row = unit
 
     @property
     def n(self) -> int:
@@ -136,6 +137,12 @@ class Features:
     @property
     def owner(self) -> np.ndarray:
         return np.repeat(np.arange(self.n), np.diff(self.starts))
+
+    def sparse_rows(self, matrix: sparse.csr_matrix, units: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The TF-IDF rows (``word`` or ``char``) of these units, of all units when None."""
+        if self.rows is None:
+            return matrix if units is None else matrix[units]
+        return matrix[self.rows if units is None else self.rows[units]]
 
     def units_of(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unit rows of ``items`` (in that order) and the offsets of each item's first unit among them."""
@@ -225,10 +232,11 @@ def char_wb_counts(counts: CountVectorizer, docs: list[str]) -> sparse.csr_matri
     return sparse.csr_matrix((tf.data, tf.indices.astype(index), tf.indptr.astype(index)), shape=tf.shape)
 
 
-def fit_tfidf(make: Callable[[], TfidfVectorizer], texts: list[str]) -> sparse.csr_matrix:
-    """``make().fit_transform(texts)`` computed once per distinct text: recurring calls repeat sentences
-    verbatim (the 50k bench has 30k distinct of 72k), and the n-gram analysis is the slow part. Document
-    frequencies count every copy, so the matrix is the same up to float rounding."""
+def fit_tfidf(make: Callable[[], TfidfVectorizer], texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """``make().fit_transform(texts)`` computed once per distinct text, as (one row per distinct text, the row
+    of each text): recurring calls repeat sentences verbatim (the 50k bench has 30k distinct of 72k), and the
+    n-gram analysis is the slow part. Document frequencies count every copy, so ``matrix[rows]`` is the
+    matrix of all texts up to float rounding; it is never built (at 120k items it held 57M entries)."""
     codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
     vectorizer = make()
     counts = CountVectorizer(**{k: v for k, v in vectorizer.get_params().items() if k in _COUNT_PARAMS})
@@ -243,26 +251,36 @@ def fit_tfidf(make: Callable[[], TfidfVectorizer], texts: list[str]) -> sparse.c
         tf.data += 1
     tf = (tf @ sparse.diags(idf)).tocsr()
     tf = normalize(tf, norm="l2", copy=False).astype(np.float32)
-    return tf[codes].tocsr()
+    return tf, codes.astype(np.int64)
 
 
 def build_features(texts: list[str], semantic_units: np.ndarray | None = None, themes: np.ndarray | None = None,
-                   sentences: bool = True, method: Method | None = None) -> Features:
-    """Vectors for ``texts``; ``semantic_units`` are the sentence vectors of ``unit_texts(texts, sentences)``.
-    With ``method``, only the TF-IDF matrices it weights are fitted (the others stay empty): at 100k items
-    the unused word TF-IDF alone costs seconds."""
-    units, starts = unit_texts(texts, sentences)
+                   sentences: bool = True, method: Method | None = None,
+                   units: tuple[list[str], np.ndarray] | None = None) -> Features:
+    """Vectors for ``texts``; ``semantic_units`` are the sentence vectors of ``unit_texts(texts, sentences)``
+    (``units``, when the caller has split the texts already). With ``method``, only the TF-IDF matrices it
+    weights are fitted (the others stay empty): at 100k items the unused word TF-IDF alone costs seconds."""
+    units, starts = units if units is not None else unit_texts(texts, sentences)
     empty = sparse.csr_matrix((len(units) if texts else 0, 1), dtype=np.float32)
     if not texts:
         return Features(starts, empty, empty, semantic_units, np.zeros(0, dtype=np.int64))
-    fit = fit_tfidf if len(units) >= EXACT_LIMIT else (lambda make, texts: make().fit_transform(texts).tocsr())
-    word = fit(word_vectorizer, units) if method is None or method.word else empty
-    char = fit(char_vectorizer, units) if method is None or method.char else empty
     if semantic_units is not None and len(semantic_units) != len(units):
         raise ValueError("sentence vectors do not match the sentences")
     masks = np.zeros(len(texts), dtype=np.int64) if themes is None else themes
-    codes = pd.factorize(pd.Series(units, dtype=object))[0].astype(np.int64)
-    return Features(starts, word, char, semantic_units, masks, texts=codes)
+    codes = rows = None
+    fitted = {}  # an unfitted matrix stays all zeros, one row per unit (more rows than ``rows`` can point to)
+    for name, make, weight in (("word", word_vectorizer, method.word if method else 1),
+                               ("char", char_vectorizer, method.char if method else 1)):
+        if not weight:
+            fitted[name] = empty
+        elif len(units) >= EXACT_LIMIT:  # per distinct text (both matrices get the same rows)
+            fitted[name], codes = fit_tfidf(make, units)
+            rows = codes
+        else:
+            fitted[name] = make().fit_transform(units).tocsr()
+    if codes is None:
+        codes = pd.factorize(pd.Series(units, dtype=object))[0].astype(np.int64)
+    return Features(starts, fitted["word"], fitted["char"], semantic_units, masks, texts=codes, rows=rows)
 
 
 def unit_block(features: Features, method: Method, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
@@ -270,8 +288,7 @@ def unit_block(features: Features, method: Method, rows: np.ndarray, cols: np.nd
     total: np.ndarray | None = None
     for weight, matrix in ((method.word, features.word), (method.char, features.char)):
         if weight:
-            other = matrix if cols is None else matrix[cols]
-            part = (matrix[rows] @ other.T).toarray() * weight
+            part = (features.sparse_rows(matrix, rows) @ features.sparse_rows(matrix, cols).T).toarray() * weight
             total = part if total is None else total + part
     if method.semantic:
         if features.semantic is None:
@@ -333,7 +350,8 @@ def pair_similarity(features: Features, method: Method, a: np.ndarray, b: np.nda
         part = np.zeros(len(ia), dtype=np.float32)
         for weight, matrix in ((method.word, features.word), (method.char, features.char)):
             if weight:  # element-wise product of two row selections = row-wise dot products
-                part += np.asarray(matrix[ia].multiply(matrix[ib]).sum(axis=1), dtype=np.float32).ravel() * weight
+                product = features.sparse_rows(matrix, ia).multiply(features.sparse_rows(matrix, ib))
+                part += np.asarray(product.sum(axis=1), dtype=np.float32).ravel() * weight
         if method.semantic:
             if features.semantic is None:
                 raise ValueError(f"method {method.name} needs sentence vectors")
@@ -353,14 +371,15 @@ def _search_vectors(features: Features, method: Method) -> np.ndarray:
     from sklearn.decomposition import TruncatedSVD
 
     matrix = features.char if method.char else features.word
+    units = int(features.starts[-1])
     rng = np.random.default_rng(0)
-    sample = rng.choice(matrix.shape[0], size=min(matrix.shape[0], SVD_SAMPLE), replace=False)
+    sample = rng.choice(units, size=min(units, SVD_SAMPLE), replace=False)
     svd = TruncatedSVD(n_components=min(SVD_DIMS, matrix.shape[1] - 1), random_state=0, algorithm="randomized",
-                       n_iter=4).fit(matrix[np.sort(sample)])
-    reduced = np.ascontiguousarray(svd.transform(matrix), dtype=np.float32)
+                       n_iter=4).fit(features.sparse_rows(matrix, np.sort(sample)))
+    reduced = np.ascontiguousarray(svd.transform(matrix), dtype=np.float32)  # row by row: per distinct text
     reduced /= np.clip(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12, None)
-    features.search = reduced
-    return reduced
+    features.search = reduced if features.rows is None else reduced[features.rows]
+    return features.search
 
 
 def _distinct(features: Features, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -120,10 +120,8 @@ def _actor_chain(window: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r"^(?:that|the|we|and) ", "", phrase, flags=re.IGNORECASE), tuple(names)
 
 
-@lru_cache(maxsize=1 << 16)
 def _sentence_windows(sentence: str, kind: str) -> tuple[tuple[int, str], ...]:
-    """(offset, text) of the windows where an addressee of one sentence may stand; cached because
-    recurring calls repeat sentences verbatim in items that differ elsewhere."""
+    """(offset, text) of the windows where an addressee of one sentence may stand."""
     found: list[tuple[int, str]] = []
     if kind == "question":
         m = _QUESTION.match(sentence)
@@ -136,20 +134,25 @@ def _sentence_windows(sentence: str, kind: str) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=1 << 17)
+def _sentence_addressees(sentence: str, kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(phrase, actors) of each window of one sentence that names someone, in reading order; cached because
+    recurring calls repeat sentences verbatim in items that differ elsewhere."""
+    chains = (_actor_chain(window) for _, window in sorted(_sentence_windows(sentence, kind)))
+    return tuple((phrase, actors) for phrase, actors in chains if actors)
+
+
 def extract_addressee(text: str, kind: str = "action") -> Addressee:
     """The actors a call names; empty when it names none (passive or agentless calls)."""
     text = " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip() (re's \s is str.isspace), without a regex
-    windows: list[tuple[int, int, str]] = []  # (sentence, offset, text): reported in reading order
-    for n, sentence in enumerate(_SENTENCE_GAP.split(text)):
-        windows.extend((n, start, window) for start, window in _sentence_windows(sentence, kind))
     phrases: list[str] = []
     names: list[str] = []
-    for _, _, window in sorted(windows):
-        phrase, actors = _actor_chain(window)
-        if not actors or all(a in names for a in actors):
-            continue  # nobody named, or the same actors found again by another rule
-        phrases.append(phrase)
-        names.extend(a for a in actors if a not in names)
+    for sentence in _SENTENCE_GAP.split(text):  # windows in reading order: sentence, then offset
+        for phrase, actors in _sentence_addressees(sentence, kind):
+            if all(a in names for a in actors):
+                continue  # the same actors found again by another rule
+            phrases.append(phrase)
+            names.extend(a for a in actors if a not in names)
     return Addressee("; ".join(phrases), names)
 
 

@@ -221,8 +221,8 @@ TRICKY = [  # case folding, odd whitespace, keywords and dates at sentence ends,
 
 
 def test_folding_matches_ignorecase_on_every_code_point() -> None:
-    """The premises of tracker/analysis/folding.py, checked on all of Unicode."""
-    from tracker.analysis.folding import ASCII_FOLDS
+    """The premises of the case folding in tracker/analysis/fastre.py, checked on all of Unicode."""
+    from tracker.analysis.fastre import ASCII_FOLDS
 
     printable = re.compile("[\x21-\x7e]", re.IGNORECASE)
     chars = [chr(c) for c in range(0x110000)]
@@ -255,3 +255,13 @@ def test_specificity_evidence_equals_whole_text_search(seed_store: Store) -> Non
     for text in seed_store.query("SELECT text FROM items")["text"].tolist() + TRICKY:
         verb, date = CONCRETE_VERBS.search(text), DATE_WORDS.search(text)
         assert _evidence(text) == (verb.group(0) if verb else "", date.group(0) if date else "")
+
+
+def test_split_after_equals_splitting_with_the_lookbehind(seed_store: Store) -> None:
+    from tracker.analysis.fastre import SENTENCE_END, SENTENCE_GAP, split_after
+
+    texts = seed_store.query("SELECT text FROM items")["text"].tolist() + TRICKY + [
+        "a. . b", "x!\u00a0\u00a0Y", "end.", ". start", "a.b. C", "q?\n\n(A) b;  'c'", "a.. B", "?! A"]
+    for text in texts:
+        assert split_after(SENTENCE_GAP, text) == re.split(r"(?<=[.;!?])\s+", text)
+        assert split_after(SENTENCE_END, text) == re.split(r"(?<=[.;!?])\s+(?=[A-Z(\"'])", text)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .folding import caseless, fold
+from .fastre import SENTENCE_GAP, caseless, fold, split_after
 
 # normalized name -> pattern; order matters where one name contains another
 ACTORS: list[tuple[str, str]] = [
@@ -50,7 +50,6 @@ _RULES = [
 ]
 _QUESTION = re.compile(r"^(?:how|what|why|when) (?:can|should|could|do|does|must|are|will) "
                        r"(?P<who>(?:[\w'’-]+ ){1,5})", re.IGNORECASE)
-_SENTENCE_GAP = re.compile(r"(?<=[.;!?])\s+")
 # a window with a finite verb in it is a clause, not a name ("many countries are developing …")
 _CLAUSE = re.compile(r"\b(?:is|are|was|were|will|would|hope|call|calls|based|should|must|can|there)\b",
                      re.IGNORECASE)
@@ -147,7 +146,7 @@ def extract_addressee(text: str, kind: str = "action") -> Addressee:
     text = " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip() (re's \s is str.isspace), without a regex
     phrases: list[str] = []
     names: list[str] = []
-    for sentence in _SENTENCE_GAP.split(text):  # windows in reading order: sentence, then offset
+    for sentence in split_after(SENTENCE_GAP, text):  # windows in reading order: sentence, then offset
         for phrase, actors in _sentence_addressees(sentence, kind):
             if all(a in names for a in actors):
                 continue  # the same actors found again by another rule
@@ -162,7 +161,7 @@ _VERBS_FOLDED, _DATES_FOLDED = caseless(CONCRETE_VERBS), caseless(DATE_WORDS)
 @lru_cache(maxsize=1 << 17)
 def _part_evidence(part: str) -> tuple[str, str]:
     folded = fold(part)
-    if len(folded) == len(part):  # always (see folding): the case-sensitive twins, 3x faster, same spans
+    if len(folded) == len(part):  # always (see fastre): the case-sensitive twins, 3x faster, same spans
         verb, date = _VERBS_FOLDED.search(folded), _DATES_FOLDED.search(folded)
     else:
         verb, date = CONCRETE_VERBS.search(part), DATE_WORDS.search(part)
@@ -175,7 +174,7 @@ def _evidence(text: str) -> tuple[str, str]:
     word character, so the text's first match is the first match of its first sentence that has one.
     Sentences are cached: recurring calls repeat them verbatim."""
     verb = date = ""
-    for part in _SENTENCE_GAP.split(text):
+    for part in split_after(SENTENCE_GAP, text):
         found_verb, found_date = _part_evidence(part)
         verb, date = verb or found_verb, date or found_date
         if verb and date:

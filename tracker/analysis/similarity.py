@@ -34,7 +34,6 @@ semantic mode, MiniLM vectors. A ``Method`` says how to weight them and how to c
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -47,6 +46,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
+
+from .fastre import SENTENCE_END, split_after
 
 try:  # optional: without it every input takes the exact path (analysis_mode says so)
     import faiss
@@ -79,7 +80,6 @@ DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "pr
                      "digital", "need", "needs", "needed", "necessary", "essential", "crucial", "vital", "important",
                      "ensure", "ensuring", "effective", "effectively", "including", "include", "based", "ways",
                      "strategies", "specific", "continue", "continued", "continuing"]
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\"'])")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Method:
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = [p.strip() for p in _SENTENCE_END.split(text.strip()) if len(p.strip()) > 3]
+    parts = [p.strip() for p in split_after(SENTENCE_END, text.strip()) if len(p.strip()) > 3]
     return parts or [text.strip() or "-"]
 
 
@@ -148,8 +148,7 @@ class Features:
         """Unit rows of ``items`` (in that order) and the offsets of each item's first unit among them."""
         lengths = np.diff(self.starts)[items]
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        rows = np.concatenate([np.arange(self.starts[i], self.starts[i + 1]) for i in items]) if len(items) \
-            else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(self.starts[items] - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
         return rows, offsets
 
 
@@ -590,7 +589,7 @@ def merge_communities(features: Features, method: Method, parts: list[np.ndarray
     count = len(parts)
     if count < 2:
         return parts
-    labels = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
+    labels = np.repeat(np.arange(count, dtype=np.int64), [len(p) for p in parts])
     items = np.concatenate(parts)
     rows, offsets = features.units_of(items)
     lengths = np.diff(np.append(offsets, len(rows)))

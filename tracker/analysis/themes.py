@@ -19,7 +19,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from ..store import PROJECT_ROOT
-from .folding import caseless, fold
+from .fastre import SENTENCE_END, caseless, fold, split_after
 
 THEMES_FILE = PROJECT_ROOT / "data" / "themes.toml"
 MAX_THEMES = 3
@@ -72,10 +72,6 @@ def _keyword_pattern(keyword: str) -> str:
     return r"\b" + body + (r"\w*" if stem else r"\b")
 
 
-# where a text is cut into parts for matching: the sentence ends of similarity.split_sentences, unstripped
-_PART_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\"'])")
-
-
 class KeywordMatcher:
     """One compiled regex per keyword; ``scores`` counts the distinct keywords found per theme."""
 
@@ -98,13 +94,13 @@ class KeywordMatcher:
         matches what its sentences match), and a keyword's regex runs only on sentences whose folded text
         contains each of its ASCII words (found through the vocabulary of whitespace-separated tokens), from
         the first occurrence of its first word on (case-sensitively in the folded text for ASCII keywords, see
-        ``folding``). 100k distinct texts (120k items): 14 s before, ~2 s."""
+        ``fastre``). 100k distinct texts (120k items): 14 s before, ~2 s."""
         out = np.zeros((len(texts), len(self.themes)), dtype=np.int64)
         if not texts or not self.keywords:
             return out
         parts, owner = [], []
         for k, text in enumerate(texts):
-            found = _PART_END.split(text) if self.by_part else [text]
+            found = split_after(SENTENCE_END, text) if self.by_part else [text]  # split_sentences, unstripped
             parts.extend(found)
             owner.extend([k] * len(found))
         codes, distinct = pd.factorize(pd.Series(parts, dtype=object))
@@ -122,7 +118,7 @@ class KeywordMatcher:
             return having[word]
 
         hits = np.zeros((len(distinct), len(self.keywords)), dtype=bool)
-        aligned = [len(f) == len(p) for f, p in zip(folded, distinct, strict=True)]  # always, see folding
+        aligned = [len(f) == len(p) for f, p in zip(folded, distinct, strict=True)]  # always, see fastre
         for j, (_, keyword, pattern) in enumerate(self.keywords):
             words = keyword.rstrip("*").split()
             rows = np.arange(len(distinct))

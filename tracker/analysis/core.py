@@ -6,7 +6,10 @@ embed new sentences and cluster with no connection open; then write all results 
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -202,7 +205,26 @@ def _write_groups(con: duckdb.DuckDBPyConnection, assignment: pd.DataFrame, grou
     con.unregister("new_groups")
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """A run allocates millions of small objects (sentences, tokens, per-item lists) that reference counting
+    frees; Python's cycle collector would rescan the growing heap again and again meanwhile for cycles the
+    run does not make (120k items: 5 s of ~65 s, same peak memory). Restored afterwards, errors included."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_analysis(store: Store) -> RunResult:
+    with _without_cycle_collection():
+        return _run_analysis(store)
+
+
+def _run_analysis(store: Store) -> RunResult:
     started = time.perf_counter()
     taxonomy = load_themes()
     state = emb.get_embedder()

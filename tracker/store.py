@@ -61,6 +61,31 @@ def _is_write_conflict(exc: Exception) -> bool:
     return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
 
 
+def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """fn in one transaction: committed, or rolled back and the error raised again."""
+    con.begin()
+    try:
+        result = fn(con)
+        con.commit()
+        return result
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _retrying(attempt: Callable[[], T], retries: int) -> T:
+    """Run attempt again after a write-write conflict (another connection changed the same rows)."""
+    for n in range(retries + 1):
+        try:
+            return attempt()
+        except duckdb.Error as exc:
+            if n < retries and _is_write_conflict(exc):
+                time.sleep(0.02 * (n + 1))
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
 class Store:
     """One DuckDB file. Cheap to create; holds no connection between calls."""
 
@@ -127,25 +152,14 @@ class Store:
         write-ahead log, and folding the log into the file (about two thirds of an edit's time on a
         large database) is left to the next ordinary close or to DuckDB's automatic checkpoint.
         """
-        for attempt in range(retries + 1):
+        def attempt() -> T:
             with self.connect() as con:
-                con.begin()
-                try:
-                    result = fn(con)
-                    con.commit()
-                    if not checkpoint:
-                        con.execute("PRAGMA disable_checkpoint_on_shutdown")
-                    return result
-                except duckdb.Error as exc:
-                    con.rollback()
-                    if attempt < retries and _is_write_conflict(exc):
-                        time.sleep(0.02 * (attempt + 1))
-                        continue
-                    raise
-                except BaseException:
-                    con.rollback()
-                    raise
-        raise AssertionError("unreachable")
+                result = _in_transaction(con, fn)
+                if not checkpoint:
+                    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                return result
+
+        return _retrying(attempt, retries)
 
     def _mark_waiting(self) -> bool:
         try:
@@ -188,27 +202,15 @@ class HeldConnection:
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], retries: int = 5) -> T:
         """Run fn in one transaction, like ``Store.write``; afterwards let a waiting process in."""
-        for attempt in range(retries + 1):
+        def attempt() -> T:
             if self._con is None:
                 self._opened = self.store.connect()
                 self._con = self._opened.__enter__()
-            con = self._con
-            con.begin()
-            try:
-                result = fn(con)
-                con.commit()
-            except duckdb.Error as exc:
-                con.rollback()
-                if attempt < retries and _is_write_conflict(exc):
-                    time.sleep(0.02 * (attempt + 1))
-                    continue
-                raise
-            except BaseException:
-                con.rollback()
-                raise
-            self._hand_over()
-            return result
-        raise AssertionError("unreachable")
+            return _in_transaction(self._con, fn)
+
+        result = _retrying(attempt, retries)
+        self._hand_over()
+        return result
 
     def _hand_over(self) -> None:
         if not self.store.someone_waiting():

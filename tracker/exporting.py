@@ -13,7 +13,7 @@ SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "
 
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
-    """Items with their follow-up fields and, once analyzed, themes, addressee and recurrence group."""
+    """Items with their follow-up fields and, once analyzed, themes, addressee and recommendation."""
     from .analysis import item_annotations
 
     frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
@@ -26,6 +26,10 @@ def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
 def export_frame(store: Store, what: str) -> pd.DataFrame:
     if what == "sessions":
         return sessions_frame(store)[SESSION_EXPORT_COLUMNS]
+    if what == "recommendations":
+        from .analysis import RECOMMENDATION_COLUMNS, recommendations_frame
+
+        return recommendations_frame(store)[RECOMMENDATION_COLUMNS]
     return export_items(store)
 
 

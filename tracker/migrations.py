@@ -142,9 +142,75 @@ def m002_analysis(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m003_recommendations(con: duckdb.DuckDBPyConnection) -> None:
+    """Recommendations as stored things people follow up; the machine's groupings become suggestions.
+
+    Existing groups carry over: each becomes a recommendation whose first call is its member and whose
+    other items are suggestions to review, except in groups a person had confirmed (all members).
+    """
+    con.execute("CREATE SEQUENCE recommendation_seq START 1")
+    con.execute("""
+        CREATE TABLE recommendations (
+            rec_id VARCHAR PRIMARY KEY,      -- 'R' + a number: given once, never reused or changed
+            title VARCHAR NOT NULL,
+            title_by VARCHAR NOT NULL,       -- 'machine' (suggested from the members) or the person
+            status VARCHAR NOT NULL DEFAULT 'not_started',
+            owner VARCHAR NOT NULL DEFAULT '',
+            due_date DATE,
+            notes VARCHAR NOT NULL DEFAULT '',
+            confirmed BOOLEAN NOT NULL DEFAULT FALSE,  -- a person accepted, titled or followed it up
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,     -- 'machine' or the person who started it
+            updated_at TIMESTAMP,
+            updated_by VARCHAR NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0
+        )""")
+    con.execute("""
+        CREATE TABLE memberships (
+            item_id VARCHAR PRIMARY KEY,     -- an item belongs to at most one recommendation
+            rec_id VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,          -- member | suggested (pending review)
+            score DOUBLE NOT NULL DEFAULT 0, -- average similarity to the members when the machine placed it
+            evidence_item_id VARCHAR NOT NULL DEFAULT '',  -- the member it matched best ...
+            evidence_mine VARCHAR NOT NULL DEFAULT '',     -- ... this item's sentence ...
+            evidence_theirs VARCHAR NOT NULL DEFAULT '',   -- ... and the member's sentence
+            decided_by VARCHAR NOT NULL,     -- 'machine' or the person
+            decided_at TIMESTAMP NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE rejections (
+            item_id VARCHAR NOT NULL,        -- a person said: this item is not that recommendation
+            rec_id VARCHAR NOT NULL,
+            decided_by VARCHAR NOT NULL,
+            decided_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (item_id, rec_id)
+        )""")
+    con.execute("ALTER TABLE history ADD COLUMN subject VARCHAR NOT NULL DEFAULT 'item'")  # item | recommendation
+    groups = con.execute("""
+        SELECT g.group_id, g.label, g.confirmed, list(a.item_id ORDER BY s.year NULLS LAST, i.session_id, i.position)
+        FROM analysis_groups g JOIN item_analysis a USING (group_id) JOIN items i USING (item_id)
+        LEFT JOIN sessions s USING (session_id)
+        WHERE i.kind IN ('takeaway', 'action')
+        GROUP BY ALL ORDER BY min(s.year), g.group_id""").fetchall()
+    for k, (_, label, confirmed, members) in enumerate(groups, start=1):
+        rec_id = f"R{k}"
+        con.execute("""INSERT INTO recommendations (rec_id, title, title_by, confirmed, created_at, created_by)
+                       VALUES (?, ?, 'machine', ?, now(), 'machine')""", [rec_id, label[:80], confirmed])
+        for n, item_id in enumerate(members):
+            state = "member" if confirmed or n == 0 else "suggested"
+            con.execute("""INSERT INTO memberships (item_id, rec_id, state, decided_by, decided_at)
+                           VALUES (?, ?, ?, 'machine', now())""", [item_id, rec_id, state])
+        con.execute("SELECT nextval('recommendation_seq')")
+    con.execute("DROP TABLE analysis_groups")
+    con.execute("ALTER TABLE item_analysis DROP COLUMN group_id")
+    con.execute("ALTER TABLE item_analysis DROP COLUMN centrality")
+    con.execute("DELETE FROM analysis_decisions WHERE kind <> 'themes'")  # now memberships and rejections
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
+    ("003_recommendations", m003_recommendations),
 ]
 
 

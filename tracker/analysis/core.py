@@ -1,45 +1,55 @@
-"""``analyze``: themes, addressees and groups for every item, people's decisions applied on top.
+"""The analysis: themes and addressees of every item, and each call's place among the recommendations.
 
-Work is split so the database file is held only briefly: read items and cached vectors, close;
-embed new sentences and cluster with no connection open; then write all results in one transaction.
+After every import ``run_analysis`` looks only at what is new: items never annotated get their themes and
+addressee, and calls (takeaways and actions) that belong to no recommendation are placed (grouping.py). A
+call that matches a recommendation becomes a *suggestion* on it, pending a person's review; calls that match
+nothing start recommendations of their own (the first call of one is its member, later calls that join it are
+suggestions). Nothing that exists moves, and the cost of an import does not grow with the tracker, apart
+from reading the stored sentence vectors.
+
+``plan_reanalysis`` re-annotates every item and runs the same placement over every call from an empty start;
+it returns what would change, and ``apply_plan`` carries that out for whatever no person has confirmed.
+
+The database is held only briefly: read, close; embed and compare with no connection open; write in one
+transaction.
 """
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from ..models import short_hash
 from ..store import Store
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
+from .grouping import Placement, assign, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
-    MAX_LINKAGE,
+    Features,
     Method,
+    best_sentence_pair,
     build_features,
-    centrality,
-    cluster,
+    item_similarities,
     theme_masks,
     unit_texts,
     word_vectorizer,
 )
 from .themes import Theme, assign_themes, load_themes
+from .titles import suggest_title
 
-CALL_KINDS = ("takeaway", "action")  # what counts as a recommendation; questions are planning material
-LABEL_CHARS = 110
+CALL_KINDS = ("takeaway", "action")  # what recommendations are made of; questions are planning material
+MAX_ITEMS = 30_000  # the size the method is measured and supported at (bench/RESULTS.md)
 
 
 class AnalysisError(ValueError):
-    """A decision that cannot be recorded (unknown group or item, unknown theme); nothing was written."""
+    """A decision that cannot be recorded (unknown recommendation or item, unknown theme); nothing was written."""
 
 
 @dataclass
@@ -47,376 +57,500 @@ class RunResult:
     mode: str
     reason: str
     method: Method
-    items: int = 0
-    groups: int = 0
-    recurring: int = 0
-    themed: int = 0
+    items: int = 0  # calls in a recommendation or placed now
+    annotated: int = 0
+    placed: int = 0
+    suggested: int = 0
+    new_recommendations: int = 0
     embedded: int = 0
     seconds: float = 0.0
-    summary: str = field(default="")
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (bench/analysis_scale.py)
+    summary: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (bench/)
+
+
+def current_method() -> tuple[str, str, Method, emb.Embedder | None]:
+    state = emb.get_embedder()
+    if state.embedder is not None:
+        return "semantic", "", SEMANTIC_METHOD, state.embedder
+    return "lexical", state.reason, LEXICAL_METHOD, None
 
 
 def mode_text(mode: str, reason: str, method: Method) -> str:
-    # without faiss large inputs fall back to comparing every sentence with every other: say so
-    scale = "" if faiss_available() else " [faiss-cpu not installed: exact comparison only, slow above ~10,000 items]"
-    if not igraph_available():  # oversized components then fall apart at raised thresholds
-        scale += (f" [igraph not installed: components above {MAX_LINKAGE:,} items are split by raising the "
-                  "threshold, not by Leiden]")
     if mode == "semantic":
-        return f"semantic: {emb.MODEL_NAME} (int8 ONNX) + char TF-IDF — {method.describe()}{scale}"
-    return f"lexical: char TF-IDF — {method.describe()} (model not used: {reason}){scale}"
+        return f"semantic: {emb.MODEL_NAME} (int8 ONNX) + char n-grams — {method.describe()}"
+    return f"lexical: char n-grams — {method.describe()} (model not used: {reason})"
 
 
-def igraph_available() -> bool:
-    from . import similarity
+# --- reading --------------------------------------------------------------------------------------
 
-    return similarity.igraph is not None
+@dataclass
+class Snapshot:
+    items: pd.DataFrame  # every item: ids, session, year, kind, text, in_source, position, themes, rec_id, state
+    recs: pd.DataFrame  # rec_id, title, confirmed
+    rejected: pd.DataFrame  # item_id, rec_id
+    corrections: dict[str, tuple[list[str], str]]  # item id -> (themes, who): people's theme corrections
+    units: list[str] = field(default_factory=list)  # sentences of the items whose vectors are needed
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    vectors: np.ndarray | None = None  # their vectors (semantic mode), then the theme profiles' vectors
+    embedded: list[str] = field(default_factory=list)  # hashes of sentences embedded now (to cache)
+    fresh: np.ndarray | None = None
 
 
-def faiss_available() -> bool:
-    from . import similarity
-
-    return similarity.faiss is not None
-
-
-def _read_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
     items = con.execute("""
-        SELECT i.item_id, i.session_id, s.year, i.kind, i.text, i.in_source, i.position
-        FROM items i LEFT JOIN sessions s USING (session_id) ORDER BY i.item_id""").df()
-    decisions = con.execute("""SELECT decision_id, kind, item_ids, other_ids, themes, decided_by
-                               FROM analysis_decisions ORDER BY decision_id""").df()
-    return items, decisions
+        SELECT i.item_id, i.session_id, s.year, i.kind, i.text, i.in_source, i.position,
+               a.item_id IS NOT NULL AS annotated, a.themes, m.rec_id, m.state
+        FROM items i LEFT JOIN sessions s USING (session_id) LEFT JOIN item_analysis a USING (item_id)
+        LEFT JOIN memberships m USING (item_id) ORDER BY i.item_id""").df()
+    items["themes"] = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [] for t in items["themes"]]
+    recs = con.execute("SELECT rec_id, title, confirmed FROM recommendations ORDER BY rec_id").df()
+    rejected = con.execute("SELECT item_id, rec_id FROM rejections").df()
+    corrections: dict[str, tuple[list[str], str]] = {}
+    for item_ids, themes, by in con.execute("""SELECT item_ids, themes, decided_by FROM analysis_decisions
+                                               WHERE kind = 'themes' ORDER BY decision_id""").fetchall():
+        for item_id in item_ids:
+            corrections[item_id] = (list(themes), by)
+    return Snapshot(items, recs, rejected, corrections)
 
 
-def _user_themes(decisions: pd.DataFrame) -> dict[str, tuple[list[str], str]]:
-    """item id -> (themes, who): the latest theme correction per item wins."""
-    out: dict[str, tuple[list[str], str]] = {}
-    for row in decisions[decisions["kind"] == "themes"].itertuples():
-        for item_id in row.item_ids:
-            out[item_id] = (list(row.themes), row.decided_by)
-    return out
+def _with_vectors(con: duckdb.DuckDBPyConnection, snap: Snapshot, texts: list[str],
+                  embedder: emb.Embedder | None) -> None:
+    """Sentences of ``texts`` and, in semantic mode, their cached vectors (looked up per distinct sentence)."""
+    snap.units, snap.starts = unit_texts(texts)
+    if embedder is None:
+        return
+    profiles = [t.profile for t in load_themes()]
+    codes, distinct = pd.factorize(pd.Series(snap.units + profiles, dtype=object))
+    hashes = [emb.text_hash(u) for u in distinct]
+    found, matrix = emb.lookup_vectors(con, hashes)
+    missing = [k for k, h in enumerate(hashes) if h not in found]
+    fresh = embedder.encode([distinct[k] for k in missing]) if missing else np.zeros((0, emb.DIM), np.float32)
+    rows = np.empty(len(hashes), dtype=np.int64)
+    rows[[k for k, h in enumerate(hashes) if h in found]] = [found[h] for h in hashes if h in found]
+    rows[missing] = len(matrix) + np.arange(len(missing))
+    snap.vectors = np.vstack([matrix, fresh])[rows[codes]]
+    snap.embedded = [hashes[k] for k in missing]
+    snap.fresh = fresh
 
+
+# --- annotation: themes and addressees ------------------------------------------------------------
 
 def _theme_fallback(texts: list[str], unit_vectors: np.ndarray | None, starts: np.ndarray,
                     theme_vectors: np.ndarray | None, themes: list[Theme]) -> np.ndarray:
     """item x theme similarity for items no keyword matched: MiniLM (best sentence) or word TF-IDF."""
-    if unit_vectors is not None and theme_vectors is not None and len(texts):
-        per_unit = unit_vectors @ theme_vectors.T
-        return np.maximum.reduceat(per_unit, starts[:-1], axis=0)
     if not texts:
         return np.zeros((0, len(themes)))
-    vectorizer = word_vectorizer()
-    matrix = vectorizer.fit_transform(list(texts) + [t.profile for t in themes])
+    if unit_vectors is not None and theme_vectors is not None:
+        return np.maximum.reduceat(unit_vectors @ theme_vectors.T, starts[:-1], axis=0)
+    matrix = word_vectorizer().fit_transform(list(texts) + [t.profile for t in themes])
     return (matrix[: len(texts)] @ matrix[len(texts):].T).toarray()
 
 
-def replay_decisions(item_ids: list[str], labels: np.ndarray, decisions: pd.DataFrame) -> np.ndarray:
-    """Apply people's confirm / split / merge decisions, oldest first, to a machine partition.
-
-    confirm and merge put all their (still present) items into one group; split takes the item out of
-    any group that also holds one of the items it was split from. Decisions name item ids, so they
-    apply to whatever groups the next analysis produces.
-    """
-    labels = labels.copy()
-    index = {item_id: k for k, item_id in enumerate(item_ids)}
-    next_label = int(labels.max()) + 1 if len(labels) else 0
-    for row in decisions[decisions["kind"] != "themes"].itertuples():
-        present = [index[i] for i in list(row.item_ids) + list(row.other_ids) if i in index]
-        if row.kind in ("confirm", "merge"):
-            if len(present) >= 2:
-                joined = np.unique(labels[present])
-                labels[np.isin(labels, joined)] = joined[0]
-        elif row.kind == "split":
-            mine = [index[i] for i in row.item_ids if i in index]
-            others = [index[i] for i in row.other_ids if i in index]
-            for k in mine:
-                if any(labels[o] == labels[k] for o in others):
-                    labels[k] = next_label
-                    next_label += 1
-    return labels
+def annotate(items: pd.DataFrame, unit_vectors: np.ndarray | None, starts: np.ndarray,
+             theme_vectors: np.ndarray | None, corrections: dict[str, tuple[list[str], str]]) -> pd.DataFrame:
+    """Themes (people's corrections win), addressee and specificity for ``items`` (item_id, kind, text)."""
+    taxonomy = load_themes()
+    texts = items["text"].tolist()
+    machine = assign_themes(texts, taxonomy, _theme_fallback(texts, unit_vectors, starts, theme_vectors, taxonomy))
+    out = pd.DataFrame({"item_id": items["item_id"].tolist()})
+    chosen = [corrections.get(i, (auto, "machine")) for i, auto in zip(out["item_id"], machine, strict=True)]
+    out["themes"] = [c[0] for c in chosen]
+    out["themes_by"] = [c[1] for c in chosen]
+    found: list[Addressee] = [extract_addressee(t, k) for t, k in zip(texts, items["kind"], strict=True)]
+    scored = [specificity(t, a) for t, a in zip(texts, found, strict=True)]
+    out["addressee"] = [a.names for a in found]
+    out["addressee_text"] = [a.text for a in found]
+    out["specificity"] = [s for s, _ in scored]
+    out["specificity_note"] = [n for _, n in scored]
+    return out
 
 
-def _short_label(text: str) -> str:
-    first = text.strip().split(". ")[0].rstrip(".")
-    if len(first) <= LABEL_CHARS:
-        return first
-    return first[:LABEL_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
-def build_groups(members: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """From live items with a ``label`` (any hashable per group), stable group ids, labels, themes and the
-    confirmed flag. members needs: item_id, label, kind, year, position, text, themes, centrality.
-    Returns (item_id -> group_id, group rows)."""
-    if members.empty:
-        return (pd.DataFrame(columns=["item_id", "group_id"]),
-                pd.DataFrame(columns=["group_id", "label", "label_item_id", "themes", "confirmed"]))
-    frame = members.copy()
-    frame["label"] = frame["label"].astype(str)
-    ids = frame.sort_values("item_id").groupby("label", sort=False)["item_id"].agg(list)
-    group_ids = {label: "g" + short_hash(*item_list, length=12) for label, item_list in ids.items()}
-    frame["group_id"] = frame["label"].map(group_ids)
-
-    # every member of a confirmed group is covered by a person's confirm/merge decision placed in it
-    covered: set[str] = set()
-    item_group = dict(zip(frame["item_id"], frame["group_id"], strict=True))
-    for row in decisions[decisions["kind"].isin(["confirm", "merge"])].itertuples():
-        decided = [i for i in list(row.item_ids) + list(row.other_ids) if i in item_group]
-        for gid in {item_group[i] for i in decided}:
-            together = [i for i in decided if item_group[i] == gid]
-            if len(together) >= 2:
-                covered.update(together)
-    frame["covered"] = frame["item_id"].isin(covered)
-
-    # label: the most central call (takeaway/action) of the group, else its most central question
-    frame["is_call"] = frame["kind"].isin(CALL_KINDS)
-    ranked = frame.sort_values(["group_id", "is_call", "centrality", "year", "position", "item_id"],
-                               ascending=[True, False, False, True, True, True])
-    heads = ranked.drop_duplicates("group_id")[["group_id", "item_id", "text"]]
-    exploded = frame[["group_id", "themes"]].explode("themes").dropna()
-    sizes = frame.groupby("group_id").size()
-    confirmed = frame.groupby("group_id")["covered"].all() & (sizes >= 2)
-    # themes at least half the members share (at most three), and always the most common one; ties in
-    # name order. Vectorized: a loop over 50k groups with Series lookups took 25 s.
-    counts = exploded.groupby(["group_id", "themes"]).size().reset_index(name="count")
-    counts = counts.sort_values(["group_id", "count"], ascending=[True, False], kind="stable")
-    counts["rank"] = counts.groupby("group_id").cumcount()
-    shared = counts[counts["count"] * 2 >= counts["group_id"].map(sizes)]
-    shared = shared[shared.groupby("group_id").cumcount() < 3]
-    theme_lists = counts[counts["rank"] == 0].groupby("group_id")["themes"].agg(list).to_dict()
-    theme_lists |= shared.groupby("group_id")["themes"].agg(list).to_dict()
-    confirmed_by = confirmed.to_dict()
-    rows = [(gid, _short_label(text), item_id, theme_lists.get(gid, []), bool(confirmed_by[gid]))
-            for gid, item_id, text in zip(heads["group_id"], heads["item_id"], heads["text"], strict=True)]
-    groups = pd.DataFrame(rows, columns=["group_id", "label", "label_item_id", "themes", "confirmed"])
-    return frame[["item_id", "group_id"]], groups
-
-
-def _write_groups(con: duckdb.DuckDBPyConnection, assignment: pd.DataFrame, groups: pd.DataFrame) -> None:
-    con.execute("UPDATE item_analysis SET group_id = NULL WHERE group_id IS NOT NULL")
-    con.register("new_assignment", assignment)
-    con.execute("""UPDATE item_analysis SET group_id = a.group_id FROM new_assignment a
-                   WHERE item_analysis.item_id = a.item_id""")
-    con.unregister("new_assignment")
-    con.execute("DELETE FROM analysis_groups")
-    con.register("new_groups", groups)
-    con.execute("""INSERT INTO analysis_groups SELECT group_id, label, label_item_id, CAST(themes AS VARCHAR[]),
-                   confirmed FROM new_groups""")
-    con.unregister("new_groups")
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """A run allocates millions of small objects (sentences, tokens, per-item lists) that reference counting
-    frees; Python's cycle collector would rescan the growing heap again and again meanwhile for cycles the
-    run does not make (120k items: 5 s of ~65 s, same peak memory). Restored afterwards, errors included."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: datetime) -> None:
+    if rows.empty:
+        return
+    con.register("new_analysis", rows)
     try:
-        yield
+        con.execute("DELETE FROM item_analysis WHERE item_id IN (SELECT item_id FROM new_analysis)")
+        con.execute("""INSERT INTO item_analysis (item_id, themes, themes_by, addressee, addressee_text, specificity,
+                                                  specificity_note, analyzed_at)
+                       SELECT item_id, CAST(themes AS VARCHAR[]), themes_by, CAST(addressee AS VARCHAR[]),
+                              addressee_text, specificity, specificity_note, ? FROM new_analysis""", [now])
     finally:
-        if enabled:
-            gc.enable()
+        con.unregister("new_analysis")
 
+
+# --- placement ------------------------------------------------------------------------------------
+
+@dataclass
+class Calls:
+    """The live calls in report order, with their features, and where each is now."""
+
+    frame: pd.DataFrame  # item_id, session_id, year, text, rec_id, state, themes (report order)
+    features: Features
+    units: list[str]
+    labels: np.ndarray  # per call: index into ``rec_ids``, -1 when in no recommendation
+    rec_ids: list[str]
+
+
+def _calls(snap: Snapshot, themes: dict[str, list[str]], vectors_of: Callable[[np.ndarray], np.ndarray | None],
+           keep_places: bool) -> Calls:
+    items = snap.items
+    live = items[items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)]
+    order = report_order(live["year"].to_numpy(dtype="float64", na_value=np.nan), live["session_id"].tolist(),
+                         live["position"].to_numpy(), live["item_id"].tolist())
+    frame = live.iloc[order].reset_index(drop=True)
+    texts = frame["text"].tolist()
+    units, starts = unit_texts(texts)
+    names = [t.name for t in load_themes()]
+    masks = theme_masks([themes.get(i, []) for i in frame["item_id"]], names)
+    features = build_features(units, starts, vectors_of(frame["item_id"].to_numpy()), masks)
+    rec_ids = sorted(set(frame["rec_id"].dropna()), key=_rec_number) if keep_places else []
+    code = {r: k for k, r in enumerate(rec_ids)}
+    labels = np.array([code.get(r, -1) if isinstance(r, str) else -1 for r in frame["rec_id"]], dtype=np.int64)
+    return Calls(frame, features, units, labels, rec_ids)
+
+
+def _rec_number(rec_id: str) -> int:
+    return int(rec_id[1:]) if rec_id[1:].isdigit() else 0
+
+
+def place(calls: Calls, method: Method, todo: np.ndarray, rejected: dict[int, set[int]]) -> dict[int, Placement]:
+    """Place calls ``todo`` (indices in report order) among ``calls.labels`` (updated in place)."""
+    if not len(todo):
+        return {}
+    sims = item_similarities(calls.features, method, todo)
+    return assign(todo, sims, calls.labels, method.threshold, rejected)
+
+
+@dataclass
+class NewPlace:
+    item_id: str
+    rec: str  # an existing rec id, or "new:<k>" for a recommendation to create
+    state: str  # member | suggested
+    score: float
+    evidence_item_id: str = ""
+    evidence_mine: str = ""
+    evidence_theirs: str = ""
+
+
+def _describe(calls: Calls, method: Method, placements: dict[int, Placement], n_existing: int) -> list[NewPlace]:
+    """Placements as rows to write: the first call of a new recommendation is its member, others suggestions
+    with the evidence (the best-matching member and the two sentences)."""
+    out = []
+    labels = calls.labels
+    for item, placed in placements.items():
+        item_id = calls.frame["item_id"].iat[item]
+        rec = calls.rec_ids[placed.label] if placed.label < n_existing else f"new:{placed.label}"
+        if placed.new:
+            out.append(NewPlace(item_id, rec, "member", 0.0))
+            continue
+        mates = np.flatnonzero(labels == placed.label)
+        mates = mates[mates != item]
+        sims = item_similarities(calls.features, method, np.array([item]), mates).toarray()[0, mates]
+        best = int(mates[int(np.argmax(sims))])
+        mine, theirs, _ = best_sentence_pair(calls.features, method, item, best, calls.units)
+        out.append(NewPlace(item_id, rec, "suggested", placed.score, calls.frame["item_id"].iat[best], mine, theirs))
+    return out
+
+
+def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str],
+                            now: datetime) -> dict[str, str]:
+    """New recommendations for the "new:<k>" placements, titled from their calls; returns the id for each."""
+    made: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    for p in places:
+        if p.rec.startswith("new:"):
+            members.setdefault(p.rec, []).append(texts[p.item_id])
+    for key, member_texts in members.items():
+        number = con.execute("SELECT nextval('recommendation_seq')").fetchone()[0]
+        rec_id = f"R{number}"
+        con.execute("""INSERT INTO recommendations (rec_id, title, title_by, created_at, created_by)
+                       VALUES (?, ?, 'machine', ?, 'machine')""", [rec_id, suggest_title(member_texts), now])
+        made[key] = rec_id
+    return made
+
+
+def _write_places(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str], by: str,
+                  now: datetime) -> dict[str, str]:
+    """Create the new recommendations and write the memberships; returns the id given to each "new:<k>"."""
+    made = _create_recommendations(con, places, texts, now)
+    if places:
+        rows = pd.DataFrame([(p.item_id, made.get(p.rec, p.rec), p.state, p.score, p.evidence_item_id,
+                              p.evidence_mine, p.evidence_theirs) for p in places],
+                            columns=["item_id", "rec_id", "state", "score", "evidence_item_id", "evidence_mine",
+                                     "evidence_theirs"])
+        con.register("new_places", rows)
+        try:
+            con.execute("DELETE FROM memberships WHERE item_id IN (SELECT item_id FROM new_places)")
+            con.execute("""INSERT INTO memberships (item_id, rec_id, state, score, evidence_item_id, evidence_mine,
+                                                    evidence_theirs, decided_by, decided_at)
+                           SELECT item_id, rec_id, state, score, evidence_item_id, evidence_mine, evidence_theirs,
+                                  ?, ? FROM new_places""", [by, now])
+        finally:
+            con.unregister("new_places")
+    return made
+
+
+def _rejected_codes(snap: Snapshot, calls: Calls) -> dict[int, set[int]]:
+    index = {item_id: k for k, item_id in enumerate(calls.frame["item_id"])}
+    code = {r: k for k, r in enumerate(calls.rec_ids)}
+    out: dict[int, set[int]] = {}
+    for item_id, rec_id in zip(snap.rejected["item_id"], snap.rejected["rec_id"], strict=True):
+        if item_id in index and rec_id in code:
+            out.setdefault(index[item_id], set()).add(code[rec_id])
+    return out
+
+
+# --- the run after every import ---------------------------------------------------------------------
 
 def run_analysis(store: Store) -> RunResult:
-    with _without_cycle_collection():
-        return _run_analysis(store)
-
-
-def _run_analysis(store: Store) -> RunResult:
+    """Annotate new items and place new calls; nothing already placed moves (see module doc)."""
     started = time.perf_counter()
-    taxonomy = load_themes()
-    state = emb.get_embedder()
-    mode = "semantic" if state.embedder is not None else "lexical"
-    method = SEMANTIC_METHOD if mode == "semantic" else LEXICAL_METHOD
-    result = RunResult(mode, state.reason, method)
-    clock = [time.perf_counter()]
+    mode, reason, method, embedder = current_method()
+    result = RunResult(mode, reason, method)
+    clock = [started]
 
     def lap(name: str) -> None:
         now = time.perf_counter()
         result.timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    def read(con: duckdb.DuckDBPyConnection):
-        items, decisions = _read_inputs(con)
-        units, starts = unit_texts(items["text"].tolist(), method.sentences)
-        profiles = [t.profile for t in taxonomy]
-        # vectors are looked up per distinct text: recurring calls repeat sentences verbatim
-        codes, distinct = pd.factorize(pd.Series(units + profiles, dtype=object))
-        hashes = [emb.text_hash(u) for u in distinct] if state.embedder is not None else []
-        found, matrix = emb.lookup_vectors(con, hashes) if hashes else ({}, None)
-        return items, decisions, units, starts, codes, list(distinct), hashes, found, matrix
+    def read(con: duckdb.DuckDBPyConnection) -> Snapshot:
+        snap = _read(con)
+        items = snap.items
+        live_calls = items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)
+        # vectors: the items to annotate (theme fallback) and every live call (placement)
+        need = items[~items["annotated"] | live_calls]
+        _with_vectors(con, snap, need["text"].tolist(), embedder)
+        snap.items = items.assign(_need=~items["annotated"] | live_calls)
+        return snap
 
-    items, decisions, units, starts, codes, distinct, hashes, found, matrix = store.read(read)
+    snap = store.read(read)
     lap("read")
+    items = snap.items
+    need = items[items["_need"]].reset_index(drop=True)
+    n_units = len(snap.units)
+    unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
+    theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
+    todo_mask = ~need["annotated"].to_numpy(dtype=bool)
+    todo_items = np.flatnonzero(todo_mask)
+    rows_of = _unit_rows(snap.starts)
+    fresh_rows = None
+    if unit_vectors is not None and len(todo_items):
+        fresh_rows = unit_vectors[np.concatenate([rows_of[k] for k in todo_items])]
+    sub_starts = np.concatenate([[0], np.cumsum([len(rows_of[k]) for k in todo_items])]).astype(np.int64)
+    annotations = annotate(need.iloc[todo_items], fresh_rows, sub_starts, theme_vectors, snap.corrections)
+    result.annotated = len(annotations)
+    lap("annotate")
 
-    unit_vectors = theme_vectors = None
-    fresh_hashes: list[str] = []
-    fresh = np.zeros((0, emb.DIM), dtype=np.float32)
-    if state.embedder is not None:
-        texts_by_hash = dict(zip(hashes, distinct, strict=True))
-        fresh_hashes = sorted(h for h in texts_by_hash if h not in found)
-        if fresh_hashes:  # only sentences never seen before go through the model
-            fresh = state.embedder.encode([texts_by_hash[h] for h in fresh_hashes])
-        lookup = {h: ("old", k) for h, k in found.items()} | {h: ("new", k) for k, h in enumerate(fresh_hashes)}
-        both = np.vstack([matrix if matrix is not None else np.zeros((0, emb.DIM), np.float32), fresh])
-        offset = 0 if matrix is None else len(matrix)
-        rows = np.array([k if src == "old" else offset + k for src, k in (lookup[h] for h in hashes)], dtype=np.int64)
-        vectors = both[rows[codes]]
-        unit_vectors, theme_vectors = vectors[: len(units)], vectors[len(units):]
-    result.embedded = len(fresh_hashes)
-    lap("embed")
-
-    # themes: keywords, nearest description as fallback, people's corrections win
-    texts = items["text"].tolist()
-    fallback = _theme_fallback(texts, unit_vectors, starts, theme_vectors, taxonomy)
-    machine = assign_themes(texts, taxonomy, fallback)
-    corrections = _user_themes(decisions)
-    theme_lists, themes_by = [], []
-    for item_id, auto in zip(items["item_id"].tolist(), machine, strict=True):  # lists: Arrow strings iterate slowly
-        if item_id in corrections:
-            theme_lists.append(corrections[item_id][0])
-            themes_by.append(corrections[item_id][1])
-        else:
-            theme_lists.append(auto)
-            themes_by.append("machine")
-    items["themes"] = theme_lists
-    items["themes_by"] = themes_by
-
-    # once per distinct (text, kind): recurring calls repeat texts verbatim
-    memo: dict[tuple[str, str], tuple[Addressee, tuple[int, str]]] = {}
-    keys = list(zip(texts, items["kind"].tolist(), strict=True))
-    for key in keys:
-        if key not in memo:
-            found = extract_addressee(*key)
-            memo[key] = (found, specificity(key[0], found))
-    pairs = [memo[key] for key in keys]
-    addressees = [a for a, _ in pairs]
-    scored = [s for _, s in pairs]
-    items["addressee"] = [a.names for a in addressees]
-    items["addressee_text"] = [a.text for a in addressees]
-    items["specificity"] = [s for s, _ in scored]
-    items["specificity_note"] = [n for _, n in scored]
-    lap("themes+addressees")
-
-    # groups over the items still in their source
-    live_mask = items["in_source"].to_numpy(dtype=bool)
-    live = items[live_mask].reset_index(drop=True)
-    lengths = np.diff(starts)
-    unit_live = np.repeat(live_mask, lengths)  # the sentences of live items, in item order
-    live_units = None if unit_vectors is None else unit_vectors[unit_live]
-    live_split = ([u for u, keep in zip(units, unit_live.tolist(), strict=True) if keep],
-                  np.concatenate([[0], np.cumsum(lengths[live_mask])]).astype(np.int64))
-    masks = theme_masks(live["themes"].tolist(), [t.name for t in taxonomy])
-    features = build_features(live["text"].tolist(), live_units, masks, method.sentences, method, units=live_split)
-    lap("features")
-    labels, graph = cluster(features, method)
-    lap("cluster")
-    live["centrality"] = centrality(graph, labels) if len(live) else []
-    live["label"] = replay_decisions(live["item_id"].tolist(), labels, decisions)
-    assignment, groups = build_groups(live, decisions)
-
-    sessions = live.merge(assignment, on="item_id").groupby("group_id")["session_id"].nunique()
-    result.items = len(live)
-    result.groups = int((live.groupby("label").size() >= 2).sum()) if len(live) else 0
-    result.recurring = int((sessions >= 2).sum())
-    result.themed = int(live["themes"].map(bool).sum()) if len(live) else 0
-    centrality_by_id = dict(zip(live["item_id"], live["centrality"], strict=True))
-    items["centrality"] = items["item_id"].map(centrality_by_id).fillna(0.0)
-
-    lap("groups")
+    themes = dict(zip(items["item_id"], items["themes"], strict=True))
+    themes.update(zip(annotations["item_id"], annotations["themes"], strict=True))
+    position = {item_id: k for k, item_id in enumerate(need["item_id"])}
+    calls = _calls(snap, themes, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=True)
+    todo = np.flatnonzero(calls.labels < 0)
+    placements = place(calls, method, todo, _rejected_codes(snap, calls))
+    places = _describe(calls, method, placements, len(calls.rec_ids))
+    lap("place")
+    result.items = len(calls.frame)
+    result.placed = len(places)
+    result.suggested = sum(p.state == "suggested" for p in places)
+    result.new_recommendations = len({p.rec for p in places if p.rec.startswith("new:")})
+    result.embedded = len(snap.embedded)
+    texts = dict(zip(calls.frame["item_id"], calls.frame["text"], strict=True))
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
-        if fresh_hashes:
-            emb.insert_vectors(con, fresh_hashes, fresh)
         now = datetime.now()
-        con.execute("DELETE FROM item_analysis")
-        rows = items[["item_id", "themes", "themes_by", "addressee", "addressee_text", "specificity",
-                      "specificity_note", "centrality"]]
-        con.register("new_analysis", rows)
-        con.execute("""INSERT INTO item_analysis (item_id, themes, themes_by, addressee, addressee_text, specificity,
-                                                  specificity_note, group_id, centrality, analyzed_at)
-                       SELECT item_id, CAST(themes AS VARCHAR[]), themes_by, CAST(addressee AS VARCHAR[]),
-                              addressee_text, specificity, specificity_note, NULL, centrality, ?
-                       FROM new_analysis""", [now])
-        con.unregister("new_analysis")
-        _write_groups(con, assignment, groups)
-        lap("write")
+        if snap.embedded and snap.fresh is not None:
+            emb.insert_vectors(con, snap.embedded, snap.fresh)
+        _write_annotations(con, annotations, now)
+        _write_places(con, places, texts, "machine", now)
         result.seconds = time.perf_counter() - started
-        result.summary = (f"analysis ({mode}{'' if mode == 'semantic' else ': ' + state.reason}): "
-                          f"{result.items} items, {result.groups} groups of 2+, {result.recurring} recurring "
-                          f"across sessions, {result.themed} items themed, {result.embedded} sentences embedded, "
-                          f"{result.seconds:.1f} s")
-        con.execute("""INSERT INTO analysis_runs (finished_at, seconds, mode, reason, method, items, groups,
-                                                  recurring, embedded, summary)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [now, result.seconds, mode, state.reason, method.describe(), result.items, result.groups,
-                     result.recurring, result.embedded, result.summary])
+        result.summary = _summary(result)
+        _log_run(con, result, now)
 
     store.write(write)
+    lap("write")
     return result
 
 
-# --- people's decisions -----------------------------------------------------------------------------
-
-def _members(con: duckdb.DuckDBPyConnection, group_id: str) -> list[str]:
-    rows = con.execute("SELECT item_id FROM item_analysis WHERE group_id = ? ORDER BY item_id",
-                       [group_id]).fetchall()
-    if not rows:
-        raise AnalysisError(f"unknown group {group_id!r} (run the analysis, or the groups changed; reload the page)")
-    return [r[0] for r in rows]
+def _unit_rows(starts: np.ndarray) -> list[np.ndarray]:
+    return [np.arange(starts[k], starts[k + 1]) for k in range(len(starts) - 1)]
 
 
-def _regroup(con: duckdb.DuckDBPyConnection) -> None:
-    """Re-apply all decisions to the stored partition (no re-clustering): a decision shows at once."""
-    live = con.execute("""
-        SELECT a.item_id, a.group_id, i.kind, s.year, i.position, i.text, a.themes, a.centrality
-        FROM item_analysis a JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
-        WHERE a.group_id IS NOT NULL ORDER BY a.item_id""").df()
-    _, decisions = _read_inputs(con)
-    if live.empty:
-        return
-    codes, _ = pd.factorize(live["group_id"])
-    live["label"] = replay_decisions(live["item_id"].tolist(), np.asarray(codes, dtype=np.int64), decisions)
-    live["themes"] = live["themes"].map(list)
-    assignment, groups = build_groups(live, decisions)
-    _write_groups(con, assignment, groups)
+def _vectors_of(ids: np.ndarray, position: dict[str, int], rows_of: list[np.ndarray],
+                unit_vectors: np.ndarray | None) -> np.ndarray | None:
+    if unit_vectors is None:
+        return None
+    if not len(ids):
+        return np.zeros((0, emb.DIM), dtype=np.float32)
+    return unit_vectors[np.concatenate([rows_of[position[i]] for i in ids])]
 
 
-def record_decision(store: Store, kind: str, by: str, *, group_id: str | None = None,
-                    other_group: str | None = None, item_id: str | None = None,
-                    themes: list[str] | None = None) -> None:
+def _summary(result: RunResult) -> str:
+    mode = result.mode if result.mode == "semantic" else f"lexical: {result.reason}"
+    return (f"analysis ({mode}): {result.annotated} items annotated, {result.placed} calls placed "
+            f"({result.suggested} suggestions to review, {result.new_recommendations} new recommendations), "
+            f"{result.embedded} sentences embedded, {result.seconds:.1f} s")
+
+
+def _log_run(con: duckdb.DuckDBPyConnection, result: RunResult, now: datetime) -> None:
+    recs, recurring = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM (
+            SELECT m.rec_id, count(DISTINCT i.session_id) AS n FROM memberships m JOIN items i USING (item_id)
+            GROUP BY m.rec_id)""").fetchone()
+    con.execute("""INSERT INTO analysis_runs (finished_at, seconds, mode, reason, method, items, groups, recurring,
+                                              embedded, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [now, result.seconds, result.mode, result.reason, result.method.describe(), result.items, recs,
+                 recurring, result.embedded, result.summary])
+
+
+# --- full re-analysis: a plan a person applies ------------------------------------------------------
+
+@dataclass
+class Plan:
+    """What a full re-analysis would change. ``changes``: item_id, text, year, from_rec, from_title, to_rec
+    (an existing id, or "new:<k>"), to_title; ``kept``: confirmed calls the method would place elsewhere
+    (they stay)."""
+
+    changes: pd.DataFrame
+    kept: int
+    merged: list[str]  # unconfirmed recommendations that would lose every call
+    new_recommendations: int
+    split: list[str]  # recommendations whose calls would go to two or more places
+    method: str
+    basis: dict[str, tuple[Any, Any]]  # item -> (rec, state) when planned: apply refuses if these moved
+
+    @property
+    def empty(self) -> bool:
+        return self.changes.empty
+
+    def summary(self) -> str:
+        if self.empty:
+            return f"re-analysis: no change ({self.kept} confirmed calls kept where people put them)"
+        return (f"re-analysis would move {len(self.changes)} calls, create {self.new_recommendations} "
+                f"recommendations, merge away {len(self.merged)} and split {len(self.split)}; "
+                f"{self.kept} confirmed calls stay where people put them")
+
+
+def plan_reanalysis(store: Store) -> Plan:
+    """Re-annotate every item (people's theme corrections win) and place every call from an empty start.
+
+    Writes only the annotations (machine output nobody builds on); memberships change only in ``apply_plan``."""
+    mode, reason, method, embedder = current_method()
+
+    def read(con: duckdb.DuckDBPyConnection) -> Snapshot:
+        snap = _read(con)
+        _with_vectors(con, snap, snap.items["text"].tolist(), embedder)
+        return snap
+
+    snap = store.read(read)
+    items = snap.items
+    n_units = len(snap.units)
+    unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
+    theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
+    annotations = annotate(items, unit_vectors, snap.starts, theme_vectors, snap.corrections)
+    themes = dict(zip(annotations["item_id"], annotations["themes"], strict=True))
+    position = {item_id: k for k, item_id in enumerate(items["item_id"])}
+    rows_of = _unit_rows(snap.starts)
+    calls = _calls(snap, themes, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=False)
+    fresh = place(calls, method, np.arange(len(calls.frame)), {})
+    plan = _compare(snap, calls, fresh, method)
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        now = datetime.now()
+        if snap.embedded and snap.fresh is not None:
+            emb.insert_vectors(con, snap.embedded, snap.fresh)
+        _write_annotations(con, annotations, now)
+
+    store.write(write)
+    return plan
+
+
+def _compare(snap: Snapshot, calls: Calls, fresh: dict[int, Placement], method: Method) -> Plan:
+    frame = calls.frame
+    recs = snap.recs.set_index("rec_id")
+    confirmed = recs["confirmed"].astype(bool).to_dict()
+    titles = recs["title"].to_dict()
+    current = frame["rec_id"].where(frame["rec_id"].notna(), None).tolist()
+    states = frame["state"].where(frame["state"].notna(), None).tolist()
+    locked = [r is not None and s == "member" and confirmed.get(r, False) for r, s in zip(current, states, strict=True)]
+    rejected = set(zip(snap.rejected["item_id"], snap.rejected["rec_id"], strict=True))
+    # each fresh group goes to the existing recommendation holding most of its calls (a confirmed one first,
+    # then the oldest); a recommendation is the target of one group only, the others become new ones
+    groups: dict[int, list[int]] = {}
+    for item, placed in fresh.items():
+        groups.setdefault(placed.label, []).append(item)
+    claims = []
+    for label, members in groups.items():
+        held = pd.Series([current[m] for m in members if current[m] is not None], dtype=object)
+        for rec, count in held.value_counts().items():
+            claims.append((-count, not confirmed.get(rec, False), _rec_number(str(rec)), label, rec))
+    target: dict[int, str] = {}
+    taken: set[str] = set()
+    for _, _, _, label, rec in sorted(claims):
+        if label not in target and rec not in taken:
+            target[label], taken = rec, taken | {rec}
+    new_count = 0
+    rows, kept = [], 0
+    for label, members in sorted(groups.items()):
+        if label not in target:
+            target[label] = f"new:{label}"
+            new_count += 1
+        goal = target[label]
+        for m in members:
+            if current[m] == goal:
+                continue
+            if locked[m]:
+                kept += 1
+                continue
+            if (frame["item_id"].iat[m], goal) in rejected:
+                continue
+            rows.append({"item_id": frame["item_id"].iat[m], "text": frame["text"].iat[m], "year": frame["year"].iat[m],
+                         "from_rec": current[m] or "", "from_title": titles.get(current[m], ""), "to_rec": goal,
+                         "to_title": titles.get(goal, "(new recommendation)")})
+    changes = pd.DataFrame(rows, columns=["item_id", "text", "year", "from_rec", "from_title", "to_rec", "to_title"])
+    moving = set(changes["item_id"])
+    staying = {current[m] for m in range(len(frame)) if current[m] and frame["item_id"].iat[m] not in moving}
+    merged = sorted({r for r in changes["from_rec"] if r and r not in staying and not confirmed.get(r, False)},
+                    key=_rec_number)
+    spread = changes.groupby("from_rec")["to_rec"].nunique() if len(changes) else pd.Series(dtype=int)
+    split = sorted([r for r, n in spread.items() if r and (n >= 2 or r in staying)], key=_rec_number)
+    used_new = {r for r in changes["to_rec"] if r.startswith("new:")}
+    basis = {i: (r, s) for i, r, s in zip(frame["item_id"], current, states, strict=True)}
+    return Plan(changes, kept, merged, len(used_new), split, method.describe(), basis)
+
+
+def apply_plan(store: Store, plan: Plan, by: str) -> str:
+    """Carry out a re-analysis plan a person has seen. Moved calls become suggestions on their new
+    recommendation (the first call of a new one is its member); unconfirmed recommendations left with no
+    call are removed. Refused if memberships changed since the plan was made."""
     by = (by or "").strip()
     if not by:
-        raise AnalysisError("say who decides (by=…): decisions are kept with the person's name")
+        raise AnalysisError("say who applies the re-analysis (by=…): it goes into the history")
+    if plan.empty:
+        return plan.summary()
 
-    def run(con: duckdb.DuckDBPyConnection) -> None:
-        item_ids: list[str] = []
-        other_ids: list[str] = []
-        if kind == "confirm":
-            item_ids = _members(con, group_id or "")
-        elif kind == "merge":
-            item_ids, other_ids = _members(con, group_id or ""), _members(con, other_group or "")
-            if group_id == other_group:
-                raise AnalysisError("merge needs two different groups")
-        elif kind in ("split", "themes"):
-            row = con.execute("""SELECT a.group_id FROM items i LEFT JOIN item_analysis a USING (item_id)
-                                 WHERE i.item_id = ?""", [item_id]).fetchone()
-            if row is None:
-                raise AnalysisError(f"unknown item id {item_id!r}")
-            item_ids = [item_id or ""]
-            if kind == "split":
-                if row[0] is None:
-                    raise AnalysisError(f"item {item_id} is in no group (run the analysis first)")
-                other_ids = [i for i in _members(con, row[0]) if i != item_id]
-                if not other_ids:
-                    raise AnalysisError(f"item {item_id} is already on its own")
-        con.execute("""INSERT INTO analysis_decisions (kind, item_ids, other_ids, themes, decided_by, decided_at)
-                       VALUES (?, ?, ?, ?, ?, ?)""", [kind, item_ids, other_ids, themes or [], by, datetime.now()])
-        if kind == "themes":
-            con.execute("UPDATE item_analysis SET themes = ?, themes_by = ? WHERE item_id = ?",
-                        [themes or [], by, item_id])
-        _regroup(con)
+    def run(con: duckdb.DuckDBPyConnection) -> str:
+        now = datetime.now()
+        moving = plan.changes["item_id"].tolist()
+        current = {r[0]: (r[1], r[2]) for r in con.execute(
+            "SELECT item_id, rec_id, state FROM memberships WHERE item_id IN (SELECT unnest(?))", [moving]).fetchall()}
+        for item_id in moving:
+            if current.get(item_id, (None, None)) != plan.basis.get(item_id, (None, None)):
+                raise AnalysisError("recommendations changed since this re-analysis was planned; plan it again")
+        places = []
+        seen_new: set[str] = set()
+        for row in plan.changes.itertuples():
+            first = row.to_rec.startswith("new:") and row.to_rec not in seen_new
+            seen_new.add(row.to_rec)
+            places.append(NewPlace(row.item_id, row.to_rec, "member" if first else "suggested", 0.0))
+        texts = dict(zip(plan.changes["item_id"], plan.changes["text"], strict=True))
+        made = _write_places(con, places, texts, by, now)
+        con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via)
+                           VALUES (?, 'recommendation', ?, ?, ?, ?, 'reanalysis')""",
+                        [(p.item_id, plan.basis[p.item_id][0], made.get(p.rec, p.rec), by, now) for p in places])
+        con.execute("""DELETE FROM recommendations r WHERE NOT r.confirmed
+                       AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.rec_id = r.rec_id)""")
+        return plan.summary().replace("would ", "")
 
-    store.write(run)
+    return store.write(run)

@@ -1,16 +1,18 @@
-"""Measure grouping quality on the labelled seed pairs: ``python -m tracker.analysis.evaluate``.
+"""Measure grouping quality on labelled pages: ``python -m tracker.analysis.evaluate [--sweep]``.
 
-The labelled set (tests/data/recurrence_eval.json) lists clusters of seed items that make the same
-recommendation; items in different clusters do not; pairs marked ambiguous are not scored. Scores are
-pairwise: precision = share of item pairs put in one group that the labels call the same; recall =
-share of same-labelled pairs put in one group. "cross" counts only pairs from different sessions, the
-pairs that make a group recurring. Prints a markdown table for docs/recurrence.md.
+The labels (tests/data/recurrence_labels.json) put every takeaway and call to action of the seeds and of
+the pages in tests/data/eval_pages/ into clusters of the same recommendation; pairs marked ambiguous are not
+scored. The pages are split: the method is tuned on the seeds plus the "tune" half (only those pages loaded)
+and reported on the "holdout" half (all pages loaded, as a user would have them, scoring the pairs that
+involve a holdout call). Scores are pairwise; "cross" counts only pairs from different sessions, the pairs
+that make a recommendation recurring.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +23,13 @@ import pandas as pd
 from ..loader import load_paths
 from ..store import PROJECT_ROOT, Store
 from . import embeddings as emb
-from .core import _theme_fallback
-from .methods import CANDIDATES, LEXICAL_METHOD, SEMANTIC_METHOD
-from .similarity import Method, build_features, cluster, theme_masks, unit_texts
-from .themes import assign_themes, load_themes
+from .core import Calls, Snapshot, _calls, _read, _unit_rows, _vectors_of, _with_vectors, annotate, place
+from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from .similarity import Method
 
-EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "recurrence_eval.json"
+LABELS = PROJECT_ROOT / "tests" / "data" / "recurrence_labels.json"
+PAGES = PROJECT_ROOT / "tests" / "data" / "eval_pages"
 SEEDS = PROJECT_ROOT / "seeds"
-THRESHOLDS = np.round(np.arange(0.10, 0.901, 0.025), 3)
 
 
 @dataclass
@@ -39,139 +40,155 @@ class Scores:
     cross_precision: float
     cross_recall: float
     cross_f1: float
+    pairs: int  # same-recommendation pairs scored (cross-session ones)
+
+    def row(self) -> dict[str, float]:
+        return {"P": self.precision, "R": self.recall, "F1": self.f1, "cross P": self.cross_precision,
+                "cross R": self.cross_recall, "cross F1": self.cross_f1, "cross pairs": self.pairs}
 
 
 @dataclass
-class EvalData:
-    items: pd.DataFrame  # item_id, session_id, text
-    pairs_i: np.ndarray
-    pairs_j: np.ndarray
-    same: np.ndarray  # gold label per scored pair
-    cross: np.ndarray  # pair from two different sessions
-    themes: list[list[str]]
-    theme_names: list[str]
-    vectors: dict[bool, np.ndarray | None]  # sentences? -> unit vectors
-
-
-def load_labels(path: Path = EVAL_FILE) -> tuple[dict[str, int], set[frozenset[str]]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    label: dict[str, int] = {}
-    for k, cluster_ in enumerate(data["clusters"]):
-        for item in cluster_["items"]:
-            label[item["id"]] = k
-    for k, item in enumerate(data["singletons"]):
-        label[item["id"]] = 1000 + k
-    ambiguous = {frozenset((a["a"], a["b"])) for a in data["ambiguous"]}
-    return label, ambiguous
+class EvalSet:
+    calls: Calls
+    gold: np.ndarray  # label per call (-1: unlabelled)
+    page: list[str]  # source page per call
+    ambiguous: set[frozenset[int]]
 
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def prepare(store: Store, use_model: bool = True) -> EvalData:
-    """The labelled seed items as the analysis sees them: sentences, vectors, machine themes."""
-    items = store.query("""SELECT item_id, session_id, kind, text FROM items WHERE in_source ORDER BY item_id""")
-    label, ambiguous = load_labels()
-    missing = set(label) - set(items["item_id"])
-    if missing:
-        raise ValueError(f"evaluation items not in the store (seeds changed?): {sorted(missing)[:3]}")
-    items = items[items["item_id"].isin(label)].reset_index(drop=True)
-    n = len(items)
-    i, j = np.triu_indices(n, k=1)
-    ids = items["item_id"].to_numpy()
-    keep = np.array([frozenset((ids[a], ids[b])) not in ambiguous for a, b in zip(i, j, strict=True)])
-    i, j = i[keep], j[keep]
-    gold = np.array([label[x] for x in ids])
-    sessions = items["session_id"].to_numpy()
-    texts = items["text"].tolist()
-    taxonomy = load_themes()
-    state = emb.get_embedder() if use_model else emb.ModelState(None, "not used")
-    vectors: dict[bool, np.ndarray | None] = {True: None, False: None}
-    theme_vectors = None
-    if state.embedder is not None:
-        for sentences in (True, False):
-            vectors[sentences] = state.embedder.encode(unit_texts(texts, sentences)[0])
-        theme_vectors = state.embedder.encode([t.profile for t in taxonomy])
-    _, starts = unit_texts(texts, True)
-    fallback = _theme_fallback(texts, vectors[True], starts, theme_vectors, taxonomy)
-    themes = assign_themes(texts, taxonomy, fallback)
-    return EvalData(items, i, j, gold[i] == gold[j], sessions[i] != sessions[j], themes,
-                    [t.name for t in taxonomy], vectors)
+def labels_file() -> dict:
+    return json.loads(LABELS.read_text(encoding="utf-8"))
 
 
-def score(data: EvalData, method: Method) -> Scores:
-    masks = theme_masks(data.themes, data.theme_names)
-    features = build_features(data.items["text"].tolist(), data.vectors[method.sentences], masks, method.sentences)
-    labels, _ = cluster(features, method)
-    pred = labels[data.pairs_i] == labels[data.pairs_j]
-    out = []
-    for mask in (np.ones_like(pred), data.cross):
-        tp = int((pred & data.same & mask).sum())
-        p = tp / max(int((pred & mask).sum()), 1)
-        r = tp / max(int((data.same & mask).sum()), 1)
-        out.extend([p, r, _f1(p, r)])
-    return Scores(*out)
+def page_path(name: str) -> Path:
+    return SEEDS / name if (SEEDS / name).exists() else PAGES / name
 
 
-def sweep(data: EvalData, method: Method) -> tuple[Method, Scores, tuple[float, float]]:
-    """Best threshold by F1 (then cross-session F1); of equally good thresholds the middle one, so the
-    choice does not sit on a cliff. Also the range of thresholds within 0.05 F1 of the best."""
-    results = [(t, score(data, method.with_threshold(t))) for t in THRESHOLDS]
-    best = max((s.f1, s.cross_f1) for _, s in results)
-    ties = [t for t, s in results if (s.f1, s.cross_f1) == best]
-    chosen = ties[len(ties) // 2]
-    near = [t for t, s in results if s.f1 >= best[0] - 0.05]
-    return method.with_threshold(chosen), dict(results)[chosen], (min(near), max(near))
-
-
-def table(data: EvalData) -> pd.DataFrame:
-    rows = []
-    for base in CANDIDATES:
-        if base.needs_model and data.vectors[base.sentences] is None:
-            continue
-        for link in ("single", "average"):
-            method, s, (lo, hi) = sweep(data, Method(**{**base.__dict__, "linkage": link}))
-            rows.append({"method": base.name, "linkage": link, "threshold": method.threshold,
-                         "P": s.precision, "R": s.recall, "F1": s.f1, "cross P": s.cross_precision,
-                         "cross R": s.cross_recall, "cross F1": s.cross_f1, "F1 within 0.05 for": f"{lo:.3g}-{hi:.3g}"})
-    return pd.DataFrame(rows).sort_values(["F1", "cross F1"], ascending=False).reset_index(drop=True)
-
-
-def seed_store(folder: Path) -> Store:
-    store = Store(folder / "eval.duckdb")
-    report = load_paths([SEEDS], store)
+def prepare(pages: list[str], use_model: bool, folder: Path) -> EvalSet:
+    """Load these pages into a fresh database and return its calls as the analysis sees them."""
+    data = labels_file()
+    store = Store(folder / f"eval-{len(pages)}-{use_model}.duckdb")
+    report = load_paths([page_path(p) for p in pages], store)
     if not report.ok:
         raise RuntimeError(report.summary())
-    return store
+    state = emb.get_embedder() if use_model else emb.ModelState(None, "not used")
+
+    def read(con) -> tuple[Snapshot, pd.DataFrame]:
+        snap = _read(con)
+        _with_vectors(con, snap, snap.items["text"].tolist(), state.embedder)
+        return snap, con.execute("SELECT item_id, source FROM items").df()
+
+    snap, sources = store.read(read)
+    n_units = len(snap.units)
+    unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
+    theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
+    annotations = annotate(snap.items, unit_vectors, snap.starts, theme_vectors, {})
+    themes = dict(zip(annotations["item_id"], annotations["themes"], strict=True))
+    position = {i: k for k, i in enumerate(snap.items["item_id"])}
+    rows_of = _unit_rows(snap.starts)
+    calls = _calls(snap, themes, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=False)
+    source = dict(zip(sources["item_id"], sources["source"], strict=True))
+    page = [Path(source[i]).name for i in calls.frame["item_id"]]
+    key = {(p, t): k for k, (p, t) in enumerate(zip(page, calls.frame["text"], strict=True))}
+    gold = np.full(len(page), -1, dtype=np.int64)
+    for k, cluster in enumerate(data["clusters"]):
+        for item in cluster["items"]:
+            if (item["page"], item["text"]) in key:
+                gold[key[item["page"], item["text"]]] = k
+    for k, item in enumerate(data["singletons"]):
+        if (item["page"], item["text"]) in key:
+            gold[key[item["page"], item["text"]]] = 100_000 + k
+    ambiguous = {frozenset((key[a["a"]["page"], a["a"]["text"]], key[a["b"]["page"], a["b"]["text"]]))
+                 for a in data.get("ambiguous", []) if (a["a"]["page"], a["a"]["text"]) in key
+                 and (a["b"]["page"], a["b"]["text"]) in key}
+    return EvalSet(calls, gold, page, ambiguous)
+
+
+def predict(ev: EvalSet, method: Method) -> np.ndarray:
+    ev.calls.labels[:] = -1
+    place(ev.calls, method, np.arange(len(ev.calls.frame)), {})
+    return ev.calls.labels.copy()
+
+
+def score(ev: EvalSet, labels: np.ndarray, pages: set[str] | None = None) -> Scores:
+    """Pairwise scores over labelled calls; with ``pages``, only pairs with at least one call from them."""
+    idx = np.flatnonzero(ev.gold >= 0)
+    i, j = np.triu_indices(len(idx), k=1)
+    a, b = idx[i], idx[j]
+    keep = np.array([frozenset((x, y)) not in ev.ambiguous for x, y in zip(a, b, strict=True)], dtype=bool)
+    if pages is not None:
+        mine = np.array([p in pages for p in ev.page])
+        keep &= mine[a] | mine[b]
+    a, b = a[keep], b[keep]
+    same = ev.gold[a] == ev.gold[b]
+    pred = labels[a] == labels[b]
+    sessions = ev.calls.frame["session_id"].to_numpy()
+    cross = sessions[a] != sessions[b]
+    out: list[float] = []
+    for mask in (np.ones_like(pred), cross):
+        tp = int((pred & same & mask).sum())
+        p = tp / max(int((pred & mask).sum()), 1)
+        r = tp / max(int((same & mask).sum()), 1)
+        out.extend([p, r, _f1(p, r)])
+    return Scores(*out, pairs=int((same & cross).sum()))
+
+
+def split() -> tuple[list[str], list[str], list[str]]:
+    data = labels_file()
+    seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
+    return seeds, list(data["split"]["tune"]), list(data["split"]["holdout"])
+
+
+def measure(method: Method, folder: Path) -> tuple[Scores, Scores]:
+    """(tune figures, holdout figures) for one method."""
+    seeds, tune, holdout = split()
+    use_model = method.needs_model
+    tuned = prepare(seeds + tune, use_model, folder)
+    full = prepare(seeds + tune + holdout, use_model, folder)
+    return score(tuned, predict(tuned, method)), score(full, predict(full, method), set(holdout))
+
+
+def sweep(base: Method, folder: Path, gates: list[float], thresholds: list[float]) -> pd.DataFrame:
+    """Tune-half figures for each gate x threshold (the holdout half is not looked at)."""
+    seeds, tune, _ = split()
+    tuned = prepare(seeds + tune, base.needs_model, folder)
+    rows = []
+    for gate in gates:
+        for threshold in thresholds:
+            method = base.with_(gate=gate, threshold=threshold)
+            rows.append({"gate": gate, "threshold": threshold, **score(tuned, predict(tuned, method)).row()})
+    return pd.DataFrame(rows).sort_values(["cross F1", "F1"], ascending=False).reset_index(drop=True)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sweep", action="store_true", help="grid of gates and thresholds on the tune half")
+    args = parser.parse_args()
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     with tempfile.TemporaryDirectory() as tmp:
-        store = seed_store(Path(tmp))
-        data = prepare(store)
-        frame = table(data)
-        state = emb.get_embedder()
-        print(f"{len(data.items)} items, {len(data.same)} labelled pairs ({int(data.same.sum())} same, "
-              f"{int(data.cross.sum())} cross-session of which {int((data.same & data.cross).sum())} same); "
-              f"model: {'yes' if state.embedder else 'no (' + state.reason + ')'}\n")
-        print(frame.to_markdown(index=False, floatfmt=".2f") if _has_tabulate() else frame.to_string(index=False))
-        print()
-        for name, method in (("semantic (chosen)", SEMANTIC_METHOD), ("lexical fallback", LEXICAL_METHOD)):
-            if method.needs_model and state.embedder is None:
+        folder = Path(tmp)
+        methods = [("semantic (default)", SEMANTIC_METHOD), ("lexical fallback", LEXICAL_METHOD)]
+        if args.sweep:
+            grid = np.round(np.arange(0.2, 0.751, 0.05), 2).tolist()
+            for name, method in methods:
+                if method.needs_model and emb.get_embedder().embedder is None:
+                    continue
+                gates = grid if method.needs_model else [0.1, 0.2, 0.3]
+                print(f"\n{name}: tune half, best 15 of the grid")
+                print(sweep(method, folder, gates, grid).head(15).to_string(index=False, float_format="%.3f"))
+        rows = []
+        for name, method in methods:
+            if method.needs_model and emb.get_embedder().embedder is None:
                 continue
-            s = score(data, method)
-            print(f"{name}: {method.describe()}: P={s.precision:.3f} R={s.recall:.3f} F1={s.f1:.3f} "
-                  f"cross P={s.cross_precision:.3f} R={s.cross_recall:.3f}")
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+            tune, holdout = measure(method, folder)
+            rows.append({"method": name, "half": "tune (seeds + tune pages)", **tune.row()})
+            rows.append({"method": name, "half": "holdout", **holdout.row()})
+            print(f"{name}: {method.describe()}")
+        print(pd.DataFrame(rows).to_string(index=False, float_format="%.3f"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

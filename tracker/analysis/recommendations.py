@@ -1,0 +1,248 @@
+"""Recommendations as people follow them up, and people's decisions on the machine's suggestions.
+
+A recommendation has a stable id (``R12``), a title, and its own status, owner, due date and notes, with the
+same history rows as items (``history.subject = 'recommendation'``). Its status is what the organizers
+report; each call keeps its own status too (a session's call can be done while the recommendation goes
+on). Setting a recommendation's status can also set it on its calls (``apply_to_calls``).
+
+Anything a person does to a recommendation (accepts a suggestion, titles it, follows it up, starts it)
+makes it *confirmed*: the machine never moves its members again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from ..edits import EditConflict, EditError, _apply, _as_text, _clean
+from ..store import Store
+from .core import AnalysisError
+from .titles import suggest_title
+
+FIELDS = ("title", "status", "owner", "due_date", "notes")
+
+
+class UnknownRecommendation(AnalysisError):
+    pass
+
+
+@dataclass
+class RecommendationEdit:
+    rec_id: str
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    version: int = 0
+    calls_changed: int = 0
+
+
+def _who(by: str) -> str:
+    by = (by or "").strip()
+    if not by:
+        raise AnalysisError("say who decides (--by NAME): decisions are kept with the person's name")
+    return by
+
+
+def _rec_row(con: duckdb.DuckDBPyConnection, rec_id: str) -> tuple[Any, ...]:
+    row = con.execute("""SELECT title, status, owner, due_date, notes, version, updated_by FROM recommendations
+                         WHERE rec_id = ?""", [rec_id]).fetchone()
+    if row is None:
+        raise UnknownRecommendation(f"unknown recommendation {rec_id!r}")
+    return row
+
+
+def _history(con: duckdb.DuckDBPyConnection, subject_id: str, rows: list[tuple[str, Any, Any]], by: str,
+             now: datetime, via: str, subject: str) -> None:
+    con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [(subject_id, f, _as_text(old), _as_text(new), by, now, via, subject) for f, old, new in rows])
+
+
+def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
+                       apply_to_calls: bool = False, **changes: Any) -> RecommendationEdit:
+    """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
+    ``apply_to_calls`` a status change is also made on each of its member calls. Raises and writes nothing
+    when refused (unknown id or value, or someone changed it since ``expected_version``)."""
+    by = _who(by)
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise EditError(f"cannot edit {', '.join(sorted(unknown))}; editable fields: {', '.join(FIELDS)}")
+    clean = {}
+    for name, value in changes.items():
+        if name == "title":
+            value = " ".join(str(value or "").split())
+            if not value:
+                raise EditError("a recommendation needs a title")
+            clean[name] = value
+        else:
+            clean[name] = _clean(name, value)
+    now = datetime.now()
+
+    def run(con: duckdb.DuckDBPyConnection) -> RecommendationEdit:
+        row = _rec_row(con, rec_id)
+        current = dict(zip(FIELDS, row[:5], strict=True))
+        if expected_version is not None and row[5] != expected_version:
+            raise EditConflict(rec_id, current, clean, row[6])
+        diff = {k: (current[k], v) for k, v in clean.items() if current[k] != v}
+        result = RecommendationEdit(rec_id, diff, row[5])
+        if diff:
+            sets = ", ".join(f"{k} = ?" for k in diff)
+            title_by = ", title_by = ?" if "title" in diff else ""
+            params = [new for _, new in diff.values()] + ([by] if title_by else []) + [now, by, rec_id]
+            con.execute(f"""UPDATE recommendations SET {sets}{title_by}, confirmed = TRUE, updated_at = ?,
+                            updated_by = ?, version = version + 1 WHERE rec_id = ?""", params)
+            _history(con, rec_id, [(k, old, new) for k, (old, new) in diff.items()], by, now, via, "recommendation")
+            result.version += 1
+        if apply_to_calls and "status" in clean:
+            members = con.execute("""SELECT m.item_id FROM memberships m JOIN items i USING (item_id)
+                                     WHERE m.rec_id = ? AND m.state = 'member' AND i.kind IN ('takeaway', 'action')
+                                     ORDER BY m.item_id""", [rec_id]).fetchall()
+            for (item_id,) in members:
+                if _apply(con, item_id, {"status": clean["status"]}, by, via, None, now).changed:
+                    result.calls_changed += 1
+        return result
+
+    return store.write(run, checkpoint=False)
+
+
+def _membership(con: duckdb.DuckDBPyConnection, item_id: str) -> tuple[str, str]:
+    row = con.execute("SELECT rec_id, state FROM memberships WHERE item_id = ?", [item_id]).fetchone()
+    if row is None:
+        if con.execute("SELECT 1 FROM items WHERE item_id = ?", [item_id]).fetchone() is None:
+            raise AnalysisError(f"unknown item id {item_id!r}")
+        raise AnalysisError(f"item {item_id} is in no recommendation (only takeaways and calls to action are; "
+                            "run the analysis first)")
+    return row[0], row[1]
+
+
+def _move(con: duckdb.DuckDBPyConnection, item_id: str, rec_id: str, by: str, now: datetime, via: str) -> str:
+    """Make the item a member of rec_id (confirmed); remove an unconfirmed recommendation it leaves empty."""
+    old_rec, _ = _membership(con, item_id)
+    con.execute("DELETE FROM memberships WHERE item_id = ?", [item_id])
+    con.execute("""INSERT INTO memberships (item_id, rec_id, state, decided_by, decided_at)
+                   VALUES (?, ?, 'member', ?, ?)""", [item_id, rec_id, by, now])
+    con.execute("UPDATE recommendations SET confirmed = TRUE WHERE rec_id = ?", [rec_id])
+    if old_rec != rec_id:
+        _history(con, item_id, [("recommendation", old_rec, rec_id)], by, now, via, "item")
+        _drop_if_empty(con, old_rec)
+    else:
+        _history(con, item_id, [("recommendation", "suggested: " + rec_id, rec_id)], by, now, via, "item")
+    return old_rec
+
+
+def _drop_if_empty(con: duckdb.DuckDBPyConnection, rec_id: str) -> None:
+    con.execute("""DELETE FROM recommendations r WHERE r.rec_id = ? AND NOT r.confirmed
+                   AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.rec_id = r.rec_id)""", [rec_id])
+
+
+def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: str, now: datetime,
+                        title: str | None = None) -> str:
+    number = con.execute("SELECT nextval('recommendation_seq')").fetchone()[0]
+    rec_id = f"R{number}"
+    title = " ".join((title or "").split())
+    con.execute("""INSERT INTO recommendations (rec_id, title, title_by, confirmed, created_at, created_by)
+                   VALUES (?, ?, ?, TRUE, ?, ?)""",
+                [rec_id, title or suggest_title(texts), by if title else "machine", now, by])
+    _history(con, rec_id, [("created", None, title or "")], by, now, "review", "recommendation")
+    return rec_id
+
+
+def accept(store: Store, item_id: str, by: str) -> str:
+    """Same recommendation: the suggestion becomes a member (and the recommendation is confirmed)."""
+    by = _who(by)
+
+    def run(con: duckdb.DuckDBPyConnection) -> str:
+        rec_id, state = _membership(con, item_id)
+        if state != "suggested":
+            raise AnalysisError(f"item {item_id} is already a member of {rec_id}")
+        _move(con, item_id, rec_id, by, datetime.now(), "review")
+        return rec_id
+
+    return store.write(run, checkpoint=False)
+
+
+def reject(store: Store, item_id: str, by: str) -> str:
+    """Not the same: remembered (never suggested again); the call starts a recommendation of its own."""
+    by = _who(by)
+
+    def run(con: duckdb.DuckDBPyConnection) -> str:
+        rec_id, _ = _membership(con, item_id)
+        now = datetime.now()
+        con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
+        text = con.execute("SELECT text FROM items WHERE item_id = ?", [item_id]).fetchone()[0]
+        new = _new_recommendation(con, [text], by, now)
+        _move(con, item_id, new, by, now, "review")
+        return new
+
+    return store.write(run, checkpoint=False)
+
+
+def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
+    """Choose another: the call becomes a member of ``rec_id``."""
+    by = _who(by)
+
+    def run(con: duckdb.DuckDBPyConnection) -> None:
+        _rec_row(con, rec_id)
+        _move(con, item_id, rec_id, by, datetime.now(), "review")
+
+    store.write(run, checkpoint=False)
+
+
+def start_recommendation(store: Store, item_id: str, by: str, title: str | None = None) -> str:
+    """Start a new recommendation with this call as its member (split it out of where it is)."""
+    by = _who(by)
+
+    def run(con: duckdb.DuckDBPyConnection) -> str:
+        rec_id, _ = _membership(con, item_id)
+        now = datetime.now()
+        text = con.execute("SELECT text FROM items WHERE item_id = ?", [item_id]).fetchone()[0]
+        new = _new_recommendation(con, [text], by, now, title)
+        con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
+        _move(con, item_id, new, by, now, "review")
+        return new
+
+    return store.write(run, checkpoint=False)
+
+
+def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
+    """The same recommendation: every call of ``other`` becomes a member of ``keep``; ``other``'s notes are
+    added to ``keep``'s, and ``other`` is removed. Returns the number of calls moved."""
+    by = _who(by)
+    if keep == other:
+        raise AnalysisError("merge needs two different recommendations")
+
+    def run(con: duckdb.DuckDBPyConnection) -> int:
+        _rec_row(con, keep)
+        other_row = _rec_row(con, other)
+        now = datetime.now()
+        items = [r[0] for r in con.execute("SELECT item_id FROM memberships WHERE rec_id = ? ORDER BY item_id",
+                                           [other]).fetchall()]
+        for item_id in items:
+            _move(con, item_id, keep, by, now, "merge")
+        if other_row[4]:
+            con.execute("UPDATE recommendations SET notes = trim(notes || chr(10) || ?) WHERE rec_id = ?",
+                        [f"[from {other}: {other_row[0]}] {other_row[4]}", keep])
+        con.execute("DELETE FROM rejections WHERE rec_id = ?", [other])
+        con.execute("DELETE FROM recommendations WHERE rec_id = ?", [other])
+        _history(con, other, [("merged_into", other, keep)], by, now, "merge", "recommendation")
+        return len(items)
+
+    return store.write(run, checkpoint=False)
+
+
+def accept_all(store: Store, rec_id: str, by: str) -> int:
+    """Every pending suggestion on this recommendation becomes a member."""
+    by = _who(by)
+
+    def run(con: duckdb.DuckDBPyConnection) -> int:
+        _rec_row(con, rec_id)
+        items = [r[0] for r in con.execute("""SELECT item_id FROM memberships WHERE rec_id = ? AND state = 'suggested'
+                                              ORDER BY item_id""", [rec_id]).fetchall()]
+        now = datetime.now()
+        for item_id in items:
+            _move(con, item_id, rec_id, by, now, "review")
+        con.execute("UPDATE recommendations SET confirmed = TRUE WHERE rec_id = ?", [rec_id])
+        return len(items)
+
+    return store.write(run, checkpoint=False)

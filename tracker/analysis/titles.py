@@ -1,0 +1,86 @@
+"""A short title suggested for a recommendation from its calls, which people then edit.
+
+The title is the key phrase the calls share: runs of content words between stop words and punctuation
+(the RAKE idea), scored by how many calls contain them and by length, taken from the calls' first sentences
+where the call itself is usually stated. Keyphrase libraries were considered: RAKE's packages need NLTK data
+downloaded at run time and KeyBERT a transformer model, neither of which this offline tool may fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .similarity import split_sentences
+
+MAX_CHARS = 80
+# words that start or end no title: verbs and hedges of the call ("should be strengthened")
+EXTRA_STOP = {"should", "must", "shall", "need", "needs", "needed", "call", "calls", "called", "recommended", "suggested",
+              "urged", "encourage", "encouraged", "important", "essential", "crucial", "vital", "necessary", "ensure",
+              "ensuring", "also", "including", "like", "make", "making", "made", "way", "ways", "use", "used",
+              "better", "strengthened", "promoted", "developed", "established", "recommend", "recommends", "suggest",
+              "urge", "stakeholders", "relevant", "various", "different", "new", "key", "order", "particular"}
+STOP = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+BREAK = re.compile(r"[,;:.!?()\"“”]")
+KEEP_INSIDE = {"of", "for", "and", "on", "in", "to"}  # joins two runs: "protection of minors"
+
+
+def _phrases(sentence: str) -> list[str]:
+    """Candidate phrases: content-word runs, also two runs joined by one of KEEP_INSIDE."""
+    out: list[str] = []
+    for chunk in BREAK.split(sentence):
+        words = WORD.findall(chunk)
+        runs: list[list[str]] = [[]]
+        joins: list[str] = []
+        for word in words:
+            if word.lower() in STOP:
+                if runs[-1]:
+                    runs.append([])
+                    joins.append(word.lower())
+                elif joins:
+                    joins[-1] = ""  # two stop words in a row: no join
+            else:
+                runs[-1].append(word)
+        runs = [r for r in runs if r]
+        out.extend(" ".join(r) for r in runs if len(r) <= 6)
+        for k in range(len(runs) - 1):
+            if k < len(joins) and joins[k] in KEEP_INSIDE and len(runs[k]) + len(runs[k + 1]) <= 6:
+                out.append(f"{' '.join(runs[k])} {joins[k]} {' '.join(runs[k + 1])}")
+    return out
+
+
+def suggest_title(texts: list[str]) -> str:
+    """"International cooperation on cyber protection of minors"-like phrase for these calls; never cut."""
+    if not texts:
+        return "Untitled recommendation"
+    counts: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for text in texts:
+        seen = set()
+        for phrase in _phrases(split_sentences(text)[0]):
+            key = phrase.lower()
+            spelled.setdefault(key, phrase)
+            if key not in seen:
+                counts[key] += 1
+                seen.add(key)
+    if not counts:
+        first = split_sentences(texts[0])[0]
+        return first if len(first) <= MAX_CHARS else "Recommendation: " + " ".join(WORD.findall(first)[:6])
+
+    def score(key: str) -> tuple[float, int]:
+        words = len(key.split())
+        return counts[key] * (1 + min(words, 5)), -len(key)
+
+    ranked = sorted((k for k in counts if len(spelled[k]) <= MAX_CHARS), key=score, reverse=True)
+    best = spelled[ranked[0]] if ranked else spelled[next(iter(counts))][:MAX_CHARS]
+    title = best[0].upper() + best[1:]
+    # a second, different phrase when the first is a single word ("Cooperation" says little)
+    if len(best.split()) == 1:
+        for key in ranked[1:]:
+            if best.lower() not in key and key not in best.lower() and len(title) + len(key) + 5 <= MAX_CHARS:
+                title = f"{title} and {spelled[key]}"
+                break
+    return title

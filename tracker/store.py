@@ -26,9 +26,11 @@ import duckdb
 import pandas as pd
 
 from .migrations import apply_migrations
+from .resources import CHECKOUT_ROOT, default_db
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "data" / "tracker.duckdb"
+PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
+# data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used
+DEFAULT_DB = default_db()
 LOCK_TIMEOUT = float(os.environ.get("TRACKER_LOCK_TIMEOUT", "30"))
 WAITING_FRESH = 3.0  # seconds: a waiter re-marks on every retry, so an older marker is a waiter that gave up
 HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~1 s apart)

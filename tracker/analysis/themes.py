@@ -18,10 +18,10 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ..store import PROJECT_ROOT
+from ..resources import themes_file
 from .fastre import SENTENCE_END, caseless, fold, split_after
 
-THEMES_FILE = PROJECT_ROOT / "data" / "themes.toml"
+THEMES_FILE = themes_file()
 MAX_THEMES = 3
 
 

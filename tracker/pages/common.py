@@ -16,9 +16,10 @@ import streamlit as st
 from tracker import analysis, dashboard_data, queries
 from tracker.edits import EditConflict
 from tracker.queries import ItemFilter
-from tracker.store import PROJECT_ROOT, Store
+from tracker.resources import seeds_dir
+from tracker.store import Store
 
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
 T = TypeVar("T")
 

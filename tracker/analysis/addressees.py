@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-from .fastre import SENTENCE_GAP, caseless, fold, split_after
 
 # normalized name -> pattern; order matters where one name contains another
 ACTORS: list[tuple[str, str]] = [
@@ -66,6 +63,7 @@ DATE_WORDS = re.compile(
     r"\b\d{1,2} " + _MONTH + r"\b|\b" + _MONTH + r" (?:\d{1,2}|(?:19|20)\d\d)\b|"
     r"\bwithin (?:\w+ )?(?:days?|weeks?|months?|years?)\b|\b(?:by|before) the next \w+|\bnext (?:igf|year)\b|"
     r"\bdeadline\b", re.IGNORECASE)
+SENTENCE_GAP = re.compile(r"(?<=[.;!?])\s+")  # sentences for the rules; the punctuation stays on the left
 
 
 @dataclass
@@ -95,7 +93,6 @@ _GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as)\s+)(?:
 _LEAD = re.compile(r"^\s*(?:(?:the|all|relevant|other|national|local|our|their|[\w-]+)\s+){0,3}$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1 << 16)
 def _actor_chain(window: str) -> tuple[str, tuple[str, ...]]:
     """The addressee at the start of a window: its first actor (within three words of the start) and any
     actors joined to it by "and", "or" or a comma; the text as written and the normalized names."""
@@ -119,67 +116,39 @@ def _actor_chain(window: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r"^(?:that|the|we|and) ", "", phrase, flags=re.IGNORECASE), tuple(names)
 
 
-def _sentence_windows(sentence: str, kind: str) -> tuple[tuple[int, str], ...]:
+def _sentence_windows(sentence: str, kind: str) -> list[tuple[int, str]]:
     """(offset, text) of the windows where an addressee of one sentence may stand."""
     found: list[tuple[int, str]] = []
     if kind == "question":
         m = _QUESTION.match(sentence)
-        return ((m.start("who"), m.group("who")),) if m else ()
+        return [(m.start("who"), m.group("who"))] if m else []
     for rule in _RULES:
         for m in rule.finditer(sentence):
             if rule.pattern.startswith("^") and _CLAUSE.search(m.group("who")):
                 continue  # "We hope that … will continue to": a clause, handled by the "that" rule
             found.append((m.start("who"), m.group("who")))
-    return tuple(found)
-
-
-@lru_cache(maxsize=1 << 17)
-def _sentence_addressees(sentence: str, kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(phrase, actors) of each window of one sentence that names someone, in reading order; cached because
-    recurring calls repeat sentences verbatim in items that differ elsewhere."""
-    chains = (_actor_chain(window) for _, window in sorted(_sentence_windows(sentence, kind)))
-    return tuple((phrase, actors) for phrase, actors in chains if actors)
+    return found
 
 
 def extract_addressee(text: str, kind: str = "action") -> Addressee:
     """The actors a call names; empty when it names none (passive or agentless calls)."""
-    text = " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip() (re's \s is str.isspace), without a regex
+    text = re.sub(r"\s+", " ", text).strip()
     phrases: list[str] = []
     names: list[str] = []
-    for sentence in split_after(SENTENCE_GAP, text):  # windows in reading order: sentence, then offset
-        for phrase, actors in _sentence_addressees(sentence, kind):
+    for sentence in SENTENCE_GAP.split(text):  # windows in reading order: sentence, then offset
+        for _, window in sorted(_sentence_windows(sentence, kind)):
+            phrase, actors = _actor_chain(window)
             if all(a in names for a in actors):
-                continue  # the same actors found again by another rule
+                continue  # no actor named, or the same actors found again by another rule
             phrases.append(phrase)
             names.extend(a for a in actors if a not in names)
     return Addressee("; ".join(phrases), names)
 
 
-_VERBS_FOLDED, _DATES_FOLDED = caseless(CONCRETE_VERBS), caseless(DATE_WORDS)
-
-
-@lru_cache(maxsize=1 << 17)
-def _part_evidence(part: str) -> tuple[str, str]:
-    folded = fold(part)
-    if len(folded) == len(part):  # always (see fastre): the case-sensitive twins, 3x faster, same spans
-        verb, date = _VERBS_FOLDED.search(folded), _DATES_FOLDED.search(folded)
-    else:
-        verb, date = CONCRETE_VERBS.search(part), DATE_WORDS.search(part)
-    return part[verb.start():verb.end()] if verb else "", part[date.start():date.end()] if date else ""
-
-
 def _evidence(text: str) -> tuple[str, str]:
-    """The first concrete verb and the first date of a text, as searching the whole text finds them: neither
-    pattern can match across a sentence end (punctuation then whitespace) and each match starts and ends on a
-    word character, so the text's first match is the first match of its first sentence that has one.
-    Sentences are cached: recurring calls repeat them verbatim."""
-    verb = date = ""
-    for part in split_after(SENTENCE_GAP, text):
-        found_verb, found_date = _part_evidence(part)
-        verb, date = verb or found_verb, date or found_date
-        if verb and date:
-            break
-    return verb, date
+    """The first concrete verb and the first date of a text."""
+    verb, date = CONCRETE_VERBS.search(text), DATE_WORDS.search(text)
+    return verb.group(0) if verb else "", date.group(0) if date else ""
 
 
 def specificity(text: str, addressee: Addressee) -> tuple[int, str]:

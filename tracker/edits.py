@@ -14,13 +14,14 @@ from typing import Any
 
 import duckdb
 
+from .errors import TrackerError
 from .models import STATUSES
 from .store import Store
 
 EDITABLE = ("status", "owner", "due_date", "notes")
 
 
-class EditError(ValueError):
+class EditError(TrackerError):
     """An edit that was refused; nothing was written."""
 
 

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .errors import TrackerError
+
 KINDS = ("takeaway", "action", "question")
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 
@@ -110,7 +112,7 @@ class Document:
         return item_id_for(self.session_id, item.text)
 
 
-class BadInput(ValueError):
+class BadInput(TrackerError):
     """A file that cannot be read as a session page; the message is one line for the user."""
 
     def __init__(self, source: str, reason: str):

@@ -25,13 +25,14 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from .errors import TrackerError, env_number
 from .migrations import apply_migrations
 from .resources import CHECKOUT_ROOT, default_db
 
 PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
 # data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used
 DEFAULT_DB = default_db()
-LOCK_TIMEOUT = float(os.environ.get("TRACKER_LOCK_TIMEOUT", "30"))
+LOCK_TIMEOUT = 30.0  # seconds; $TRACKER_LOCK_TIMEOUT overrides it (read when a Store is made)
 WAITING_FRESH = 3.0  # seconds: a waiter re-marks on every retry, so an older marker is a waiter that gave up
 HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~1 s apart)
 
@@ -40,7 +41,7 @@ _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 
 
-class StoreError(RuntimeError):
+class StoreError(TrackerError):
     """A database problem, worded for the user."""
 
 
@@ -93,7 +94,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None):
         self.path = db_path(path)
-        self.lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+        self.lock_timeout = env_number("TRACKER_LOCK_TIMEOUT", LOCK_TIMEOUT) if lock_timeout is None else lock_timeout
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"

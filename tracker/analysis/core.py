@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..errors import TrackerError
 from ..store import Store
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
@@ -48,7 +49,7 @@ CALL_KINDS = ("takeaway", "action")  # what recommendations are made of; questio
 MAX_ITEMS = 30_000  # the size the method is measured and supported at (bench/RESULTS.md)
 
 
-class AnalysisError(ValueError):
+class AnalysisError(TrackerError):
     """A decision that cannot be recorded (unknown recommendation or item, unknown theme); nothing was written."""
 
 

@@ -7,6 +7,7 @@ status, so a call raised three times counts once.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..models import STATUSES
@@ -41,8 +42,8 @@ _SPANS = """
 
 
 def _as_list(value: object) -> list:
-    if value is None or (isinstance(value, float) and value != value):
-        return []
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return []  # NULL (None, NaN or pd.NA)
     return [v.item() if hasattr(v, "item") else v for v in list(value)]  # numpy scalars -> Python
 
 

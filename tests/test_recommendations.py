@@ -1,0 +1,236 @@
+"""Recommendations people follow up: stable, titled, suggestions reviewed by a person, nothing moved behind
+their back (issue: "Recurring recommendations people can trust")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tracker import analysis
+from tracker.cli import cli
+from tracker.edits import EditError
+from tracker.loader import load_paths
+from tracker.store import Store
+
+# a 2025 page of the series: one call that recurs (cooperation), one new one
+NEW_PAGE = """IGF 2025 Open Forum #31 Keeping children safe online together
+
+    Key Takeaways (* deadline at the end of the session day)
+
+    Participants agreed that no country can protect children online alone: cross-border cooperation between governments, platforms and child helplines must be strengthened and shared standards developed.
+
+    Youth panellists asked that children be consulted when online safety rules are written, through standing youth advisory councils.
+
+    Call to Action (* deadline at the end of the session day)
+
+    We call on governments and international organizations to strengthen international cooperation on the protection of minors online, sharing knowledge and best practices across regions.
+
+    Child helplines should receive stable multi-year public funding so that every child can reach a counsellor by phone or chat.
+"""
+
+
+def memberships(store: Store) -> pd.DataFrame:
+    return store.query("SELECT item_id, rec_id, state FROM memberships ORDER BY item_id")
+
+
+def cooperation(store: Store) -> pd.Series:
+    """The recommendation holding the 2022 call "International cooperation should be strengthened …"."""
+    recs = analysis.recommendations_frame(store)
+    members = analysis.members_frame(store)
+    item = members[members["text"].str.startswith("International cooperation should be strengthened")]
+    assert len(item) == 1
+    return recs.set_index("rec_id").loc[item["rec_id"].iat[0]]
+
+
+@pytest.fixture
+def analyzed(seed_store: Store) -> Store:
+    analysis.analyze(seed_store)
+    return seed_store
+
+
+def add_page(store: Store, folder: Path, name: str = "2025_open_forum_31.txt", text: str = NEW_PAGE) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    assert load_paths([folder / name], store).ok
+
+
+def test_international_cooperation_is_one_recommendation_2022_to_2024(analyzed: Store) -> None:
+    rec = cooperation(analyzed)
+    assert rec["years"] == [2022, 2023, 2024]
+    assert rec["recurring"] and rec["n_sessions"] == 3
+    assert not rec["title"].endswith("…") and len(rec["title"]) <= 80
+
+
+def test_every_live_call_is_in_exactly_one_recommendation(analyzed: Store) -> None:
+    calls = analyzed.query("SELECT item_id FROM items WHERE in_source AND kind IN ('takeaway', 'action')")
+    placed = memberships(analyzed)
+    assert sorted(placed["item_id"]) == sorted(calls["item_id"])
+    questions = analyzed.query("SELECT count(*) AS n FROM memberships JOIN items USING (item_id) "
+                               "WHERE kind = 'question'")
+    assert questions["n"].iat[0] == 0
+    # a new recommendation's first call is its member; the ones that joined it wait for review
+    first = analyzed.query("SELECT rec_id, bool_or(state = 'member') AS has_member FROM memberships GROUP BY rec_id")
+    assert first["has_member"].all()
+    assert analysis.review_count(analyzed) == (placed["state"] == "suggested").sum() > 0
+
+
+def test_adding_a_report_moves_no_existing_membership(analyzed: Store, tmp_path: Path) -> None:
+    before = memberships(analyzed)
+    titles = analyzed.query("SELECT rec_id, title FROM recommendations ORDER BY rec_id")
+    add_page(analyzed, tmp_path / "more")
+    summary = analysis.analyze(analyzed)
+    after = memberships(analyzed)
+    kept = after[after["item_id"].isin(before["item_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before)  # changed without a person: 0
+    assert len(after) == len(before) + 4 and "4 calls placed" in summary
+    pd.testing.assert_frame_equal(analyzed.query("SELECT rec_id, title FROM recommendations WHERE rec_id IN "
+                                                 "(SELECT unnest(?)) ORDER BY rec_id", [titles["rec_id"].tolist()]),
+                                  titles)
+    # the new cooperation call is suggested on the cooperation recommendation, with the evidence
+    queue = analysis.review_queue(analyzed)
+    new = queue[queue["text"].str.startswith("We call on governments and international organizations")]
+    assert len(new) == 1 and new["rec_id"].iat[0] == cooperation(analyzed).name
+    assert new["evidence_mine"].iat[0] and new["evidence_theirs"].iat[0]
+
+
+def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
+    rec_id = cooperation(analyzed).name
+    analysis.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
+                                status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
+    # reload (unchanged files), re-import (a changed file), incremental and full re-analysis
+    assert load_paths([seeds_dir], analyzed).ok
+    page = next(seeds_dir.glob("002_*"))
+    page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert load_paths([seeds_dir], analyzed).ok
+    analysis.analyze(analyzed)
+    analysis.apply_plan(analyzed, analysis.plan_reanalysis(analyzed), by="Ana")
+    rec = analysis.recommendations_frame(analyzed).set_index("rec_id").loc[rec_id]
+    assert rec["title"] == "International cooperation on minors' safety"
+    assert (rec["status"], rec["owner"], rec["notes"]) == ("in_progress", "CFIS", "raised with UNICEF")
+    assert str(rec["due_date"])[:10] == "2026-03-01" and rec["confirmed"]
+    history = analyzed.query("SELECT field, new_value, changed_by FROM history WHERE subject = 'recommendation' "
+                             "AND item_id = ?", [rec_id])
+    assert set(history["field"]) >= {"title", "status", "owner", "notes", "due_date"}
+    assert set(history["changed_by"]) == {"Ana"}
+
+
+def test_full_reanalysis_leaves_confirmed_recommendations_alone(analyzed: Store, tmp_path: Path) -> None:
+    queue = analysis.review_queue(analyzed)
+    first = queue.iloc[0]
+    analysis.accept(analyzed, first["item_id"], by="Ana")
+    confirmed = analyzed.query("SELECT item_id, rec_id, state FROM memberships WHERE rec_id = ? ORDER BY item_id",
+                               [first["rec_id"]])
+    # a person's grouping the machine disagrees with: take a call out into its own recommendation
+    other = queue.iloc[-1]
+    own = analysis.start_recommendation(analyzed, other["item_id"], by="Ana", title="Handled separately")
+    add_page(analyzed, tmp_path / "more")
+    analysis.analyze(analyzed)
+    plan = analysis.plan_reanalysis(analyzed)
+    assert not set(plan.changes["item_id"]) & (set(confirmed["item_id"]) | {other["item_id"]})
+    analysis.apply_plan(analyzed, plan, by="Ana")
+    pd.testing.assert_frame_equal(
+        analyzed.query("SELECT item_id, rec_id, state FROM memberships WHERE rec_id = ? ORDER BY item_id",
+                       [first["rec_id"]]), confirmed)
+    assert analyzed.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other["item_id"]]) == own
+    # applied twice: nothing left to change
+    assert analysis.plan_reanalysis(analyzed).empty
+
+
+def test_review_decisions_are_kept_and_logged(analyzed: Store) -> None:
+    queue = analysis.review_queue(analyzed)
+    n = len(queue)
+    yes, no = queue.iloc[0], queue.iloc[1]
+    assert analysis.accept(analyzed, yes["item_id"], by="Ana") == yes["rec_id"]
+    new_rec = analysis.reject(analyzed, no["item_id"], by="Bo")
+    assert new_rec != no["rec_id"]
+    assert analysis.review_count(analyzed) == n - 2
+    states = memberships(analyzed).set_index("item_id")
+    assert states.loc[yes["item_id"], "state"] == "member"
+    assert tuple(states.loc[no["item_id"], ["rec_id", "state"]]) == (new_rec, "member")
+    # "not the same" is remembered: a full re-analysis never puts it back
+    plan = analysis.plan_reanalysis(analyzed)
+    assert not ((plan.changes["item_id"] == no["item_id"]) & (plan.changes["to_rec"] == no["rec_id"])).any()
+    log = analyzed.query("SELECT item_id, field, old_value, new_value, changed_by, via FROM history "
+                         "WHERE field = 'recommendation' ORDER BY change_id")
+    assert list(log["changed_by"]) == ["Ana", "Bo"] and set(log["via"]) == {"review"}
+    assert log["new_value"].iat[1] == new_rec and log["old_value"].iat[1] == no["rec_id"]
+
+
+def test_move_merge_and_start(analyzed: Store) -> None:
+    recs = analysis.recommendations_frame(analyzed)
+    a, b = recs["rec_id"].iat[0], recs["rec_id"].iat[1]
+    n_a, n_b = recs["n_items"].iat[0], recs["n_items"].iat[1]
+    assert analysis.merge_recommendations(analyzed, a, b, by="Ana") == n_b
+    after = analysis.recommendations_frame(analyzed).set_index("rec_id")
+    assert b not in after.index and after.loc[a, "n_items"] == n_a + n_b
+    assert analyzed.scalar("SELECT count(*) FROM memberships WHERE rec_id = ? AND state = 'member'", [a]) >= n_b
+    item = after.loc[a, "item_ids"][0]
+    analysis.move_item(analyzed, item, recs["rec_id"].iat[2], by="Ana")
+    assert analyzed.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [item]) == recs["rec_id"].iat[2]
+    with pytest.raises(analysis.AnalysisError):
+        analysis.merge_recommendations(analyzed, a, a, by="Ana")
+    with pytest.raises(analysis.UnknownRecommendation):
+        analysis.move_item(analyzed, item, "R999", by="Ana")
+
+
+def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
+    rec = cooperation(analyzed)
+    for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
+        if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
+            analysis.accept(analyzed, item_id, by="Ana")
+    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    assert result.calls_changed == 3
+    statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ?",
+                              [rec.name])
+    assert set(statuses["status"]) == {"done"}
+    assert analyzed.scalar("SELECT count(*) FROM history WHERE subject = 'item' AND field = 'status'") == 3
+    progress = analysis.progress_by_first_year_frame(analyzed)
+    done_2022 = progress[(progress["first_year"] == 2022) & (progress["status"] == "done")]
+    assert done_2022["recommendations"].sum() == 1  # raised three times, counted once
+
+
+@pytest.mark.parametrize("changes, message", [({"status": "finished"}, "unknown status"),
+                                              ({"due_date": "someday"}, "not a date"),
+                                              ({"title": "   "}, "needs a title"),
+                                              ({"colour": "red"}, "cannot edit")])
+def test_bad_recommendation_edits_write_nothing(analyzed: Store, changes: dict, message: str) -> None:
+    rec_id = cooperation(analyzed).name
+    before = analyzed.query("SELECT * FROM recommendations ORDER BY rec_id")
+    with pytest.raises(EditError, match=message):
+        analysis.set_recommendation(analyzed, rec_id, by="Ana", **changes)
+    with pytest.raises(analysis.AnalysisError, match="unknown recommendation"):
+        analysis.set_recommendation(analyzed, "R999", by="Ana", status="done")
+    with pytest.raises(analysis.AnalysisError, match="who"):
+        analysis.set_recommendation(analyzed, rec_id, by=" ", status="done")
+    pd.testing.assert_frame_equal(analyzed.query("SELECT * FROM recommendations ORDER BY rec_id"), before)
+
+
+def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
+    runner = CliRunner()
+    db = ["--db", str(analyzed.path)]
+    out = runner.invoke(cli, db + ["export", "--what", "recommendations", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert list(rows[0]) == ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",
+                             "n_sessions", "years", "first_year", "last_year", "confirmed"]
+    rec_id = cooperation(analyzed).name
+    out = runner.invoke(cli, db + ["recommendation", rec_id, "--title", "Cooperation", "--status", "in_progress",
+                                   "--by", "Ana"])
+    assert out.exit_code == 0 and f"{rec_id}: status not_started -> in_progress" in out.output
+    bad = runner.invoke(cli, db + ["recommendation", rec_id, "--status", "finished", "--by", "Ana"])
+    assert bad.exit_code == 1 and "unknown status" in bad.output and "Traceback" not in bad.output
+    items = runner.invoke(cli, db + ["export", "--what", "items", "--format", "json"])
+    item_rows = json.loads(items.output)
+    assert {"recommendation_id", "recommendation_title", "suggested_recommendation_id"} <= set(item_rows[0])
+    mine = [r for r in item_rows if r["recommendation_id"] == rec_id]
+    assert mine and all(r["recommendation_title"] == "Cooperation" for r in mine)
+    listing = runner.invoke(cli, db + ["review"])
+    assert listing.exit_code == 0 and "->" in listing.output
+    pending = analysis.review_queue(analyzed)["item_id"].iat[0]
+    decided = runner.invoke(cli, db + ["review", "--accept", pending, "--by", "Ana"])
+    assert decided.exit_code == 0 and "joined" in decided.output
+    assert pending not in set(analysis.review_queue(analyzed)["item_id"])

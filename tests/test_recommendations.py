@@ -17,20 +17,7 @@ from tracker.loader import load_paths
 from tracker.store import Store
 
 # a 2025 page of the series: one call that recurs (cooperation), one new one
-NEW_PAGE = """IGF 2025 Open Forum #31 Keeping children safe online together
-
-    Key Takeaways (* deadline at the end of the session day)
-
-    Participants agreed that no country can protect children online alone: cross-border cooperation between governments, platforms and child helplines must be strengthened and shared standards developed.
-
-    Youth panellists asked that children be consulted when online safety rules are written, through standing youth advisory councils.
-
-    Call to Action (* deadline at the end of the session day)
-
-    We call on governments and international organizations to strengthen international cooperation on the protection of minors online, sharing knowledge and best practices across regions.
-
-    Child helplines should receive stable multi-year public funding so that every child can reach a counsellor by phone or chat.
-"""
+NEW_PAGE = (Path(__file__).parent / "data" / "pages" / "2025_open_forum_31.txt").read_text(encoding="utf-8")
 
 
 def memberships(store: Store) -> pd.DataFrame:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ..store import Store
-from . import embeddings
 from .addressees import extract_addressee, specificity
 from .core import CALL_KINDS, AnalysisError, Plan, apply_plan, current_method, mode_text, plan_reanalysis, run_analysis
 from .frames import (

@@ -25,12 +25,13 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
-from .grouping import Placement, assign, report_order
+from .grouping import best_matches, cluster, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
     Features,
@@ -38,7 +39,6 @@ from .similarity import (
     best_sentence_pair,
     build_features,
     item_similarities,
-    theme_masks,
     unit_texts,
     word_vectorizer,
 )
@@ -186,25 +186,21 @@ def _write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: 
 class Calls:
     """The live calls in report order, with their features, and where each is now."""
 
-    frame: pd.DataFrame  # item_id, session_id, year, text, rec_id, state, themes (report order)
+    frame: pd.DataFrame  # item_id, session_id, year, text, rec_id, state (report order)
     features: Features
     units: list[str]
     labels: np.ndarray  # per call: index into ``rec_ids``, -1 when in no recommendation
     rec_ids: list[str]
 
 
-def _calls(snap: Snapshot, themes: dict[str, list[str]], vectors_of: Callable[[np.ndarray], np.ndarray | None],
-           keep_places: bool) -> Calls:
+def _calls(snap: Snapshot, vectors_of: Callable[[np.ndarray], np.ndarray | None], keep_places: bool) -> Calls:
     items = snap.items
     live = items[items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)]
     order = report_order(live["year"].to_numpy(dtype="float64", na_value=np.nan), live["session_id"].tolist(),
                          live["position"].to_numpy(), live["item_id"].tolist())
     frame = live.iloc[order].reset_index(drop=True)
-    texts = frame["text"].tolist()
-    units, starts = unit_texts(texts)
-    names = [t.name for t in load_themes()]
-    masks = theme_masks([themes.get(i, []) for i in frame["item_id"]], names)
-    features = build_features(units, starts, vectors_of(frame["item_id"].to_numpy()), masks)
+    units, starts = unit_texts(frame["text"].tolist())
+    features = build_features(units, starts, vectors_of(frame["item_id"].to_numpy()))
     rec_ids = sorted(set(frame["rec_id"].dropna()), key=_rec_number) if keep_places else []
     code = {r: k for k, r in enumerate(rec_ids)}
     labels = np.array([code.get(r, -1) if isinstance(r, str) else -1 for r in frame["rec_id"]], dtype=np.int64)
@@ -213,14 +209,6 @@ def _calls(snap: Snapshot, themes: dict[str, list[str]], vectors_of: Callable[[n
 
 def _rec_number(rec_id: str) -> int:
     return int(rec_id[1:]) if rec_id[1:].isdigit() else 0
-
-
-def place(calls: Calls, method: Method, todo: np.ndarray, rejected: dict[int, set[int]]) -> dict[int, Placement]:
-    """Place calls ``todo`` (indices in report order) among ``calls.labels`` (updated in place)."""
-    if not len(todo):
-        return {}
-    sims = item_similarities(calls.features, method, todo)
-    return assign(todo, sims, calls.labels, method.threshold, rejected)
 
 
 @dataclass
@@ -234,24 +222,39 @@ class NewPlace:
     evidence_theirs: str = ""
 
 
-def _describe(calls: Calls, method: Method, placements: dict[int, Placement], n_existing: int) -> list[NewPlace]:
-    """Placements as rows to write: the first call of a new recommendation is its member, others suggestions
-    with the evidence (the best-matching member and the two sentences)."""
-    out = []
-    labels = calls.labels
-    for item, placed in placements.items():
-        item_id = calls.frame["item_id"].iat[item]
-        rec = calls.rec_ids[placed.label] if placed.label < n_existing else f"new:{placed.label}"
-        if placed.new:
-            out.append(NewPlace(item_id, rec, "member", 0.0))
-            continue
-        mates = np.flatnonzero(labels == placed.label)
-        mates = mates[mates != item]
-        sims = item_similarities(calls.features, method, np.array([item]), mates).toarray()[0, mates]
-        best = int(mates[int(np.argmax(sims))])
-        mine, theirs, _ = best_sentence_pair(calls.features, method, item, best, calls.units)
-        out.append(NewPlace(item_id, rec, "suggested", placed.score, calls.frame["item_id"].iat[best], mine, theirs))
-    return out
+def _suggestion(calls: Calls, method: Method, item: int, rec: str, mates: np.ndarray, score: float) -> NewPlace:
+    """A suggestion with its evidence: the call's best-matching mate and the two sentences most alike."""
+    sims = item_similarities(calls.features, method, np.array([item]), mates).toarray()[0, mates]
+    best = int(mates[int(np.argmax(sims))])
+    mine, theirs, _ = best_sentence_pair(calls.features, method, item, best, calls.units)
+    return NewPlace(calls.frame["item_id"].iat[item], rec, "suggested", score, calls.frame["item_id"].iat[best],
+                    mine, theirs)
+
+
+def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> list[NewPlace]:
+    """Place the calls in no recommendation yet (see grouping.py): a call whose average similarity to an
+    existing recommendation reaches the threshold is suggested there; the others are clustered among
+    themselves, each cluster a new recommendation whose first call (in report order) is its member."""
+    todo = np.flatnonzero(calls.labels < 0)
+    if not len(todo):
+        return []
+    sims = item_similarities(calls.features, method, todo)
+    matches = best_matches(sims, calls.labels, method.threshold, rejected, rows=todo)
+    places = [_suggestion(calls, method, item, calls.rec_ids[m.label], np.flatnonzero(calls.labels == m.label),
+                          m.score) for item, m in matches.items()]
+    rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
+    if len(rest):
+        among = sims[rest][:, todo[rest]].toarray()  # the unmatched new calls among themselves, in report order
+        labels = cluster(sparse.csr_matrix(among), method.threshold)
+        for label in np.unique(labels).tolist():
+            group = np.flatnonzero(labels == label)  # positions in ``rest``
+            places.append(NewPlace(calls.frame["item_id"].iat[todo[rest[group[0]]]], f"new:{label}", "member", 0.0))
+            for pos in group[1:].tolist():
+                mates = group[group != pos]
+                score = float(among[pos, mates].mean())
+                places.append(_suggestion(calls, method, int(todo[rest[pos]]), f"new:{label}", todo[rest[mates]],
+                                          score))
+    return places
 
 
 def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str],
@@ -344,13 +347,9 @@ def run_analysis(store: Store) -> RunResult:
     result.annotated = len(annotations)
     lap("annotate")
 
-    themes = dict(zip(items["item_id"], items["themes"], strict=True))
-    themes.update(zip(annotations["item_id"], annotations["themes"], strict=True))
     position = {item_id: k for k, item_id in enumerate(need["item_id"])}
-    calls = _calls(snap, themes, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=True)
-    todo = np.flatnonzero(calls.labels < 0)
-    placements = place(calls, method, todo, _rejected_codes(snap, calls))
-    places = _describe(calls, method, placements, len(calls.rec_ids))
+    calls = _calls(snap, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=True)
+    places = place_new(calls, method, _rejected_codes(snap, calls))
     lap("place")
     result.items = len(calls.frame)
     result.placed = len(places)
@@ -450,11 +449,10 @@ def plan_reanalysis(store: Store) -> Plan:
     unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
     theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
     annotations = annotate(items, unit_vectors, snap.starts, theme_vectors, snap.corrections)
-    themes = dict(zip(annotations["item_id"], annotations["themes"], strict=True))
     position = {item_id: k for k, item_id in enumerate(items["item_id"])}
     rows_of = _unit_rows(snap.starts)
-    calls = _calls(snap, themes, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=False)
-    fresh = place(calls, method, np.arange(len(calls.frame)), {})
+    calls = _calls(snap, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=False)
+    fresh = cluster(item_similarities(calls.features, method, np.arange(len(calls.frame))), method.threshold)
     plan = _compare(snap, calls, fresh, method)
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
@@ -467,7 +465,7 @@ def plan_reanalysis(store: Store) -> Plan:
     return plan
 
 
-def _compare(snap: Snapshot, calls: Calls, fresh: dict[int, Placement], method: Method) -> Plan:
+def _compare(snap: Snapshot, calls: Calls, fresh: np.ndarray, method: Method) -> Plan:
     frame = calls.frame
     recs = snap.recs.set_index("rec_id")
     confirmed = recs["confirmed"].astype(bool).to_dict()
@@ -479,8 +477,8 @@ def _compare(snap: Snapshot, calls: Calls, fresh: dict[int, Placement], method: 
     # each fresh group goes to the existing recommendation holding most of its calls (a confirmed one first,
     # then the oldest); a recommendation is the target of one group only, the others become new ones
     groups: dict[int, list[int]] = {}
-    for item, placed in fresh.items():
-        groups.setdefault(placed.label, []).append(item)
+    for item, label in enumerate(fresh.tolist()):
+        groups.setdefault(label, []).append(item)
     claims = []
     for label, members in groups.items():
         held = pd.Series([current[m] for m in members if current[m] is not None], dtype=object)

@@ -35,7 +35,8 @@ _SPANS = """
                    AS sessions,
                coalesce(list(DISTINCT s.year ORDER BY s.year) FILTER (WHERE i.in_source AND s.year IS NOT NULL), [])
                    AS years,
-               min(s.year) FILTER (WHERE i.in_source) AS first_year, max(s.year) FILTER (WHERE i.in_source) AS last_year,
+               min(s.year) FILTER (WHERE i.in_source) AS first_year,
+               max(s.year) FILTER (WHERE i.in_source) AS last_year,
                count(*) FILTER (WHERE m.state = 'suggested') AS pending
         FROM memberships m JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
         GROUP BY m.rec_id)"""

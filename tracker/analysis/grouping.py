@@ -1,14 +1,15 @@
-"""Which recommendation an item belongs to: one procedure for a new report and for a full re-analysis.
+"""Which recommendation a call belongs to: average linkage, one criterion for every step.
 
-Items are taken in the order the reports were made (year, session, position on the page). Each item joins
-the recommendation whose members it is most alike *on average* (pairs below the gate count as 0), when that
-average reaches the method's threshold; otherwise it starts a recommendation of its own. This is average
-linkage done one item at a time, so:
+Two groups of calls are one recommendation when their calls are alike *on average* (pairs below the gate count as 0)
+by at least the method's threshold: that is average-linkage clustering cut at the threshold.
 
-- adding a report runs exactly this step for its items against the recommendations that exist, and never
-  moves an existing member;
-- a full re-analysis is the same step over every item from an empty start: the groups it proposes are the
-  ones the reports would have built had they been added one by one, in order.
+- A full analysis (the first one, or a re-analysis a person asks for) clusters every call that way: an exact
+  agglomeration (scipy) inside each connected component of the "alike >= threshold" graph. Average-linkage
+  clusters cut at t never span two such components, so splitting first changes nothing but memory: a
+  component of n calls needs n^2/2 distances (25,000 calls: 2.5 GB), the supported limit.
+- Adding a report asks the same question of each new call against the recommendations that exist (its
+  average similarity to their calls); a call that reaches the threshold is suggested there, and the new calls
+  that match nothing are clustered among themselves as above. Nothing existing moves.
 """
 
 from __future__ import annotations
@@ -17,54 +18,78 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
+
+MAX_COMPONENT = 25_000  # calls in one connected component: n^2/2 float64 distances must fit in memory
+
+
+class TooLarge(ValueError):
+    pass
 
 
 @dataclass
-class Placement:
-    label: int  # the recommendation (an existing label, or a new one numbered from ``next_label`` on)
-    score: float  # average similarity to its members when it joined; 0 when it started a new one
-    new: bool  # started a recommendation of its own
+class Match:
+    label: int  # the existing recommendation (index) it matches best
+    score: float  # its average similarity to that recommendation's calls
 
 
-def assign(order: np.ndarray, sims: sparse.csr_matrix, labels: np.ndarray, threshold: float,
-           rejected: dict[int, set[int]] | None = None) -> dict[int, Placement]:
-    """Place the items ``order`` (item indices, in report order) one after another.
+def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
+    """Average-linkage clusters cut at ``threshold`` of the items of a symmetric similarity matrix; labels are
+    numbered by each cluster's first item, so the same input gives the same labels."""
+    n = sims.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    strong = sims.multiply(sims >= threshold)
+    _, component = connected_components(strong, directed=False)
+    labels = np.full(n, -1, dtype=np.int64)
+    for comp in np.unique(component):
+        members = np.flatnonzero(component == comp)
+        if len(members) > MAX_COMPONENT:
+            raise TooLarge(f"{len(members):,} calls are all alike; the analysis supports up to {MAX_COMPONENT:,} "
+                           "in one connected group")
+        if len(members) <= 2:  # one item, or two joined by an edge >= threshold: their average is that edge
+            labels[members] = members[0]
+            continue
+        block = sims[members][:, members].toarray().astype(np.float64)
+        distance = 1.0 - (block + block.T) / 2
+        np.fill_diagonal(distance, 0.0)
+        tree = linkage(squareform(np.clip(distance, 0.0, 2.0), checks=False), method="average")
+        parts = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+        for part in np.unique(parts):
+            mine = members[parts == part]
+            labels[mine] = mine[0]
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.astype(np.int64)
 
-    ``sims`` holds row k = similarities of item ``order[k]`` to every item; ``labels`` has a label per item,
-    -1 for items not placed yet (items already in a recommendation keep theirs and are never moved).
-    ``rejected`` maps an item to labels a person said it does not belong to. Returns item -> Placement;
-    ``labels`` is updated in place.
-    """
+
+def best_matches(sims: sparse.csr_matrix, labels: np.ndarray, threshold: float,
+                 rejected: dict[int, set[int]] | None = None, rows: np.ndarray | None = None) -> dict[int, Match]:
+    """For each row of ``sims`` (the calls ``rows``, default 0..), the existing recommendation (``labels`` >= 0)
+    it is most alike on average, when that average reaches ``threshold`` and no person said it is not."""
     rejected = rejected or {}
+    rows = np.arange(sims.shape[0]) if rows is None else rows
     placed = labels[labels >= 0]
-    sizes: dict[int, int] = {}
-    if len(placed):
-        uniq, counts = np.unique(placed, return_counts=True)
-        sizes = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
-    next_label = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    out: dict[int, Placement] = {}
-    for k, item in enumerate(order.tolist()):
+    if not len(placed):
+        return {}
+    sizes = np.bincount(placed)
+    out: dict[int, Match] = {}
+    for k, item in enumerate(rows.tolist()):
         start, stop = sims.indptr[k], sims.indptr[k + 1]
         cols, vals = sims.indices[start:stop], sims.data[start:stop]
         theirs = labels[cols]
         known = theirs >= 0
-        best, best_score = -1, 0.0
-        if known.any():
-            uniq, inverse = np.unique(theirs[known], return_inverse=True)
-            sums = np.bincount(inverse, weights=vals[known])
-            averages = sums / np.array([sizes[u] for u in uniq.tolist()], dtype=np.float64)
-            for idx in np.argsort(-averages, kind="stable").tolist():
-                if averages[idx] < threshold:
-                    break
-                if int(uniq[idx]) not in rejected.get(item, ()):
-                    best, best_score = int(uniq[idx]), float(averages[idx])
-                    break
-        if best < 0:
-            best = next_label
-            next_label += 1
-        labels[item] = best
-        sizes[best] = sizes.get(best, 0) + 1
-        out[item] = Placement(best, best_score, best_score == 0.0)
+        if not known.any():
+            continue
+        totals = np.bincount(theirs[known], weights=vals[known], minlength=len(sizes))
+        averages = np.divide(totals, sizes, out=np.zeros(len(sizes)), where=sizes > 0)
+        for label in np.argsort(-averages, kind="stable").tolist():
+            if averages[label] < threshold:
+                break
+            if label not in rejected.get(item, ()):
+                out[item] = Match(label, float(averages[label]))
+                break
     return out
 
 

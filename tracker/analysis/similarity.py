@@ -4,21 +4,24 @@ Items are compared sentence by sentence; two items are as alike as their best pa
 2022/2023 items are paragraphs whose first sentence carries the call ("International cooperation should be
 strengthened …") and whose other sentences would dilute a whole-text vector.
 
-Every sentence has a character n-gram vector (``char_wb`` 3-5-grams, hashed, sublinear counts, unit length)
-and, in semantic mode, a MiniLM vector. Both depend on the sentence alone, never on the rest of the
-tracker, so they are computed once per sentence, and comparing a new report with 20,000 items costs the
-same whether the tracker holds 200 or 20,000 items' worth of other text.
+Every sentence has a character n-gram vector (``char_wb`` 3-5-grams, hashed; sublinear counts weighted by
+how rare each n-gram is in the bundled seed pages, unit length) and, in semantic mode, a MiniLM vector.
+Both depend on the sentence alone, never on the rest of the tracker: the rarity weights come from a fixed
+reference text, not from the user's data, so a sentence's vector never changes and comparing a new report
+with the tracker costs the same whatever else the tracker holds. (Weights fitted to the user's own corpus
+scored about the same on the labelled pages, docs/recurrence.md.)
 
 A sentence pair counts only when its *gate* score reaches ``Method.gate`` (the MiniLM cosine in semantic
-mode, the character cosine in lexical mode); its similarity is then the weighted mean of the two cosines.
-Pairs below the gate, and item pairs without a shared theme, count as 0. The gate is part of the method:
-the numbers are the same whether two items are compared alone or among 20,000 others.
+mode, the character cosine in lexical mode); its similarity is then the weighted mean of the two cosines,
+and pairs below the gate count as 0. The gate is part of the method: the numbers are the same whether two
+items are compared alone or among 20,000 others.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -47,8 +50,7 @@ class Method:
     semantic: float = 0.0  # weight of the MiniLM cosine
     char: float = 1.0  # weight of the character n-gram cosine
     gate: float = 0.3  # a sentence pair counts only from this gate score on (see module doc)
-    threshold: float = 0.35  # an item joins a recommendation when its average similarity to the members reaches this
-    same_theme: bool = True  # item pairs without a shared theme count as 0
+    threshold: float = 0.35  # calls are one recommendation when their average similarity reaches this
 
     @property
     def needs_model(self) -> bool:
@@ -60,9 +62,8 @@ class Method:
     def describe(self) -> str:
         parts = [f"{w:g} x {n}" for n, w in (("char n-grams", self.char), ("MiniLM", self.semantic)) if w]
         gate = "MiniLM" if self.needs_model else "char"
-        theme = ", items need a shared theme" if self.same_theme else ""
-        return (f"{' + '.join(parts)} (best sentence pair; {gate} cosine >= {self.gate:g}{theme}); "
-                f"joins at average >= {self.threshold:g}")
+        return (f"{' + '.join(parts)} (best sentence pair; {gate} cosine >= {self.gate:g}); "
+                f"average linkage at {self.threshold:g}")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -84,11 +85,26 @@ _HASHER = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=C
                             norm=None, lowercase=True, dtype=np.float32)
 
 
+@lru_cache(maxsize=1)
+def reference_idf() -> np.ndarray:
+    """How rare each hashed n-gram is in the sentences of the bundled seed pages (sklearn's smooth idf); an
+    n-gram they never use gets the highest weight."""
+    from ..resources import seeds_dir
+
+    sentences = [s for path in sorted(seeds_dir().glob("*.txt"))
+                 for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 20
+                 for s in split_sentences(line)]
+    present = _HASHER.transform(sentences).tocsr()
+    df = np.bincount(present.indices, minlength=CHAR_FEATURES)  # each n-gram once per sentence: counts > 0
+    return (np.log((1 + len(sentences)) / (1 + df)) + 1).astype(np.float32)
+
+
 def char_vectors(units: list[str]) -> sparse.csr_matrix:
-    """Unit-length character n-gram vectors with sublinear counts (1 + log count), one row per sentence."""
+    """Unit-length character n-gram vectors, (1 + log count) x reference idf, one row per sentence."""
     counts = _HASHER.transform(units).tocsr()
     np.log(counts.data, out=counts.data)
     counts.data += 1
+    counts.data *= reference_idf()[counts.indices]
     return normalize(counts, norm="l2", copy=False)
 
 
@@ -98,11 +114,6 @@ def word_vectorizer() -> TfidfVectorizer:
                            dtype=np.float32)
 
 
-def theme_masks(themes: list[list[str]], names: list[str]) -> np.ndarray:
-    bit = {name: 1 << k for k, name in enumerate(names)}
-    return np.array([sum(bit.get(t, 0) for t in set(ts)) for ts in themes], dtype=np.int64)
-
-
 @dataclass
 class Features:
     """Sentence vectors of n items: item i's sentences are rows starts[i]:starts[i+1]."""
@@ -110,7 +121,6 @@ class Features:
     starts: np.ndarray  # n + 1 offsets
     char: sparse.csr_matrix
     semantic: np.ndarray | None  # MiniLM vectors (semantic mode), else None
-    themes: np.ndarray  # int64 bit mask per item, bit k = theme k
 
     @property
     def n(self) -> int:
@@ -126,12 +136,10 @@ class Features:
         return (offsets + np.arange(int(lengths.sum()))).astype(np.int64)
 
 
-def build_features(units: list[str], starts: np.ndarray, semantic: np.ndarray | None,
-                   themes: np.ndarray | None = None) -> Features:
+def build_features(units: list[str], starts: np.ndarray, semantic: np.ndarray | None) -> Features:
     if semantic is not None and len(semantic) != len(units):
         raise ValueError("sentence vectors do not match the sentences")
-    masks = np.zeros(len(starts) - 1, dtype=np.int64) if themes is None else themes
-    return Features(starts, char_vectors(units) if units else sparse.csr_matrix((0, CHAR_FEATURES)), semantic, masks)
+    return Features(starts, char_vectors(units) if units else sparse.csr_matrix((0, CHAR_FEATURES)), semantic)
 
 
 def _char_pairs(char: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -157,8 +165,8 @@ def _best_per_item(rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
 def item_similarities(features: Features, method: Method, rows: np.ndarray,
                       cols: np.ndarray | None = None) -> sparse.csr_matrix:
     """Similarity of items ``rows`` (in that order) to items ``cols`` (all items when None), as a sparse
-    matrix of shape (len(rows), n) indexed by item; zero where pairs are below the gate, share no theme,
-    or are the same item."""
+    matrix of shape (len(rows), n) indexed by item; zero where pairs are below the gate, and for an item
+    with itself."""
     n = features.n
     cols = np.arange(n) if cols is None else np.asarray(cols)
     rows = np.asarray(rows)
@@ -182,8 +190,6 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
         a, b = units[i], col_units[j]
         item_a, item_b = owner[a], owner[b]
         keep = item_a != item_b
-        if method.same_theme:
-            keep &= (features.themes[item_a] & features.themes[item_b]) != 0
         a, b, gate_values, item_a, item_b = a[keep], b[keep], gate_values[keep], item_a[keep], item_b[keep]
         if method.needs_model:
             values = (method.semantic * gate_values + method.char * _char_pairs(features.char, a, b))

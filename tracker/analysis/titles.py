@@ -17,11 +17,11 @@ from .similarity import split_sentences
 
 MAX_CHARS = 80
 # words that start or end no title: verbs and hedges of the call ("should be strengthened")
-EXTRA_STOP = {"should", "must", "shall", "need", "needs", "needed", "call", "calls", "called", "recommended", "suggested",
-              "urged", "encourage", "encouraged", "important", "essential", "crucial", "vital", "necessary", "ensure",
-              "ensuring", "also", "including", "like", "make", "making", "made", "way", "ways", "use", "used",
-              "better", "strengthened", "promoted", "developed", "established", "recommend", "recommends", "suggest",
-              "urge", "stakeholders", "relevant", "various", "different", "new", "key", "order", "particular"}
+EXTRA_STOP = set("""
+    should must shall need needs needed call calls called recommended suggested urged encourage encouraged
+    important essential crucial vital necessary ensure ensuring also including like make making made way ways
+    use used better strengthened promoted developed established recommend recommends suggest urge stakeholders
+    relevant various different new key order particular""".split())
 STOP = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 BREAK = re.compile(r"[,;:.!?()\"“”]")

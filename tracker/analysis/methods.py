@@ -8,5 +8,5 @@ from __future__ import annotations
 
 from .similarity import Method
 
-SEMANTIC_METHOD = Method("MiniLM + char n-grams", semantic=0.5, char=0.5, gate=0.3, threshold=0.35)
+SEMANTIC_METHOD = Method("MiniLM + char n-grams", semantic=0.5, char=0.5, gate=0.4, threshold=0.35)
 LEXICAL_METHOD = Method("char n-grams", char=1.0, gate=0.1, threshold=0.2)

@@ -207,10 +207,23 @@ def m003_recommendations(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM analysis_decisions WHERE kind <> 'themes'")  # now memberships and rejections
 
 
+def m004_ngram_vectors(con: duckdb.DuckDBPyConnection) -> None:
+    """Cache of the sentences' character n-gram vectors (tracker.analysis.similarity.char_vectors)."""
+    con.execute("""
+        CREATE TABLE ngram_vectors (
+            text_hash VARCHAR NOT NULL,      -- sha256 (32 hex) of the exact sentence
+            model VARCHAR NOT NULL,          -- how the vector was made: another recipe never mixes with it
+            vector FLOAT[768] NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (text_hash, model)
+        )""")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
     ("003_recommendations", m003_recommendations),
+    ("004_ngram_vectors", m004_ngram_vectors),
 ]
 
 

@@ -33,10 +33,13 @@ from .addressees import Addressee, extract_addressee, specificity
 from .grouping import best_matches, cluster, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
+    CHAR_DIM,
+    CHAR_MODEL_ID,
     Features,
     Method,
     best_sentence_pair,
     build_features,
+    char_vectors,
     item_similarities,
     unit_texts,
     word_vectorizer,
@@ -89,11 +92,6 @@ class Snapshot:
     recs: pd.DataFrame  # rec_id, title, confirmed
     rejected: pd.DataFrame  # item_id, rec_id
     corrections: dict[str, tuple[list[str], str]]  # item id -> (themes, who): people's theme corrections
-    units: list[str] = field(default_factory=list)  # sentences of the items whose vectors are needed
-    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    vectors: np.ndarray | None = None  # their vectors (semantic mode), then the theme profiles' vectors
-    embedded: list[str] = field(default_factory=list)  # hashes of sentences embedded now (to cache)
-    fresh: np.ndarray | None = None
 
 
 def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
@@ -113,24 +111,60 @@ def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
     return Snapshot(items, recs, rejected, corrections)
 
 
-def _with_vectors(con: duckdb.DuckDBPyConnection, snap: Snapshot, texts: list[str],
-                  embedder: emb.Embedder | None) -> None:
-    """Sentences of ``texts`` and, in semantic mode, their cached vectors (looked up per distinct sentence)."""
-    snap.units, snap.starts = unit_texts(texts)
-    if embedder is None:
-        return
-    profiles = [t.profile for t in load_themes()]
-    codes, distinct = pd.factorize(pd.Series(snap.units + profiles, dtype=object))
+@dataclass
+class Sentences:
+    """The sentences of some items with their vectors: n-gram vectors always, MiniLM vectors in semantic mode
+    (and the theme descriptions' MiniLM vectors, for the theme fallback)."""
+
+    item_ids: list[str]
+    starts: np.ndarray  # item k's sentences are rows starts[k]:starts[k+1]
+    units: list[str]
+    char: np.ndarray
+    semantic: np.ndarray | None
+    profiles: np.ndarray | None
+    fresh: list[tuple[str, list[str], np.ndarray]]  # (model id, text hashes, vectors) computed now, to cache
+
+    def rows(self, item_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence rows of these items, in this order, and their item offsets."""
+        where = {item_id: k for k, item_id in enumerate(self.item_ids)}
+        picked = [np.arange(self.starts[where[i]], self.starts[where[i] + 1]) for i in item_ids]
+        starts = np.concatenate([[0], np.cumsum([len(p) for p in picked])]).astype(np.int64)
+        return (np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)), starts
+
+    @property
+    def embedded(self) -> int:
+        return sum(len(h) for model, h, _ in self.fresh if model == emb.MODEL_ID)
+
+
+def _cached(con: duckdb.DuckDBPyConnection, texts: list[str], model_id: str, dim: int,
+            compute: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Vectors of ``texts``, looked up per distinct text in the cache and computed for the rest: (one row per
+    text, hashes computed now, their vectors)."""
+    codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
     hashes = [emb.text_hash(u) for u in distinct]
-    found, matrix = emb.lookup_vectors(con, hashes)
+    found, matrix = emb.lookup_vectors(con, hashes, model_id, dim)
     missing = [k for k, h in enumerate(hashes) if h not in found]
-    fresh = embedder.encode([distinct[k] for k in missing]) if missing else np.zeros((0, emb.DIM), np.float32)
-    rows = np.empty(len(hashes), dtype=np.int64)
-    rows[[k for k, h in enumerate(hashes) if h in found]] = [found[h] for h in hashes if h in found]
+    fresh = compute([distinct[k] for k in missing]) if missing else np.zeros((0, dim), np.float32)
+    rows = np.array([found[h] if h in found else -1 for h in hashes], dtype=np.int64)
     rows[missing] = len(matrix) + np.arange(len(missing))
-    snap.vectors = np.vstack([matrix, fresh])[rows[codes]]
-    snap.embedded = [hashes[k] for k in missing]
-    snap.fresh = fresh
+    return np.vstack([matrix, fresh])[rows[codes]], [hashes[k] for k in missing], fresh
+
+
+def _sentences(con: duckdb.DuckDBPyConnection, items: pd.DataFrame, embedder: emb.Embedder | None) -> Sentences:
+    units, starts = unit_texts(items["text"].tolist())
+    char, hashes, fresh = _cached(con, units, CHAR_MODEL_ID, CHAR_DIM, char_vectors)
+    out = Sentences(items["item_id"].tolist(), starts, units, char, None, None, [(CHAR_MODEL_ID, hashes, fresh)])
+    if embedder is not None:
+        profiles = [t.profile for t in load_themes()]
+        both, hashes, fresh = _cached(con, units + profiles, emb.MODEL_ID, emb.DIM, embedder.encode)
+        out.semantic, out.profiles = both[: len(units)], both[len(units):]
+        out.fresh.append((emb.MODEL_ID, hashes, fresh))
+    return out
+
+
+def _cache(con: duckdb.DuckDBPyConnection, sentences: Sentences) -> None:
+    for model_id, hashes, vectors in sentences.fresh:
+        emb.insert_vectors(con, hashes, vectors, model_id)
 
 
 # --- annotation: themes and addressees ------------------------------------------------------------
@@ -146,12 +180,13 @@ def _theme_fallback(texts: list[str], unit_vectors: np.ndarray | None, starts: n
     return (matrix[: len(texts)] @ matrix[len(texts):].T).toarray()
 
 
-def annotate(items: pd.DataFrame, unit_vectors: np.ndarray | None, starts: np.ndarray,
-             theme_vectors: np.ndarray | None, corrections: dict[str, tuple[list[str], str]]) -> pd.DataFrame:
+def annotate(items: pd.DataFrame, sentences: Sentences, corrections: dict[str, tuple[list[str], str]]) -> pd.DataFrame:
     """Themes (people's corrections win), addressee and specificity for ``items`` (item_id, kind, text)."""
     taxonomy = load_themes()
     texts = items["text"].tolist()
-    machine = assign_themes(texts, taxonomy, _theme_fallback(texts, unit_vectors, starts, theme_vectors, taxonomy))
+    rows, starts = sentences.rows(items["item_id"].tolist())
+    unit_vectors = None if sentences.semantic is None else sentences.semantic[rows]
+    machine = assign_themes(texts, taxonomy, _theme_fallback(texts, unit_vectors, starts, sentences.profiles, taxonomy))
     out = pd.DataFrame({"item_id": items["item_id"].tolist()})
     chosen = [corrections.get(i, (auto, "machine")) for i, auto in zip(out["item_id"], machine, strict=True)]
     out["themes"] = [c[0] for c in chosen]
@@ -192,14 +227,16 @@ class Calls:
     rec_ids: list[str]
 
 
-def _calls(snap: Snapshot, vectors_of: Callable[[np.ndarray], np.ndarray | None], keep_places: bool) -> Calls:
+def _calls(snap: Snapshot, sentences: Sentences, keep_places: bool) -> Calls:
     items = snap.items
     live = items[items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)]
     order = report_order(live["year"].to_numpy(dtype="float64", na_value=np.nan), live["session_id"].tolist(),
                          live["position"].to_numpy(), live["item_id"].tolist())
     frame = live.iloc[order].reset_index(drop=True)
-    units, starts = unit_texts(frame["text"].tolist())
-    features = build_features(units, starts, vectors_of(frame["item_id"].to_numpy()))
+    rows, starts = sentences.rows(frame["item_id"].tolist())
+    units = [sentences.units[r] for r in rows.tolist()]
+    semantic = None if sentences.semantic is None else sentences.semantic[rows]
+    features = build_features(starts, sentences.char[rows], semantic)
     rec_ids = sorted(set(frame["rec_id"].dropna()), key=_rec_number) if keep_places else []
     code = {r: k for k, r in enumerate(rec_ids)}
     labels = np.array([code.get(r, -1) if isinstance(r, str) else -1 for r in frame["rec_id"]], dtype=np.int64)
@@ -318,49 +355,33 @@ def run_analysis(store: Store) -> RunResult:
         result.timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    def read(con: duckdb.DuckDBPyConnection) -> Snapshot:
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, Sentences]:
         snap = _read(con)
         items = snap.items
-        live_calls = items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)
         # vectors: the items to annotate (theme fallback) and every live call (placement)
-        need = items[~items["annotated"] | live_calls]
-        _with_vectors(con, snap, need["text"].tolist(), embedder)
-        snap.items = items.assign(_need=~items["annotated"] | live_calls)
-        return snap
+        need = items[~items["annotated"] | (items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS))]
+        return snap, _sentences(con, need, embedder)
 
-    snap = store.read(read)
+    snap, sentences = store.read(read)
     lap("read")
     items = snap.items
-    need = items[items["_need"]].reset_index(drop=True)
-    n_units = len(snap.units)
-    unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
-    theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
-    todo_mask = ~need["annotated"].to_numpy(dtype=bool)
-    todo_items = np.flatnonzero(todo_mask)
-    rows_of = _unit_rows(snap.starts)
-    fresh_rows = None
-    if unit_vectors is not None and len(todo_items):
-        fresh_rows = unit_vectors[np.concatenate([rows_of[k] for k in todo_items])]
-    sub_starts = np.concatenate([[0], np.cumsum([len(rows_of[k]) for k in todo_items])]).astype(np.int64)
-    annotations = annotate(need.iloc[todo_items], fresh_rows, sub_starts, theme_vectors, snap.corrections)
+    annotations = annotate(items[~items["annotated"]], sentences, snap.corrections)
     result.annotated = len(annotations)
     lap("annotate")
 
-    position = {item_id: k for k, item_id in enumerate(need["item_id"])}
-    calls = _calls(snap, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=True)
+    calls = _calls(snap, sentences, keep_places=True)
     places = place_new(calls, method, _rejected_codes(snap, calls))
     lap("place")
     result.items = len(calls.frame)
     result.placed = len(places)
     result.suggested = sum(p.state == "suggested" for p in places)
     result.new_recommendations = len({p.rec for p in places if p.rec.startswith("new:")})
-    result.embedded = len(snap.embedded)
+    result.embedded = sentences.embedded
     texts = dict(zip(calls.frame["item_id"], calls.frame["text"], strict=True))
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
         now = datetime.now()
-        if snap.embedded and snap.fresh is not None:
-            emb.insert_vectors(con, snap.embedded, snap.fresh)
+        _cache(con, sentences)
         _write_annotations(con, annotations, now)
         _write_places(con, places, texts, "machine", now)
         result.seconds = time.perf_counter() - started
@@ -370,19 +391,6 @@ def run_analysis(store: Store) -> RunResult:
     store.write(write)
     lap("write")
     return result
-
-
-def _unit_rows(starts: np.ndarray) -> list[np.ndarray]:
-    return [np.arange(starts[k], starts[k + 1]) for k in range(len(starts) - 1)]
-
-
-def _vectors_of(ids: np.ndarray, position: dict[str, int], rows_of: list[np.ndarray],
-                unit_vectors: np.ndarray | None) -> np.ndarray | None:
-    if unit_vectors is None:
-        return None
-    if not len(ids):
-        return np.zeros((0, emb.DIM), dtype=np.float32)
-    return unit_vectors[np.concatenate([rows_of[position[i]] for i in ids])]
 
 
 def _summary(result: RunResult) -> str:
@@ -437,28 +445,19 @@ def plan_reanalysis(store: Store) -> Plan:
     Writes only the annotations (machine output nobody builds on); memberships change only in ``apply_plan``."""
     mode, reason, method, embedder = current_method()
 
-    def read(con: duckdb.DuckDBPyConnection) -> Snapshot:
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, Sentences]:
         snap = _read(con)
-        _with_vectors(con, snap, snap.items["text"].tolist(), embedder)
-        return snap
+        return snap, _sentences(con, snap.items, embedder)
 
-    snap = store.read(read)
-    items = snap.items
-    n_units = len(snap.units)
-    unit_vectors = None if snap.vectors is None else snap.vectors[:n_units]
-    theme_vectors = None if snap.vectors is None else snap.vectors[n_units:]
-    annotations = annotate(items, unit_vectors, snap.starts, theme_vectors, snap.corrections)
-    position = {item_id: k for k, item_id in enumerate(items["item_id"])}
-    rows_of = _unit_rows(snap.starts)
-    calls = _calls(snap, lambda ids: _vectors_of(ids, position, rows_of, unit_vectors), keep_places=False)
+    snap, sentences = store.read(read)
+    annotations = annotate(snap.items, sentences, snap.corrections)
+    calls = _calls(snap, sentences, keep_places=False)
     fresh = cluster(item_similarities(calls.features, method, np.arange(len(calls.frame))), method.threshold)
     plan = _compare(snap, calls, fresh, method)
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
-        now = datetime.now()
-        if snap.embedded and snap.fresh is not None:
-            emb.insert_vectors(con, snap.embedded, snap.fresh)
-        _write_annotations(con, annotations, now)
+        _cache(con, sentences)
+        _write_annotations(con, annotations, datetime.now())
 
     store.write(write)
     return plan

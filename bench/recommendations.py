@@ -92,8 +92,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     pages, db = work / f"pages_{args.docs}", work / f"tracker_{args.docs}.duckdb"
     generate(args.docs, pages)
-    name, text = make_document(10_000_000, load_templates()[NEW_PAGE_TEMPLATE:], seed=7)
-    new_page = work / ("new_" + name)
+    _, text = make_document(99_999, [load_templates()[NEW_PAGE_TEMPLATE]], seed=7)
+    new_page = work / "new_report.txt"
     new_page.write_text(text, encoding="utf-8")
 
     rows = []

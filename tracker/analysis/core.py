@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
@@ -258,12 +259,23 @@ class NewPlace:
     evidence_theirs: str = ""
 
 
-def _suggestion(calls: Calls, method: Method, item: int, rec: str, mates: np.ndarray, score: float) -> NewPlace:
+def _best_mates(sims: sparse.csr_matrix, targets: np.ndarray, col_labels: np.ndarray) -> np.ndarray:
+    """Per row of ``sims``, the column most alike among those whose label is that row's target (-1: none)."""
+    coo = sims.tocoo()
+    keep = col_labels[coo.col] == targets[coo.row]
+    rows, cols, vals = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((-vals, rows))
+    rows, cols = rows[order], cols[order]
+    first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
+    best = np.full(sims.shape[0], -1, dtype=np.int64)
+    best[rows[first]] = cols[first]
+    return best
+
+
+def _suggestion(calls: Calls, method: Method, item: int, rec: str, mate: int, score: float) -> NewPlace:
     """A suggestion with its evidence: the call's best-matching mate and the two sentences most alike."""
-    sims = item_similarities(calls.features, method, np.array([item]), mates).toarray()[0, mates]
-    best = int(mates[int(np.argmax(sims))])
-    mine, theirs, _ = best_sentence_pair(calls.features, method, item, best, calls.units)
-    return NewPlace(calls.frame["item_id"].iat[item], rec, "suggested", score, calls.frame["item_id"].iat[best],
+    mine, theirs, _ = best_sentence_pair(calls.features, method, item, mate, calls.units)
+    return NewPlace(calls.frame["item_id"].iat[item], rec, "suggested", score, calls.frame["item_id"].iat[mate],
                     mine, theirs)
 
 
@@ -276,20 +288,32 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
         return []
     sims = item_similarities(calls.features, method, todo)
     matches = best_matches(sims, calls.labels, method.threshold, rejected, rows=todo)
-    places = [_suggestion(calls, method, item, calls.rec_ids[m.label], np.flatnonzero(calls.labels == m.label),
-                          m.score) for item, m in matches.items()]
+    places: list[NewPlace] = []
+    if matches:
+        matched = np.array([k for k, item in enumerate(todo.tolist()) if item in matches], dtype=np.int64)
+        targets = np.array([matches[int(todo[k])].label for k in matched], dtype=np.int64)
+        mates = _best_mates(sims[matched], targets, calls.labels)
+        for k, target, mate in zip(matched.tolist(), targets.tolist(), mates.tolist(), strict=True):
+            item = int(todo[k])
+            places.append(_suggestion(calls, method, item, calls.rec_ids[target], mate, matches[item].score))
     rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
     if len(rest):
         among = sims[rest][:, todo[rest]].tocsr()  # the unmatched new calls among themselves, in report order
         labels = cluster(among, method.threshold)
-        for label in np.unique(labels).tolist():
-            group = np.flatnonzero(labels == label)  # positions in ``rest``
-            places.append(NewPlace(calls.frame["item_id"].iat[todo[rest[group[0]]]], f"new:{label}", "member", 0.0))
-            for pos in group[1:].tolist():
-                mates = group[group != pos]
-                score = float(among[pos, mates].sum()) / len(mates)
-                places.append(_suggestion(calls, method, int(todo[rest[pos]]), f"new:{label}", todo[rest[mates]],
-                                          score))
+        sizes = np.bincount(labels)
+        coo = among.tocoo()
+        inside = labels[coo.row] == labels[coo.col]
+        totals = np.bincount(coo.row[inside], weights=coo.data[inside], minlength=len(rest))
+        mates = _best_mates(among, labels, labels)
+        founders = {}
+        for pos, label in enumerate(labels.tolist()):  # report order: the first of each cluster founds it
+            item = int(todo[rest[pos]])
+            if label not in founders:
+                founders[label] = item
+                places.append(NewPlace(calls.frame["item_id"].iat[item], f"new:{label}", "member", 0.0))
+            else:
+                score = float(totals[pos]) / (sizes[label] - 1)
+                places.append(_suggestion(calls, method, item, f"new:{label}", int(todo[rest[mates[pos]]]), score))
     return places
 
 

@@ -8,19 +8,21 @@ import pytest
 
 from tracker import charts
 
-GROUPS = pd.DataFrame({
-    "group_id": ["g1", "g2", "g3"], "label": ["<b>Cooperation</b> across borders", "Safety by design", "Once"],
+RECS = pd.DataFrame({
+    "rec_id": ["R1", "R2", "R3"],
+    "title": ["<b>Cooperation</b> across borders on the protection of minors online, with shared standards",
+              "Safety by design", "Once"],
     "n_items": [3, 2, 1], "n_sessions": [3, 2, 1], "recurring": [True, True, False],
-    "report_status": ["in_progress", "not_started", "done"], "first_year": [2022, 2023, 2024],
+    "status": ["in_progress", "not_started", "done"], "first_year": [2022, 2023, 2024],
 })
-MEMBERS = pd.DataFrame({"group_id": ["g1", "g1", "g1", "g2", "g2", "g3"],
-                        "year": [2022, 2023, 2025, 2023, 2024, 2024]})
+MEMBERS = pd.DataFrame({"rec_id": ["R1", "R1", "R1", "R2", "R2", "R3"],
+                        "year": [2022, 2023, 2025, 2023, 2024, 2024], "in_source": [True] * 6})
 THEME_YEAR = pd.DataFrame({"theme": ["Cooperation", "Cooperation", "AI", "Safety by design and impact assessment"],
                            "year": [2022, 2024, 2023, 2024], "items": [2, 1, 3, 1], "sessions": [1, 1, 1, 1]})
 STATUS = pd.DataFrame({"theme": ["AI", "AI", "Cooperation"], "status": ["done", "not_started", "in_progress"],
-                       "items": [1, 2, 4]})
+                       "recommendations": [1, 2, 4]})
 PROGRESS = pd.DataFrame({"first_year": [2022, 2022, 2023], "status": ["done", "not_started", "in_progress"],
-                         "items": [1, 3, 2], "share": [0.25, 0.75, 1.0]})
+                         "recommendations": [1, 3, 2], "share": [0.25, 0.75, 1.0]})
 
 
 def _labelled(fig: go.Figure) -> None:
@@ -28,15 +30,26 @@ def _labelled(fig: go.Figure) -> None:
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
 
 
-def test_recurrence_timeline_shows_recurring_groups_by_year() -> None:
-    fig = charts.recurrence_timeline(GROUPS, MEMBERS)
+def test_recurrence_timeline_shows_recurring_recommendations_by_year() -> None:
+    fig = charts.recurrence_timeline(RECS, MEMBERS)
     _labelled(fig)
     assert "Recurring" in fig.layout.title.text
     ys = {y for trace in fig.data for y in trace.y}
     assert len(ys) == 2 and not any("Once" in y for y in ys)
     assert all("<b>" not in y for y in ys) and any("&lt;b&gt;" in y for y in ys)
+    # the full title, wrapped over lines, never cut
+    long = next(y for y in ys if "Cooperation" in y)
+    assert "…" not in long and long.replace("<br>", " ").endswith("with shared standards")
     assert list(fig.layout.xaxis.categoryarray) == ["2022", "2023", "2024", "2025"]  # gap years included
-    assert {trace.name for trace in fig.data} == {"In progress", "Not started"}
+    # colour is the recommendation's own status, with a legend; hover names sessions and status
+    assert {trace.name for trace in fig.data} == {"In progress", "Not started"} and fig.layout.showlegend
+    assert "sessions" in fig.data[0].hovertemplate and "status" in fig.data[0].hovertemplate
+
+
+def test_recurrence_timeline_counts_live_calls_only() -> None:
+    members = MEMBERS.assign(in_source=[True, True, False, True, True, True])
+    fig = charts.recurrence_timeline(RECS, members)
+    assert "2025" not in {x for trace in fig.data for x in trace.x}
 
 
 def test_theme_heatmap_counts_items_per_theme_and_year() -> None:
@@ -51,23 +64,37 @@ def test_theme_heatmap_counts_items_per_theme_and_year() -> None:
 def test_status_by_theme_is_stacked_in_status_order() -> None:
     fig = charts.status_by_theme_bars(STATUS)
     _labelled(fig)
-    assert fig.layout.barmode == "stack"
+    assert fig.layout.barmode == "stack" and fig.layout.showlegend
+    assert fig.layout.xaxis.title.text == "Recommendations"
     assert [t.name for t in fig.data] == ["Not started", "In progress", "Done"]
     assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in ("not_started", "in_progress",
                                                                                      "done")]
 
 
-def test_progress_by_first_year_shows_shares_in_percent() -> None:
+def test_progress_by_first_year_shows_shares_of_recommendations_in_percent() -> None:
     fig = charts.progress_by_first_year(PROGRESS)
     _labelled(fig)
     done = next(t for t in fig.data if t.name == "Done")
     assert list(done.x) == ["2022", "2023"] and done.y[0] == pytest.approx(25)
     assert tuple(fig.layout.yaxis.range) == (0, 100)
-    assert "4 calls" in fig.layout.xaxis.ticktext[0]
+    assert "(4)" in fig.layout.xaxis.ticktext[0] and "recommendations" in fig.layout.xaxis.title.text
+    assert "recommendations" in done.hovertemplate
+
+
+def test_progress_has_a_legend_even_with_one_status() -> None:
+    one = pd.DataFrame({"first_year": [2022], "status": ["not_started"], "recommendations": [3], "share": [1.0]})
+    fig = charts.progress_by_first_year(one)
+    assert len(fig.data) == 1 and fig.layout.showlegend and fig.data[0].name == "Not started"
+
+
+def test_progress_before_the_analysis_counts_items() -> None:
+    items = PROGRESS.rename(columns={"recommendations": "items"})
+    fig = charts.progress_by_first_year(items)
+    assert "items" in fig.layout.xaxis.title.text and "items" in fig.layout.yaxis.title.text
 
 
 @pytest.mark.parametrize("build, args", [
-    (charts.recurrence_timeline, (pd.DataFrame(columns=GROUPS.columns), pd.DataFrame(columns=MEMBERS.columns))),
+    (charts.recurrence_timeline, (pd.DataFrame(columns=RECS.columns), pd.DataFrame(columns=MEMBERS.columns))),
     (charts.theme_year_heatmap, (pd.DataFrame(columns=THEME_YEAR.columns),)),
     (charts.status_by_theme_bars, (pd.DataFrame(columns=STATUS.columns),)),
     (charts.progress_by_first_year, (pd.DataFrame(columns=PROGRESS.columns),)),
@@ -83,3 +110,10 @@ def test_status_by_kind_fallback() -> None:
     fig = charts.status_by_kind_bars(items)
     _labelled(fig)
     assert set(fig.data[0].y) == {"Call to action", "Key takeaway"}
+
+
+def test_wrap_label_cuts_theme_names_but_never_titles() -> None:
+    text = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    assert charts.wrap_label(text, 10, 2).endswith("…")
+    whole = charts.wrap_label(text, 10, None)
+    assert "…" not in whole and whole.replace("<br>", " ") == text

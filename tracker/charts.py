@@ -1,7 +1,8 @@
 """Plotly figures for the Overview page, built from the analysis frames (no Streamlit here).
 
-Every figure has a title and labelled axes; text that comes from documents (group labels) is
-HTML-escaped because Plotly interprets a subset of HTML in labels and hover text.
+Every figure has a title, labelled axes and a legend; text that comes from documents or people
+(recommendation titles, item text) is HTML-escaped because Plotly interprets a subset of HTML in labels and
+hover text. Recommendation titles are wrapped over as many lines as they need, never cut.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ def empty_figure(title: str, message: str) -> go.Figure:
     return fig
 
 
-def wrap_label(text: str, width: int = 30, lines: int = 2) -> str:
-    """An axis label broken over at most ``lines`` lines (Plotly's <br>), HTML-escaped."""
+def wrap_label(text: str, width: int = 30, lines: int | None = 2) -> str:
+    """A label broken over lines of about ``width`` characters (Plotly's <br>), HTML-escaped; with
+    ``lines`` set, cut after that many lines with "…" (theme names), with ``lines=None`` never cut
+    (recommendation titles)."""
     words, rows, row = str(text).split(), [], ""
     for word in words:
         if row and len(row) + 1 + len(word) > width:
@@ -49,7 +52,7 @@ def wrap_label(text: str, width: int = 30, lines: int = 2) -> str:
         else:
             row = f"{row} {word}".strip()
     rows.append(row)
-    if len(rows) > lines:
+    if lines is not None and len(rows) > lines:
         rows = rows[:lines]
         rows[-1] = rows[-1][: width - 1].rstrip() + "…"
     return "<br>".join(html.escape(r) for r in rows)
@@ -62,40 +65,49 @@ def _year_axis(years: pd.Series) -> list[str]:
     return [str(y) for y in values]
 
 
-def recurrence_timeline(groups: pd.DataFrame, members: pd.DataFrame, top: int = 20) -> go.Figure:
-    """Dot timeline: one row per recurring recommendation, a dot in every year it was raised.
+def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, top: int = 20) -> go.Figure:
+    """Dot timeline: one row per recurring recommendation (its full title), a dot in every year it was raised.
 
-    Dot size is the number of items that year; colour is the status to report for the group.
+    ``recommendations`` as ``recommendations_frame`` (rec_id, title, status, recurring, n_sessions, n_items,
+    first_year), ``members`` as ``members_frame`` (rec_id, year, in_source; suggestions included). Dot size is
+    the number of calls that year; colour is the recommendation's own status (the legend says so).
     """
-    title = "Recurring recommendations: when each was raised"
-    recurring = groups[groups["recurring"].astype(bool)] if not groups.empty else groups
+    title = "Recurring recommendations by year"
+    recurring = recommendations[recommendations["recurring"].astype(bool)] if not recommendations.empty \
+        else recommendations
     if recurring.empty or members.empty:
-        return empty_figure(title, "No recurring recommendations found yet")
+        return empty_figure(title, "No recommendation raised in two or more sessions yet")
     recurring = recurring.sort_values(["n_sessions", "n_items", "first_year"],
                                       ascending=[False, False, True]).head(top)
-    per_year = (members[members["group_id"].isin(recurring["group_id"])]
-                .groupby(["group_id", "year"]).size().rename("items").reset_index())
-    labels = {g: wrap_label(label, 45) for g, label in zip(recurring["group_id"], recurring["label"], strict=True)}
-    full = dict(zip(recurring["group_id"], recurring["label"], strict=True))
-    order = [labels[g] for g in recurring["group_id"]][::-1]  # most recurring at the top
-    status = dict(zip(recurring["group_id"], recurring["report_status"], strict=True))
-    years = _year_axis(members["year"])
+    live = members[members["in_source"].astype(bool)] if "in_source" in members else members
+    per_year = (live[live["rec_id"].isin(recurring["rec_id"])].dropna(subset=["year"])
+                .groupby(["rec_id", "year"]).size().rename("calls").reset_index())
+    labels = {r: wrap_label(t, 34, None) for r, t in zip(recurring["rec_id"], recurring["title"], strict=True)}
+    order = [labels[r] for r in recurring["rec_id"]][::-1]  # most recurring at the top
+    status = dict(zip(recurring["rec_id"], recurring["status"], strict=True))
+    sessions = dict(zip(recurring["rec_id"], recurring["n_sessions"], strict=True))
+    years = _year_axis(live["year"])
     fig = go.Figure()
     for code in STATUSES:
-        part = per_year[per_year["group_id"].map(status) == code]
+        part = per_year[per_year["rec_id"].map(status) == code]
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=part["year"].astype(int).astype(str), y=[labels[g] for g in part["group_id"]],
+            x=part["year"].astype(int).astype(str), y=[labels[r] for r in part["rec_id"]],
             mode="markers", name=STATUS_LABELS[code],
-            marker=dict(size=12 + 6 * part["items"].clip(upper=4), color=STATUS_COLORS[code],
+            marker=dict(size=12 + 6 * part["calls"].clip(upper=4), color=STATUS_COLORS[code],
                         line=dict(width=1, color="white")),
-            customdata=list(zip(part["items"], [wrap_label(full[g], 60, 4) for g in part["group_id"]], strict=True)),
-            hovertemplate="%{customdata[1]}<br>%{x}: %{customdata[0]} item(s)<extra></extra>"))
+            customdata=[[int(n), int(sessions[r]), STATUS_LABELS[code]] for r, n in
+                        zip(part["rec_id"], part["calls"], strict=True)],
+            hovertemplate=("%{y}<br>%{x}: %{customdata[0]} call(s)<br>raised in %{customdata[1]} sessions"
+                           "<br>status: %{customdata[2]}<extra></extra>")))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=order)
-    fig.update_layout(legend_title_text="Status to report")
-    return _layout(fig, title, "Year raised", "Recommendation", height=max(300, 110 + 48 * len(order)))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, tickfont=dict(size=12))
+    lines = sum(label.count("<br>") + 1 for label in order)
+    fig = _layout(fig, title, "Year raised", "Recommendation",
+                  height=max(300, 110 + 30 * len(order) + 16 * lines))
+    fig.update_layout(showlegend=True, legend_title_text="Status:")
+    return fig
 
 
 def theme_year_heatmap(theme_year: pd.DataFrame) -> go.Figure:
@@ -119,47 +131,56 @@ def theme_year_heatmap(theme_year: pd.DataFrame) -> go.Figure:
 
 
 def status_by_theme_bars(frame: pd.DataFrame) -> go.Figure:
-    """Stacked horizontal bars: items per theme, split by follow-up status."""
-    title = "Follow-up status by theme"
+    """Stacked horizontal bars: recommendations per theme (each once under each of its themes), split by
+    the recommendation's own status (``status_by_theme_frame``: theme, status, recommendations)."""
+    title = "Recommendations by theme and status"
     if frame.empty:
         return empty_figure(title, "No themes assigned yet")
-    totals = frame.groupby("theme")["items"].sum().sort_values()
+    totals = frame.groupby("theme")["recommendations"].sum().sort_values()
     fig = go.Figure()
     for code in STATUSES:
-        part = frame[frame["status"] == code].set_index("theme")["items"].reindex(totals.index, fill_value=0)
+        part = (frame[frame["status"] == code].set_index("theme")["recommendations"]
+                .reindex(totals.index, fill_value=0))
         if not part.any():
             continue
-        fig.add_trace(go.Bar(x=part.values, y=[wrap_label(t) for t in part.index], orientation="h",
+        fig.add_trace(go.Bar(x=part.values, y=[wrap_label(t, 28, 3) for t in part.index], orientation="h",
                              name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code],
-                             hovertemplate="%{y}<br>" + STATUS_LABELS[code] + ": %{x}<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    return _layout(fig, title, "Items", "Theme", height=max(300, 110 + 36 * len(totals)))
+                             hovertemplate="%{y}<br>" + STATUS_LABELS[code] + ": %{x} recommendation(s)"
+                                           "<extra></extra>"))
+    fig.update_layout(barmode="stack", showlegend=True, bargap=0.25)
+    lines = sum(wrap_label(t, 28, 3).count("<br>") + 1 for t in totals.index)
+    return _layout(fig, title, "Recommendations", "Theme", height=max(300, 110 + 12 * len(totals) + 17 * lines))
 
 
 def progress_by_first_year(frame: pd.DataFrame) -> go.Figure:
-    """100 % stacked bars: for the calls first made in each year, the share done / in progress / not started."""
-    title = "Follow-up progress by the year a call was first made"
+    """100 % stacked bars: of the recommendations first made in each year, the share done / in progress /
+    not started / dropped (``progress_by_first_year_frame``: first_year, status, recommendations, share).
+    A frame with an ``items`` count instead (``progress_from_items``, before the analysis) counts each
+    takeaway and call to action on its own."""
+    unit = "recommendations" if "recommendations" in frame else "items"
+    title = "Share by status, by year first made" if unit == "recommendations" else "Share of items by status"
     if frame.empty:
-        return empty_figure(title, "No calls to follow up yet")
+        return empty_figure(title, "Nothing to follow up yet")
     data = frame.copy()
     data["first_year"] = data["first_year"].astype(int).astype(str)
     years = sorted(data["first_year"].unique())
-    totals = data.groupby("first_year")["items"].sum()
+    totals = data.groupby("first_year")[unit].sum()
     fig = go.Figure()
     for code in STATUSES:
         part = data[data["status"] == code].set_index("first_year").reindex(years)
-        if part["items"].fillna(0).sum() == 0:
+        if part[unit].fillna(0).sum() == 0:
             continue
         share = part["share"].fillna(0).astype(float) * 100
         fig.add_trace(go.Bar(
             x=years, y=share.values, name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code],
-            customdata=part["items"].fillna(0).astype(int).values,
+            customdata=part[unit].fillna(0).astype(int).values,
             text=[f"{v:.0f}%" if v >= 8 else "" for v in share.values], textposition="inside",
-            hovertemplate="%{x}: %{y:.0f}% (%{customdata} item(s))<extra>" + STATUS_LABELS[code] + "</extra>"))
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", ticktext=[f"{y}<br>({int(totals[y])} calls)" for y in years], tickvals=years)
+            hovertemplate="%{x}: %{y:.0f}% (%{customdata} " + unit + ")<extra>" + STATUS_LABELS[code] + "</extra>"))
+    fig.update_layout(barmode="stack", showlegend=True)
+    fig.update_xaxes(type="category", tickvals=years, tickangle=0,
+                     ticktext=[f"{y}<br>({int(totals[y])})" for y in years])
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
-    return _layout(fig, title, "Year first made", "Share of calls")
+    return _layout(fig, title, f"Year first made (number of {unit})", f"Share of {unit}")
 
 
 def status_by_kind_bars(items: pd.DataFrame) -> go.Figure:
@@ -178,5 +199,5 @@ def status_by_kind_bars(items: pd.DataFrame) -> go.Figure:
             continue
         fig.add_trace(go.Bar(x=part.values, y=[kind_label(k) for k in kinds], orientation="h",
                              name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code]))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", showlegend=True)
     return _layout(fig, title, "Items", "Kind", height=260)

@@ -1,7 +1,8 @@
 """A draft brief for next year's session proposal, as Markdown, from what is in the database.
 
-Sections: recurring calls still open (most recurring first), what the last sessions left
-unresolved, what was done since (to report as progress), and the SDG targets used so far.
+Sections: what keeps coming back (each recurring recommendation once, by its full title, with years,
+sessions, status and owner; open ones first), what the last sessions left unresolved, what was done since
+(to report as progress), and the SDG targets used so far.
 Works without Streamlit; the dashboard only shows it in an editable text box.
 """
 
@@ -51,25 +52,38 @@ def _years(values: Any) -> str:
     return ", ".join(str(y) for y in years)
 
 
-def _recurring_section(store: Store) -> list[str]:
-    from .analysis import groups_frame
+def _recommendation_line(rec: pd.Series) -> str:
+    status = STATUS_LABELS.get(str(rec["status"]), str(rec["status"]))
+    owner = f"; owner: {md_text(rec['owner'])}" if rec["owner"] else ""
+    due = ""
+    if rec["due_date"] is not None and not pd.isna(rec["due_date"]):
+        due = f"; due {pd.Timestamp(rec['due_date']).date().isoformat()}"
+    return (f"- **{md_text(rec['title'])}** — raised in {int(rec['n_sessions'])} sessions "
+            f"({_years(rec['years'])}); status: {status}{owner}{due}")
 
-    lines = ["## Recurring calls still open", ""]
-    groups = groups_frame(store, recurring_only=True)
-    if groups.empty:
-        lines += ["_No recurring recommendations found (run the analysis: `python -m tracker analyze`)._", ""]
+
+def _recurring_section(store: Store) -> list[str]:
+    """What keeps coming back: each recurring recommendation once, by its full title, open ones first."""
+    from .analysis import recommendations_frame
+
+    lines = ["## What keeps coming back", ""]
+    recs = recommendations_frame(store, recurring_only=True)
+    if recs.empty:
+        lines += ["_No recommendation was raised in more than one session yet (after an import the analysis "
+                  "runs by itself; `python -m tracker analyze` runs it again)._", ""]
         return lines
-    open_groups = groups[~groups["report_status"].isin(["done", "dropped"])]
-    open_groups = open_groups.sort_values(["n_sessions", "n_items", "last_year"], ascending=[False, False, False])
-    if open_groups.empty:
-        return lines + ["_Every recurring recommendation is done or dropped._", ""]
-    lines.append("Raised in more than one session and not yet done — most recurring first:")
-    lines.append("")
-    for _, group in open_groups.iterrows():
-        status = STATUS_LABELS.get(str(group["report_status"]), str(group["report_status"]))
-        lines.append(f"- **{md_text(group['label'])}** — raised in {int(group['n_sessions'])} sessions "
-                     f"({_years(group['years'])}); status: {status}")
-    lines.append("")
+    recs = recs.sort_values(["n_sessions", "n_items", "last_year"], ascending=[False, False, False], kind="stable")
+    closed = recs["status"].isin(["done", "dropped"])
+    if closed.all():
+        lines += ["_Every recurring recommendation is done or dropped._", ""]
+    else:
+        lines += ["Recommendations raised in more than one session and still open — most recurring first:", ""]
+        lines += [_recommendation_line(rec) for _, rec in recs[~closed].iterrows()]
+        lines.append("")
+    if closed.any():
+        lines += ["Recurring recommendations already done or dropped:", ""]
+        lines += [_recommendation_line(rec) for _, rec in recs[closed].iterrows()]
+        lines.append("")
     return lines
 
 

@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tracker import analysis
 from tracker.dashboard_data import (
     OVERDUE_FLAG,
     conflict_rows,
@@ -22,8 +23,12 @@ from tracker.dashboard_data import (
     grid_changes,
     headline,
     highlight_html,
+    history_table,
     is_empty,
     progress_from_items,
+    recommendation_conflict_rows,
+    recommendation_facts,
+    recommendation_name,
     seed_if_empty,
     tracker_table,
 )
@@ -161,21 +166,114 @@ def test_downloads_csv_and_excel_of_the_filtered_table(seed_store: Store) -> Non
     assert any(c.value == "=HYPERLINK(\"http://x\")" and c.data_type == "s" for c in notes)  # text, not a formula
 
 
-def test_headline_numbers(seed_store: Store) -> None:
-    numbers = headline(seed_store, pd.DataFrame())
+def test_headline_numbers_before_the_analysis(seed_store: Store) -> None:
+    numbers = headline(seed_store)
     assert (numbers["sessions"], numbers["takeaways"], numbers["without_outcomes"]) == (5, 12, 2)
-    assert numbers["recurring"] is None and numbers["share_done"] == 0
-    item = tracker_table(seed_store)["id"].iloc[0]
+    assert numbers["recurring"] is None and numbers["recommendations"] is None and numbers["to_review"] == 0
+    assert numbers["share_done"] == 0 and numbers["share_of"] == "calls"
+    assert numbers["tracked"] == numbers["takeaways"] + numbers["actions"]  # questions are not followed up here
+    item = tracker_table(seed_store, ItemFilter(kinds=["action"]))["id"].iloc[0]
     set_item(seed_store, item, by="t", status="done")
     assert headline(seed_store)["share_done"] == pytest.approx(1 / numbers["tracked"])
-    groups = pd.DataFrame({"recurring": [True, False, True]})
-    assert headline(seed_store, groups)["recurring"] == 2
+
+
+def _cooperation(store: Store) -> pd.Series:
+    """The recommendation holding the 2022 call "International cooperation should be strengthened …"."""
+    members = analysis.members_frame(store)
+    rec_id = members[members["text"].str.startswith("International cooperation should be strengthened")]["rec_id"]
+    return analysis.recommendations_frame(store).set_index("rec_id").loc[rec_id.iat[0]]
+
+
+def test_headline_counts_recommendations_once(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    recs = analysis.recommendations_frame(seed_store)
+    numbers = headline(seed_store)
+    assert numbers["recommendations"] == len(recs) and numbers["share_of"] == "recommendations"
+    assert numbers["recurring"] == int(recs["recurring"].sum()) >= 1
+    assert numbers["to_review"] == analysis.review_count(seed_store)
+    coop = _cooperation(seed_store)
+    assert coop["n_items"] >= 3
+    analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+    after = headline(seed_store)
+    # a recommendation raised in three sessions counts once, whatever its calls' own status
+    assert (after["done_count"], after["tracked"]) == (1, len(recs))
+    assert after["share_done"] == pytest.approx(1 / len(recs))
+
+
+def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    coop = _cooperation(seed_store)
+    table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
+    members = analysis.members_frame(seed_store, coop.name)
+    rows = table.loc[list(members["id"])]
+    for member, row in zip(members.itertuples(), rows.itertuples(), strict=True):
+        expected = coop["title"] if member.state == "member" else f"{coop['title']} (suggested, to review)"
+        assert row.recommendation == expected
+    assert rows["recurring"].all() and set(rows["rec_sessions"]) == {coop["n_sessions"]}
+    assert set(rows["rec_years"]) == {"2022, 2023, 2024"}
+    questions = table[table["kind"] == "question"]
+    assert (questions["recommendation"] == "").all() and not questions["recurring"].any()
+    shown = display_table(table)
+    assert {"recurring", "rec_sessions", "recommendation"} <= set(shown.columns)
+    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig")
+    assert {"recommendation_id", "recommendation", "recurring", "rec_sessions", "rec_years"} <= set(csv.columns)
+    assert "group_label" not in csv.columns
+
+
+def test_recommendation_helpers() -> None:
+    assert recommendation_name("R3", "International cooperation") == "R3 'International cooperation'"
+    assert recommendation_name("R9", None) == "R9"
+    rec = {"years": [2024, 2022, 2023], "n_sessions": 3, "n_items": 4, "pending": 1}
+    assert recommendation_facts(rec) == "2022, 2023, 2024 · 3 sessions · 4 calls · 1 to review"
+    assert recommendation_facts({"years": [2024], "n_sessions": 1, "n_items": 1, "pending": 0}) == \
+        "2024 · 1 session · 1 call"
+
+
+def test_recommendation_conflict_shows_every_field_either_side_changed() -> None:
+    base = {"title": "Old", "status": "not_started", "owner": "", "due_date": None, "notes": ""}
+    theirs = {**base, "status": "done", "owner": "ITU"}
+    conflict = EditConflict("R1", theirs, {"title": "Mine"}, "Ben")
+    rows = recommendation_conflict_rows(conflict, base).set_index("field")
+    assert list(rows.index) == ["Title", "Status", "Owner"]
+    assert rows.loc["Status", "saved by Ben"] == "Done" and rows.loc["Status", "yours (not saved)"] == "Not started"
+    assert rows.loc["Title", "yours (not saved)"] == "Mine" and rows.loc["Owner", "saved by Ben"] == "ITU"
+
+
+def test_history_table_reads_as_words(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    item = tracker_table(seed_store)["id"].iloc[0]
+    set_item(seed_store, item, by="Ana", status="in_progress", notes="a long note " * 20)
+    queue = analysis.review_queue(seed_store)
+    accepted, rejected = queue["item_id"].iloc[0], queue["item_id"].iloc[1]
+    target = queue.set_index("item_id").loc[accepted]
+    analysis.accept(seed_store, accepted, by="Ben")
+    new = analysis.reject(seed_store, rejected, by="Ben")
+    coop = _cooperation(seed_store)
+    analysis.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
+                                status="in_progress")
+    log = history_table(seed_store)
+    changes = list(log["change"])
+    assert "Status: Not started → In progress" in changes
+    assert f"Notes: (empty) → {'a long note ' * 20}".rstrip() in [c.rstrip() for c in changes]  # never cut
+    assert f"accepted into {target['rec_id']} '{target['title']}' (same recommendation)" in changes
+    moved = log[(log["subject_id"] == rejected) & (log["field"] == "recommendation")]["change"].iat[0]
+    assert moved.startswith(f"moved to {new} '") and f"(from {queue.set_index('item_id').loc[rejected, 'rec_id']}" \
+        in moved
+    rec_rows = log[log["subject"] == "recommendation"]
+    assert f"Recommendation {coop.name} 'International cooperation'" in set(rec_rows["what"])
+    assert "Status: Not started → In progress" in set(rec_rows["change"])
+    assert "started this recommendation" in set(rec_rows["change"])
+    assert set(log["kind"]) == {"Follow-up of a call", "Follow-up of a recommendation", "Review and grouping"}
+    assert set(history_table(seed_store, person="Cy")["changed_by"]) == {"Cy"}
+    assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
 
 
 def test_progress_from_items_before_analysis(seed_store: Store) -> None:
     items = tracker_table(seed_store)
     progress = progress_from_items(items)
-    assert set(progress["first_year"]) == set(items[items["kind"] == "action"]["year"])
+    calls = items[items["kind"].isin(["takeaway", "action"])]
+    assert set(progress["first_year"]) == set(calls["year"])
+    assert progress["items"].sum() == len(calls)
     assert progress.groupby("first_year")["share"].sum().round(6).eq(1).all()
 
 

@@ -29,11 +29,16 @@ CLOSED_STATUSES = ("done", "dropped")
 OVERDUE_FLAG = "⚠ overdue"
 
 # Columns of the Tracker table and of its CSV / Excel downloads, in display order.
-TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "notes", "themes",
-                 "addressee", "section", "in_source", "updated_by", "updated_at", "id"]
+TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "recurring", "rec_sessions",
+                 "recommendation", "notes", "themes", "addressee", "section", "in_source", "updated_by", "updated_at",
+                 "id"]
 DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "section", "text", "status", "owner",
-                    "due_date", "notes", "overdue", "themes", "addressee", "group_label", "in_source", "updated_at",
-                    "updated_by", "source"]
+                    "due_date", "notes", "overdue", "themes", "addressee", "recommendation_id", "recommendation",
+                    "recurring", "rec_sessions", "rec_years", "in_source", "updated_at", "updated_by", "source"]
+FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
+                "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
+HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
+                 "decision": "Review and grouping"}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -187,15 +192,18 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     frame = items_frame(store, flt)
     notes = annotations if annotations is not None else pd.DataFrame()
     if not notes.empty and "id" in notes:
-        keep = [c for c in ("id", "themes", "addressee", "addressee_text", "group_id", "group_label") if c in notes]
+        keep = [c for c in ("id", "themes", "addressee", "addressee_text", "recommendation_id", "recommendation_title",
+                            "suggested_recommendation_id", "recommendation_sessions", "recommendation_years",
+                            "recommendation_recurring") if c in notes]
         frame = frame.merge(notes[keep], on="id", how="left")
-    for column in ("themes", "addressee"):
+    for column in ("themes", "addressee", "recommendation_years"):
         if column not in frame:
             frame[column] = [[] for _ in range(len(frame))]
         frame[column] = frame[column].map(_as_list)
-    for column in ("group_label", "addressee_text"):
+    for column in ("recommendation_id", "recommendation_title", "suggested_recommendation_id", "addressee_text"):
         if column not in frame:
             frame[column] = ""
+        frame[column] = frame[column].fillna("").astype(str)
     if flt.themes:
         wanted = set(flt.themes)
         frame = frame[frame["themes"].map(lambda ts: bool(wanted.intersection(ts)))]
@@ -208,10 +216,35 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     frame["flag"] = frame["overdue"].map(lambda o: OVERDUE_FLAG if o else "")
     frame["session"] = [session_label(None, t, n, "" if t else title) for t, n, title in
                         zip(frame["session_type"], frame["session_number"], frame["session_title"], strict=True)]
-    for column in ("owner", "notes", "updated_by", "speaker", "explanation", "group_label", "addressee_text"):
+    _recommendation_columns(store, frame)
+    for column in ("owner", "notes", "updated_by", "speaker", "explanation", "addressee_text"):
         frame[column] = frame[column].fillna("").astype(str)
     frame["version"] = frame["version"].astype(int)
     return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def _recommendation_columns(store: Store, frame: pd.DataFrame) -> None:
+    """recommendation (its full title; a pending suggestion says so), recurring, rec_sessions, rec_years."""
+    suggested = frame["suggested_recommendation_id"]
+    titles: dict[str, str] = {}
+    if (suggested != "").any():
+        titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    frame["recommendation"] = [
+        member if member else (f"{titles.get(s, s)} (suggested, to review)" if s else "")
+        for member, s in zip(frame["recommendation_title"], suggested, strict=True)]
+    sessions = frame["recommendation_sessions"] if "recommendation_sessions" in frame else pd.Series(
+        pd.NA, index=frame.index)
+    frame["rec_sessions"] = pd.to_numeric(sessions, errors="coerce").astype("Int64")
+    frame["recurring"] = (frame["rec_sessions"].fillna(0) >= 2).astype(bool)
+    frame["rec_years"] = frame["recommendation_years"].map(years_text)
+
+
+def years_text(values: Any) -> str:
+    """Years as "2022, 2023, 2024" (sorted, each once); '' for none."""
+    try:
+        return ", ".join(str(y) for y in sorted({int(v) for v in _as_list(values) if not _blank(v)}))
+    except (TypeError, ValueError):
+        return ""
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -314,28 +347,44 @@ def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def headline(store: Store, groups: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Overview numbers: counts, recurring recommendations (None before analysis), share done."""
+def headline(store: Store) -> dict[str, Any]:
+    """Overview numbers: sessions and items by kind (``queries.counts``), and the follow-up figures, which count
+    recommendations (a call raised three times counts once): recommendations (None before the analysis),
+    recurring (None before the analysis), to_review, done_count / tracked = share_done over recommendations
+    not dropped. Before the analysis (or with no recommendation) the share counts takeaways and calls to
+    action one by one, and ``share_of`` says which."""
+    from .analysis import recurring_count, review_count, status_counts
     from .queries import counts
 
     numbers: dict[str, Any] = dict(counts(store))
-    tracked = store.scalar("SELECT count(*) FROM items WHERE in_source AND status <> 'dropped'") or 0
-    numbers["tracked"] = int(tracked)
-    numbers["share_done"] = (numbers["done"] / tracked) if tracked else 0.0
-    if groups is None:
-        from .analysis import recurring_count
-
-        numbers["recurring"] = recurring_count(store)
-    elif groups.empty:
-        numbers["recurring"] = None
+    recurring = recurring_count(store)
+    by_status = status_counts(store)
+    per = {str(s): int(n) for s, n in zip(by_status["status"], by_status["recommendations"], strict=True)}
+    total = sum(per.values())
+    numbers["recurring"] = recurring
+    numbers["recommendations"] = None if recurring is None else total
+    numbers["to_review"] = review_count(store)
+    if total:
+        numbers["share_of"] = "recommendations"
+        numbers["done_count"] = per.get("done", 0)
+        numbers["tracked"] = total - per.get("dropped", 0)
     else:
-        numbers["recurring"] = int(groups["recurring"].astype(bool).sum())
+        numbers["share_of"] = "calls"
+        row = store.query("""SELECT count(*) FILTER (WHERE status = 'done') AS done,
+                                    count(*) FILTER (WHERE status <> 'dropped') AS tracked
+                             FROM items WHERE in_source AND kind IN ('takeaway', 'action')""").iloc[0]
+        numbers["done_count"], numbers["tracked"] = int(row["done"]), int(row["tracked"])
+    tracked = numbers["tracked"]
+    numbers["share_done"] = (numbers["done_count"] / tracked) if tracked else 0.0
     return numbers
 
 
 def progress_from_items(items: pd.DataFrame) -> pd.DataFrame:
-    """Progress by year for calls to action taken one by one (used before the analysis has grouped them)."""
-    calls = items[items["kind"] == "action"].dropna(subset=["year"])
+    """Progress by year with each takeaway and call to action counted on its own (before the analysis has
+    made recommendations of them): first_year, status, items, share."""
+    calls = items[items["kind"].isin(["takeaway", "action"])].dropna(subset=["year"])
+    if "in_source" in calls:
+        calls = calls[calls["in_source"].astype(bool)]
     if calls.empty:
         return pd.DataFrame(columns=["first_year", "status", "items", "share"])
     frame = calls.groupby(["year", "status"]).size().rename("items").reset_index()
@@ -343,6 +392,114 @@ def progress_from_items(items: pd.DataFrame) -> pd.DataFrame:
     frame["first_year"] = frame["first_year"].astype(int)
     frame["share"] = frame["items"] / frame.groupby("first_year")["items"].transform("sum")
     return frame
+
+
+# --- recommendations ----------------------------------------------------------------------------
+
+def recommendation_name(rec_id: Any, title: Any) -> str:
+    """R3 'International cooperation' (the full title, never shortened); the id alone without a title."""
+    rec_id = "" if _blank(rec_id) else str(rec_id)
+    title = "" if _blank(title) else str(title)
+    return f"{rec_id} '{title}'" if title and rec_id else (rec_id or title)
+
+
+def recommendation_facts(rec: Mapping[str, Any]) -> str:
+    """One line about a recommendation row of ``recommendations_frame``: years, sessions, calls, pending."""
+    n_sessions, n_items = _int(rec.get("n_sessions")), _int(rec.get("n_items"))
+    parts = [years_text(rec.get("years")) or "no year",
+             f"{n_sessions} session{'s' if n_sessions != 1 else ''}",
+             f"{n_items} call{'s' if n_items != 1 else ''}"]
+    pending = _int(rec.get("pending"))
+    if pending:
+        parts.append(f"{pending} to review")
+    return " · ".join(parts)
+
+
+def _int(value: Any) -> int:
+    return 0 if _blank(value) else int(value)
+
+
+def recommendation_conflict_rows(conflict: EditConflict, base: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Both sides of a refused recommendation edit: every field you changed, and every field the other person
+    changed since you opened it (their value differs from ``base``, the values you opened)."""
+    base = base or {}
+    rows = []
+    for field_name in ("title", "status", "owner", "due_date", "notes"):
+        theirs = conflict.theirs.get(field_name)
+        yours = conflict.yours.get(field_name, base.get(field_name, theirs))
+        changed_by_them = field_name in base and _text(theirs) != _text(base[field_name])
+        if field_name in conflict.yours or changed_by_them:
+            rows.append({"field": FIELD_LABELS[field_name],
+                         "saved by " + (conflict.changed_by or "someone else"): _shown(field_name, theirs),
+                         "yours (not saved)": _shown(field_name, yours)})
+    return pd.DataFrame(rows)
+
+
+def _shown(field_name: str, value: Any) -> str:
+    return status_label(value) if field_name == "status" and not _blank(value) else _text(value)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
+                  limit: int = 5000) -> pd.DataFrame:
+    """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
+    subject ('item' | 'recommendation'), subject_id, what (the item's full text, or the recommendation's id
+    and title), change ("Status: Not started → In progress", "moved to R3 'International cooperation'"),
+    via, and the raw field, old_value and new_value."""
+    clauses, params = [], []
+    if subject_id:
+        clauses.append("h.item_id = ?")
+        params.append(subject_id)
+    if person:
+        clauses.append("h.changed_by = ?")
+        params.append(person)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    log = store.query(f"""
+        SELECT h.changed_at, h.changed_by, h.subject, h.item_id AS subject_id, h.field, h.old_value, h.new_value,
+               h.via, i.text AS item_text
+        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id{where}
+        ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
+    titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
+               "old_value", "new_value"]
+    if log.empty:
+        return pd.DataFrame(columns=columns)
+    log["what"] = [text if subject == "item" and isinstance(text, str) else
+                   ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
+                    else str(sid))
+                   for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
+    log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
+                     zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
+    log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into") else
+                   HISTORY_KINDS["recommendation" if subject == "recommendation" else "item"]
+                   for f, subject in zip(log["field"], log["subject"], strict=True)]
+    return log[columns]
+
+
+def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mapping[str, str]) -> str:
+    """One history row in words, with full values (nothing cut)."""
+    old = "" if _blank(old) else str(old)
+    new = "" if _blank(new) else str(new)
+
+    def rec(rec_id: str) -> str:
+        return recommendation_name(rec_id, titles.get(rec_id))
+
+    if field_name == "recommendation":
+        if old.startswith("suggested: ") and old[len("suggested: "):] == new:
+            return f"accepted into {rec(new)} (same recommendation)"
+        if not old:
+            return f"placed in {rec(new)}"
+        how = " by the re-analysis" if via == "reanalysis" else ""
+        return f"moved{how} to {rec(new)} (from {rec(old.removeprefix('suggested: '))})"
+    if field_name == "created":
+        return "started this recommendation" + (f", titled '{new}'" if new else "")
+    if field_name == "merged_into":
+        return f"merged into {rec(new)}"
+    label = FIELD_LABELS.get(field_name, field_name)
+    if field_name == "status":
+        old, new = (status_label(v) if v else "" for v in (old, new))
+    return f"{label}: {old or '(empty)'} → {new or '(empty)'}"
 
 
 def preview_items(document: Document) -> pd.DataFrame:

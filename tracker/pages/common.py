@@ -7,8 +7,7 @@ here. No connection is held between reruns: each read opens and closes the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +20,6 @@ from tracker.store import Store
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
-T = TypeVar("T")
 
 
 def get_store() -> Store:
@@ -39,30 +37,96 @@ def clear_caches() -> None:
 
 
 # --- cached readers: keyed by db path + data token; the Store is rebuilt inside -----------------
+# Each public reader below is typed and cached on its own; ``clear_caches()`` forgets them all.
+
+def _key() -> tuple[str, str]:
+    store = get_store()
+    return str(store.path), token(store)
+
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _items(db: str, tok: str, flt: ItemFilter) -> pd.DataFrame:
     return queries.items_frame(Store(db), flt)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sessions(db: str, tok: str) -> pd.DataFrame:
+    return queries.sessions_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _documents(db: str, tok: str) -> pd.DataFrame:
+    return queries.documents_frame(Store(db))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def _call(db: str, tok: str, name: str, kwargs: tuple = ()) -> Any:
-    fns: dict[str, Callable[..., Any]] = {
-        "sessions": queries.sessions_frame, "documents": queries.documents_frame,
-        "counts": queries.counts, "history": queries.history_frame,
-        "annotations": analysis.item_annotations, "groups": analysis.groups_frame,
-        "members": analysis.group_members_frame, "theme_year": analysis.theme_year_frame,
-        "status_by_theme": analysis.status_by_theme_frame, "progress": analysis.progress_by_first_year_frame,
-        "mode": analysis.analysis_mode,
-        "document_text": queries.document_text, "occurrences": queries.occurrences_frame,
-    }
-    return fns[name](Store(db), **dict(kwargs))
+def _document_text(db: str, tok: str, source: str) -> str:
+    return queries.document_text(Store(db), source)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _occurrences(db: str, tok: str, source: str) -> pd.DataFrame:
+    return queries.occurrences_frame(Store(db), source)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _history(db: str, tok: str, subject_id: str | None, person: str | None) -> pd.DataFrame:
+    return dashboard_data.history_table(Store(db), subject_id=subject_id, person=person)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _annotations(db: str, tok: str) -> pd.DataFrame:
+    return analysis.item_annotations(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _recommendations(db: str, tok: str, recurring_only: bool) -> pd.DataFrame:
+    return analysis.recommendations_frame(Store(db), recurring_only=recurring_only)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _members(db: str, tok: str, rec_id: str | None) -> pd.DataFrame:
+    return analysis.members_frame(Store(db), rec_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _review_queue(db: str, tok: str) -> pd.DataFrame:
+    return analysis.review_queue(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _review_count(db: str, tok: str) -> int:
+    return analysis.review_count(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _theme_year(db: str, tok: str) -> pd.DataFrame:
+    return analysis.theme_year_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _status_by_theme(db: str, tok: str) -> pd.DataFrame:
+    return analysis.status_by_theme_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _progress(db: str, tok: str) -> pd.DataFrame:
+    return analysis.progress_by_first_year_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _mode(db: str, tok: str) -> str:
+    return analysis.analysis_mode(Store(db))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _tracker_table(db: str, tok: str, flt: ItemFilter, only_overdue: bool) -> pd.DataFrame:
-    store = Store(db)
-    return dashboard_data.tracker_table(store, flt, _call(db, tok, "annotations"), only_overdue=only_overdue)
+    return dashboard_data.tracker_table(Store(db), flt, _annotations(db, tok), only_overdue=only_overdue)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _headline(db: str, tok: str) -> dict[str, Any]:
+    return dashboard_data.headline(Store(db))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -70,45 +134,80 @@ def _themes_list() -> pd.DataFrame:
     return analysis.themes_list()
 
 
-def read(name: str, **kwargs: Any) -> Any:
-    """A cached call of a read function by name (see ``_call``), for the current data version."""
-    store = get_store()
-    return _call(str(store.path), token(store), name, tuple(sorted(kwargs.items())))
-
-
 def items(flt: ItemFilter | None = None) -> pd.DataFrame:
-    store = get_store()
-    return _items(str(store.path), token(store), flt or ItemFilter())
+    """Items as ``queries.items_frame`` gives them (every item unless ``flt`` narrows)."""
+    return _items(*_key(), flt or ItemFilter())
 
 
 def tracker_table(flt: ItemFilter, only_overdue: bool = False) -> pd.DataFrame:
-    store = get_store()
-    return _tracker_table(str(store.path), token(store), flt, only_overdue)
+    return _tracker_table(*_key(), flt, only_overdue)
+
+
+def sessions() -> pd.DataFrame:
+    return _sessions(*_key())
+
+
+def documents() -> pd.DataFrame:
+    return _documents(*_key())
+
+
+def document_text(source: str) -> str:
+    return _document_text(*_key(), source)
+
+
+def occurrences(source: str) -> pd.DataFrame:
+    return _occurrences(*_key(), source)
+
+
+def history(subject_id: str | None = None, person: str | None = None) -> pd.DataFrame:
+    """The change log in readable rows (``dashboard_data.history_table``), newest first."""
+    return _history(*_key(), subject_id, person)
 
 
 def annotations() -> pd.DataFrame:
-    return read("annotations")
+    return _annotations(*_key())
 
 
-def groups(recurring_only: bool = False) -> pd.DataFrame:
-    if recurring_only:
-        return read("groups", recurring_only=True)
-    return read("groups")
+def recommendations(recurring_only: bool = False) -> pd.DataFrame:
+    """``analysis.recommendations_frame``: one row per recommendation, most sessions first."""
+    return _recommendations(*_key(), recurring_only)
+
+
+def members(rec_id: str | None = None) -> pd.DataFrame:
+    """``analysis.members_frame``: the calls of one recommendation (or of all), member or suggested."""
+    return _members(*_key(), rec_id)
+
+
+def review_queue() -> pd.DataFrame:
+    return _review_queue(*_key())
+
+
+def review_count() -> int:
+    return _review_count(*_key())
+
+
+def theme_year() -> pd.DataFrame:
+    return _theme_year(*_key())
+
+
+def status_by_theme() -> pd.DataFrame:
+    return _status_by_theme(*_key())
+
+
+def progress() -> pd.DataFrame:
+    return _progress(*_key())
+
+
+def analysis_mode() -> str:
+    return _mode(*_key())
+
+
+def headline() -> dict[str, Any]:
+    return _headline(*_key())
 
 
 def themes_list() -> pd.DataFrame:
     return _themes_list()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _headline(db: str, tok: str) -> dict[str, Any]:
-    store = Store(db)
-    return dashboard_data.headline(store)
-
-
-def headline() -> dict[str, Any]:
-    store = get_store()
-    return _headline(str(store.path), token(store))
 
 
 # --- first run ----------------------------------------------------------------------------------
@@ -157,6 +256,7 @@ def require_name() -> str | None:
 
 
 def sidebar_tools() -> None:
+    st.html(SMALL_SCREEN_CSS)
     name_input()
     if st.sidebar.button("Reload data", icon=":material/refresh:", help="Re-read the database now"):
         clear_caches()
@@ -181,6 +281,10 @@ def md(text: Any) -> str:
 
 def status_label(status: Any) -> str:
     return dashboard_data.status_label(status)
+
+
+# On a phone a page title such as "Recommendations" in Streamlit's 2.75rem broke inside the word.
+SMALL_SCREEN_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 2rem !important; } }</style>"
 
 
 def page_header(title: str, caption: str) -> None:

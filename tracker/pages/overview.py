@@ -1,4 +1,7 @@
-"""Overview: headline numbers and the recurrence / status / progress charts."""
+"""Overview: headline numbers and the recurrence / status / progress charts.
+
+The follow-up figures count recommendations, each with its own status: a call raised three times counts once.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ from tracker.dashboard_data import progress_from_items
 from tracker.pages import common
 from tracker.queries import ItemFilter
 
+CHART_CONFIG = {"displayModeBar": False}  # the toolbar covered chart titles on a phone; zoom is not needed here
+
 
 def analysis_missing_note(key: str) -> None:
-    st.info("The recurrence analysis has not been run on this database yet, so themes and recurring "
-            "recommendations are not available.", icon=":material/info:")
+    st.info("The recurrence analysis has not been run on this database yet, so themes and recommendations "
+            "are not available.", icon=":material/info:")
     if st.button("Run the analysis now", key=key, icon=":material/play_arrow:"):
         with st.spinner("Analyzing items …"):
             summary = analyze(common.get_store())
@@ -22,57 +27,83 @@ def analysis_missing_note(key: str) -> None:
         st.rerun()
 
 
+def _tiles(numbers: dict) -> None:
+    recs, recurring = numbers["recommendations"], numbers["recurring"]
+    if numbers["share_of"] == "recommendations":
+        basis = (f"{numbers['done_count']} of {numbers['tracked']} recommendations (not counting dropped ones) "
+                 "are marked done")
+    else:
+        basis = (f"{numbers['done_count']} of {numbers['tracked']} takeaways and calls to action (not counting "
+                 "dropped ones) are marked done; until the analysis has made recommendations of them each "
+                 "counts on its own")
+    rows = [
+        [("Sessions", numbers["sessions"], "Sessions loaded from session pages"),
+         ("Key takeaways", numbers["takeaways"], None),
+         ("Calls to action", numbers["actions"], None),
+         ("Sessions without outcomes", numbers["without_outcomes"],
+          "Sessions whose page has no published key takeaways or calls to action (see Sessions)")],
+        [("Recommendations", "–" if recs is None else recs,
+          "What the takeaways and calls to action ask for, each followed up once however often it was raised "
+          "(see Recommendations)"),
+         ("Recurring recommendations", "–" if recurring is None else recurring,
+          "Recommendations raised in two or more sessions"),
+         ("To review", numbers["to_review"],
+          "New calls the analysis matched to a recommendation, waiting for a person to confirm (see To review)"),
+         ("Share done", f"{numbers['share_done']:.0%}", basis)],
+    ]
+    for row in rows:
+        # a wrapping row: four tiles side by side on a wide screen, two by two on a phone
+        box = st.container(horizontal=True, gap="small")
+        for label, value, help_text in row:
+            box.metric(label, value, help=help_text, border=True, width="stretch")
+
+
 def render() -> None:
     common.page_header("Overview", "What came back year after year, and how far the follow-up has got.")
     numbers = common.headline()
-    top, bottom = st.columns(3), st.columns(3)
-    top[0].metric("Sessions", numbers["sessions"], help="Sessions loaded from session pages", border=True)
-    top[1].metric("Key takeaways", numbers["takeaways"], border=True)
-    top[2].metric("Calls to action", numbers["actions"], border=True)
-    recurring = numbers["recurring"]
-    bottom[0].metric("Recurring recommendations", "–" if recurring is None else recurring,
-                     help="Recommendations raised in two or more sessions (from the analysis)", border=True)
-    bottom[1].metric("Share done", f"{numbers['share_done']:.0%}",
-                   help=f"{numbers['done']} of {numbers['tracked']} tracked items (takeaways, calls to action and "
-                        "questions still in their source, excluding dropped ones) are marked done", border=True)
-    bottom[2].metric("Sessions without published outcomes", numbers["without_outcomes"], border=True,
-                     help="Sessions whose page has no key takeaways or calls to action (see Sessions)")
+    _tiles(numbers)
 
-    groups = common.groups()
-    if groups.empty:
+    recommendations = common.recommendations()
+    if numbers["recurring"] is None:
         analysis_missing_note("run-analysis-overview")
     else:
-        mode = common.read("mode")
-        st.caption(common.md(f"Similarity used for grouping: {mode}"))
+        st.caption(common.md(f"Similarity used to match calls: {common.analysis_mode()}"))
+        if numbers["to_review"]:
+            st.page_link("tracker/pages/review.py", label=f"{numbers['to_review']} suggestion(s) to review",
+                         icon=":material/rate_review:")
 
     st.subheader("What came back")
     by_rec, by_theme = st.tabs(["By recommendation", "By theme"])
     with by_rec:
-        members = common.read("members")
-        st.plotly_chart(charts.recurrence_timeline(groups, members), key="timeline")
+        st.plotly_chart(charts.recurrence_timeline(recommendations, common.members()), key="timeline",
+                        config=CHART_CONFIG)
+        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: "
+                   "how many calls made it that year; colour: the recommendation's own status.")
     with by_theme:
-        st.plotly_chart(charts.theme_year_heatmap(common.read("theme_year")), key="heatmap")
+        st.plotly_chart(charts.theme_year_heatmap(common.theme_year()), key="heatmap", config=CHART_CONFIG)
 
     left, right = st.columns([3, 2])
     with left:
-        status = common.read("status_by_theme")
+        status = common.status_by_theme()
         if status.empty:  # before the analysis there are no themes: show status by kind instead
             st.subheader("Status by kind")
             st.plotly_chart(charts.status_by_kind_bars(common.items(ItemFilter(include_removed=False))),
-                            key="status-kind")
+                            key="status-kind", config=CHART_CONFIG)
         else:
             st.subheader("Status by theme")
-            st.plotly_chart(charts.status_by_theme_bars(status), key="status-theme")
+            st.plotly_chart(charts.status_by_theme_bars(status), key="status-theme", config=CHART_CONFIG)
+            st.caption("Each recommendation once under each of its themes, with its own status.")
     with right:
         st.subheader("Progress by year first made")
-        progress = common.read("progress")
+        progress = common.progress()
         note = ""
         if progress.empty:
             progress = progress_from_items(common.items(ItemFilter(include_removed=False)))
-            note = " Until the analysis has grouped repeated calls, each call to action counts on its own."
-        st.plotly_chart(charts.progress_by_first_year(progress), key="progress")
-        st.caption("As audit offices report follow-up: of the calls first made in a year, the share now done, "
-                   "in progress or not started." + note)
+            note = " Until the analysis has made recommendations, each takeaway and call counts on its own."
+        st.plotly_chart(charts.progress_by_first_year(progress), key="progress", config=CHART_CONFIG)
+        st.caption("As audit offices report follow-up: of the recommendations first made in a year, the share now "
+                   "done, in progress, not started or dropped. A recommendation raised again later counts once, "
+                   "under the year it was first made." + note)
 
 
 if __name__ == "__main__":

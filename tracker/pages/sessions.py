@@ -41,7 +41,7 @@ def _value(value: Any) -> str:
 
 def render() -> None:
     common.page_header("Sessions", "One session at a time: what the page says, and where each item was found.")
-    sessions = common.read("sessions")
+    sessions = common.sessions()
     if sessions.empty:
         st.info("No sessions loaded yet. Add a report first.")
         return
@@ -79,14 +79,14 @@ def render() -> None:
                                     "owner": st.column_config.TextColumn("Owner", width="small")})
 
     st.subheader("Source text")
-    documents = common.read("documents")
+    documents = common.documents()
     sources = list(documents[documents["session_id"] == session_id]["source"])
     if not sources:
         st.info("No source document stored for this session.")
         return
     source = sources[0] if len(sources) == 1 else st.radio("Document", sources, horizontal=True, key="doc_pick")
-    text = common.read("document_text", source=source)
-    occurrences = common.read("occurrences", source=source)
+    text = common.document_text(source)
+    occurrences = common.occurrences(source)
     spans = list(zip(occurrences["start_offset"], occurrences["end_offset"], occurrences["kind"], strict=True))
     st.caption(f"{len(spans)} highlighted passage(s) in {common.md(source)}")
     # the one place HTML is rendered: highlight_html escapes every fragment of the document

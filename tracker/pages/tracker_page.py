@@ -49,7 +49,7 @@ def _item_label(row: pd.Series) -> str:
 
 def filters() -> tuple[ItemFilter, bool]:
     everything = common.items()
-    sessions = common.read("sessions")
+    sessions = common.sessions()
     session_names = {r.session_id: session_label(r.year, r.type, r.number, r.title, 45)
                      for r in sessions.itertuples()}
     themes = common.themes_list()
@@ -75,6 +75,8 @@ def filters() -> tuple[ItemFilter, bool]:
         only_overdue = c[0].toggle("Only overdue", key="f_overdue")
         include_removed = c[1].toggle("Include removed items", key="f_removed", value=False,
                                       help="Items that are no longer on their session page after a reload")
+        c[2].toggle("Only recurring", key="f_recurring",
+                    help="Calls whose recommendation was raised in two or more sessions")
     flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions, kinds=kinds, statuses=statuses,
                      owners=owners, themes=chosen_themes, text=text, include_removed=include_removed)
     return flt, only_overdue
@@ -118,8 +120,8 @@ def table_editor(table: pd.DataFrame) -> None:
     st.data_editor(
         shown, key=key, hide_index=True, num_rows="fixed", height=min(38 + 35 * len(shown), 560),
         disabled=[c for c in shown.columns if c not in editable],
-        column_order=["flag", "year", "session", "kind", "status", "owner", "due_date", "text", "notes", "themes",
-                      "addressee", "updated_by"],
+        column_order=["flag", "year", "session", "kind", "status", "owner", "due_date", "text", "recurring",
+                      "rec_sessions", "recommendation", "notes", "themes", "addressee", "updated_by"],
         placeholder="",
         column_config={
             "flag": st.column_config.TextColumn("⚠", width=72, help="Due date passed and not done", pinned=True),
@@ -131,6 +133,12 @@ def table_editor(table: pd.DataFrame) -> None:
             "owner": st.column_config.TextColumn("Owner", width=110),
             "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD", width=95),
             "text": st.column_config.TextColumn("Item", width=520, help="Full text: Edit an item tab"),
+            "recurring": st.column_config.CheckboxColumn("Recurring", width=80,
+                                                         help="Its recommendation was raised in 2+ sessions"),
+            "rec_sessions": st.column_config.NumberColumn("Sessions", format="%d", width=75,
+                                                          help="Sessions its recommendation was raised in"),
+            "recommendation": st.column_config.TextColumn("Recommendation", width=300,
+                                                          help="The recommendation this call belongs to"),
             "notes": st.column_config.TextColumn("Notes", width=220),
             "themes": st.column_config.TextColumn("Themes", width=260),
             "addressee": st.column_config.TextColumn("Addressed to", width=160),
@@ -212,8 +220,10 @@ def item_form(table: pd.DataFrame) -> None:
         st.text(row["text"])
         if row["themes"]:
             st.caption(common.md("Themes: " + ", ".join(row["themes"])))
-        if row["group_label"]:
-            st.caption(common.md(f"Recurring recommendation: {row['group_label']}"))
+        if row["recommendation"]:
+            raised = (f" — raised in {int(row['rec_sessions'])} sessions ({row['rec_years']})"
+                      if row["recurring"] else "")
+            st.caption(common.md(f"Recommendation: {row['recommendation']}{raised}"))
 
     conflict: EditConflict | None = st.session_state.get(EDIT_CONFLICT)
     if conflict is not None and conflict.item_id == item_id:
@@ -318,6 +328,8 @@ def render() -> None:
     _show_flash()
     flt, only_overdue = filters()
     table = common.tracker_table(flt, only_overdue)
+    if st.session_state.get("f_recurring") and not table.empty:
+        table = table[table["recurring"]]
     total = len(common.items())
     overdue = int(table["overdue"].sum()) if not table.empty else 0
     c = st.columns([3, 1, 1])

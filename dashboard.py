@@ -7,19 +7,26 @@ from tracker.store import StoreError
 
 st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=":material/fact_check:", layout="wide")
 
-PAGES = [
-    st.Page("tracker/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("tracker/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
-    st.Page("tracker/pages/recurring.py", title="Recurring", icon=":material/repeat:", url_path="recurring"),
-    st.Page("tracker/pages/sessions.py", title="Sessions", icon=":material/description:", url_path="sessions"),
-    st.Page("tracker/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
-    st.Page("tracker/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
-    st.Page("tracker/pages/history.py", title="History", icon=":material/history:", url_path="history"),
-]
+
+def pages(to_review: int) -> list:
+    """The navigation; "To review" carries the number of suggestions waiting for a person."""
+    return [
+        st.Page("tracker/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("tracker/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
+        st.Page("tracker/pages/recurring.py", title="Recommendations", icon=":material/repeat:",
+                url_path="recurring"),
+        st.Page("tracker/pages/review.py", title=f"To review ({to_review})" if to_review else "To review",
+                icon=":material/rate_review:", url_path="review"),
+        st.Page("tracker/pages/sessions.py", title="Sessions", icon=":material/description:", url_path="sessions"),
+        st.Page("tracker/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
+        st.Page("tracker/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
+        st.Page("tracker/pages/history.py", title="History", icon=":material/history:", url_path="history"),
+    ]
+
 
 try:
     common.ensure_seeded()
-    page = st.navigation(PAGES)
+    page = st.navigation(pages(common.review_count()))
     common.sidebar_tools()
     page.run()
 except StoreError as exc:  # busy or unreadable database: one clear message, never a traceback

@@ -1,8 +1,10 @@
 """End to end in headless Chromium: `streamlit run dashboard.py` on a fresh temporary database.
 
 Covers the first-run seed load, an edit through the Tracker's item form that survives a reload
-and is stored in DuckDB with its history, a hostile page that must display literally, and a
-screenshot of every page under test-artifacts/screenshots/.
+and is stored in DuckDB with its history, a hostile page that must display literally, the review
+queue (a suggestion accepted, the count in the navigation drops), the international-cooperation
+recommendation spanning 2022-2024, and a screenshot of every page under test-artifacts/screenshots/
+(the main pages also at a phone's 390 px).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker import analysis
+from tracker.dashboard_data import history_table
 from tracker.queries import history_frame, items_frame
 from tracker.store import Store
 
@@ -26,8 +30,10 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-PAGES = {"overview": "", "tracker": "tracker", "recurring": "recurring", "sessions": "sessions",
-         "plan": "plan", "add_report": "add", "history": "history"}
+PAGES = {"overview": "", "tracker": "tracker", "recommendations": "recurring", "review": "review",
+         "sessions": "sessions", "plan": "plan", "add_report": "add", "history": "history"}
+TITLES = {"overview": "Overview", "tracker": "Tracker", "recommendations": "Recommendations", "review": "To review",
+          "sessions": "Sessions", "plan": "Plan next proposal", "add_report": "Add a report", "history": "History"}
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 HOSTILE_PAGE = """IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> markup test
 
@@ -125,12 +131,15 @@ def _open(page, url: str, path: str, title: str, timeout: int = 60_000) -> None:
     assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
 
 
-def _screenshot(page, name: str) -> None:
+def _screenshot(page, name: str, width: int = 1440) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    if width != 1440:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(600)
     # Streamlit scrolls inside its main block: grow the viewport to the content for a whole-page image
     height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
                            " return m ? m.scrollHeight : document.body.scrollHeight; }")
-    page.set_viewport_size({"width": 1440, "height": max(900, min(int(height) + 40, 6000))})
+    page.set_viewport_size({"width": width, "height": max(900, min(int(height) + 40, 8000))})
     page.wait_for_timeout(600)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 1000})
@@ -225,11 +234,10 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
 
     # every page renders without an exception; keep a picture of each
     for name, path in PAGES.items():
-        title = {"overview": "Overview", "tracker": "Tracker", "recurring": "Recurring recommendations",
-                 "sessions": "Sessions", "plan": "Plan next proposal", "add_report": "Add a report",
-                 "history": "History"}[name]
-        _open(page, url, path, title)
+        _open(page, url, path, TITLES[name])
         _screenshot(page, name)
+        if name in ("overview", "recommendations", "review", "tracker"):
+            _screenshot(page, f"{name}-390", width=390)
     _open(page, url, "", "Overview")
     page.get_by_role("tab", name="By theme").click()
     page.wait_for_timeout(800)
@@ -238,3 +246,67 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
     _edit_form(page)
     _screenshot(page, "tracker-edit-form")
     assert page.alerts == []
+
+
+def _sign_in(page, name: str) -> None:
+    box = page.get_by_role("textbox", name="Your name (for the change log)")
+    box.fill(name)
+    box.press("Enter")
+    _idle(page)
+
+
+def _nav_link(page, label: str):
+    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=label, exact=True)
+
+
+def test_review_a_suggestion_and_the_count_drops(server: tuple[str, Path], page) -> None:
+    url, db = server
+    store = Store(db)
+    _open(page, url, "review", "To review", timeout=240_000)  # alone: the first visit loads the seeds
+    queue = analysis.review_queue(store)
+    before = len(queue)
+    assert before >= 2, "the seeds' repeated calls are suggestions to review"
+    _nav_link(page, f"To review ({before})").wait_for()
+    _sign_in(page, "Reviewer")
+    page.get_by_text(f"Suggestion 1 of {before}").first.wait_for()
+    first = queue.iloc[0]
+    shown = page.get_by_test_id("stMain").inner_text()
+    assert first["title"] in shown and first["text"] in shown  # the recommendation by its title, the call in full
+    page.get_by_role("button", name="Same recommendation").click()
+    page.get_by_text("Added to").first.wait_for()
+    _idle(page)
+    _nav_link(page, f"To review ({before - 1})").wait_for()
+    page.get_by_text(f"Suggestion 1 of {before - 1}").first.wait_for()
+    assert analysis.review_count(store) == before - 1
+    member = analysis.members_frame(store).set_index("id").loc[first["item_id"]]
+    assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
+    log = history_table(store, person="Reviewer")
+    assert list(log["change"]) == [f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)"]
+    _screenshot(page, "review-after-a-decision")
+
+    # the History page shows the decision in words
+    _open(page, url, "history", "History")
+    assert page.get_by_test_id("stDataFrame").count() >= 1
+    assert page.alerts == []
+
+
+def test_international_cooperation_spans_2022_to_2024(server: tuple[str, Path], page) -> None:
+    url, db = server
+    store = Store(db)
+    _open(page, url, "recurring", "Recommendations", timeout=240_000)
+    # found by its calls, not by a title: the 2022 call on strengthening international cooperation
+    members = analysis.members_frame(store)
+    rec_id = members[members["text"].str.startswith("International cooperation should be strengthened")]["rec_id"]
+    rec = analysis.recommendations_frame(store).set_index("rec_id").loc[rec_id.iat[0]]
+    assert rec["years"] == [2022, 2023, 2024] and rec["recurring"]
+    card = page.locator(f".st-key-rec-card-{rec.name}")
+    text = card.inner_text()
+    assert rec["title"] in text and "2022, 2023, 2024 · 3 sessions" in text
+    card.get_by_role("button", name="Open").click()
+    _idle(page)
+    opened = page.locator(f".st-key-rec-card-{rec.name}").inner_text()
+    for call in members[members["rec_id"] == rec.name]["text"]:
+        assert call in opened  # every call in full
+    assert "Also set this status on its" in opened
+    _screenshot(page, "recommendations-open")
+    _screenshot(page, "recommendations-open-390", width=390)

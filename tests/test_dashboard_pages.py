@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import tracker.reading
 from tracker import analysis
+from tracker.dashboard_data import escape_markdown as common_md
+from tracker.dashboard_data import history_table
 from tracker.edits import set_item
 from tracker.loader import load_files
 from tracker.queries import counts, history_frame, item_row, items_frame, sessions_frame
@@ -21,8 +24,9 @@ from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"overview": "tracker/pages/overview.py", "tracker": "tracker/pages/tracker_page.py",
-         "recurring": "tracker/pages/recurring.py", "sessions": "tracker/pages/sessions.py",
-         "plan": "tracker/pages/plan.py", "add": "tracker/pages/add_report.py", "history": "tracker/pages/history.py"}
+         "recommendations": "tracker/pages/recurring.py", "review": "tracker/pages/review.py",
+         "sessions": "tracker/pages/sessions.py", "plan": "tracker/pages/plan.py", "add": "tracker/pages/add_report.py",
+         "history": "tracker/pages/history.py"}
 HOSTILE = b"""IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> markup test
 
     Key Takeaways
@@ -65,6 +69,22 @@ def _shown(at: AppTest) -> int:
     return int(line.split("**")[1])
 
 
+def _cooperation(store: Store) -> pd.Series:
+    """The recommendation holding the 2022 call "International cooperation should be strengthened …"."""
+    members = analysis.members_frame(store)
+    rec_id = members[members["text"].str.startswith("International cooperation should be strengthened")]["rec_id"]
+    return analysis.recommendations_frame(store).set_index("rec_id").loc[rec_id.iat[0]]
+
+
+def _nav_titles(at: AppTest) -> list[str]:
+    """The page titles in the navigation (AppTest keeps the pages st.navigation registered)."""
+    return [page["page_name"] for page in at._registered_pages.values()]
+
+
+def _progress(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
 def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: Store) -> None:
     assert not store.exists()
     at = _app()
@@ -74,21 +94,34 @@ def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: St
     assert metrics["Sessions"] == "5"
     assert metrics["Key takeaways"] == "12"
     assert metrics["Calls to action"] == str(numbers["actions"])
-    assert metrics["Sessions without published outcomes"] == "2"
+    assert metrics["Sessions without outcomes"] == "2"
     assert metrics["Share done"] == "0%"
-    groups = analysis.groups_frame(store)
-    expected = "–" if groups.empty else str(int(groups["recurring"].astype(bool).sum()))
-    assert metrics["Recurring recommendations"] == expected
+    recs = analysis.recommendations_frame(store)
+    assert metrics["Recommendations"] == str(len(recs))
+    assert metrics["Recurring recommendations"] == str(int(recs["recurring"].sum()))
+    assert metrics["To review"] == str(analysis.review_count(store))
     assert [t.value for t in at.title] == ["Overview"]
     assert {"What came back", "Progress by year first made"} <= {s.value for s in at.subheader}
 
 
-def test_overview_before_any_analysis_offers_to_run_it(seed_store: Store, monkeypatch) -> None:
-    monkeypatch.setattr(analysis, "groups_frame", lambda store, recurring_only=False: analysis.pd.DataFrame(
-        columns=analysis.GROUP_COLUMNS))
+def test_overview_counts_recommendations_not_calls(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    coop = _cooperation(seed_store)
+    analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+    at = _app()
+    metrics = {m.label: m.value for m in at.metric}
+    n = len(analysis.recommendations_frame(seed_store))
+    assert metrics["Share done"] == f"{1 / n:.0%}"  # one recommendation done, however many calls made it
+
+
+def test_overview_before_any_analysis_offers_to_run_it(seed_store: Store) -> None:
     at = _app()
     assert any("has not been run" in i.value for i in at.info)
-    assert {m.label: m.value for m in at.metric}["Recurring recommendations"] == "–"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Recurring recommendations"] == "–" and metrics["Recommendations"] == "–"
+    _button(at, "Run the analysis now").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Recommendations"] != "–"
 
 
 def test_tracker_filters_narrow_the_table(seed_store: Store) -> None:
@@ -212,7 +245,7 @@ def test_sessions_page_flags_missing_outcomes_and_highlights_escaped_text(seed_s
     assert any("No published outcomes" in w.value for w in at.warning)
     at.selectbox(key="session_pick").set_value("2026-open-forum-99").run()
     assert not at.warning
-    page = at.get("html")[0].proto.body
+    page = next(h.proto.body for h in at.get("html") if "doc-text" in h.proto.body)
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "**bold**" in page
     source = page.split('class="doc-text"')[1]
@@ -277,42 +310,12 @@ def test_history_page_filters_by_person_and_item(seed_store: Store) -> None:
     set_item(seed_store, second, by="Ben", owner="UNICEF", notes="n")
     at = _app("history")
     assert len(at.dataframe[0].value) == 3
+    assert "Status: Not started → Done" in set(at.dataframe[0].value["change"])
     at.selectbox(key="hist_person").set_value("Ben").run()
     assert set(at.dataframe[0].value["changed_by"]) == {"Ben"} and len(at.dataframe[0].value) == 2
     at.selectbox(key="hist_person").set_value("").run()
     at.selectbox(key="hist_item").set_value(first).run()
-    assert list(at.dataframe[0].value["field"]) == ["status"]
-
-
-def test_recurring_page_and_grouping_decisions(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    groups = analysis.groups_frame(seed_store, recurring_only=True)
-    at = _app("recurring", name="Ana")
-    assert not groups.empty, "international cooperation recurs in 2022, 2023 and 2024"
-    assert not at.exception
-    text = " ".join(m.value for m in at.markdown)
-    members = analysis.group_members_frame(seed_store, str(groups["group_id"].iloc[0]))
-    assert members["text"].iloc[0][:20].replace("(", "\\(")[:10] in text
-    gid = str(groups.sort_values(["n_sessions", "n_items"], ascending=False)["group_id"].iloc[0])
-    _button(at, "Confirm this grouping").click().run()
-    assert not at.exception
-    confirmed = analysis.groups_frame(seed_store).set_index("group_id")
-    assert bool(confirmed["confirmed"].any()), confirmed
-    assert gid in confirmed.index or confirmed["confirmed"].any()
-
-
-def test_recurring_page_pages_through_every_group(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    everything = analysis.groups_frame(seed_store)
-    assert len(everything) > 10, "the seeds' 21 takeaways and calls make more than 10 groups"
-    at = _app("recurring", name="Ana")
-    at.toggle(key="rec_all").set_value(True).run()
-    at.selectbox(key="rec_per_page").set_value(10).run()
-    first = {m.value for m in at.markdown if m.value.startswith("**")}
-    assert len(first) == 10 and any("page 1 of 2" in c.value for c in at.caption)
-    at.number_input(key="rec_page").set_value(2).run()
-    second = {m.value for m in at.markdown if m.value.startswith("**")}
-    assert not at.exception and len(second) == len(everything) - 10 and not first & second
+    assert list(at.dataframe[0].value["change"]) == ["Status: Not started → Done"]
 
 
 def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
@@ -325,41 +328,227 @@ def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
         assert at.title, page
 
 
-def _analyzed_groups(store: Store, at_least: int) -> list[str]:
+def _card_titles(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**") and m.value.endswith("**")]
+
+
+def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    recurring = analysis.recommendations_frame(seed_store, recurring_only=True)
+    coop = _cooperation(seed_store)
+    title = "International cooperation on the protection of minors online, across regions, platforms and governments"
+    analysis.set_recommendation(seed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
+    at = _app("recommendations", name="Ana")
+    assert [t.value for t in at.title] == ["Recommendations"]
+    titles = _card_titles(at)
+    assert len(titles) == len(recurring)  # recurring only by default
+    full = f"**{common_md(title)}**"
+    assert full in titles  # never cut
+    facts = " ".join(m.value for m in at.markdown)
+    assert common_md("2022, 2023, 2024 · 3 sessions") in facts and "owner: UNICEF China" in facts
+    at.radio(key="rec_scope").set_value("All").run()
+    assert len(_card_titles(at)) == min(25, len(analysis.recommendations_frame(seed_store)))
+    at.text_input(key="rec_find").set_value("across regions").run()
+    assert _card_titles(at) == [full]
+    at.text_input(key="rec_find").set_value("").run()
+    at.multiselect(key="rec_status").set_value(["done"]).run()
+    assert not _card_titles(at) and any("No recommendation matches" in i.value for i in at.info)
+
+
+def test_recommendations_page_pages_through_every_recommendation(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    everything = analysis.recommendations_frame(seed_store)
+    assert len(everything) > 5, "the seeds' 21 takeaways and calls make several recommendations"
+    at = _app("recommendations", name="Ana")
+    at.radio(key="rec_scope").set_value("All").run()
+    at.selectbox(key="rec_per_page").set_value(10).run()
+    pages = -(-len(everything) // 10)
+    first = set(_card_titles(at))
+    assert len(first) == min(10, len(everything)) and any(f"page 1 of {pages}" in c.value for c in at.caption)
+    seen = set(first)
+    for page in range(2, pages + 1):
+        at.number_input(key="rec_page").set_value(page).run()
+        assert not at.exception
+        seen |= set(_card_titles(at))
+    assert len(seen) == len(everything)
+
+
+def _open_cooperation(store: Store, name: str = "Ana") -> tuple[AppTest, pd.Series]:
     analysis.analyze(store)
-    groups = analysis.groups_frame(store, recurring_only=True)
-    assert len(groups) >= at_least, "the seeds have three recurring recommendations"
-    return list(groups.sort_values(["recurring", "n_sessions", "n_items"], ascending=False)["group_id"])
+    coop = _cooperation(store)
+    at = _app("recommendations", name=name)
+    at.button(key=f"open-{coop.name}").click().run()
+    assert not at.exception
+    return at, coop
 
 
-def test_recurring_split_an_item_out(seed_store: Store) -> None:
-    gid = _analyzed_groups(seed_store, 1)[0]
-    members = analysis.group_members_frame(seed_store, gid)
+def test_opening_a_recommendation_shows_its_calls_member_and_suggested(seed_store: Store) -> None:
+    at, coop = _open_cooperation(seed_store)
+    members = analysis.members_frame(seed_store, coop.name)
+    shown = " ".join(m.value for m in at.markdown)
+    for text in members["text"]:
+        assert common_md(text) in shown  # the full text, escaped
+    assert ":gray-badge[member]" in shown
+    assert (":orange-badge[suggested, to review]" in shown) == bool((members["state"] == "suggested").any())
+    assert at.checkbox(key=f"rec-apply-{coop.name}-{int(coop['version'])}").label.startswith(
+        "Also set this status on its")
+
+
+def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Store) -> None:
+    at, coop = _open_cooperation(seed_store)
+    suffix = f"{coop.name}-{int(coop['version'])}"
+    at.text_input(key=f"rec-title-{suffix}").set_value("International cooperation on minors' safety")
+    at.selectbox(key=f"rec-status-{suffix}").set_value("in_progress")
+    at.text_input(key=f"rec-owner-{suffix}").set_value("CFIS")
+    at.checkbox(key=f"rec-apply-{suffix}").check()
+    _button(at, "Save").click().run()
+    assert not at.exception and not at.error
+    rec = analysis.recommendations_frame(seed_store).set_index("rec_id").loc[coop.name]
+    assert (rec["title"], rec["status"], rec["owner"], rec["updated_by"]) == \
+        ("International cooperation on minors' safety", "in_progress", "CFIS", "Ana")
+    members = analysis.members_frame(seed_store, coop.name)
+    assert set(members[members["state"] == "member"]["status"]) == {"in_progress"}
+    assert set(members[members["state"] == "suggested"]["status"]) <= {"not_started"}
+    assert any("status set on" in s.value for s in at.success)
+    log = history_table(seed_store, subject_id=coop.name)
+    assert {"Title", "Status", "Owner"} <= {c.split(":")[0] for c in log["change"]}
+
+
+def test_recommendation_edit_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
+    at, coop = _open_cooperation(seed_store)
+    analysis.set_recommendation(seed_store, coop.name, by="Ben", status="done")  # while Ana has it open
+    suffix = f"{coop.name}-{int(coop['version'])}"
+    at.text_input(key=f"rec-owner-{suffix}").set_value("Ana's team")
+    _button(at, "Save").click().run()
+    rec = analysis.recommendations_frame(seed_store).set_index("rec_id").loc[coop.name]
+    assert (rec["status"], rec["owner"]) == ("done", "")
+    assert any("Ben changed this recommendation" in w.value for w in at.warning)
+    both = next(d.value for d in at.dataframe if "field" in d.value.columns).set_index("field")
+    assert both.loc["Status", "saved by Ben"] == "Done" and both.loc["Owner", "yours (not saved)"] == "Ana's team"
+
+
+def test_take_a_call_out_into_a_new_recommendation(seed_store: Store) -> None:
+    at, coop = _open_cooperation(seed_store)
+    members = analysis.members_frame(seed_store, coop.name)
     item = members["id"].iloc[-1]
-    at = _app("recurring", name="Ana")
-    at.selectbox(key=f"split-item-{gid}").set_value(item).run()
-    at.button(key=f"split-{gid}").click().run()
+    at.selectbox(key=f"split-item-{coop.name}").set_value(item).run()
+    at.text_input(key=f"split-title-{coop.name}").set_value("A call of its own")
+    at.button(key=f"split-{coop.name}").click().run()
     assert not at.exception and not at.error
+    assert item not in set(analysis.members_frame(seed_store, coop.name)["id"])
     notes = analysis.item_annotations(seed_store).set_index("id")
-    still = set(analysis.group_members_frame(seed_store, notes.loc[members["id"].iloc[0], "group_id"])["id"])
-    assert item not in still
-    analysis.analyze(seed_store)  # the decision survives re-analysis
-    notes = analysis.item_annotations(seed_store).set_index("id")
-    assert notes.loc[item, "group_id"] != notes.loc[members["id"].iloc[0], "group_id"]
+    assert notes.loc[item, "recommendation_title"] == "A call of its own"
+    analysis.analyze(seed_store)  # the decision survives the next analysis
+    assert analysis.item_annotations(seed_store).set_index("id").loc[item, "recommendation_title"] == \
+        "A call of its own"
 
 
-def test_recurring_merge_two_groups(seed_store: Store) -> None:
-    first, second = _analyzed_groups(seed_store, 2)[:2]
-    a = set(analysis.group_members_frame(seed_store, first)["id"])
-    b = set(analysis.group_members_frame(seed_store, second)["id"])
-    at = _app("recurring", name="Ana")
-    at.selectbox(key="merge-a").set_value(first).run()
-    at.selectbox(key="merge-b").set_value(second).run()
-    at.button(key="merge-go").click().run()
+def test_merge_another_recommendation_into_this_one(seed_store: Store) -> None:
+    at, coop = _open_cooperation(seed_store)
+    others = analysis.recommendations_frame(seed_store)
+    other = others[others["rec_id"] != coop.name]["rec_id"].iloc[0]
+    moving = set(analysis.members_frame(seed_store, other)["id"])
+    at.selectbox(key=f"merge-other-{coop.name}").set_value(other).run()
+    at.button(key=f"merge-{coop.name}").click().run()
     assert not at.exception and not at.error
-    assert any("merged" in s.value for s in at.success)
-    notes = analysis.item_annotations(seed_store).set_index("id")
-    assert notes.loc[list(a | b), "group_id"].nunique() == 1
+    assert any("Merged" in s.value for s in at.success)
+    assert moving <= set(analysis.members_frame(seed_store, coop.name)["id"])
+    assert other not in set(analysis.recommendations_frame(seed_store)["rec_id"])
+
+
+def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    at = _app("recommendations", name="Ana")
+    before = analysis.members_frame(seed_store)[["id", "rec_id", "state"]]
+    _button(at, "Show what would change").click().run()
+    assert not at.exception and not at.error
+    assert any(common_md("re-analysis") in m.value for m in at.markdown)
+    pd.testing.assert_frame_equal(before, analysis.members_frame(seed_store)[["id", "rec_id", "state"]])
+    apply = [b for b in at.button if b.key == "apply-plan"]
+    if apply:  # the plan moves something: applying it is recorded
+        apply[0].click().run()
+        assert not at.exception and not at.error
+        assert any("moved" in s.value or "no change" in s.value for s in at.success)
+
+
+def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    queue = analysis.review_queue(seed_store)
+    assert len(queue) >= 2, "the seeds' repeated calls become suggestions to review"
+    at = _app("review", name="Ana")
+    assert f"To review ({len(queue)})" in _nav_titles(at)
+    assert _progress(at) == f"Suggestion 1 of {len(queue)}"
+    first = queue.iloc[0]
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"**{common_md(first['title'])}**" in shown  # the recommendation it would join, by its full title
+    _button(at, "Same recommendation").click().run()
+    assert not at.exception and not at.error
+    assert any("Added to" in s.value for s in at.success)
+    member = analysis.members_frame(seed_store).set_index("id").loc[first["item_id"]]
+    assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
+    assert analysis.review_count(seed_store) == len(queue) - 1
+    assert f"To review ({len(queue) - 1})" in _nav_titles(at)
+    # the next suggestion is on screen: not the same
+    second = analysis.review_queue(seed_store).iloc[0]
+    assert _progress(at).startswith(f"Suggestion 1 of {len(queue) - 1}")
+    _button(at, "Not the same").click().run()
+    assert not at.exception and not at.error
+    moved = analysis.members_frame(seed_store).set_index("id").loc[second["item_id"]]
+    assert moved["rec_id"] != second["rec_id"] and moved["state"] == "member"
+    assert analysis.review_count(seed_store) == len(queue) - 2
+    assert f"To review ({len(queue) - 2})" in _nav_titles(at)
+    log = history_table(seed_store, person="Ana")
+    assert set(log["subject_id"]) >= {first["item_id"], second["item_id"]}
+    assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in set(log["change"])
+    # the History page shows these rows in words
+    at.switch_page(PAGES["history"]).run()
+    changes = set(at.dataframe[0].value["change"])
+    assert any(c.startswith("accepted into") for c in changes) and any(c.startswith("moved to") for c in changes)
+
+
+def test_review_choose_another_and_start_new(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    queue = analysis.review_queue(seed_store)
+    first = queue.iloc[0]
+    target = analysis.recommendations_frame(seed_store)
+    target = target[target["rec_id"] != first["rec_id"]]["rec_id"].iloc[0]
+    at = _app("review", name="Ana")
+    at.selectbox(key=f"review-other-{first['item_id']}").set_value(target).run()
+    at.button(key="review-move").click().run()
+    assert not at.exception and not at.error
+    assert analysis.members_frame(seed_store).set_index("id").loc[first["item_id"], "rec_id"] == target
+    second = analysis.review_queue(seed_store).iloc[0]
+    at.text_input(key=f"review-title-{second['item_id']}").set_value("Its own thing")
+    at.button(key="review-new").click().run()
+    assert not at.exception and not at.error
+    assert analysis.item_annotations(seed_store).set_index("id").loc[second["item_id"], "recommendation_title"] == \
+        "Its own thing"
+    assert analysis.review_count(seed_store) == len(queue) - 2
+
+
+def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    queue = analysis.review_queue(seed_store)
+    assert len(queue) >= 3
+    at = _app("review")
+    at.button(key="review-next").click().run()
+    assert _progress(at) == f"Suggestion 2 of {len(queue)}"
+    at.button(key="review-prev").click().run()
+    assert _progress(at) == f"Suggestion 1 of {len(queue)}"
+    at.selectbox(key="review_pick").set_value(queue["item_id"].iloc[2]).run()
+    assert _progress(at) == f"Suggestion 3 of {len(queue)}"
+    _button(at, "Same recommendation").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert analysis.review_count(seed_store) == len(queue)
+
+
+def test_review_page_when_nothing_is_pending(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    for rec_id in analysis.recommendations_frame(seed_store)["rec_id"]:
+        analysis.accept_all(seed_store, rec_id, by="t")
+    at = _app("review")
+    assert "To review" in _nav_titles(at)
+    assert any("Nothing to review" in i.value for i in at.info)
 
 
 def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:

@@ -1,4 +1,9 @@
-"""Recurring: each recommendation raised in more than one session, its members, and people's decisions."""
+"""Recommendations: what the sessions ask for, each followed up once; recurring ones first.
+
+A recommendation is stored (``tracker.analysis``): its id and title stay, it has its own status, owner, due
+date and notes, and its calls are members or suggestions waiting for review. Open one to see its calls, follow
+it up, merge another into it or take a call out; "Re-analyze everything" shows a plan before anything moves.
+"""
 
 from __future__ import annotations
 
@@ -8,128 +13,365 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.dashboard_data import kind_label, session_label, shorten, status_label
+from tracker.dashboard_data import (
+    kind_label,
+    recommendation_conflict_rows,
+    recommendation_facts,
+    recommendation_name,
+    session_label,
+    shorten,
+    status_label,
+)
+from tracker.edits import EditConflict, EditError
+from tracker.models import STATUSES
 from tracker.pages import common
 from tracker.pages.overview import analysis_missing_note
 
-FLASH = "recurring_flash"
-PAGE_SIZES = (10, 25, 50, 100)  # cards a page: each card lists every member, so pages stay short
+FLASH = "recs_flash"
+SELECTED = "rec_selected"
+BASE = "rec_base"
+CONFLICT = "rec_conflict"
+PLAN = "reanalysis_plan"
+PAGE_SIZES = (10, 25, 50, 100)
+SCOPES = ("Recurring only", "All")
+STATUS_COLOURS = {"done": "green", "in_progress": "orange", "dropped": "gray", "not_started": "blue"}
 
 
-def _years(values: Any) -> str:
-    try:
-        return ", ".join(str(int(y)) for y in sorted(set(values)))
-    except TypeError:
-        return ""
+def _flash(message: str) -> None:
+    st.session_state[FLASH] = message
 
 
-def _decide(action: str, fn: Any, *args: Any) -> None:
-    """Record a grouping decision (the analysis regroups at once and keeps it on re-analysis)."""
+def _select(rec_id: str | None) -> None:
+    st.session_state[SELECTED] = rec_id
+
+
+def _badge(status: Any) -> str:
+    return f":{STATUS_COLOURS.get(str(status), 'blue')}-badge[{status_label(status)}]"
+
+
+def _act(message: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
+    """Run one decision with the editor's name; on success clear the caches, leave a message and rerun.
+    ``message`` may be a function of the decision's result."""
     name = common.require_name()
     if not name:
         return
     try:
-        with st.spinner("Saving the decision and regrouping …"):
-            fn(common.get_store(), *args, by=name)
-    except ValueError as exc:  # AnalysisError: e.g. the item is already on its own
+        result = fn(common.get_store(), *args, by=name, **kwargs)
+    except (analysis.AnalysisError, EditError) as exc:
         st.error(common.md(str(exc)))
         return
     common.clear_caches()
-    st.session_state[FLASH] = action
+    _flash(message(result) if callable(message) else message)
     st.rerun()
 
 
-def group_card(group: pd.Series, members: pd.DataFrame) -> None:
-    gid = str(group["group_id"])
+# --- the list -----------------------------------------------------------------------------------
+
+def _filters(everything: pd.DataFrame) -> pd.DataFrame:
+    has_recurring = bool(everything["recurring"].any())
     with st.container(border=True):
-        head, badge = st.columns([5, 1])
-        head.markdown(f"**{common.md(group['label'])}**")
-        status = str(group["report_status"])
-        badge.markdown(f":{_status_colour(status)}-badge[{status_label(status)}]"
-                       + (" :green-badge[:material/verified: confirmed]" if bool(group["confirmed"]) else ""))
-        st.caption(common.md(f"Raised in {int(group['n_sessions'])} session(s), {int(group['n_items'])} item(s); "
-                             f"years {_years(group['years'])}"
-                             + (f"; themes: {', '.join(group['themes'])}" if len(group["themes"]) else "")))
-        sessions = _session_names()
-        for member in members.sort_values(["year", "session_id"]).itertuples():
-            where, what, state = st.columns([2, 7, 2], vertical_alignment="top")
-            where.caption(common.md(f"{member.year} · {sessions.get(member.session_id, member.session_title)}"
-                                    f" · {kind_label(member.kind)}"))
-            what.markdown(common.md(member.text))  # the full text, escaped: no markup from the page runs
-            owner = f" · {member.owner}" if isinstance(member.owner, str) and member.owner else ""
-            state.caption(common.md(status_label(member.status) + owner))
-        a = b = st.container(horizontal=True)
-        if a.button("Confirm this grouping", key=f"confirm-{gid}", icon=":material/verified:",
-                    disabled=bool(group["confirmed"]), help="These items are the same recommendation"):
-            _decide("Grouping confirmed.", analysis.confirm_group, gid)
-        with b.popover("Split an item out", icon=":material/call_split:"):
-            labels = {r.id: f"{r.year} · {shorten(r.text, 70)}" for r in members.itertuples()}
-            item = st.selectbox("Item that does not belong here", list(labels), format_func=lambda i: labels[i],
-                                key=f"split-item-{gid}")
-            if st.button("Split it out", key=f"split-{gid}"):
-                _decide("Item split out of the group.", analysis.split_item, item)
+        a, b, c = st.columns([2, 2, 3], vertical_alignment="bottom")
+        scope = a.radio("Show", SCOPES, index=0 if has_recurring else 1, horizontal=True, key="rec_scope")
+        statuses = b.multiselect("Status", list(STATUSES), format_func=status_label, key="rec_status",
+                                 placeholder="Any status")
+        query = c.text_input("Find", key="rec_find", placeholder="Words in the title")
+    shown = everything
+    if scope == SCOPES[0]:
+        shown = shown[shown["recurring"]]
+    if statuses:
+        shown = shown[shown["status"].isin(statuses)]
+    if query.strip():
+        shown = shown[shown["title"].str.contains(query.strip(), case=False, regex=False)]
+    return shown
 
 
-def merge_box(groups: pd.DataFrame) -> None:
-    ordered = groups.sort_values(["recurring", "n_sessions", "label"], ascending=[False, False, True])
-    labels = {str(g): f"{shorten(lbl, 70)} ({int(n)} session(s))" for g, lbl, n in
-              zip(ordered["group_id"], ordered["label"], ordered["n_sessions"], strict=True)}
-    with st.expander("Merge two groups that are the same recommendation", icon=":material/merge:"):
-        a, b = st.columns(2)
-        first = a.selectbox("Group", list(labels), format_func=lambda g: labels[g], key="merge-a", index=None,
-                            placeholder="Choose a group")
-        second = b.selectbox("is the same as", [g for g in labels if g != first], format_func=lambda g: labels[g],
-                             key="merge-b", index=None, placeholder="Choose another group")
-        if st.button("Merge", key="merge-go", disabled=not (first and second), icon=":material/merge:"):
-            _decide("Groups merged.", analysis.merge_groups, first, second)
+def _page_of(recs: pd.DataFrame) -> pd.DataFrame:
+    """The recommendations on the chosen page, with the count and the page controls above them."""
+    row = st.container(horizontal=True, vertical_alignment="bottom")  # one row, on a phone too
+    per_page = row.selectbox("Per page", PAGE_SIZES, index=1, key="rec_per_page", width=100)
+    pages = max(1, -(-len(recs) // per_page))
+    page = int(row.number_input("Page", min_value=1, max_value=pages, value=1, key="rec_page",
+                                disabled=pages == 1, width=130))
+    page = min(page, pages)  # the list got shorter (filters, decisions) since the page was chosen
+    row.caption(f"{len(recs)} recommendation(s); page {page} of {pages}", width="content")
+    return recs.iloc[(page - 1) * per_page:page * per_page]
 
 
-def _page_of(groups: pd.DataFrame) -> pd.DataFrame:
-    """The groups on the chosen page, with the count and the page controls above them."""
-    count, size, controls = st.columns([3, 1, 1], vertical_alignment="bottom")
-    per_page = size.selectbox("Per page", PAGE_SIZES, index=1, key="rec_per_page")
-    pages = max(1, -(-len(groups) // per_page))
-    page = int(controls.number_input("Page", min_value=1, max_value=pages, value=1, key="rec_page",
-                                     disabled=pages == 1))
-    page = min(page, pages)  # the list got shorter (Find, decisions) since the page was chosen
-    count.caption(f"{len(groups)} recommendation(s); page {page} of {pages}")
-    return groups.iloc[(page - 1) * per_page:page * per_page]
+def _entry(rec: pd.Series, is_open: bool) -> None:
+    """One recommendation: full title, facts, status and owner; opened, its calls and follow-up below."""
+    rec_id = str(rec["rec_id"])
+    with st.container(border=True, key=f"rec-card-{rec_id}"):
+        head, button = st.columns([6, 1], vertical_alignment="top")
+        head.markdown(f"**{common.md(rec['title'])}**")
+        owner = f" · owner: {common.md(rec['owner'])}" if rec["owner"] else ""
+        recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
+        head.markdown(f"{_badge(rec['status'])}{recurring} "
+                      f":gray[{common.md(rec_id + ' · ' + recommendation_facts(rec))}{owner}]")
+        if is_open:
+            button.button("Close", key=f"close-{rec_id}", on_click=_select, args=("",), icon=":material/expand_less:",
+                          width="stretch")
+            detail(rec)
+        else:
+            button.button("Open", key=f"open-{rec_id}", on_click=_select, args=(rec_id,),
+                          icon=":material/expand_more:", width="stretch",
+                          help="Its calls, its follow-up, merge, take a call out")
 
+
+# --- one recommendation -------------------------------------------------------------------------
 
 def _session_names() -> dict[str, str]:
-    sessions = common.read("sessions")
     return {r.session_id: session_label(None, r.type, r.number, "" if r.type else r.title, 40)
-            for r in sessions.itertuples()}
+            for r in common.sessions().itertuples()}
 
 
-def _status_colour(status: str) -> str:
-    return {"done": "green", "in_progress": "orange", "dropped": "gray"}.get(status, "blue")
+def calls(rec: pd.Series, members: pd.DataFrame) -> None:
+    sessions = _session_names()
+    st.markdown("**Its calls**")
+    for member in members.itertuples():
+        where, what, state = st.columns([2, 7, 2], vertical_alignment="top")
+        removed = "" if bool(member.in_source) else " · no longer in its source"
+        year = "" if pd.isna(member.year) else f"{int(member.year)} · "
+        where.caption(common.md(f"{year}{sessions.get(member.session_id, member.session_title)} · "
+                                f"{kind_label(member.kind)}{removed}"))
+        what.markdown(common.md(member.text))  # the full text, escaped: no markup from the page runs
+        owner = f" · {member.owner}" if isinstance(member.owner, str) and member.owner else ""
+        badge = ":orange-badge[suggested, to review]" if member.state == "suggested" else ":gray-badge[member]"
+        state.markdown(badge)
+        state.caption(common.md("call: " + status_label(member.status) + owner))
+    pending = int(rec["pending"] or 0)
+    if pending:
+        c = st.container(horizontal=True)
+        if c.button(f"Accept all {pending} suggestion(s)", key=f"accept-all-{rec['rec_id']}",
+                    icon=":material/done_all:", help="They are the same recommendation"):
+            _act(lambda n: f"{n} call(s) added to {recommendation_name(rec['rec_id'], rec['title'])}.",
+                 analysis.accept_all, str(rec["rec_id"]))
+        c.page_link("tracker/pages/review.py", label="Review them one by one", icon=":material/rate_review:")
+
+
+def _base_for(rec: pd.Series) -> dict[str, Any]:
+    """What the form was opened with: the recommendation's version and values at that moment."""
+    base = st.session_state.get(BASE)
+    if not base or base["rec_id"] != rec["rec_id"]:
+        due = rec["due_date"]
+        due = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
+        base = {"rec_id": rec["rec_id"], "version": int(rec["version"]),
+                "values": {"title": str(rec["title"]), "status": str(rec["status"]), "owner": rec["owner"] or "",
+                           "due_date": due, "notes": rec["notes"] or ""}}
+        st.session_state[BASE] = base
+        st.session_state.pop(CONFLICT, None)
+    return base
+
+
+def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls: bool) -> None:
+    name = common.require_name()
+    if not name:
+        return
+    if not changes:
+        st.info("Nothing changed.")
+        return
+    try:
+        result = analysis.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
+                                             expected_version=version, apply_to_calls=apply_to_calls, **changes)
+    except EditConflict as conflict:
+        st.session_state[CONFLICT] = conflict
+        common.clear_caches()
+        st.rerun()
+    except (EditError, analysis.AnalysisError) as exc:
+        st.error(common.md(str(exc)))
+    else:
+        st.session_state.pop(BASE, None)
+        st.session_state.pop(CONFLICT, None)
+        common.clear_caches()
+        saved = ", ".join(result.changed) or "nothing new"
+        on_calls = f"; status set on {result.calls_changed} call(s)" if apply_to_calls else ""
+        _flash(f"Saved {saved} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
+               f"{on_calls}.")
+        st.rerun()
+
+
+def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
+    rec_id = str(rec["rec_id"])
+    base = _base_for(rec)
+    conflict: EditConflict | None = st.session_state.get(CONFLICT)
+    if conflict is not None and conflict.item_id == rec_id:
+        who = conflict.changed_by or "someone else"
+        st.warning(common.md(f"Not saved: {who} changed this recommendation after you opened it. Both versions "
+                             "are below."), icon=":material/sync_problem:")
+        st.dataframe(recommendation_conflict_rows(conflict, base['values']), hide_index=True, width="stretch")
+        a, b = st.columns(2)
+        if a.button("Load their version", key="rec-conflict-reload"):
+            st.session_state.pop(BASE, None)
+            st.session_state.pop(CONFLICT, None)
+            st.rerun()
+        if b.button("Save mine over theirs", key="rec-conflict-overwrite"):
+            st.session_state.pop(CONFLICT, None)
+            _save(rec, dict(conflict.yours), int(rec["version"]), False)
+    elif int(rec["version"]) != base["version"]:
+        st.warning(common.md(f"{rec['updated_by'] or 'Someone'} changed this recommendation after you opened it."),
+                   icon=":material/sync_problem:")
+        if st.button("Load the latest values", key="rec-refresh"):
+            st.session_state.pop(BASE, None)
+            st.rerun()
+
+    values = base["values"]
+    n_calls = int(((members["state"] == "member") & members["in_source"].astype(bool)).sum())
+    suffix = f"{rec_id}-{base['version']}"
+    with st.form(f"rec-form-{suffix}", border=True):
+        st.markdown("**Follow up this recommendation**")
+        title = st.text_input("Title", value=values["title"], key=f"rec-title-{suffix}",
+                              help="A short name people recognize; suggested from its calls until someone edits it")
+        a, b = st.columns(2)
+        status = a.selectbox("Status", list(STATUSES), index=list(STATUSES).index(values["status"]),
+                             format_func=status_label, key=f"rec-status-{suffix}",
+                             help="What the organizers report for this recommendation; each call keeps its own")
+        owner = b.text_input("Owner", value=values["owner"], key=f"rec-owner-{suffix}",
+                             placeholder="Who follows this up")
+        due = a.date_input("Due date", value=values["due_date"], key=f"rec-due-{suffix}", format="YYYY-MM-DD")
+        notes = st.text_area("Notes", value=values["notes"], key=f"rec-notes-{suffix}", height=90)
+        apply = st.checkbox(f"Also set this status on its {n_calls} call(s)", key=f"rec-apply-{suffix}",
+                            disabled=not n_calls, help="Members only; suggestions still waiting for review are left")
+        submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
+    if submitted:
+        new = {"title": " ".join(title.split()), "status": status, "owner": owner.strip(), "due_date": due,
+               "notes": notes}
+        changes = {k: v for k, v in new.items() if v != values[k]}
+        if apply:
+            changes["status"] = status  # also when unchanged: it is set on the calls
+        _save(rec, changes, base["version"], apply)
+
+
+def _others(rec_id: str) -> dict[str, str]:
+    everything = common.recommendations()
+    return {str(r.rec_id): f"{r.title} ({r.rec_id}; {recommendation_facts(r._asdict())})"
+            for r in everything.itertuples() if r.rec_id != rec_id}
+
+
+def actions(rec: pd.Series, members: pd.DataFrame) -> None:
+    rec_id = str(rec["rec_id"])
+    row = st.container(horizontal=True)
+    with row.popover("Merge another into this one", icon=":material/merge:"):
+        others = _others(rec_id)
+        st.caption("The other recommendation is the same as this one: its calls move here, its notes are added "
+                   "to these, and it is removed.")
+        other = st.selectbox("Recommendation to merge into this one", list(others), format_func=others.get,
+                             index=None, placeholder="Choose a recommendation", key=f"merge-other-{rec_id}")
+        if st.button("Merge", key=f"merge-{rec_id}", disabled=other is None, icon=":material/merge:"):
+            _act(lambda n: f"Merged {other} into {recommendation_name(rec_id, rec['title'])}: {n} call(s) moved.",
+                 analysis.merge_recommendations, rec_id, other)
+    with row.popover("Take a call out", icon=":material/call_split:"):
+        labels = {r.id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
+                  for r in members.itertuples()}
+        st.caption("A call that is not this recommendation starts a new one of its own.")
+        item = st.selectbox("Call", list(labels), format_func=labels.get, index=None, placeholder="Choose a call",
+                            key=f"split-item-{rec_id}")
+        title = st.text_input("Title of the new recommendation (optional)", key=f"split-title-{rec_id}",
+                              placeholder="Suggested from the call if left empty")
+        if st.button("Take it out", key=f"split-{rec_id}", disabled=item is None, icon=":material/call_split:"):
+            _act(lambda new: f"The call now starts recommendation {new}.", analysis.start_recommendation, item,
+                 title=title.strip() or None)
+
+
+def detail(rec: pd.Series) -> None:
+    members = common.members(str(rec["rec_id"]))
+    extra = []
+    if len(rec["themes"]):
+        extra.append("themes: " + ", ".join(rec["themes"]))
+    if rec["due_date"] is not None and not pd.isna(rec["due_date"]):
+        extra.append(f"due {pd.Timestamp(rec['due_date']).date().isoformat()}")
+    extra.append("confirmed by a person" if rec["confirmed"] else "as the analysis placed it")
+    st.caption(common.md("; ".join(extra)))
+    if rec["notes"]:
+        st.markdown(common.md(rec["notes"]))
+    calls(rec, members)
+    follow_up_form(rec, members)
+    actions(rec, members)
+
+
+# --- re-analysis --------------------------------------------------------------------------------
+
+def _plan_lists(plan: analysis.Plan) -> None:
+    titles = dict(zip(common.recommendations()["rec_id"], common.recommendations()["title"], strict=True))
+    if plan.merged:
+        st.markdown("**Would disappear** (every call of theirs goes elsewhere): "
+                    + common.md("; ".join(recommendation_name(r, titles.get(r)) for r in plan.merged)))
+    if plan.split:
+        st.markdown("**Would be split** (their calls go to two or more places): "
+                    + common.md("; ".join(recommendation_name(r, titles.get(r)) for r in plan.split)))
+    if plan.new_recommendations:
+        st.markdown(f"**New recommendations:** {plan.new_recommendations}")
+
+
+def reanalysis() -> None:
+    with st.expander("Re-analyze everything", icon=":material/manage_search:"):
+        st.caption("Matches every call again from scratch and shows what would change. Nothing moves until you "
+                   "apply it; calls people confirmed stay where they are, and moved calls come back as suggestions "
+                   "to review.")
+        if st.button("Show what would change", key="plan-reanalysis", icon=":material/manage_search:"):
+            with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
+                st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+            common.clear_caches()  # the themes were recomputed
+        plan: analysis.Plan | None = st.session_state.get(PLAN)
+        if plan is None:
+            return
+        st.markdown(common.md(plan.summary()))
+        if plan.empty:
+            return
+        _plan_lists(plan)
+        changes = plan.changes.assign(
+            to=[recommendation_name(r, t) if not str(r).startswith("new:") else "a new recommendation"
+                for r, t in zip(plan.changes["to_rec"], plan.changes["to_title"], strict=True)],
+            from_=[recommendation_name(r, t) or "(none)"
+                   for r, t in zip(plan.changes["from_rec"], plan.changes["from_title"], strict=True)])
+        st.dataframe(changes[["year", "text", "from_", "to"]], hide_index=True, width="stretch", column_config={
+            "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
+            "text": st.column_config.TextColumn("Call", width="large"),
+            "from_": st.column_config.TextColumn("Now in", width="medium"),
+            "to": st.column_config.TextColumn("Would go to", width="medium")})
+        c = st.container(horizontal=True)
+        if c.button("Apply", key="apply-plan", type="primary", icon=":material/check:"):
+            name = common.require_name()
+            if name:
+                try:
+                    summary = analysis.apply_plan(common.get_store(), plan, by=name)
+                except analysis.AnalysisError as exc:
+                    st.session_state.pop(PLAN, None)
+                    st.error(common.md(str(exc)))
+                else:
+                    st.session_state.pop(PLAN, None)
+                    common.clear_caches()
+                    _flash(summary)
+                    st.rerun()
+        if c.button("Discard", key="discard-plan"):
+            st.session_state.pop(PLAN, None)
+            st.rerun()
 
 
 def render() -> None:
-    common.page_header("Recurring recommendations",
-                       "Recommendations raised in more than one session, with the status to report for each.")
+    common.page_header("Recommendations",
+                       "What the sessions ask for, each followed up once however often it was raised; recurring "
+                       "ones first. Open one to see its calls and follow it up.")
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
-    everything = common.groups()
+        st.success(common.md(message), icon=":material/check_circle:")
+    everything = common.recommendations()
     if everything.empty:
-        analysis_missing_note("run-analysis-recurring")
+        if common.headline()["recurring"] is None:
+            analysis_missing_note("run-analysis-recurring")
+        else:
+            st.info("No recommendation yet: import a report with key takeaways or calls to action.")
         return
-    show_all = st.toggle("Also show recommendations raised only once", key="rec_all")
-    groups = everything if show_all else everything[everything["recurring"].astype(bool)]
-    if groups.empty:
-        st.info("No recommendation was raised in more than one session.")
-        return
-    query = st.text_input("Find", key="rec_find", placeholder="Words in the label")
-    if query.strip():
-        groups = groups[groups["label"].str.contains(query.strip(), case=False, regex=False)]
-    groups = groups.sort_values(["recurring", "n_sessions", "n_items"], ascending=False)
-    merge_box(everything)
-    members = common.read("members")
-    shown = _page_of(groups)
-    for _, group in shown.iterrows():
-        group_card(group, members[members["group_id"] == str(group["group_id"])])
+    pending = common.review_count()
+    if pending:
+        st.page_link("tracker/pages/review.py", label=f"{pending} new call(s) to review", icon=":material/rate_review:")
+    shown = _filters(everything)
+    if shown.empty:
+        st.info("No recommendation matches these filters" + (" (none was raised in more than one session yet: "
+                "choose All)" if not everything["recurring"].any() else "") + ".")
+    else:
+        selected = st.session_state.get(SELECTED)
+        for _, rec in _page_of(shown).iterrows():
+            _entry(rec, str(rec["rec_id"]) == selected)
+    reanalysis()
 
 
 if __name__ == "__main__":

@@ -23,11 +23,13 @@ from scipy import sparse
 from scipy.cluster.hierarchy import fcluster
 from scipy.sparse.csgraph import connected_components
 
+from ..errors import TrackerError
+
 MAX_COMPONENT = 25_000  # calls in one connected component: n^2/2 float64 distances must fit in memory
 
 
-class TooLarge(ValueError):
-    pass
+class TooLarge(TrackerError):
+    """More alike calls in one connected group than the full analysis supports."""
 
 
 @dataclass

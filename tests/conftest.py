@@ -1,7 +1,12 @@
-"""Shared fixtures: a fresh database per test, optionally loaded with the five bundled seeds."""
+"""Shared fixtures: a fresh database per test, optionally with the five bundled seeds loaded (and analyzed).
+
+Loading and analyzing the seeds is done once per test session into template files; each test gets its own
+copy, so tests stay independent without paying for the setup every time.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +17,47 @@ from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """A copy of a closed database file (and its write-ahead log, if any)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "seeds.duckdb"
+    report = load_paths([SEEDS], Store(path))
+    assert report.ok, report.summary()
+    return path
+
+
+@pytest.fixture(scope="session")
+def analyzed_templates(tmp_path_factory: pytest.TempPathFactory, seed_template: Path) -> dict[str, Path]:
+    """mode ("semantic" / "lexical") -> a copy of the seed template analyzed in that mode, made on first use."""
+    from tracker import analysis
+
+    class Templates(dict):
+        def __missing__(self, mode: str) -> Path:
+            path = copy_db(seed_template, tmp_path_factory.mktemp("template") / f"{mode}.duckdb")
+            before = os.environ.get("TRACKER_EMBEDDINGS")
+            os.environ["TRACKER_EMBEDDINGS"] = "off" if mode == "lexical" else ""
+            try:
+                analysis.analyze(Store(path))
+            finally:
+                if before is None:
+                    os.environ.pop("TRACKER_EMBEDDINGS", None)
+                else:
+                    os.environ["TRACKER_EMBEDDINGS"] = before
+            self[mode] = path
+            return path
+
+    return Templates()
 
 
 @pytest.fixture
@@ -31,8 +77,17 @@ def seeds_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def seed_store(store: Store, seeds_dir: Path) -> Store:
+def seed_store(store: Store, seeds_dir: Path, seed_template: Path) -> Store:
     """A database with the five seeds loaded (no analysis run)."""
-    report = load_paths([seeds_dir], store)
-    assert report.ok, report.summary()
+    copy_db(seed_template, store.path)
+    return store
+
+
+@pytest.fixture
+def analyzed_store(store: Store, seeds_dir: Path, analyzed_templates: dict[str, Path]) -> Store:
+    """A database with the five seeds loaded and analyzed in semantic mode (lexical without the model)."""
+    from tracker.analysis import embeddings
+
+    mode = "semantic" if embeddings.get_embedder().embedder is not None else "lexical"
+    copy_db(analyzed_templates[mode], store.path)
     return store

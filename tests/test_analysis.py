@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import copy_db
 from tests.helpers import missing
 from tracker import analysis
 from tracker.analysis import embeddings
@@ -35,15 +37,16 @@ def has_model() -> bool:
 
 
 @pytest.fixture(params=["semantic", "lexical"])
-def analyzed(request: pytest.FixtureRequest, seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+def analyzed(request: pytest.FixtureRequest, store: Store, analyzed_templates: dict[str, Path],
+             monkeypatch: pytest.MonkeyPatch) -> Store:
     """The seeds, analyzed in each mode."""
     if request.param == "lexical":
         monkeypatch.setenv("TRACKER_EMBEDDINGS", "off")
     elif not has_model():
         missing("embedding model not installed")
-    analysis.analyze(seed_store)
-    assert analysis.analysis_info(seed_store)["mode"] == request.param
-    return seed_store
+    copy_db(analyzed_templates[request.param], store.path)
+    assert analysis.analysis_info(store)["mode"] == request.param
+    return store
 
 
 def rec_of(store: Store, item_id: str) -> pd.Series:

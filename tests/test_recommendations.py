@@ -34,9 +34,8 @@ def cooperation(store: Store) -> pd.Series:
 
 
 @pytest.fixture
-def analyzed(seed_store: Store) -> Store:
-    analysis.analyze(seed_store)
-    return seed_store
+def analyzed(analyzed_store: Store) -> Store:
+    return analyzed_store
 
 
 def add_page(store: Store, folder: Path, name: str = "2025_open_forum_31.txt", text: str = NEW_PAGE) -> None:

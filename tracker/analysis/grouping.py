@@ -44,8 +44,7 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
     n = sims.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    strong = sims.multiply(sims >= threshold)
-    _, component = connected_components(strong, directed=False)
+    _, component = connected_components(sims >= threshold, directed=False)
     labels = np.full(n, -1, dtype=np.int64)
     for comp in np.unique(component):
         members = np.flatnonzero(component == comp)
@@ -65,10 +64,10 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
 
 
 def _condensed(block: sparse.csr_matrix) -> np.ndarray:
-    """Condensed distances 1 - similarity (pairs without a similarity: 1) of a sparse block, built without a
-    dense square matrix."""
+    """Condensed distances 1 - similarity (pairs without a similarity: 1) of a symmetric sparse block, built
+    without a dense square matrix."""
     m = block.shape[0]
-    pairs = sparse.triu((block + block.T) / 2, k=1).tocoo()
+    pairs = sparse.triu(block, k=1).tocoo()
     out = np.ones(m * (m - 1) // 2, dtype=np.float64)
     i, j = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
     out[m * i - i * (i + 1) // 2 + (j - i - 1)] = np.clip(1.0 - pairs.data, 0.0, 2.0)

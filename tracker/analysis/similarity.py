@@ -155,58 +155,53 @@ def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | 
     return Features(starts, char, semantic)
 
 
-def _best_per_item(rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
-                   n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The largest value per (row, col) pair."""
-    if not len(rows):
-        return rows, cols, values
-    key = rows.astype(np.int64) * n_cols + cols
-    order = np.lexsort((-values, key))
-    key, values = key[order], values[order]
-    first = np.concatenate([[True], key[1:] != key[:-1]])
-    return key[first] // n_cols, key[first] % n_cols, values[first]
-
-
 def item_similarities(features: Features, method: Method, rows: np.ndarray,
                       cols: np.ndarray | None = None) -> sparse.csr_matrix:
     """Similarity of items ``rows`` (in that order) to items ``cols`` (all items when None), as a sparse
-    matrix of shape (len(rows), n) indexed by item; zero where pairs are below the gate, and for an item
-    with itself."""
+    matrix of shape (len(rows), n) indexed by item: each pair's best sentence pair, zero where that is below
+    the gate, and for an item with itself.
+
+    Rows go in chunks of whole items (about UNIT_CHUNK sentences): a dense sentence block against every
+    column sentence, reduced to items by taking maxima over each item's rows and columns."""
     n = features.n
-    cols = np.arange(n) if cols is None else np.asarray(cols)
-    rows = np.asarray(rows)
+    cols = np.arange(n) if cols is None else np.asarray(cols, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
     if method.needs_model and features.semantic is None:
         raise ValueError(f"method {method.name} needs sentence vectors")
-    owner = features.owner
+    lengths = np.diff(features.starts)
     col_units = features.units_of(cols)
-    row_units = features.units_of(rows)
-    row_pos = np.empty(n, dtype=np.int64)
-    row_pos[rows] = np.arange(len(rows))
-    found_r, found_c, found_v = [], [], []
+    col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
     col_char = features.char[col_units]
     col_semantic = features.semantic[col_units] if method.needs_model and features.semantic is not None else None
-    for start in range(0, len(row_units), UNIT_CHUNK):
-        units = row_units[start:start + UNIT_CHUNK]
-        char = features.char[units] @ col_char.T
-        if col_semantic is None:
-            i, j = np.nonzero(char >= method.gate)
-            values = char[i, j]
-        else:  # the weighted mean of the two cosines, for the pairs where it passes the gate
-            combined = features.semantic[units] @ col_semantic.T
-            combined *= method.semantic / (method.semantic + method.char)
-            combined += char * (method.char / (method.semantic + method.char))
-            i, j = np.nonzero(combined >= method.gate)
-            values = combined[i, j]
-        item_a, item_b = owner[units[i]], owner[col_units[j]]
-        keep = item_a != item_b
-        r, c, v = _best_per_item(row_pos[item_a[keep]], item_b[keep], values[keep].astype(np.float32), n)
-        found_r.append(r)
-        found_c.append(c)
-        found_v.append(v)
+    col_pos = np.full(n, -1, dtype=np.int64)
+    col_pos[cols] = np.arange(len(cols))
+    total = method.semantic + method.char if col_semantic is not None else 1.0
+    found_r, found_c, found_v = [], [], []
+    ends = np.cumsum(lengths[rows])
+    start = 0
+    while start < len(rows) and len(cols):
+        done = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, done + UNIT_CHUNK, side="right")))
+        chunk = rows[start:stop]
+        units = features.units_of(chunk)
+        block = features.char[units] @ col_char.T
+        if col_semantic is not None:  # the weighted mean of the two cosines
+            block *= method.char / total
+            block += (features.semantic[units] @ col_semantic.T) * (method.semantic / total)
+        offsets = np.concatenate([[0], np.cumsum(lengths[chunk])[:-1]]).astype(np.int64)
+        block = np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
+        block[block < method.gate] = 0
+        mine = col_pos[chunk]
+        block[np.flatnonzero(mine >= 0), mine[mine >= 0]] = 0  # an item is not alike itself
+        i, j = np.nonzero(block)
+        found_r.append((i + start).astype(np.int32))
+        found_c.append(cols[j].astype(np.int32))
+        found_v.append(block[i, j].astype(np.float32))
+        start = stop
     if not found_r:
         return sparse.csr_matrix((len(rows), n), dtype=np.float32)
-    r, c, v = _best_per_item(np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_v), n)
-    return sparse.csr_matrix((v, (r, c)), shape=(len(rows), n), dtype=np.float32)
+    return sparse.csr_matrix((np.concatenate(found_v), (np.concatenate(found_r), np.concatenate(found_c))),
+                             shape=(len(rows), n), dtype=np.float32)
 
 
 def best_sentence_pair(features: Features, method: Method, item: int, other: int,

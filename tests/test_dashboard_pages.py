@@ -304,18 +304,34 @@ def test_add_report_bad_and_oversize_files_change_nothing(seed_store: Store, mon
     assert counts(seed_store) == before
 
 
+def _history_rows(at: AppTest) -> list[tuple[str, str]]:
+    """(change, by whom) of each row the History page shows, unescaped."""
+    rows = []
+    for m in at.markdown:
+        if m.value.startswith("**") and "  \n:gray[" in m.value:
+            change = m.value[2:m.value.index("**  \n")].replace("\\", "")
+            meta = m.value.split(":gray[")[1].split("]  \n")[0].replace("\\", "")
+            rows.append((change, meta.split(" · ")[1]))
+    return rows
+
+
 def test_history_page_filters_by_person_and_item(seed_store: Store) -> None:
     first, second = items_frame(seed_store)["id"].iloc[:2]
     set_item(seed_store, first, by="Ana", status="done")
-    set_item(seed_store, second, by="Ben", owner="UNICEF", notes="n")
+    long_note = "A note that is far longer than any table cell would show, " * 4
+    set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note)
     at = _app("history")
-    assert len(at.dataframe[0].value) == 3
-    assert "Status: Not started → Done" in set(at.dataframe[0].value["change"])
+    rows = _history_rows(at)
+    assert len(rows) == 3 and ("Status: Not started → Done", "Ana") in rows
+    assert (f"Notes: (empty) → {long_note}".rstrip(), "Ben") in [(c.rstrip(), w) for c, w in rows]  # in full
     at.selectbox(key="hist_person").set_value("Ben").run()
-    assert set(at.dataframe[0].value["changed_by"]) == {"Ben"} and len(at.dataframe[0].value) == 2
+    assert {w for _, w in _history_rows(at)} == {"Ben"} and len(_history_rows(at)) == 2
     at.selectbox(key="hist_person").set_value("").run()
     at.selectbox(key="hist_item").set_value(first).run()
-    assert list(at.dataframe[0].value["change"]) == ["Status: Not started → Done"]
+    assert _history_rows(at) == [("Status: Not started → Done", "Ana")]
+    at.selectbox(key="hist_item").set_value("").run()
+    at.multiselect(key="hist_kind").set_value(["Review and grouping"]).run()
+    assert _history_rows(at) == []
 
 
 def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
@@ -502,8 +518,9 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in set(log["change"])
     # the History page shows these rows in words
     at.switch_page(PAGES["history"]).run()
-    changes = set(at.dataframe[0].value["change"])
-    assert any(c.startswith("accepted into") for c in changes) and any(c.startswith("moved to") for c in changes)
+    changes = [c for c, who in _history_rows(at) if who == "Ana"]
+    assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in changes
+    assert any(c.startswith("moved to") for c in changes)
 
 
 def test_review_choose_another_and_start_new(seed_store: Store) -> None:

@@ -149,7 +149,7 @@ def status_by_theme_bars(frame: pd.DataFrame) -> go.Figure:
                                            "<extra></extra>"))
     fig.update_layout(barmode="stack", showlegend=True, bargap=0.25)
     lines = sum(wrap_label(t, 28, 3).count("<br>") + 1 for t in totals.index)
-    return _layout(fig, title, "Recommendations", "Theme", height=max(300, 110 + 12 * len(totals) + 17 * lines))
+    return _layout(fig, title, "Recommendations", "Theme", height=max(300, 110 + 12 * len(totals) + 20 * lines))
 
 
 def progress_by_first_year(frame: pd.DataFrame) -> go.Figure:

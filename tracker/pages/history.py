@@ -1,11 +1,24 @@
-"""History: the change log, newest first, in words; filterable by item or recommendation, person and kind."""
+"""History: the change log, newest first, in words and in full; filterable by item or recommendation, person
+and kind of change."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from tracker.dashboard_data import HISTORY_KINDS, shorten
+from tracker.exporting import spreadsheet_safe
 from tracker.pages import common
+
+PER_PAGE = 50
+
+
+def entry(row: pd.Series) -> None:
+    """One change: what changed (in full), when, who, how, and on which call or recommendation (in full)."""
+    when = pd.Timestamp(row["changed_at"]).strftime("%Y-%m-%d %H:%M") if pd.notna(row["changed_at"]) else ""
+    how = f" · via {row['via']}" if isinstance(row["via"], str) and row["via"] else ""
+    meta = f"{when} · {row['changed_by'] or 'unknown'}{how} · {row['kind']}"
+    st.markdown(f"**{common.md(row['change'])}**  \n:gray[{common.md(meta)}]  \n{common.md(row['what'])}")
 
 
 def render() -> None:
@@ -17,25 +30,30 @@ def render() -> None:
         return
     subjects = log.drop_duplicates("subject_id").set_index("subject_id")["what"].fillna("")
     people = sorted(p for p in log["changed_by"].dropna().unique() if p)
-    a, b, c = st.columns([3, 1, 1])
-    subject = a.selectbox("Item or recommendation", [""] + list(subjects.index), key="hist_item",
-                          format_func=lambda i: shorten(subjects[i], 100) if i else "All items and recommendations")
-    person = b.selectbox("Person", [""] + people, key="hist_person",
-                         format_func=lambda p: p if p else "Everyone")
-    kinds = c.multiselect("Kind of change", list(HISTORY_KINDS.values()), key="hist_kind", placeholder="All kinds")
+    with st.container(border=True):
+        a, b, c = st.columns([3, 1, 1])
+        subject = a.selectbox("Item or recommendation", [""] + list(subjects.index), key="hist_item",
+                              format_func=lambda i: shorten(subjects[i], 100) if i else "All items and recommendations")
+        person = b.selectbox("Person", [""] + people, key="hist_person",
+                             format_func=lambda p: p if p else "Everyone")
+        kinds = c.multiselect("Kind of change", list(HISTORY_KINDS.values()), key="hist_kind",
+                              placeholder="All kinds")
     if subject or person:
         log = common.history(subject_id=subject or None, person=person or None)
     if kinds:
         log = log[log["kind"].isin(kinds)]
-    st.caption(f"{len(log)} change(s)")
-    st.dataframe(log[["changed_at", "changed_by", "change", "what", "kind", "via"]],
-                 hide_index=True, width="stretch", row_height=60, column_config={
-                     "changed_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm", width="small"),
-                     "changed_by": st.column_config.TextColumn("Who", width="small"),
-                     "change": st.column_config.TextColumn("Change", width="large"),
-                     "what": st.column_config.TextColumn("Item or recommendation", width="large"),
-                     "kind": st.column_config.TextColumn("Kind", width="small"),
-                     "via": st.column_config.TextColumn("Via", width="small")})
+    pages = max(1, -(-len(log) // PER_PAGE))
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    page = int(row.number_input("Page", min_value=1, max_value=pages, value=1, key="hist_page",
+                                disabled=pages == 1, width=130))
+    page = min(page, pages)
+    row.caption(f"{len(log)} change(s), newest first; page {page} of {pages}", width="content")
+    row.download_button("CSV", lambda: spreadsheet_safe(log).to_csv(index=False).encode("utf-8-sig"),
+                        "igf-history.csv", "text/csv", icon=":material/download:", on_click="ignore",
+                        disabled=log.empty)
+    with st.container(border=True, key="history-log"):
+        for _, change in log.iloc[(page - 1) * PER_PAGE:page * PER_PAGE].iterrows():
+            entry(change)
 
 
 if __name__ == "__main__":

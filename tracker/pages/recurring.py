@@ -301,6 +301,19 @@ def _plan_lists(plan: analysis.Plan) -> None:
         st.markdown(f"**New recommendations:** {plan.new_recommendations}")
 
 
+def _plan_changes(changes: pd.DataFrame) -> None:
+    """What would move, grouped by where it would go; titles and calls in full (a grid would cut them)."""
+    for (to_rec, to_title), part in changes.groupby(["to_rec", "to_title"], sort=False):
+        target = ("a new recommendation" if str(to_rec).startswith("new:")
+                  else recommendation_name(to_rec, to_title))
+        with st.container(border=True):
+            st.markdown(f"**{len(part)} call(s) would go to {common.md(target)}**")
+            for row in part.itertuples():
+                year = "" if pd.isna(row.year) else f"{int(row.year)} · "
+                st.caption(common.md(f"{year}now in {recommendation_name(row.from_rec, row.from_title) or 'none'}"))
+                st.markdown(common.md(row.text))
+
+
 def reanalysis() -> None:
     with st.expander("Re-analyze everything", icon=":material/manage_search:"):
         st.caption("Matches every call again from scratch and shows what would change. Nothing moves until you "
@@ -317,16 +330,7 @@ def reanalysis() -> None:
         if plan.empty:
             return
         _plan_lists(plan)
-        changes = plan.changes.assign(
-            to=[recommendation_name(r, t) if not str(r).startswith("new:") else "a new recommendation"
-                for r, t in zip(plan.changes["to_rec"], plan.changes["to_title"], strict=True)],
-            from_=[recommendation_name(r, t) or "(none)"
-                   for r, t in zip(plan.changes["from_rec"], plan.changes["from_title"], strict=True)])
-        st.dataframe(changes[["year", "text", "from_", "to"]], hide_index=True, width="stretch", column_config={
-            "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
-            "text": st.column_config.TextColumn("Call", width="large"),
-            "from_": st.column_config.TextColumn("Now in", width="medium"),
-            "to": st.column_config.TextColumn("Would go to", width="medium")})
+        _plan_changes(plan.changes)
         c = st.container(horizontal=True)
         if c.button("Apply", key="apply-plan", type="primary", icon=":material/check:"):
             name = common.require_name()

@@ -83,9 +83,14 @@ class Template:
     spans: list[tuple[int, int, str]]  # (start, end, item text) of every item occurrence, in order
 
 
-def load_templates() -> list[Template]:
+EVAL_PAGES = ROOT / "tests" / "data" / "eval_pages"
+
+
+def load_templates(folders: tuple[Path, ...] = (SEEDS,)) -> list[Template]:
+    """The pages to vary: the seeds, and with ``EVAL_PAGES`` the labelled pages too (about 150 distinct calls
+    instead of 21, a more varied corpus)."""
     templates = []
-    for path in sorted(SEEDS.iterdir()):
+    for path in [p for folder in folders for p in sorted(folder.glob("*.txt"))]:
         doc = parse_bytes(path.name, path.read_bytes())
         spans = sorted((o.start, o.end, it.text) for it in doc.items for o in it.occurrences)
         templates.append(Template(path.name, doc.page_kind, doc.text, doc.meta.year or 2024, doc.meta.session_type,
@@ -152,16 +157,18 @@ def make_document(i: int, templates: list[Template], seed: int = 0) -> tuple[str
     pieces.append(tpl.text[last:])
     text = "".join(pieces)
     text = text.replace(tpl.title, title)
-    text = re.sub(rf"{re.escape(tpl.session_type)}\s*#\s*{re.escape(tpl.number)}\b",
-                  f"{session_type} #{number}", text)
+    if tpl.session_type and tpl.number:
+        text = re.sub(rf"{re.escape(tpl.session_type)}\s*#\s*{re.escape(tpl.number)}\b",
+                      f"{session_type} #{number}", text)
     text = re.sub(rf"\b{tpl.year}\b", str(year), text)
     return f"{i:06d}_{tpl.kind}.txt", text
 
 
-def generate(n: int, out: Path, seed: int = 0, quiet: bool = False) -> dict:
-    """Write n documents to out (reusing an identical earlier corpus); returns the manifest."""
+def generate(n: int, out: Path, seed: int = 0, quiet: bool = False, varied: bool = False) -> dict:
+    """Write n documents to out (reusing an identical earlier corpus); returns the manifest. ``varied``: vary
+    the labelled evaluation pages as well as the seeds."""
     manifest_path = out / "manifest.json"
-    wanted = {"version": VERSION, "documents": n, "seed": seed}
+    wanted = {"version": VERSION, "documents": n, "seed": seed, "varied": varied}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if all(manifest.get(k) == v for k, v in wanted.items()):
@@ -169,7 +176,7 @@ def generate(n: int, out: Path, seed: int = 0, quiet: bool = False) -> dict:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    templates = load_templates()
+    templates = load_templates((SEEDS, EVAL_PAGES) if varied else (SEEDS,))
     started = time.perf_counter()
     kinds: dict[str, int] = {}
     total = 0

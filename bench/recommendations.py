@@ -3,9 +3,14 @@
     python bench/recommendations.py                     # ~20,000 items (3,400 generated pages)
     python bench/recommendations.py --docs 900          # a smaller run (~5,000 items)
     python bench/recommendations.py --workdir /tmp/rb   # keep the corpus and database; later runs reuse them
+    python bench/recommendations.py --varied            # vary the 12 labelled pages too, not only the seeds
 
 Steps, each in its own process (peak RSS is that process's ``ru_maxrss``):
-1. **first analysis**: generated pages (bench/generate.py: rewordings of the seeds) loaded, then the first
+The corpus: generated pages (bench/generate.py), rewordings of the seeds' 21 calls (a worst case: every call
+recurs ~700 times, so nearly every pair of calls is alike), or with ``--varied`` of the seeds and the 12
+labelled pages (~150 distinct calls, each recurring ~100 times).
+
+1. **first analysis**: the generated pages loaded, then the first
    analysis, which embeds every new sentence with the real MiniLM model and places every call;
 2. **full re-analysis from cached vectors**: ``plan_reanalysis`` (every item re-annotated, every call
    clustered from an empty start) with every sentence vector already cached: the 60 s / 3 GiB goal;
@@ -87,11 +92,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=3400, help="generated pages (about 6 items each)")
     parser.add_argument("--workdir", type=Path, help="keep corpus and databases here and reuse them")
+    parser.add_argument("--varied", action="store_true", help="vary the labelled pages too (~150 distinct calls)")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="recbench-"))
     work.mkdir(parents=True, exist_ok=True)
-    pages, db = work / f"pages_{args.docs}", work / f"tracker_{args.docs}.duckdb"
-    generate(args.docs, pages)
+    tag = f"{args.docs}{'v' if args.varied else ''}"
+    pages, db = work / f"pages_{tag}", work / f"tracker_{tag}.duckdb"
+    generate(args.docs, pages, varied=args.varied)
     _, text = make_document(99_999, [load_templates()[NEW_PAGE_TEMPLATE]], seed=7)
     new_page = work / "new_report.txt"
     new_page.write_text(text, encoding="utf-8")
@@ -125,7 +132,9 @@ def main() -> None:
     rows.append((f"one report added to {items:,} items", big))
     rows.append(("the same report, empty tracker", empty))
 
-    print(f"\n{items:,} items ({calls:,} takeaways and calls to action) from {args.docs:,} generated pages\n")
+    corpus = "seeds and labelled pages" if args.varied else "seeds"
+    print(f"\n{items:,} items ({calls:,} takeaways and calls to action) from {args.docs:,} pages generated from "
+          f"the {corpus}\n")
     print("| step | seconds | peak RSS MB | what it did |")
     print("|---|---|---|---|")
     for label, out in rows:

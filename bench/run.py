@@ -1,8 +1,12 @@
-"""The benchmark: load speed, reload, recurrence analysis and dashboard data functions at scale.
+"""The benchmark: load speed, reload and dashboard data functions at the product's size.
 
-    python bench/run.py                      # sizes 5, 500, 5000, 20000; writes bench/RESULTS.md
-    python bench/run.py --quick              # sizes 5 and 500, analysis on 500: a smoke run, no RESULTS.md
-    python bench/run.py --sizes 5,500,5000   # other sizes
+    python bench/run.py                      # sizes 5, 500, 3400 pages (~20,000 items); writes bench/RESULTS.md
+    python bench/run.py --quick              # sizes 5 and 500: a smoke run, no RESULTS.md
+    python bench/run.py --sizes 5,500,1000   # other sizes
+
+The recommendations (first analysis, full re-analysis, adding a report) have their own benchmark,
+bench/recommendations.py. Here the largest database is analyzed in lexical mode (no sentence model, so no
+embedding time) only so that the dashboard's recommendation frames have data to read.
 
 Corpora come from bench/generate.py (cached in bench/corpora/, git-ignored); databases live in a
 temporary folder. Nothing here is part of the test suite.
@@ -22,18 +26,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate import generate, load_templates, make_document  # noqa: E402
+from generate import generate  # noqa: E402
 
 from tracker.loader import find_files, load_paths  # noqa: E402
 from tracker.store import Store  # noqa: E402
@@ -124,107 +125,28 @@ def load_rows(sizes: list[int], work: Path) -> dict[int, Path]:
     return dbs
 
 
-# ---------------------------------------------------------------- analysis
-
-def fake_vector(text: str) -> np.ndarray:
-    """A deterministic stand-in for a sentence embedding: hashed bag of words, so similar texts are near."""
-    vec = np.zeros(384, dtype=np.float32)
-    for word in re.findall(r"\w+", text.lower()):
-        h = zlib.crc32(word.encode())
-        vec[h % 384] += 1.0 if h & 1024 else -1.0
-    norm = np.linalg.norm(vec)
-    return vec / norm if norm else vec
-
-
-def prefill_vectors(store: Store) -> int:
-    """Cache a vector for every sentence the analysis will look up, as a previous run would have."""
-    from tracker.analysis import embeddings as emb
-    from tracker.analysis.core import SEMANTIC_METHOD
-    from tracker.analysis.similarity import unit_texts
-    from tracker.analysis.themes import load_themes
-
-    texts = store.query("SELECT text FROM items ORDER BY item_id")["text"].tolist()
-    units, _ = unit_texts(texts, SEMANTIC_METHOD.sentences)
-    units += [t.profile for t in load_themes()]
-    by_hash = {emb.text_hash(u): u for u in units}
-    hashes = sorted(by_hash)
-    for start in range(0, len(hashes), 25_000):
-        chunk = hashes[start:start + 25_000]
-        vectors = np.vstack([fake_vector(by_hash[h]) for h in chunk])
-        store.write(lambda con, c=chunk, v=vectors: emb.insert_vectors(con, c, v))
-    return len(hashes)
-
+# ---------------------------------------------------------------- analysis (for the dashboard's frames)
 
 def _analysis_child(db: str, queue: mp.Queue) -> None:
+    os.environ["TRACKER_EMBEDDINGS"] = "off"
     from tracker.analysis.core import run_analysis
 
     started = time.perf_counter()
     result = run_analysis(Store(db))
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    queue.put({"seconds": seconds, "timings": result.timings, "items": result.items, "groups": result.groups,
-               "recurring": result.recurring, "embedded": result.embedded, "mode": result.mode, "peak_mb": peak})
+    queue.put({"seconds": time.perf_counter() - started, "summary": result.summary,
+               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
-def run_analysis_process(db: Path) -> dict:
-    """The analysis in a fresh process, so its peak memory is its own."""
+def analysis_row(db: Path) -> None:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_analysis_child, args=(str(db), queue))
     proc.start()
     out = queue.get(timeout=3600)
     proc.join()
-    return out
-
-
-def analysis_rows(db: Path, extra_docs: Path) -> None:
-    store = Store(db)
-    items = int(store.scalar("SELECT count(*) FROM items"))
     say()
-    say(f"## Recurrence analysis ({items:,} items)")
-    say()
-    started = time.perf_counter()
-    cached = prefill_vectors(store)
-    say(f"Vector cache pre-filled with {cached:,} synthetic sentence vectors (hashed bag of words, 384 dims) "
-        f"in {time.perf_counter() - started:.1f} s, standing in for the MiniLM vectors of an earlier run.")
-    say()
-    out = run_analysis_process(db)
-    steps = ", ".join(f"{k} {v:.1f}" for k, v in out["timings"].items())
-    say("| run | items | groups 2+ | recurring | newly embedded | seconds | peak RSS MB |")
-    say("|---|---:|---:|---:|---:|---:|---:|")
-    say(f"| all vectors cached | {out['items']:,} | {out['groups']:,} | {out['recurring']:,} | {out['embedded']:,} "
-        f"| {out['seconds']:.1f} | {out['peak_mb']:,.0f} |")
-    steps_cached = steps
-
-    # a reload with a few new pages: only their sentences go through the model
-    report = load_paths([extra_docs], store)
-    assert report.ok, report.summary()
-    out = run_analysis_process(db)
-    say(f"| +{report.count('added')} new pages | {out['items']:,} | {out['groups']:,} | {out['recurring']:,} "
-        f"| {out['embedded']:,} | {out['seconds']:.1f} | {out['peak_mb']:,.0f} |")
-    say()
-    say(f"Steps (s), all cached: {steps_cached}")
-    say(f"Steps (s), with new pages: {', '.join(f'{k} {v:.1f}' for k, v in out['timings'].items())}")
-
-
-def embedding_rows(db: Path, n_texts: int) -> None:
-    from tracker.analysis import embeddings as emb
-    from tracker.analysis.core import SEMANTIC_METHOD
-    from tracker.analysis.similarity import unit_texts
-
-    state = emb.get_embedder()
-    say()
-    if state.embedder is None:
-        say(f"Embedding throughput: model unavailable ({state.reason}); the analysis runs lexical only.")
-        return
-    texts = Store(db).query(f"SELECT text FROM items ORDER BY hash(item_id) LIMIT {n_texts}")["text"].tolist()
-    units, _ = unit_texts(texts, SEMANTIC_METHOD.sentences)
-    state.embedder.encode(units[:64])  # warm
-    started = time.perf_counter()
-    state.embedder.encode(units)
-    seconds = time.perf_counter() - started
-    say(f"Embedding throughput (MiniLM int8 ONNX, 2 threads): {len(units):,} sentences of {len(texts):,} items in "
-        f"{seconds:.1f} s = {len(units) / seconds:,.0f} sentences/s = {len(texts) / seconds:,.0f} items/s")
+    say(f"First analysis of the largest database, lexical mode: {out['seconds']:.1f} s, peak RSS "
+        f"{out['peak_mb']:,.0f} MB ({out['summary']}).")
 
 
 # ---------------------------------------------------------------- dashboard data functions
@@ -250,7 +172,10 @@ def dashboard_rows(db: Path) -> None:
         ("items_frame(statuses=[done], text='children', in source)", lambda: items_frame(store, ItemFilter(
             statuses=["done"], text="children", include_removed=False))),
         ("counts()", lambda: counts(store)),
-        ("analysis.groups_frame(recurring_only=True)", lambda: analysis.groups_frame(store, recurring_only=True)),
+        ("analysis.recommendations_frame(recurring_only=True)",
+         lambda: analysis.recommendations_frame(store, recurring_only=True)),
+        ("analysis.review_queue()", lambda: analysis.review_queue(store)),
+        ("analysis.item_annotations()", lambda: analysis.item_annotations(store)),
         ("analysis.theme_year_frame()", lambda: analysis.theme_year_frame(store)),
         ("analysis.status_by_theme_frame()", lambda: analysis.status_by_theme_frame(store)),
         ("analysis.progress_by_first_year_frame()", lambda: analysis.progress_by_first_year_frame(store)),
@@ -275,10 +200,8 @@ def dashboard_rows(db: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5,500,5000,20000")
+    parser.add_argument("--sizes", default="5,500,3400")
     parser.add_argument("--quick", action="store_true", help="sizes 5 and 500 only; RESULTS.md is not written")
-    parser.add_argument("--no-analysis", action="store_true")
-    parser.add_argument("--embed-sample", type=int, default=2000, help="items embedded for the throughput figure")
     args = parser.parse_args()
     sizes = [5, 500] if args.quick else [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
@@ -293,16 +216,7 @@ def main() -> None:
     try:
         dbs = load_rows(sizes, work)
         largest = dbs[max(dbs)]
-        # a few pages the largest corpus does not have, for "a reload embeds only new texts"
-        extra = work / "extra"
-        extra.mkdir()
-        templates = load_templates()
-        for i in range(5):
-            name, text = make_document(max(dbs) + 10_000 + i, templates, seed=1)
-            (extra / name).write_text(text, encoding="utf-8")
-        if not args.no_analysis:
-            analysis_rows(largest, extra)
-            embedding_rows(largest, args.embed_sample)
+        analysis_row(largest)
         dashboard_rows(largest)
     finally:
         shutil.rmtree(work, ignore_errors=True)

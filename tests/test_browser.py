@@ -25,7 +25,7 @@ from tracker.dashboard_data import history_table
 from tracker.queries import history_frame, items_frame
 from tracker.store import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -1,9 +1,9 @@
-"""Streamlit entry point: `streamlit run dashboard.py`. Pages live in tracker/pages/."""
+"""Streamlit entry point: `streamlit run dashboard.py`. Pages live in tracker/ui/pages/."""
 
 import streamlit as st
 
-from tracker.pages import common
 from tracker.store import StoreError
+from tracker.ui.pages import common
 
 st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=":material/fact_check:", layout="wide")
 
@@ -11,16 +11,16 @@ st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=":materia
 def pages(to_review: int) -> list:
     """The navigation; "To review" carries the number of suggestions waiting for a person."""
     return [
-        st.Page("tracker/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("tracker/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
-        st.Page("tracker/pages/recurring.py", title="Recommendations", icon=":material/repeat:",
+        st.Page("tracker/ui/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("tracker/ui/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
+        st.Page("tracker/ui/pages/recurring.py", title="Recommendations", icon=":material/repeat:",
                 url_path="recurring"),
-        st.Page("tracker/pages/review.py", title=f"To review ({to_review})" if to_review else "To review",
+        st.Page("tracker/ui/pages/review.py", title=f"To review ({to_review})" if to_review else "To review",
                 icon=":material/rate_review:", url_path="review"),
-        st.Page("tracker/pages/sessions.py", title="Sessions", icon=":material/description:", url_path="sessions"),
-        st.Page("tracker/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
-        st.Page("tracker/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
-        st.Page("tracker/pages/history.py", title="History", icon=":material/history:", url_path="history"),
+        st.Page("tracker/ui/pages/sessions.py", title="Sessions", icon=":material/description:", url_path="sessions"),
+        st.Page("tracker/ui/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
+        st.Page("tracker/ui/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
+        st.Page("tracker/ui/pages/history.py", title="History", icon=":material/history:", url_path="history"),
     ]
 
 

@@ -47,7 +47,7 @@ def _peak_mb() -> float:
 
 def _child(task: str, args: dict, queue: mp.Queue) -> None:
     from tracker import analysis
-    from tracker.importing import import_paths
+    from tracker.services.importing import import_paths
     from tracker.store import Store
 
     store = Store(args["db"])

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
 
-from tracker.loader import find_files, load_paths  # noqa: E402
 from tracker.store import Store  # noqa: E402
+from tracker.store.documents import find_files, load_paths  # noqa: E402
 
 CORPORA = ROOT / "bench" / "corpora"
 # the floor: read, decode, and split on the outcome/section headings with one regular expression
@@ -153,8 +153,8 @@ def analysis_row(db: Path) -> None:
 
 def dashboard_rows(db: Path) -> None:
     from tracker import analysis
-    from tracker.edits import set_item
-    from tracker.queries import ItemFilter, counts, items_frame
+    from tracker.services.editing import set_item
+    from tracker.store.queries import ItemFilter, counts, items_frame
 
     store = Store(db)
     items = int(store.scalar("SELECT count(*) FROM items"))

@@ -18,7 +18,7 @@ from tracker.analysis import embeddings
 from tracker.analysis.addressees import extract_addressee, specificity
 from tracker.analysis.themes import KeywordMatcher, _keyword_pattern, assign_themes, load_themes
 from tracker.cli import cli
-from tracker.exporting import export_items, write_frame
+from tracker.services.exporting import export_items, write_frame
 from tracker.store import Store
 
 INTL = {  # the example: one recommendation made in 2022, 2023 and 2024

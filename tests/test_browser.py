@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from tracker import analysis
-from tracker.dashboard_data import history_table
-from tracker.queries import history_frame, items_frame
 from tracker.store import Store
+from tracker.store.queries import history_frame, items_frame
+from tracker.ui.dashboard_data import history_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

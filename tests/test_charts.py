@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from tracker import charts
+from tracker.ui import charts
 
 RECS = pd.DataFrame({
     "rec_id": ["R1", "R2", "R3"],

@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 
 from tracker import analysis
-from tracker.dashboard_data import (
+from tracker.services.editing import EditConflict, save_rows, set_item
+from tracker.store import Store
+from tracker.store.queries import ItemFilter, counts, history_frame, item_row
+from tracker.ui.dashboard_data import (
     OVERDUE_FLAG,
     conflict_rows,
     csv_bytes,
@@ -32,9 +35,6 @@ from tracker.dashboard_data import (
     seed_if_empty,
     tracker_table,
 )
-from tracker.edits import EditConflict, save_rows, set_item
-from tracker.queries import ItemFilter, counts, history_frame, item_row
-from tracker.store import Store
 
 
 def test_escape_markdown_leaves_no_markup_alive() -> None:

@@ -13,20 +13,20 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import tracker.reading
+import tracker.reading.text
 from tracker import analysis
-from tracker.dashboard_data import escape_markdown as common_md
-from tracker.dashboard_data import history_table
-from tracker.edits import set_item
-from tracker.loader import load_files
-from tracker.queries import counts, history_frame, item_row, items_frame, sessions_frame
+from tracker.services.editing import set_item
 from tracker.store import Store
+from tracker.store.documents import load_files
+from tracker.store.queries import counts, history_frame, item_row, items_frame, sessions_frame
+from tracker.ui.dashboard_data import escape_markdown as common_md
+from tracker.ui.dashboard_data import history_table
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview": "tracker/pages/overview.py", "tracker": "tracker/pages/tracker_page.py",
-         "recommendations": "tracker/pages/recurring.py", "review": "tracker/pages/review.py",
-         "sessions": "tracker/pages/sessions.py", "plan": "tracker/pages/plan.py", "add": "tracker/pages/add_report.py",
-         "history": "tracker/pages/history.py"}
+PAGES = {"overview": "tracker/ui/pages/overview.py", "tracker": "tracker/ui/pages/tracker_page.py",
+         "recommendations": "tracker/ui/pages/recurring.py", "review": "tracker/ui/pages/review.py",
+         "sessions": "tracker/ui/pages/sessions.py", "plan": "tracker/ui/pages/plan.py",
+         "add": "tracker/ui/pages/add_report.py", "history": "tracker/ui/pages/history.py"}
 HOSTILE = b"""IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> markup test
 
     Key Takeaways
@@ -293,7 +293,7 @@ def test_add_report_pasted_text(seed_store: Store) -> None:
 
 def test_add_report_bad_and_oversize_files_change_nothing(seed_store: Store, monkeypatch) -> None:
     before = counts(seed_store)
-    monkeypatch.setattr(tracker.reading, "MAX_BYTES", 2000)
+    monkeypatch.setattr(tracker.reading.text, "MAX_BYTES", 2000)
     at = _app("add")
     at.file_uploader[0].set_value([("report.pdf.txt", b"%PDF-1.7 binary", "text/plain"),
                                    ("big.txt", b"x" * 3000, "text/plain")]).run()

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests import variants
-from tracker import migrations
-from tracker.edits import set_item
-from tracker.loader import load_files, load_paths
-from tracker.queries import counts, item_row, items_frame, sessions_frame
-from tracker.store import Store
+from tracker.services.editing import set_item
+from tracker.store import Store, migrations
+from tracker.store.documents import load_files, load_paths
+from tracker.store.queries import counts, item_row, items_frame, sessions_frame
 
 S2022 = "000_b1319ff3bb3a17cc.txt"
 S2024 = "002_5760351643d73f78.txt"
@@ -150,16 +149,16 @@ def test_bad_file_leaves_the_database_unchanged(seed_store: Store, tmp_path: Pat
 
 
 def test_a_document_that_fails_to_store_does_not_block_the_batch(store: Store, seeds_dir: Path, monkeypatch):
-    from tracker import loader
+    from tracker.store import documents
 
-    real = loader._apply_batch
+    real = documents._apply_batch
 
     def failing(con, batch, now):
         if any(p.source == S2024 for p in batch):
             con.execute("SELECT * FROM no_such_table")  # a storage error in the middle of the batch
         return real(con, batch, now)
 
-    monkeypatch.setattr(loader, "_apply_batch", failing)
+    monkeypatch.setattr(documents, "_apply_batch", failing)
     report = load_paths([seeds_dir], store)
     assert [r.source for r in report.failed] == [S2024]
     assert "could not be stored" in report.failed[0].error
@@ -175,15 +174,15 @@ def test_existing_database_is_migrated_forward_and_keeps_its_data(tmp_path: Path
         con.execute("ALTER TABLE sessions ADD COLUMN venue VARCHAR")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", first_only)
-    from tracker import store as store_module
+    from tracker.store import db as store_db
 
-    store_module._migrated.discard(str(path.resolve()))
+    store_db._migrated.discard(str(path.resolve()))
     old = Store(path)
     load_paths([seeds_dir], old)
     set_item(old, items_frame(old)["id"].iloc[0], status="done", by="Ana")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", first_only + [("999_venue", add_column)])
-    store_module._migrated.discard(str(path.resolve()))
+    store_db._migrated.discard(str(path.resolve()))
     upgraded = Store(path)
     assert upgraded.scalar("SELECT count(*) FROM items WHERE status = 'done'") == 1
     assert "venue" in set(upgraded.query("DESCRIBE sessions")["column_name"])

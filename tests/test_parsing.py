@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import variants
-from tracker.loader import parse_bytes
-from tracker.models import normalize_text
+from tracker.reading.models import normalize_text
+from tracker.store.documents import parse_bytes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 S2022, S2023, S2024, P2024, P2025 = sorted(SEEDS.iterdir())
@@ -199,8 +199,8 @@ SHORTCUTS = settings(max_examples=300, deadline=None, database=None)
 @SHORTCUTS
 @given(_PAGE)
 def test_the_heading_prefilter_keeps_every_line_that_is_an_item_heading(text: str) -> None:
-    from tracker.headings import item_heading_kind
-    from tracker.parsing import _heading_candidates
+    from tracker.reading.headings import item_heading_kind
+    from tracker.reading.parsing import _heading_candidates
 
     every_line = [i for i, line in enumerate(text.split("\n")) if item_heading_kind(line)]
     assert set(every_line) <= set(_heading_candidates(text))
@@ -209,7 +209,7 @@ def test_the_heading_prefilter_keeps_every_line_that_is_an_item_heading(text: st
 @SHORTCUTS
 @given(_PAGE_LINES)
 def test_the_label_shortcut_gives_what_folding_every_line_gives(lines: list[str]) -> None:
-    from tracker import metadata
+    from tracker.reading import metadata
 
     for line in lines:  # the definition: stripped of spaces and trailing colons, casefolded
         folded = line.strip().rstrip(":").strip().casefold()
@@ -222,7 +222,7 @@ def test_the_label_shortcut_gives_what_folding_every_line_gives(lines: list[str]
 def test_the_control_character_ratio_counts_exactly_the_control_private_and_unassigned_characters(text: str) -> None:
     import unicodedata
 
-    from tracker.reading import _control_ratio
+    from tracker.reading.text import _control_ratio
 
     bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
     assert _control_ratio(text) == (bad / len(text) if text else 0.0)

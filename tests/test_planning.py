@@ -8,11 +8,11 @@ from datetime import date
 import pandas as pd
 
 import tracker.analysis as analysis
-from tracker.edits import set_item
-from tracker.loader import load_files
-from tracker.planning import build_brief, md_text
-from tracker.queries import ItemFilter, items_frame
+from tracker.services.editing import set_item
+from tracker.services.planning import build_brief, md_text
 from tracker.store import Store
+from tracker.store.documents import load_files
+from tracker.store.queries import ItemFilter, items_frame
 
 HOSTILE = b"""IGF 2026 Open Forum #99 Hostile markup test
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
-from tracker.edits import EditError
-from tracker.loader import load_paths
+from tracker.services.editing import EditError
 from tracker.store import Store
+from tracker.store.documents import load_paths
 
 # a 2025 page of the series: one call that recurs (cooperation), one new one
 NEW_PAGE = (Path(__file__).parent / "data" / "pages" / "2025_open_forum_31.txt").read_text(encoding="utf-8")

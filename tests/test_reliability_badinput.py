@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from tracker.loader import load_files, load_paths, parse_bytes
-from tracker.models import BadInput, Document, normalize_text
-from tracker.reading import MAX_BYTES
+from tracker.reading.models import BadInput, Document, normalize_text
+from tracker.reading.text import MAX_BYTES
 from tracker.store import Store
+from tracker.store.documents import load_files, load_paths, parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

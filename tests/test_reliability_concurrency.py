@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from tests.test_reliability_crash import small_page
-from tracker.edits import EditConflict, set_item
-from tracker.queries import history_frame, item_row, items_frame
+from tracker.services.editing import EditConflict, set_item
 from tracker.store import Store
+from tracker.store.queries import history_frame, item_row, items_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 N_PAGES = 3000

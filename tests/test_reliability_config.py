@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from tracker.reading import MAX_BYTES
+from tracker.reading.text import MAX_BYTES
 
 CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
 

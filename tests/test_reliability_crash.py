@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.loader import parse_bytes
 from tracker.store import Store
+from tracker.store.documents import parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 N_DOCS = 2400
@@ -149,7 +149,7 @@ def _table_rows(store: Store) -> dict[str, list]:
 def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Path, corpus: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Large loads parse in worker processes; the database must not depend on it (reports included)."""
-    from tracker.loader import _load_workers, load_paths
+    from tracker.store.documents import _load_workers, load_paths
 
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracker.edits import set_item
-from tracker.loader import load_files, load_paths
-from tracker.queries import ItemFilter, history_frame, items_frame
+from tracker.services.editing import set_item
 from tracker.store import Store
+from tracker.store.documents import load_files, load_paths
+from tracker.store.queries import ItemFilter, history_frame, items_frame
 
 EDIT_COLUMNS = ["status", "owner", "due_date", "notes", "version"]
 OUTCOMES_2022 = "000_b1319ff3bb3a17cc.txt"

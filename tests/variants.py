@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from tracker.headings import is_stop_heading, item_heading_kind
-from tracker.parsing import extract_items
+from tracker.reading.headings import is_stop_heading, item_heading_kind
+from tracker.reading.parsing import extract_items
 
 
 def to_html(text: str) -> bytes:

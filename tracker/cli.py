@@ -77,8 +77,8 @@ def load(db: str | None, paths: tuple[Path, ...], no_analyze: bool) -> None:
     whose text is unchanged, and items that vanished from a page are marked, not deleted.
     Exits with status 1 if any file could not be loaded (the others are loaded anyway).
     """
-    from .importing import import_paths
-    from .loader import find_files
+    from .services.importing import import_paths
+    from .store.documents import find_files
 
     store = _store(db)
     targets = list(paths) or [seeds_dir()]
@@ -129,7 +129,7 @@ def analyze(db: str | None, full: bool, apply_: bool, by: str | None) -> None:
 @click.pass_obj
 def export(db: str | None, what: str, fmt: str, out: Path | None) -> None:
     """Export items, sessions or recommendations as CSV, JSON or JSON lines."""
-    from .exporting import export_frame, write_frame
+    from .services.exporting import export_frame, write_frame
 
     frame = export_frame(_store(db), what)
     text = write_frame(frame, fmt)
@@ -154,7 +154,7 @@ def export(db: str | None, what: str, fmt: str, out: Path | None) -> None:
 def set_command(db: str | None, item_id: str, status: str | None, owner: str | None, due_date: str | None,
                 notes: str | None, by: str) -> None:
     """Update one item's status, owner, due date or notes (validated; nothing is written on error)."""
-    from .edits import set_item
+    from .services.editing import set_item
 
     changes = {k: v for k, v in {"status": status, "owner": owner, "due_date": due_date, "notes": notes}.items()
                if v is not None}
@@ -207,7 +207,7 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
            fmt: str) -> None:
     """List the machine's pending suggestions (a call that would join a recommendation), or decide them."""
     from .analysis import accept, reject, review_queue
-    from .exporting import write_frame
+    from .services.exporting import write_frame
 
     store = _store(db)
     if accept_ids or reject_ids:
@@ -237,8 +237,8 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
 @click.pass_obj
 def history(db: str | None, item_id: str | None, person: str | None, fmt: str) -> None:
     """Show the change log (newest first)."""
-    from .exporting import write_frame
-    from .queries import history_frame
+    from .services.exporting import write_frame
+    from .store.queries import history_frame
 
     click.echo(write_frame(history_frame(_store(db), item_id, person), fmt), nl=False)
 

@@ -1,7 +1,7 @@
 """One error model: every problem a user can cause or meet is a ``TrackerError`` with a one-line message.
 
 The CLI turns it into ``error: <message>`` and exit status 1 in one place (``cli.TrackerGroup``); the
-dashboard shows it once around the page (``pages.common.run_page``). Anything else is a bug: the CLI still
+dashboard shows it once around the page (``dashboard.py``). Anything else is a bug: the CLI still
 prints one line (and the traceback only with ``TRACKER_DEBUG=1``).
 """
 

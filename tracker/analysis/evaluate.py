@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..loader import load_paths
-from ..store import PROJECT_ROOT, Store
+from ..store.db import PROJECT_ROOT, Store
+from ..store.documents import load_paths
 from . import embeddings as emb
 from .core import Calls, Sentences, Snapshot, _calls, _read, _sentences
 from .grouping import cluster

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..models import STATUSES
+from ..reading.models import STATUSES
 from ..store import Store
 
 RECOMMENDATION_COLUMNS = ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from ..edits import EditConflict, EditError, _apply, _as_text, _clean
+from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
 from ..store import Store
 from .core import AnalysisError
 from .titles import suggest_title

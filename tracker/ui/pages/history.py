@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard_data import HISTORY_KINDS, shorten
-from tracker.exporting import spreadsheet_safe
-from tracker.pages import common
+from tracker.services.exporting import spreadsheet_safe
+from tracker.ui.dashboard_data import HISTORY_KINDS, shorten
+from tracker.ui.pages import common
 
 PER_PAGE = 50
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from .errors import TrackerError
-from .models import STATUSES
-from .store import Store
+from ..errors import TrackerError
+from ..reading.models import STATUSES
+from ..store import Store
 
 EDITABLE = ("status", "owner", "due_date", "notes")
 

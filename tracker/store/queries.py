@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .store import Store
+from .db import Store
 
 ITEM_COLUMNS = ["id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
                 "section", "text", "status", "owner", "due_date", "notes", "in_source", "speaker", "explanation",

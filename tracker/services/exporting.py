@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .queries import ItemFilter, items_frame, sessions_frame
-from .store import Store
+from ..store import Store
+from ..store.queries import ItemFilter, items_frame, sessions_frame
 
 ITEM_EXPORT_COLUMNS = ["id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
                        "text", "status", "owner", "due_date", "notes", "in_source", "updated_at", "updated_by"]
@@ -14,7 +14,7 @@ SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
     """Items with their follow-up fields and, once analyzed, themes, addressee and recommendation."""
-    from .analysis import item_annotations
+    from ..analysis import item_annotations
 
     frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
     notes = item_annotations(store)
@@ -27,7 +27,7 @@ def export_frame(store: Store, what: str) -> pd.DataFrame:
     if what == "sessions":
         return sessions_frame(store)[SESSION_EXPORT_COLUMNS]
     if what == "recommendations":
-        from .analysis import RECOMMENDATION_COLUMNS, recommendations_frame
+        from ..analysis import RECOMMENDATION_COLUMNS, recommendations_frame
 
         return recommendations_frame(store)[RECOMMENDATION_COLUMNS]
     return export_items(store)

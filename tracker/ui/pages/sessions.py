@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard_data import (
+from tracker.store.queries import ItemFilter
+from tracker.ui.dashboard_data import (
     HIGHLIGHT_CSS,
     HIGHLIGHT_LEGEND,
     highlight_html,
@@ -15,8 +16,7 @@ from tracker.dashboard_data import (
     session_label,
     status_label,
 )
-from tracker.pages import common
-from tracker.queries import ItemFilter
+from tracker.ui.pages import common
 
 META_FIELDS = [("year", "Year"), ("type", "Type"), ("number", "Number"), ("title", "Title"), ("date", "Date"),
                ("sdgs", "SDG targets"), ("organizers", "Organizers"), ("speakers", "Speakers"),

@@ -25,11 +25,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .errors import env_number
-from .models import BadInput, Document, item_id_for
-from .parsing import parse_text
-from .reading import bytes_to_text
-from .store import HeldConnection, Store
+from ..errors import env_number
+from ..reading.models import BadInput, Document, item_id_for
+from ..reading.parsing import parse_text
+from ..reading.text import bytes_to_text
+from .db import HeldConnection, Store
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor

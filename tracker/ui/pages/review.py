@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
-from tracker.edits import EditError
-from tracker.pages import common
-from tracker.pages.overview import analysis_missing_note
+from tracker.services.editing import EditError
+from tracker.ui.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
+from tracker.ui.pages import common
+from tracker.ui.pages.overview import analysis_missing_note
 
 FLASH = "review_flash"
 CURRENT = "review_current"  # the item id on screen
@@ -161,7 +161,7 @@ def render() -> None:
         else:
             st.info("Nothing to review: every call the analysis placed has been looked at.",
                     icon=":material/task_alt:")
-            st.page_link("tracker/pages/recurring.py", label="See the recommendations", icon=":material/repeat:")
+            st.page_link("tracker/ui/pages/recurring.py", label="See the recommendations", icon=":material/repeat:")
         return
     position = _current(queue)
     navigator(queue, position)

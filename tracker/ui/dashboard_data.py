@@ -1,6 +1,6 @@
 """Frames, text helpers and file builders behind the dashboard pages; none of this needs Streamlit.
 
-The pages stay thin: widgets call these functions, which read through ``tracker.queries`` and
+The pages stay thin: widgets call these functions, which read through ``tracker.store.queries`` and
 ``tracker.analysis`` and return plain frames, strings or bytes that are easy to test.
 """
 
@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from .edits import EDITABLE, EditConflict
-from .exporting import spreadsheet_safe
-from .models import KINDS, STATUSES, Document
-from .queries import ItemFilter, items_frame
-from .store import Store
+from ..reading.models import KINDS, STATUSES, Document
+from ..services.editing import EDITABLE, EditConflict
+from ..services.exporting import spreadsheet_safe
+from ..store import Store
+from ..store.queries import ItemFilter, items_frame
 
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
 KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
@@ -138,8 +138,8 @@ def seed_if_empty(store: Store, seeds_dir: Path) -> str | None:
     """First run: load the bundled seeds and analyze them; a one-line summary, or None if not needed."""
     if not is_empty(store):
         return None
-    from .analysis import analyze
-    from .loader import load_paths
+    from ..analysis import analyze
+    from ..store.documents import load_paths
 
     report = load_paths([seeds_dir], store)
     summary = report.summary()
@@ -353,8 +353,8 @@ def headline(store: Store) -> dict[str, Any]:
     recurring (None before the analysis), to_review, done_count / tracked = share_done over recommendations
     not dropped. Before the analysis (or with no recommendation) the share counts takeaways and calls to
     action one by one, and ``share_of`` says which."""
-    from .analysis import recurring_count, review_count, status_counts
-    from .queries import counts
+    from ..analysis import recurring_count, review_count, status_counts
+    from ..store.queries import counts
 
     numbers: dict[str, Any] = dict(counts(store))
     recurring = recurring_count(store)

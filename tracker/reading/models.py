@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import TrackerError
+from ..errors import TrackerError
 
 KINDS = ("takeaway", "action", "question")
 STATUSES = ("not_started", "in_progress", "done", "dropped")

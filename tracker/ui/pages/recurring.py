@@ -13,7 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.dashboard_data import (
+from tracker.reading.models import STATUSES
+from tracker.services.editing import EditConflict, EditError
+from tracker.ui.dashboard_data import (
     kind_label,
     recommendation_conflict_rows,
     recommendation_facts,
@@ -22,10 +24,8 @@ from tracker.dashboard_data import (
     shorten,
     status_label,
 )
-from tracker.edits import EditConflict, EditError
-from tracker.models import STATUSES
-from tracker.pages import common
-from tracker.pages.overview import analysis_missing_note
+from tracker.ui.pages import common
+from tracker.ui.pages.overview import analysis_missing_note
 
 FLASH = "recs_flash"
 SELECTED = "rec_selected"
@@ -145,7 +145,7 @@ def calls(rec: pd.Series, members: pd.DataFrame) -> None:
                     icon=":material/done_all:", help="They are the same recommendation"):
             _act(lambda n: f"{n} call(s) added to {recommendation_name(rec['rec_id'], rec['title'])}.",
                  analysis.accept_all, str(rec["rec_id"]))
-        c.page_link("tracker/pages/review.py", label="Review them one by one", icon=":material/rate_review:")
+        c.page_link("tracker/ui/pages/review.py", label="Review them one by one", icon=":material/rate_review:")
 
 
 def _base_for(rec: pd.Series) -> dict[str, Any]:
@@ -366,7 +366,8 @@ def render() -> None:
         return
     pending = common.review_count()
     if pending:
-        st.page_link("tracker/pages/review.py", label=f"{pending} new call(s) to review", icon=":material/rate_review:")
+        st.page_link("tracker/ui/pages/review.py", label=f"{pending} new call(s) to review",
+                     icon=":material/rate_review:")
     shown = _filters(everything)
     if shown.empty:
         st.info("No recommendation matches these filters" + (" (none was raised in more than one session yet: "

@@ -10,11 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from tracker.analysis import analyze
-from tracker.dashboard_data import kind_label, preview_items, session_label
-from tracker.loader import load_files, parse_bytes, safe_source_name
-from tracker.models import BadInput
-from tracker.pages import common
-from tracker.reading import MAX_BYTES
+from tracker.reading.models import BadInput
+from tracker.reading.text import MAX_BYTES
+from tracker.store.documents import load_files, parse_bytes, safe_source_name
+from tracker.ui.dashboard_data import kind_label, preview_items, session_label
+from tracker.ui.pages import common
 
 FLASH = "add_flash"
 LIMIT_MB = MAX_BYTES // 2**20

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from .dashboard_data import STATUS_LABELS, session_label
-from .queries import ItemFilter, items_frame, sessions_frame
-from .store import Store
+from ..store import Store
+from ..store.queries import ItemFilter, items_frame, sessions_frame
+from ..ui.dashboard_data import STATUS_LABELS, session_label
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
@@ -64,7 +64,7 @@ def _recommendation_line(rec: pd.Series) -> str:
 
 def _recurring_section(store: Store) -> list[str]:
     """What keeps coming back: each recurring recommendation once, by its full title, open ones first."""
-    from .analysis import recommendations_frame
+    from ..analysis import recommendations_frame
 
     lines = ["## What keeps coming back", ""]
     recs = recommendations_frame(store, recurring_only=True)

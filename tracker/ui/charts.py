@@ -12,8 +12,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..reading.models import STATUSES
 from .dashboard_data import STATUS_LABELS
-from .models import STATUSES
 
 STATUS_COLORS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)

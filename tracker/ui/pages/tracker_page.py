@@ -10,7 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.dashboard_data import (
+from tracker.reading.models import KINDS, STATUSES
+from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
+from tracker.store.queries import ItemFilter
+from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
     excel_bytes,
@@ -20,10 +23,7 @@ from tracker.dashboard_data import (
     shorten,
     status_label,
 )
-from tracker.edits import EditConflict, EditError, save_rows, set_item, set_items
-from tracker.models import KINDS, STATUSES
-from tracker.pages import common
-from tracker.queries import ItemFilter
+from tracker.ui.pages import common
 
 FLASH = "tracker_flash"
 EDIT_BASE = "edit_base"

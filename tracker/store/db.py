@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from .errors import TrackerError, env_number
+from ..errors import TrackerError, env_number
+from ..resources import CHECKOUT_ROOT, default_db
 from .migrations import apply_migrations
-from .resources import CHECKOUT_ROOT, default_db
 
 PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
 # data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import LoadReport, load_files, load_paths
-from .store import Store
+from ..store import Store
+from ..store.documents import LoadReport, load_files, load_paths
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Imported:
 
 def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
     if analyze and (report.count("added") or report.count("updated")):
-        from .analysis import analyze as run
+        from ..analysis import analyze as run
 
         return Imported(report, run(store))
     return Imported(report, None)

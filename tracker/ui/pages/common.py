@@ -12,11 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tracker import analysis, dashboard_data, queries
-from tracker.edits import EditConflict
-from tracker.queries import ItemFilter
+from tracker import analysis
 from tracker.resources import seeds_dir
-from tracker.store import Store
+from tracker.services.editing import EditConflict
+from tracker.store import Store, queries
+from tracker.store.queries import ItemFilter
+from tracker.ui import dashboard_data
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"

@@ -6,9 +6,9 @@ import hashlib
 
 import streamlit as st
 
-from tracker.pages import common
-from tracker.planning import build_brief
+from tracker.services.planning import build_brief
 from tracker.store import Store
+from tracker.ui.pages import common
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tracker import charts
 from tracker.analysis import analyze
-from tracker.dashboard_data import progress_from_items
-from tracker.pages import common
-from tracker.queries import ItemFilter
+from tracker.store.queries import ItemFilter
+from tracker.ui import charts
+from tracker.ui.dashboard_data import progress_from_items
+from tracker.ui.pages import common
 
 CHART_CONFIG = {"displayModeBar": False}  # the toolbar covered chart titles on a phone; zoom is not needed here
 
@@ -69,7 +69,7 @@ def render() -> None:
     else:
         st.caption(common.md(f"Similarity used to match calls: {common.analysis_mode()}"))
         if numbers["to_review"]:
-            st.page_link("tracker/pages/review.py", label=f"{numbers['to_review']} suggestion(s) to review",
+            st.page_link("tracker/ui/pages/review.py", label=f"{numbers['to_review']} suggestion(s) to review",
                          icon=":material/rate_review:")
 
     st.subheader("What came back")

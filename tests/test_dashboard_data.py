@@ -268,6 +268,21 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
 
 
+def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    item = tracker_table(seed_store)["id"].iloc[0]
+    set_item(seed_store, item, by="Ana", status="in_progress")
+    coop = _cooperation(seed_store)
+    analysis.set_recommendation(seed_store, coop.name, by="Cy", status="done")
+    log = history_frame(seed_store)
+    assert set(log["subject"]) == {"item", "recommendation"}
+    mine = log[(log["subject"] == "item") & (log["item_id"] == item)]
+    assert list(mine["new_value"]) == ["in_progress"] and mine["item_text"].notna().all()
+    rec = history_frame(seed_store, item_id=coop.name)
+    assert set(rec["subject"]) == {"recommendation"} and rec["item_text"].isna().all()
+    assert "done" in set(rec["new_value"])
+
+
 def test_progress_from_items_before_analysis(seed_store: Store) -> None:
     items = tracker_table(seed_store)
     progress = progress_from_items(items)

@@ -105,7 +105,11 @@ def occurrences_frame(store: Store, source: str) -> pd.DataFrame:
 
 def history_frame(store: Store, item_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
-    """The change log, newest first; optionally for one item and/or one person."""
+    """The change log, newest first; optionally for one subject and/or one person.
+
+    Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
+    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty).
+    """
     clauses, params = [], []
     if item_id:
         clauses.append("h.item_id = ?")
@@ -115,9 +119,9 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
         params.append(person)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return store.query(f"""
-        SELECT h.changed_at, h.changed_by, h.field, h.old_value, h.new_value, h.via, h.item_id,
+        SELECT h.changed_at, h.changed_by, h.subject, h.item_id, h.field, h.old_value, h.new_value, h.via,
                i.text AS item_text
-        FROM history h LEFT JOIN items i USING (item_id){where}
+        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id{where}
         ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
 
 

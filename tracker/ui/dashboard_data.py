@@ -21,7 +21,7 @@ from ..reading.models import KINDS, STATUSES, Document
 from ..services.editing import EDITABLE, EditConflict
 from ..services.exporting import spreadsheet_safe
 from ..store import Store
-from ..store.queries import ItemFilter, items_frame
+from ..store.queries import ItemFilter, history_frame, items_frame
 
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
 KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
@@ -447,19 +447,7 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
     subject ('item' | 'recommendation'), subject_id, what (the item's full text, or the recommendation's id
     and title), change ("Status: Not started → In progress", "moved to R3 'International cooperation'"),
     via, and the raw field, old_value and new_value."""
-    clauses, params = [], []
-    if subject_id:
-        clauses.append("h.item_id = ?")
-        params.append(subject_id)
-    if person:
-        clauses.append("h.changed_by = ?")
-        params.append(person)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    log = store.query(f"""
-        SELECT h.changed_at, h.changed_by, h.subject, h.item_id AS subject_id, h.field, h.old_value, h.new_value,
-               h.via, i.text AS item_text
-        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id{where}
-        ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
+    log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
     columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
                "old_value", "new_value"]

@@ -31,7 +31,7 @@ from ..errors import TrackerError
 from ..store import Store
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
-from .grouping import best_matches, cluster, report_order
+from .grouping import ROW_BLOCK, best_matches, cluster, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
     CHAR_DIM,
@@ -259,17 +259,25 @@ class NewPlace:
     evidence_theirs: str = ""
 
 
-def _best_mates(sims: sparse.csr_matrix, targets: np.ndarray, col_labels: np.ndarray) -> np.ndarray:
-    """Per row of ``sims``, the column most alike among those whose label is that row's target (-1: none)."""
-    coo = sims.tocoo()
-    keep = col_labels[coo.col] == targets[coo.row]
-    rows, cols, vals = coo.row[keep], coo.col[keep], coo.data[keep]
-    order = np.lexsort((-vals, rows))
-    rows, cols = rows[order], cols[order]
-    first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
+def _best_mates(sims: sparse.csr_matrix, targets: np.ndarray, col_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``sims``: the column most alike among those whose label is that row's target (-1: none),
+    and the row's summed similarity to those columns. A block of rows at a time."""
     best = np.full(sims.shape[0], -1, dtype=np.int64)
-    best[rows[first]] = cols[first]
-    return best
+    totals = np.zeros(sims.shape[0], dtype=np.float64)
+    indptr = sims.indptr
+    for start in range(0, sims.shape[0], ROW_BLOCK):
+        stop = min(sims.shape[0], start + ROW_BLOCK)
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        rows = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(indptr[start:stop + 1]))
+        cols, vals = sims.indices[lo:hi], sims.data[lo:hi]
+        keep = col_labels[cols] == targets[rows]
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        totals += np.bincount(rows, weights=vals, minlength=len(totals))
+        order = np.lexsort((-vals, rows))
+        rows, cols = rows[order], cols[order]
+        first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
+        best[rows[first]] = cols[first]
+    return best, totals
 
 
 def _suggestion(calls: Calls, method: Method, item: int, rec: str, mate: int, score: float) -> NewPlace:
@@ -292,19 +300,18 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
     if matches:
         matched = np.array([k for k, item in enumerate(todo.tolist()) if item in matches], dtype=np.int64)
         targets = np.array([matches[int(todo[k])].label for k in matched], dtype=np.int64)
-        mates = _best_mates(sims[matched], targets, calls.labels)
+        mates, _ = _best_mates(sims[matched], targets, calls.labels)
         for k, target, mate in zip(matched.tolist(), targets.tolist(), mates.tolist(), strict=True):
             item = int(todo[k])
             places.append(_suggestion(calls, method, item, calls.rec_ids[target], mate, matches[item].score))
     rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
     if len(rest):
-        among = sims[rest][:, todo[rest]].tocsr()  # the unmatched new calls among themselves, in report order
+        # the unmatched new calls among themselves, in report order (all of them on a first analysis)
+        everything = len(rest) == len(todo) == calls.features.n
+        among = sims if everything else sims[rest][:, todo[rest]].tocsr()
         labels = cluster(among, method.threshold)
         sizes = np.bincount(labels)
-        coo = among.tocoo()
-        inside = labels[coo.row] == labels[coo.col]
-        totals = np.bincount(coo.row[inside], weights=coo.data[inside], minlength=len(rest))
-        mates = _best_mates(among, labels, labels)
+        mates, totals = _best_mates(among, labels, labels)
         founders = {}
         for pos, label in enumerate(labels.tolist()):  # report order: the first of each cluster founds it
             item = int(todo[rest[pos]])

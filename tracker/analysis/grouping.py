@@ -45,32 +45,43 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     _, component = connected_components(sims >= threshold, directed=False)
-    labels = np.full(n, -1, dtype=np.int64)
-    for comp in np.unique(component):
-        members = np.flatnonzero(component == comp)
+    order = np.argsort(component, kind="stable")
+    labels = np.arange(n, dtype=np.int64)
+    for members in np.split(order, np.flatnonzero(np.diff(component[order])) + 1):
         if len(members) > MAX_COMPONENT:
             raise TooLarge(f"{len(members):,} calls are all alike; the analysis supports up to {MAX_COMPONENT:,} "
                            "in one connected group")
         if len(members) <= 2:  # one item, or two joined by an edge >= threshold: their average is that edge
             labels[members] = members[0]
             continue
-        tree = fastcluster.linkage(_condensed(sims[members][:, members]), method="average", preserve_input=False)
+        block = sims if len(members) == n else sims[members][:, members]
+        tree = fastcluster.linkage(_condensed(block), method="average", preserve_input=False)
         parts = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
-        for part in np.unique(parts):
-            mine = members[parts == part]
-            labels[mine] = mine[0]
+        first = {}
+        for position, part in enumerate(parts.tolist()):
+            first.setdefault(part, int(members[position]))
+        labels[members] = [first[part] for part in parts.tolist()]
     _, labels = np.unique(labels, return_inverse=True)
     return labels.astype(np.int64)
 
 
+ROW_BLOCK = 2048  # rows of a sparse matrix handled at once when building the distances
+
+
 def _condensed(block: sparse.csr_matrix) -> np.ndarray:
-    """Condensed distances 1 - similarity (pairs without a similarity: 1) of a symmetric sparse block, built
-    without a dense square matrix."""
+    """Condensed distances 1 - similarity (pairs without a similarity: 1) of a symmetric sparse block, from its
+    upper triangle, a block of rows at a time (no dense square, no second copy of the pairs)."""
     m = block.shape[0]
-    pairs = sparse.triu(block, k=1).tocoo()
     out = np.ones(m * (m - 1) // 2, dtype=np.float64)
-    i, j = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
-    out[m * i - i * (i + 1) // 2 + (j - i - 1)] = np.clip(1.0 - pairs.data, 0.0, 2.0)
+    indptr = block.indptr
+    for start in range(0, m, ROW_BLOCK):
+        stop = min(m, start + ROW_BLOCK)
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        i = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(indptr[start:stop + 1]))
+        j = block.indices[lo:hi].astype(np.int64)
+        upper = j > i
+        i, j = i[upper], j[upper]
+        out[m * i - i * (i + 1) // 2 + (j - i - 1)] = np.clip(1.0 - block.data[lo:hi][upper], 0.0, 2.0)
     return out
 
 

@@ -176,7 +176,7 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
     col_pos = np.full(n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
     total = method.semantic + method.char if col_semantic is not None else 1.0
-    found_r, found_c, found_v = [], [], []
+    counts, found_c, found_v = [], [], []  # CSR pieces, chunk by chunk (np.nonzero is row-major)
     ends = np.cumsum(lengths[rows])
     start = 0
     while start < len(rows) and len(cols):
@@ -194,14 +194,14 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
         mine = col_pos[chunk]
         block[np.flatnonzero(mine >= 0), mine[mine >= 0]] = 0  # an item is not alike itself
         i, j = np.nonzero(block)
-        found_r.append((i + start).astype(np.int32))
+        counts.append(np.bincount(i, minlength=len(chunk)))
         found_c.append(cols[j].astype(np.int32))
         found_v.append(block[i, j].astype(np.float32))
         start = stop
-    if not found_r:
+    if not counts:
         return sparse.csr_matrix((len(rows), n), dtype=np.float32)
-    return sparse.csr_matrix((np.concatenate(found_v), (np.concatenate(found_r), np.concatenate(found_c))),
-                             shape=(len(rows), n), dtype=np.float32)
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return sparse.csr_matrix((np.concatenate(found_v), np.concatenate(found_c), indptr), shape=(len(rows), n))
 
 
 def best_sentence_pair(features: Features, method: Method, item: int, other: int,

@@ -124,7 +124,8 @@ def test_set_refuses_bad_input_and_writes_nothing(loaded_db: Path, args: list[st
     assert store.scalar("SELECT count(*) FROM items WHERE status <> 'not_started'") == 0
 
 
-def test_every_command_has_help_and_is_in_the_readme(tmp_path: Path):
+def test_every_command_has_help_and_is_in_the_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TRACKER_LOCK_TIMEOUT", "abc")  # a bad setting never stops --help
     from tracker.cli import cli
 
     commands = sorted(cli.commands)
@@ -136,3 +137,43 @@ def test_every_command_has_help_and_is_in_the_readme(tmp_path: Path):
         assert "Usage: tracker " + command in result.stdout
         assert cli.commands[command].help, command
         assert f"tracker {command}" in readme, command
+
+
+# every command, with arguments that would work on the seeds
+COMMANDS = [["load", str(ROOT / "seeds")], ["analyze"], ["analyze", "--full"], ["export"], ["review"], ["history"],
+            ["set", "e4371e64ce8c6019", "--status", "done", "--by", "Ana"],
+            ["recommendation", "R1", "--status", "done", "--by", "Ana"]]
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("Loading")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("command, setting", [(c, ("TRACKER_LOCK_TIMEOUT", "abc")) for c in COMMANDS]
+                         + [(["history"], ("TRACKER_LOCK_TIMEOUT", "nan")), (["load"], ("TRACKER_LOAD_WORKERS", "x"))],
+                         ids=lambda v: " ".join(v[:2]) if isinstance(v, list) else "=".join(v))
+def test_a_bad_setting_is_one_line_for_every_command(command: list[str], setting: tuple[str, str],
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(*setting)
+    line = one_line_error(run(*command, db=tmp_path / "bad.duckdb"))
+    assert setting[0] in line
+
+
+@pytest.mark.slow
+def test_a_busy_database_is_one_line_for_every_command(loaded_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(120)", str(loaded_db)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("TRACKER_LOCK_TIMEOUT", "1")
+        for command in COMMANDS:
+            line = one_line_error(run(*command, db=loaded_db))
+            assert "busy" in line, (command, line)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -220,3 +220,17 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     decided = runner.invoke(cli, db + ["review", "--accept", pending, "--by", "Ana"])
     assert decided.exit_code == 0 and "joined" in decided.output
     assert pending not in set(analysis.review_queue(analyzed)["item_id"])
+
+
+def test_cooperation_stays_together_when_the_labelled_pages_arrive(analyzed: Store) -> None:
+    before = memberships(analyzed)
+    pages = Path(__file__).parent / "data" / "eval_pages"
+    assert load_paths([pages], analyzed).ok
+    analysis.analyze(analyzed)
+    after = memberships(analyzed)
+    pd.testing.assert_frame_equal(after[after["item_id"].isin(before["item_id"])].reset_index(drop=True), before)
+    rec = cooperation(analyzed)
+    assert {2022, 2023, 2024} <= set(rec["years"])
+    # the new pages' cooperation calls are offered to it, for a person to accept
+    queue = analysis.review_queue(analyzed)
+    assert (queue["rec_id"] == rec.name).sum() >= 1

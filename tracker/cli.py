@@ -156,8 +156,8 @@ def set_command(db: str | None, item_id: str, status: str | None, owner: str | N
     """Update one item's status, owner, due date or notes (validated; nothing is written on error)."""
     from .services.editing import set_item
 
-    changes = {k: v for k, v in {"status": status, "owner": owner, "due_date": due_date, "notes": notes}.items()
-               if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in {"status": status, "owner": owner, "due_date": due_date,
+                                                 "notes": notes}.items() if v is not None}
     if not changes:
         raise click.UsageError("nothing to change: give --status, --owner, --due or --note")
     result = set_item(_store(db), item_id, by=by, via="cli", **changes)
@@ -183,8 +183,8 @@ def recommendation(db: str | None, rec_id: str, title: str | None, status: str |
     confirms it, so the analysis never moves its calls again."""
     from .analysis import set_recommendation
 
-    changes = {k: v for k, v in {"title": title, "status": status, "owner": owner, "due_date": due_date,
-                                 "notes": notes}.items() if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in {"title": title, "status": status, "owner": owner,
+                                                 "due_date": due_date, "notes": notes}.items() if v is not None}
     if not changes:
         raise click.UsageError("nothing to change: give --title, --status, --owner, --due or --note")
     result = set_recommendation(_store(db), rec_id, by=by, via="cli", apply_to_calls=apply_to_calls, **changes)

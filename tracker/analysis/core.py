@@ -29,6 +29,7 @@ from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
+from ..store.db import fetch_one
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
 from .grouping import ROW_BLOCK, best_matches, cluster, report_order
@@ -333,7 +334,7 @@ def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlac
         if p.rec.startswith("new:"):
             members.setdefault(p.rec, []).append(texts[p.item_id])
     for key, member_texts in members.items():
-        number = con.execute("SELECT nextval('recommendation_seq')").fetchone()[0]
+        number = fetch_one(con, "SELECT nextval('recommendation_seq')")[0]
         rec_id = f"R{number}"
         con.execute("""INSERT INTO recommendations (rec_id, title, title_by, created_at, created_by)
                        VALUES (?, ?, 'machine', ?, 'machine')""", [rec_id, suggest_title(member_texts), now])
@@ -432,10 +433,10 @@ def _summary(result: RunResult) -> str:
 
 
 def _log_run(con: duckdb.DuckDBPyConnection, result: RunResult, now: datetime) -> None:
-    recs, recurring = con.execute("""
+    recs, recurring = fetch_one(con, """
         SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM (
             SELECT m.rec_id, count(DISTINCT i.session_id) AS n FROM memberships m JOIN items i USING (item_id)
-            GROUP BY m.rec_id)""").fetchone()
+            GROUP BY m.rec_id)""")
     con.execute("""INSERT INTO analysis_runs (finished_at, seconds, mode, reason, method, items, groups, recurring,
                                               embedded, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [now, result.seconds, result.mode, result.reason, result.method.describe(), result.items, recs,

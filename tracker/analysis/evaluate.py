@@ -121,13 +121,14 @@ def score(ev: EvalSet, labels: np.ndarray, pages: set[str] | None = None) -> Sco
     pred = labels[a] == labels[b]
     sessions = ev.calls.frame["session_id"].to_numpy()
     cross = sessions[a] != sessions[b]
-    out: list[float] = []
+    out: list[tuple[float, float, float]] = []
     for mask in (np.ones_like(pred), cross):
         tp = int((pred & same & mask).sum())
         p = tp / max(int((pred & mask).sum()), 1)
         r = tp / max(int((same & mask).sum()), 1)
-        out.extend([p, r, _f1(p, r)])
-    return Scores(*out, pairs=int((same & cross).sum()))
+        out.append((p, r, _f1(p, r)))
+    (p, r, f1), (cp, cr, cf1) = out
+    return Scores(p, r, f1, cp, cr, cf1, pairs=int((same & cross).sum()))
 
 
 def split() -> tuple[list[str], list[str], list[str]]:

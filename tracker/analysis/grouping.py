@@ -57,7 +57,7 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
         block = sims if len(members) == n else sims[members][:, members]
         tree = fastcluster.linkage(_condensed(block), method="average", preserve_input=False)
         parts = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
-        first = {}
+        first: dict[int, int] = {}  # cluster number -> its first member
         for position, part in enumerate(parts.tolist()):
             first.setdefault(part, int(members[position]))
         labels[members] = [first[part] for part in parts.tolist()]

@@ -19,6 +19,7 @@ import duckdb
 
 from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
 from ..store import Store
+from ..store.db import fetch_one
 from .core import AnalysisError
 from .titles import suggest_title
 
@@ -138,7 +139,7 @@ def _drop_if_empty(con: duckdb.DuckDBPyConnection, rec_id: str) -> None:
 
 def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: str, now: datetime,
                         title: str | None = None) -> str:
-    number = con.execute("SELECT nextval('recommendation_seq')").fetchone()[0]
+    number = fetch_one(con, "SELECT nextval('recommendation_seq')")[0]
     rec_id = f"R{number}"
     title = " ".join((title or "").split())
     con.execute("""INSERT INTO recommendations (rec_id, title, title_by, confirmed, created_at, created_by)
@@ -170,7 +171,7 @@ def reject(store: Store, item_id: str, by: str) -> str:
         rec_id, _ = _membership(con, item_id)
         now = datetime.now()
         con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
-        text = con.execute("SELECT text FROM items WHERE item_id = ?", [item_id]).fetchone()[0]
+        text = fetch_one(con, "SELECT text FROM items WHERE item_id = ?", [item_id])[0]
         new = _new_recommendation(con, [text], by, now)
         _move(con, item_id, new, by, now, "review")
         return new
@@ -196,7 +197,7 @@ def start_recommendation(store: Store, item_id: str, by: str, title: str | None 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
         now = datetime.now()
-        text = con.execute("SELECT text FROM items WHERE item_id = ?", [item_id]).fetchone()[0]
+        text = fetch_one(con, "SELECT text FROM items WHERE item_id = ?", [item_id])[0]
         new = _new_recommendation(con, [text], by, now, title)
         con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
         _move(con, item_id, new, by, now, "review")

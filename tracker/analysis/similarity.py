@@ -59,8 +59,10 @@ class Method:
     def needs_model(self) -> bool:
         return self.semantic > 0
 
-    def with_(self, **changes: float) -> Method:
-        return replace(self, **changes)
+    def with_(self, *, gate: float | None = None, threshold: float | None = None) -> Method:
+        """The same method with another gate and/or threshold (what ``evaluate --sweep`` varies)."""
+        return replace(self, gate=self.gate if gate is None else gate,
+                       threshold=self.threshold if threshold is None else threshold)
 
     def describe(self) -> str:
         parts = [f"{w:g} x {n}" for n, w in (("char n-grams", self.char), ("MiniLM", self.semantic)) if w]
@@ -172,7 +174,8 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
     col_units = features.units_of(cols)
     col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
     col_char = features.char[col_units]
-    col_semantic = features.semantic[col_units] if method.needs_model and features.semantic is not None else None
+    semantic = features.semantic if method.needs_model else None
+    col_semantic = semantic[col_units] if semantic is not None else None
     col_pos = np.full(n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
     total = method.semantic + method.char if col_semantic is not None else 1.0
@@ -185,9 +188,9 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
         chunk = rows[start:stop]
         units = features.units_of(chunk)
         block = features.char[units] @ col_char.T
-        if col_semantic is not None:  # the weighted mean of the two cosines
+        if semantic is not None and col_semantic is not None:  # the weighted mean of the two cosines
             block *= method.char / total
-            block += (features.semantic[units] @ col_semantic.T) * (method.semantic / total)
+            block += (semantic[units] @ col_semantic.T) * (method.semantic / total)
         offsets = np.concatenate([[0], np.cumsum(lengths[chunk])[:-1]]).astype(np.int64)
         block = np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
         block[block < method.gate] = 0

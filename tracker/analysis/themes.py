@@ -95,7 +95,9 @@ class KeywordMatcher:
 def assign_themes(texts: list[str], themes: list[Theme], fallback_sim: np.ndarray | None = None) -> list[list[str]]:
     """Themes per text: keyword matches ranked by count (ties keep taxonomy order), at most three;
     with no match, the theme most similar by ``fallback_sim`` (n_texts x n_themes) if it is positive."""
-    distinct, codes = np.unique(np.asarray(texts, dtype=object), return_inverse=True) if texts else ([], [])
+    if not texts:
+        return []
+    distinct, codes = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
     scores = KeywordMatcher(themes).score_matrix(list(distinct))[codes]  # once per distinct text
     ranked = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_THEMES]  # stable: ties keep taxonomy order
     names = [t.name for t in themes]

@@ -150,9 +150,9 @@ def _heading_candidates(text: str) -> list[int]:
     for word in _HEADING_WORDS:
         pos = folded.find(word)
         while pos != -1:
-            line = bisect_right(starts, pos) - 1
-            found.add(line)
-            pos = folded.find(word, starts[line + 1]) if line + 1 < len(starts) else -1
+            index = bisect_right(starts, pos) - 1
+            found.add(index)
+            pos = folded.find(word, starts[index + 1]) if index + 1 < len(starts) else -1
     return sorted(found)
 
 

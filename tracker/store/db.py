@@ -195,6 +195,14 @@ class Store:
             return row[0] if row else None
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, ``nextval``, a row known to exist)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise StoreError(f"the database returned no row for: {' '.join(sql.split())[:80]}")
+    return row
+
+
 class HeldConnection:
     """A connection that stays open between transactions (see ``Store.holding``)."""
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -261,12 +262,12 @@ def load_documents(store: HeldConnection, prepared: Sequence[Prepared], results:
         batch = prepared[start:start + BATCH_SIZE]
         now = datetime.now()
         try:
-            counts = store.write(lambda con, b=batch, t=now: _apply_batch(con, b, t))
+            counts = store.write(partial(_apply_batch, batch=batch, now=now))
         except duckdb.Error:
             counts = {}
             for p in batch:  # isolate the document that broke the batch; the others still load
                 try:
-                    counts.update(store.write(lambda con, one=p, t=now: _apply_batch(con, [one], t)))
+                    counts.update(store.write(partial(_apply_batch, batch=[p], now=now)))
                 except duckdb.Error as exc:
                     results[p.source].status = "failed"
                     results[p.source].error = f"{p.source}: could not be stored ({str(exc).splitlines()[0]})"

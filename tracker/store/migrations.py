@@ -248,4 +248,5 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+    row = con.execute("SELECT count(*) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -35,8 +36,9 @@ class ItemFilter:
     text: str = ""
     include_removed: bool = True
 
-    def where(self) -> tuple[str, list]:
-        clauses, params = [], []
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, values in (("s.year", self.years), ("i.session_id", self.sessions), ("i.kind", self.kinds),
                                ("i.status", self.statuses), ("i.owner", self.owners)):
             if values:
@@ -52,7 +54,7 @@ class ItemFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _arrow_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+def _arrow_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFrame:
     """The frame DuckDB's .df() gives (due_date aside, converted by the caller), through Arrow, which is
     faster on large trackers. Integer columns with NULLs become nullable Int dtypes, as .df() makes them."""
     table = con.sql(sql, params=params).to_arrow_table()
@@ -110,7 +112,8 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
     'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty).
     """
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if item_id:
         clauses.append("h.item_id = ?")
         params.append(item_id)

@@ -63,7 +63,7 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
             meta = doc.meta
             st.markdown(f"**{common.md(name)}** → "
                         f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
-            counts = {}
+            counts: dict[str, int] = {}
             for item in doc.items:
                 counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
             summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())

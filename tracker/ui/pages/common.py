@@ -165,7 +165,7 @@ def history(subject_id: str | None = None, person: str | None = None) -> pd.Data
     return _history(*_key(), subject_id, person)
 
 
-def annotations() -> pd.DataFrame:
+def item_annotations() -> pd.DataFrame:
     return _annotations(*_key())
 
 

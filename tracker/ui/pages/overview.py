@@ -5,6 +5,8 @@ The follow-up figures count recommendations, each with its own status: a call ra
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from tracker.analysis import analyze
@@ -36,7 +38,7 @@ def _tiles(numbers: dict) -> None:
         basis = (f"{numbers['done_count']} of {numbers['tracked']} takeaways and calls to action (not counting "
                  "dropped ones) are marked done; until the analysis has made recommendations of them each "
                  "counts on its own")
-    rows = [
+    rows: list[list[tuple[str, Any, str | None]]] = [
         [("Sessions", numbers["sessions"], "Sessions loaded from session pages"),
          ("Key takeaways", numbers["takeaways"], None),
          ("Calls to action", numbers["actions"], None),

@@ -253,7 +253,8 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
         others = _others(rec_id)
         st.caption("The other recommendation is the same as this one: its calls move here, its notes are added "
                    "to these, and it is removed.")
-        other = st.selectbox("Recommendation to merge into this one", list(others), format_func=others.get,
+        other = st.selectbox("Recommendation to merge into this one", list(others),
+                             format_func=lambda r: others.get(r, str(r)),
                              index=None, placeholder="Choose a recommendation", key=f"merge-other-{rec_id}")
         if st.button("Merge", key=f"merge-{rec_id}", disabled=other is None, icon=":material/merge:"):
             _act(lambda n: f"Merged {other} into {recommendation_name(rec_id, rec['title'])}: {n} call(s) moved.",
@@ -262,7 +263,8 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
         labels = {r.id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
                   for r in members.itertuples()}
         st.caption("A call that is not this recommendation starts a new one of its own.")
-        item = st.selectbox("Call", list(labels), format_func=labels.get, index=None, placeholder="Choose a call",
+        item = st.selectbox("Call", list(labels), format_func=lambda i: labels.get(i, str(i)), index=None,
+                            placeholder="Choose a call",
                             key=f"split-item-{rec_id}")
         title = st.text_input("Title of the new recommendation (optional)", key=f"split-title-{rec_id}",
                               placeholder="Suggested from the call if left empty")

@@ -68,7 +68,8 @@ def navigator(queue: pd.DataFrame, position: int) -> None:
                          f"{r.title}" for k, r in enumerate(queue.itertuples(), start=1)}
     ids = list(queue["item_id"])
     st.session_state["review_pick"] = ids[position]
-    st.selectbox("Suggestion", ids, format_func=labels.get, key="review_pick", on_change=_picked)
+    st.selectbox("Suggestion", ids, format_func=lambda i: labels.get(i, str(i)), key="review_pick",
+                 on_change=_picked)
     row = st.container(horizontal=True)
     row.button("Previous", key="review-prev", icon=":material/arrow_back:", disabled=position == 0,
                on_click=_go, args=(ids[max(position - 1, 0)],), shortcut="Left")
@@ -135,7 +136,8 @@ def decisions(row: pd.Series) -> None:
         recs = common.recommendations()
         labels = {str(r.rec_id): f"{r.title} ({r.rec_id}; {years_text(r.years)})"
                   for r in recs.itertuples() if r.rec_id != rec_id}
-        chosen = st.selectbox("Choose another recommendation", list(labels), format_func=labels.get, index=None,
+        chosen = st.selectbox("Choose another recommendation", list(labels),
+                              format_func=lambda r: labels.get(r, str(r)), index=None,
                               placeholder="Type words of its title", key=f"review-other-{item_id}")
         if st.button("Move it there", key="review-move", disabled=chosen is None, icon=":material/move_item:"):
             target = recommendation_name(chosen, recs.set_index("rec_id")["title"].get(chosen))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
 from tracker.reading.models import KINDS, STATUSES
@@ -54,9 +56,9 @@ def filters() -> tuple[ItemFilter, bool]:
                      for r in sessions.itertuples()}
     themes = common.themes_list()
     theme_names = list(themes["name"]) if not themes.empty else sorted(
-        {t for ts in common.annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
+        {t for ts in common.item_annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
     with st.container(border=True):
-        c = st.columns(4)
+        c: Sequence[DeltaGenerator] = st.columns(4)
         years = c[0].multiselect("Year", sorted(everything["year"].dropna().unique().tolist()), key="f_years",
                                  placeholder="All years")
         chosen_sessions = c[1].multiselect("Session", list(session_names), key="f_sessions",

@@ -177,3 +177,19 @@ def test_a_busy_database_is_one_line_for_every_command(loaded_db: Path, monkeypa
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_export_and_history_on_an_empty_database_print_the_header(tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    for command, first in ((["export"], "id,source,year"), (["export", "--what", "sessions"], "source,year,type"),
+                           (["history"], "changed_at,changed_by,subject,item_id")):
+        result = run(*command, db=db)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(first), (command, result.stdout)
+
+
+def test_history_right_after_a_load_is_an_empty_log(loaded_db: Path) -> None:
+    result = run("history", db=loaded_db)
+    assert result.returncode == 0, result.stderr
+    header = "changed_at,changed_by,subject,item_id,field,old_value,new_value,via,item_text"
+    assert result.stdout.splitlines() == [header]

@@ -53,8 +53,8 @@ def write_frame(frame: pd.DataFrame, fmt: str) -> str:
     JSON arrays ('; '-joined in CSV)."""
     if fmt == "csv":
         flat = frame.copy()
-        for column in flat.columns:
-            if flat[column].map(lambda v: isinstance(v, (list, tuple))).any():
+        for column in flat.columns:  # lists live in object columns (a datetime column cannot .any() when empty)
+            if flat[column].dtype == object and flat[column].map(lambda v: isinstance(v, (list, tuple))).any():
                 flat[column] = flat[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple))
                                                 else v)
         return spreadsheet_safe(flat).to_csv(index=False)

@@ -138,14 +138,10 @@ def seed_if_empty(store: Store, seeds_dir: Path) -> str | None:
     """First run: load the bundled seeds and analyze them; a one-line summary, or None if not needed."""
     if not is_empty(store):
         return None
-    from ..analysis import analyze
-    from ..store.documents import load_paths
+    from ..services.importing import import_paths
 
-    report = load_paths([seeds_dir], store)
-    summary = report.summary()
-    if report.count("added") or report.count("updated"):
-        summary += "; " + analyze(store)
-    return summary
+    imported = import_paths(store, [seeds_dir])
+    return imported.report.summary() + (f"; {imported.analysis}" if imported.analysis else "")
 
 
 def _join(value: Any) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tracker.analysis import analyze
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
-from tracker.store.documents import load_files, parse_bytes, safe_source_name
+from tracker.services.importing import import_files
+from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common
 
@@ -95,10 +95,9 @@ def render() -> None:
     if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
         store = common.get_store()
         with st.spinner("Importing and re-analyzing …"):
-            report = load_files(good, store)
-            summary = report.summary()
-            if report.count("added") or report.count("updated"):
-                summary += ". " + analyze(store)
+            imported = import_files(store, good)
+            report = imported.report
+            summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
         common.clear_caches()
         for failure in report.failed:
             st.error(common.md(failure.error))

@@ -1,11 +1,16 @@
 """Streamlit entry point: `streamlit run dashboard.py`. Pages live in tracker/ui/pages/."""
 
-import streamlit as st
+from pathlib import Path
 
-from tracker.store import StoreError
+import streamlit as st
+from PIL import Image
+
+from tracker.errors import TrackerError
 from tracker.ui.pages import common
 
-st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=":material/fact_check:", layout="wide")
+# a local image: a Material icon as the page icon makes the browser fetch it from an outside font host
+ICON = Image.open(Path(__file__).parent / "tracker" / "ui" / "icon.png")
+st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=ICON, layout="wide")
 
 
 def pages(to_review: int) -> list:
@@ -29,6 +34,6 @@ try:
     page = st.navigation(pages(common.review_count()))
     common.sidebar_tools()
     page.run()
-except StoreError as exc:  # busy or unreadable database: one clear message, never a traceback
+except TrackerError as exc:  # busy or unreadable database, a bad setting: one clear message, never a traceback
     st.error(common.md(str(exc)), icon=":material/database:")
     st.button("Try again")

@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -26,6 +27,7 @@ from tracker.store.queries import history_frame, items_frame
 from tracker.ui.dashboard_data import history_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -110,6 +112,9 @@ def page(server: tuple[str, Path]) -> Iterator:
         tab = context.new_page()
         tab.alerts = []  # any JavaScript dialog means injected markup ran
         tab.on("dialog", lambda dialog: (tab.alerts.append(dialog.message), dialog.dismiss()))
+        tab.outside = []  # a private tool makes no request off the machine (fonts, icons, telemetry)
+        tab.on("request", lambda request: None if urlparse(request.url).hostname in LOCAL_HOSTS
+               or request.url.startswith(("data:", "blob:")) else tab.outside.append(request.url))
         try:
             yield tab
         finally:
@@ -311,3 +316,12 @@ def test_international_cooperation_spans_2022_to_2024(server: tuple[str, Path], 
     assert "Also set this status on its" in opened
     _screenshot(page, "recommendations-open")
     _screenshot(page, "recommendations-open-390", width=390)
+
+
+def test_no_page_makes_a_request_off_the_machine(server: tuple[str, Path], page) -> None:
+    url, _ = server
+    for path in ["", "tracker", "recurring", "review", "sessions", "plan", "add", "history"]:
+        page.goto(f"{url}/{path}")
+        _idle(page)
+        assert page.get_by_test_id("stException").count() == 0, path
+    assert page.outside == [], page.outside

@@ -278,7 +278,7 @@ def item_form(table: pd.DataFrame) -> None:
                 if name:
                     try:
                         analysis.set_item_themes(common.get_store(), item_id, chosen, by=name)
-                    except ValueError as exc:  # AnalysisError: unknown theme
+                    except analysis.AnalysisError as exc:  # an unknown theme
                         st.error(common.md(str(exc)))
                     else:
                         common.clear_caches()

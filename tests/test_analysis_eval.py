@@ -16,6 +16,8 @@ from tracker.analysis import embeddings
 from tracker.analysis.evaluate import measure
 from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
+
 ROOT = Path(__file__).resolve().parent.parent
 # (tune half, holdout half): pair F1 and cross-session pair precision
 SEMANTIC_FLOOR = {"tune": {"f1": 0.46, "cross_precision": 0.84}, "holdout": {"f1": 0.35, "cross_precision": 0.66}}

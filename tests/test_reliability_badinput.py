@@ -151,12 +151,14 @@ def test_pages_assembled_from_fragments_parse_quickly_and_consistently(page: str
     check_parse("assembled.txt", page.replace("\n", newline).encode("utf-8"), budget_s=2.0)
 
 
+@pytest.mark.slow
 def test_deeply_repeated_headings_stay_fast() -> None:
     for page in ("Key Takeaways\n" * 200_000, "Key Takeaways\nDo it.\n" * 100_000,
                  "Follow-up Questions\nSpeaker\n" * 100_000, "- Key Takeaways\n  - Call to Action\n" * 100_000):
         check_parse("repeated.txt", page.encode("utf-8"), budget_s=15.0)
 
 
+@pytest.mark.slow
 def test_huge_lines_stay_fast() -> None:
     doc = check_parse("huge.txt", b"IGF 2023 Open Forum #1 A title\n\nKey Takeaways\n\n" + b"word " * 1_000_000
                       + b"\n\nCall to Action\n\nGovernments should act.\n", budget_s=15.0)

@@ -14,10 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.test_reliability_crash import small_page
 from tracker.services.editing import EditConflict, set_item
 from tracker.store import Store
 from tracker.store.queries import history_frame, item_row, items_frame
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
 
 ROOT = Path(__file__).resolve().parent.parent
 N_PAGES = 3000

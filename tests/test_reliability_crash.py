@@ -20,6 +20,8 @@ import pytest
 from tracker.store import Store
 from tracker.store.documents import parse_bytes
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
+
 ROOT = Path(__file__).resolve().parent.parent
 N_DOCS = 2400
 

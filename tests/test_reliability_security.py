@@ -98,6 +98,7 @@ def test_search_text_is_matched_literally(hostile_store: Store, text: str, expec
     assert counts(hostile_store)["items"] == len(everything)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=30)

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
+from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
 from tracker.services.editing import EditConflict
 from tracker.store import Store, queries
@@ -255,6 +256,21 @@ def require_name() -> str | None:
         return None
     return name
 
+
+
+def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Run one write as the editor (``fn(store, *args, by=name, **kwargs)``): (True, its result) after clearing
+    the caches, or (False, None) when there is no name yet or the library refused (its message is shown)."""
+    name = require_name()
+    if not name:
+        return False, None
+    try:
+        result = fn(get_store(), *args, by=name, **kwargs)
+    except TrackerError as exc:
+        st.error(md(str(exc)))
+        return False, None
+    clear_caches()
+    return True, result
 
 def sidebar_tools() -> None:
     st.html(SMALL_SCREEN_CSS)

@@ -52,17 +52,10 @@ def _badge(status: Any) -> str:
 def _act(message: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
     """Run one decision with the editor's name; on success clear the caches, leave a message and rerun.
     ``message`` may be a function of the decision's result."""
-    name = common.require_name()
-    if not name:
-        return
-    try:
-        result = fn(common.get_store(), *args, by=name, **kwargs)
-    except (analysis.AnalysisError, EditError) as exc:
-        st.error(common.md(str(exc)))
-        return
-    common.clear_caches()
-    _flash(message(result) if callable(message) else message)
-    st.rerun()
+    done, result = common.act(fn, *args, **kwargs)
+    if done:
+        _flash(message(result) if callable(message) else message)
+        st.rerun()
 
 
 # --- the list -----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.services.editing import EditError
 from tracker.ui.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
 from tracker.ui.pages import common
 from tracker.ui.pages.overview import analysis_missing_note
@@ -45,18 +44,11 @@ def _current(queue: pd.DataFrame) -> int:
 
 
 def _decide(message: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
-    name = common.require_name()
-    if not name:
-        return
-    try:
-        result = fn(common.get_store(), *args, by=name, **kwargs)
-    except (analysis.AnalysisError, EditError) as exc:
-        st.error(common.md(str(exc)))
-        return
-    common.clear_caches()
-    st.session_state[FLASH] = message(result) if callable(message) else message
-    st.session_state[DECIDED] = int(st.session_state.get(DECIDED, 0)) + 1
-    st.rerun()
+    done, result = common.act(fn, *args, **kwargs)
+    if done:
+        st.session_state[FLASH] = message(result) if callable(message) else message
+        st.session_state[DECIDED] = int(st.session_state.get(DECIDED, 0)) + 1
+        st.rerun()
 
 
 def navigator(queue: pd.DataFrame, position: int) -> None:

@@ -1,0 +1,47 @@
+"""Upgrading a database made by the first build: its groups become recommendations, nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from tracker import analysis
+from tracker.store import Store
+from tracker.store.migrations import MIGRATIONS
+
+
+def test_groups_of_the_first_build_become_recommendations(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for name, migration in MIGRATIONS[:2]:  # 001_core and 002_analysis, as the first build left them
+        migration(con)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+    now = datetime.now()
+    con.execute("INSERT INTO sessions (session_id, year, title) VALUES ('s22', 2022, 'a'), ('s23', 2023, 'b')")
+    rows = [("i1", "s22", "action", "Strengthen international cooperation."),
+            ("i2", "s23", "action", "International cooperation must be strengthened."),
+            ("i3", "s23", "takeaway", "Teach digital literacy."), ("i4", "s23", "question", "How?")]
+    for item_id, session, kind, text in rows:
+        con.execute("""INSERT INTO items (item_id, session_id, kind, text, section, source, position, first_seen,
+                                          status, owner) VALUES (?, ?, ?, ?, 'x', 'x', 0, ?, 'in_progress', 'CFIS')""",
+                    [item_id, session, kind, text, now])
+        con.execute("""INSERT INTO item_analysis (item_id, themes, themes_by, addressee, addressee_text, specificity,
+                                                  specificity_note, group_id, analyzed_at)
+                       VALUES (?, [], 'machine', [], '', 0, '', ?, ?)""",
+                    [item_id, "gA" if item_id in ("i1", "i2", "i4") else "gB", now])
+    con.execute("""INSERT INTO analysis_groups VALUES ('gA', 'Strengthen international cooperation', 'i1', [], TRUE),
+                                                      ('gB', 'Teach digital literacy', 'i3', [], FALSE)""")
+    con.close()
+
+    store = Store(path)
+    recs = analysis.recommendations_frame(store).set_index("title")
+    cooperation = recs.loc["Strengthen international cooperation"]
+    assert cooperation["item_ids"] == ["i1", "i2"] and cooperation["confirmed"]  # the question is not a call
+    assert cooperation["years"] == [2022, 2023] and cooperation["pending"] == 0  # confirmed: all members
+    assert not recs.loc["Teach digital literacy"]["confirmed"]
+    items = store.query("SELECT item_id, status, owner FROM items ORDER BY item_id")
+    assert set(items["status"]) == {"in_progress"} and set(items["owner"]) == {"CFIS"}  # follow-up kept
+    assert "group_id" not in store.query("SELECT * FROM item_analysis LIMIT 0").columns

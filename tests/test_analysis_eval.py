@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers import missing
@@ -44,3 +45,19 @@ def test_quality_floors(mode: str, tmp_path: Path) -> None:
     for half, scores in (("tune", tune), ("holdout", holdout)):
         for name, floor in floors[half].items():
             assert getattr(scores, name) >= floor, (half, name, scores)
+
+
+def test_full_analysis_distances_give_the_same_groups_as_the_similarity_matrix(tmp_path: Path) -> None:
+    """A full analysis clusters condensed distances written straight from the similarity blocks; an import
+    clusters the sparse similarities. Same criterion, so the same groups, on 17 pages of real-looking calls."""
+    from tracker.analysis.evaluate import PAGES, SEEDS, prepare
+    from tracker.analysis.grouping import cluster, cluster_all
+    from tracker.analysis.similarity import condensed_distances, item_similarities
+
+    pages = [p.name for p in sorted(SEEDS.glob("*.txt"))] + [p.name for p in sorted(PAGES.glob("*.txt"))]
+    calls = prepare(pages, use_model=False, folder=tmp_path).calls
+    n = calls.features.n
+    sparse_labels = cluster(item_similarities(calls.features, LEXICAL_METHOD, np.arange(n)), LEXICAL_METHOD.threshold)
+    full_labels = cluster_all(condensed_distances(calls.features, LEXICAL_METHOD), n, LEXICAL_METHOD.threshold)
+    assert n > 140 and sparse_labels.max() > 20
+    assert (sparse_labels == full_labels).all()

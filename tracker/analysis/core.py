@@ -32,7 +32,7 @@ from ..store import Store
 from ..store.db import fetch_one
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
-from .grouping import ROW_BLOCK, best_matches, cluster, report_order
+from .grouping import ROW_BLOCK, best_matches, cluster, cluster_all, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import (
     CHAR_DIM,
@@ -42,6 +42,7 @@ from .similarity import (
     best_sentence_pair,
     build_features,
     char_vectors,
+    condensed_distances,
     item_similarities,
     unit_texts,
     word_vectorizer,
@@ -164,8 +165,8 @@ def _sentences(con: duckdb.DuckDBPyConnection, items: pd.DataFrame, embedder: em
     return out
 
 
-def _cache(con: duckdb.DuckDBPyConnection, sentences: Sentences) -> None:
-    for model_id, hashes, vectors in sentences.fresh:
+def _cache(con: duckdb.DuckDBPyConnection, fresh: list[tuple[str, list[str], np.ndarray]]) -> None:
+    for model_id, hashes, vectors in fresh:
         emb.insert_vectors(con, hashes, vectors, model_id)
 
 
@@ -395,6 +396,7 @@ def run_analysis(store: Store) -> RunResult:
         return snap, _sentences(con, need, embedder)
 
     snap, sentences = store.read(read)
+    fresh_vectors = sentences.fresh
     lap("read")
     items = snap.items
     annotations = annotate(items[~items["annotated"]], sentences, snap.corrections)
@@ -413,7 +415,7 @@ def run_analysis(store: Store) -> RunResult:
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
         now = datetime.now()
-        _cache(con, sentences)
+        _cache(con, fresh_vectors)
         _write_annotations(con, annotations, now)
         _write_places(con, places, texts, "machine", now)
         result.seconds = time.perf_counter() - started
@@ -484,11 +486,13 @@ def plan_reanalysis(store: Store) -> Plan:
     snap, sentences = store.read(read)
     annotations = annotate(snap.items, sentences, snap.corrections)
     calls = _calls(snap, sentences, keep_places=False)
-    fresh = cluster(item_similarities(calls.features, method, np.arange(len(calls.frame))), method.threshold)
+    fresh_vectors = sentences.fresh
+    del sentences  # the calls' features hold what the clustering needs
+    fresh = cluster_all(condensed_distances(calls.features, method), calls.features.n, method.threshold)
     plan = _compare(snap, calls, fresh, method)
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
-        _cache(con, sentences)
+        _cache(con, fresh_vectors)
         _write_annotations(con, annotations, datetime.now())
 
     store.write(write)

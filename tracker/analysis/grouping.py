@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import TrackerError
 
 MAX_COMPONENT = 25_000  # calls in one connected component: n^2/2 float64 distances must fit in memory
+MAX_CALLS = MAX_COMPONENT  # a full analysis holds the distances of every pair of calls
 
 
 class TooLarge(TrackerError):
@@ -83,6 +84,22 @@ def _condensed(block: sparse.csr_matrix) -> np.ndarray:
         i, j = i[upper], j[upper]
         out[m * i - i * (i + 1) // 2 + (j - i - 1)] = np.clip(1.0 - block.data[lo:hi][upper], 0.0, 2.0)
     return out
+
+
+def cluster_all(distances: np.ndarray, n: int, threshold: float) -> np.ndarray:
+    """Average-linkage clusters cut at ``threshold`` of n items from their condensed distances (consumed:
+    the linkage works in place). The same clusters as ``cluster`` gives from the similarities, labelled the
+    same way; used by a full analysis, which needs no list of pairs."""
+    if n > MAX_CALLS:
+        raise TooLarge(f"{n:,} calls: a full analysis supports up to {MAX_CALLS:,}")
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    parts = fcluster(fastcluster.linkage(distances, method="average", preserve_input=False),
+                     t=1.0 - threshold + 1e-9, criterion="distance")
+    first: dict[int, int] = {}
+    labels = np.array([first.setdefault(part, k) for k, part in enumerate(parts.tolist())], dtype=np.int64)
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.astype(np.int64)
 
 
 def best_matches(sims: sparse.csr_matrix, labels: np.ndarray, threshold: float,

@@ -21,6 +21,7 @@ on which other items are compared: the numbers are the same for two items alone 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -157,11 +158,11 @@ def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | 
     return Features(starts, char, semantic)
 
 
-def item_similarities(features: Features, method: Method, rows: np.ndarray,
-                      cols: np.ndarray | None = None) -> sparse.csr_matrix:
-    """Similarity of items ``rows`` (in that order) to items ``cols`` (all items when None), as a sparse
-    matrix of shape (len(rows), n) indexed by item: each pair's best sentence pair, zero where that is below
-    the gate, and for an item with itself.
+def item_blocks(features: Features, method: Method, rows: np.ndarray,
+                cols: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """The similarities of items ``rows`` (in that order) to items ``cols`` (all items when None), as dense
+    blocks: (position in ``rows`` of the block's first row, block of len(chunk) x len(cols)). Each value is
+    the pair's best sentence pair, zero where that is below the gate and for an item with itself.
 
     Rows go in chunks of whole items (about UNIT_CHUNK sentences): a dense sentence block against every
     column sentence, reduced to items by taking maxima over each item's rows and columns."""
@@ -179,7 +180,6 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
     col_pos = np.full(n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
     total = method.semantic + method.char if col_semantic is not None else 1.0
-    counts, found_c, found_v = [], [], []  # CSR pieces, chunk by chunk (np.nonzero is row-major)
     ends = np.cumsum(lengths[rows])
     start = 0
     while start < len(rows) and len(cols):
@@ -196,15 +196,39 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
         block[block < method.gate] = 0
         mine = col_pos[chunk]
         block[np.flatnonzero(mine >= 0), mine[mine >= 0]] = 0  # an item is not alike itself
+        yield start, block
+        start = stop
+
+
+def item_similarities(features: Features, method: Method, rows: np.ndarray,
+                      cols: np.ndarray | None = None) -> sparse.csr_matrix:
+    """``item_blocks`` as a sparse matrix of shape (len(rows), n), indexed by item."""
+    cols = np.arange(features.n) if cols is None else np.asarray(cols, dtype=np.int64)
+    counts, found_c, found_v = [], [], []  # CSR pieces, block by block (np.nonzero is row-major)
+    for _, block in item_blocks(features, method, rows, cols):
         i, j = np.nonzero(block)
-        counts.append(np.bincount(i, minlength=len(chunk)))
+        counts.append(np.bincount(i, minlength=len(block)))
         found_c.append(cols[j].astype(np.int32))
         found_v.append(block[i, j].astype(np.float32))
-        start = stop
     if not counts:
-        return sparse.csr_matrix((len(rows), n), dtype=np.float32)
+        return sparse.csr_matrix((len(rows), features.n), dtype=np.float32)
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
-    return sparse.csr_matrix((np.concatenate(found_v), np.concatenate(found_c), indptr), shape=(len(rows), n))
+    return sparse.csr_matrix((np.concatenate(found_v), np.concatenate(found_c), indptr),
+                             shape=(len(rows), features.n))
+
+
+def condensed_distances(features: Features, method: Method) -> np.ndarray:
+    """1 - similarity for every pair of items, in scipy's condensed order, written straight from the blocks
+    (no list of pairs kept alongside): what a full analysis clusters."""
+    n = features.n
+    out = np.ones(n * (n - 1) // 2, dtype=np.float64)
+    for start, block in item_blocks(features, method, np.arange(n)):
+        for row in range(len(block)):
+            i = start + row
+            first = n * i - i * (i + 1) // 2
+            out[first:first + n - i - 1] = 1.0 - block[row, i + 1:]
+    np.clip(out, 0.0, 2.0, out=out)
+    return out
 
 
 def best_sentence_pair(features: Features, method: Method, item: int, other: int,

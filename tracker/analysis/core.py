@@ -43,6 +43,7 @@ from .similarity import (
     build_features,
     char_vectors,
     condensed_distances,
+    item_blocks,
     item_similarities,
     unit_texts,
     word_vectorizer,
@@ -296,6 +297,8 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
     todo = np.flatnonzero(calls.labels < 0)
     if not len(todo):
         return []
+    if len(todo) == calls.features.n:  # a first analysis: every call is new
+        return _first_places(calls, method)
     sims = item_similarities(calls.features, method, todo)
     matches = best_matches(sims, calls.labels, method.threshold, rejected, rows=todo)
     places: list[NewPlace] = []
@@ -307,23 +310,46 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
             item = int(todo[k])
             places.append(_suggestion(calls, method, item, calls.rec_ids[target], mate, matches[item].score))
     rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
-    if len(rest):
-        # the unmatched new calls among themselves, in report order (all of them on a first analysis)
-        everything = len(rest) == len(todo) == calls.features.n
-        among = sims if everything else sims[rest][:, todo[rest]].tocsr()
+    if len(rest):  # the unmatched new calls among themselves, in report order
+        among = sims[rest][:, todo[rest]].tocsr()
         labels = cluster(among, method.threshold)
-        sizes = np.bincount(labels)
         mates, totals = _best_mates(among, labels, labels)
-        founders = {}
-        for pos, label in enumerate(labels.tolist()):  # report order: the first of each cluster founds it
-            item = int(todo[rest[pos]])
-            if label not in founders:
-                founders[label] = item
-                places.append(NewPlace(calls.frame["item_id"].iat[item], f"new:{label}", "member", 0.0))
-            else:
-                score = float(totals[pos]) / (sizes[label] - 1)
-                places.append(_suggestion(calls, method, item, f"new:{label}", int(todo[rest[mates[pos]]]), score))
+        places += _new_recommendations(calls, method, todo[rest], labels, mates, totals)
     return places
+
+
+def _new_recommendations(calls: Calls, method: Method, items: np.ndarray, labels: np.ndarray, mates: np.ndarray,
+                         totals: np.ndarray) -> list[NewPlace]:
+    """Clusters of new calls as new recommendations: the first call of each (report order) is its member, the
+    others suggestions (``mates``/``totals``: per call, its best mate's position and its summed similarity
+    to its cluster)."""
+    sizes = np.bincount(labels)
+    places, founded = [], set()
+    for pos, label in enumerate(labels.tolist()):
+        item = int(items[pos])
+        if label not in founded:
+            founded.add(label)
+            places.append(NewPlace(calls.frame["item_id"].iat[item], f"new:{label}", "member", 0.0))
+        else:
+            score = float(totals[pos]) / (sizes[label] - 1)
+            places.append(_suggestion(calls, method, item, f"new:{label}", int(items[mates[pos]]), score))
+    return places
+
+
+def _first_places(calls: Calls, method: Method) -> list[NewPlace]:
+    """A first analysis: every call clustered from its condensed distances like a full re-analysis (no list of
+    pairs kept), then one more pass over the similarities for each call's best mate and summed similarity."""
+    n = calls.features.n
+    labels = cluster_all(condensed_distances(calls.features, method), n, method.threshold)
+    mates = np.full(n, -1, dtype=np.int64)
+    totals = np.zeros(n, dtype=np.float64)
+    for start, block in item_blocks(calls.features, method, np.arange(n)):
+        mine = labels[start:start + len(block)]
+        block[labels[None, :] != mine[:, None]] = -1.0  # only the mates in the same cluster, not the call itself
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -1.0
+        mates[start:start + len(block)] = np.argmax(block, axis=1)
+        totals[start:start + len(block)] = np.where(block > 0, block, 0).sum(axis=1)
+    return _new_recommendations(calls, method, np.arange(n), labels, mates, totals)
 
 
 def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str],

@@ -3,14 +3,14 @@
 Two groups of calls are one recommendation when their calls are alike *on average* (pairs below the gate count as 0)
 by at least the method's threshold: that is average-linkage clustering cut at the threshold.
 
-- A full analysis (the first one, or a re-analysis a person asks for) clusters every call that way: an exact
-  agglomeration (fastcluster, which works in place on the distances where scipy copies them) inside each
-  connected component of the "alike >= threshold" graph. Average-linkage clusters cut at t never span two
-  such components, so splitting first changes nothing but memory: a component of n calls needs n^2/2
-  distances of 8 bytes (25,000 calls: 2.5 GB), the supported limit.
+- A full re-analysis clusters every call that way: one exact agglomeration (fastcluster, which works in place
+  on the distances where scipy copies them) over the condensed distances of every pair of calls
+  (``cluster_all``): n^2/2 distances of 8 bytes, 25,000 calls (2.5 GB) at most.
 - Adding a report asks the same question of each new call against the recommendations that exist (its
   average similarity to their calls); a call that reaches the threshold is suggested there, and the new calls
-  that match nothing are clustered among themselves as above. Nothing existing moves.
+  that match nothing are clustered among themselves (``cluster``: the same agglomeration inside each connected
+  component of the "alike >= threshold" graph of their sparse similarities; average-linkage clusters cut at t
+  never span two such components, so the groups are the same). Nothing existing moves.
 """
 
 from __future__ import annotations

@@ -52,7 +52,6 @@ from .themes import Theme, assign_themes, load_themes
 from .titles import suggest_title
 
 CALL_KINDS = ("takeaway", "action")  # what recommendations are made of; questions are planning material
-MAX_ITEMS = 30_000  # the size the method is measured and supported at (bench/RESULTS.md)
 
 
 class AnalysisError(TrackerError):
@@ -549,12 +548,10 @@ def _compare(snap: Snapshot, calls: Calls, fresh: np.ndarray, method: Method) ->
     for _, _, _, label, rec in sorted(claims):
         if label not in target and rec not in taken:
             target[label], taken = rec, taken | {rec}
-    new_count = 0
     rows, kept = [], 0
     for label, members in sorted(groups.items()):
         if label not in target:
             target[label] = f"new:{label}"
-            new_count += 1
         goal = target[label]
         for m in members:
             if current[m] == goal:

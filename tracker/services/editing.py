@@ -7,6 +7,7 @@ changed field in the same transaction as the change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,12 +59,26 @@ def _clean(field_name: str, value: Any) -> Any:
             return value.date()
         if isinstance(value, date):
             return value
+        text = str(value).strip()
         try:
-            return date.fromisoformat(str(value).strip()[:10])
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:  # a date with a time of day, as spreadsheets and the table editor give it
+            return datetime.fromisoformat(text).date()
         except ValueError:
             raise EditError(f"due date {value!r} is not a date (use YYYY-MM-DD)") from None
-    text = "" if value is None else str(value)
+    text = clean_text("" if value is None else str(value))
     return text.strip() if field_name == "owner" else text
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """What people type, without control characters (NUL, ESC, BEL … break exports and terminals); line
+    breaks kept, as newlines."""
+    return CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _as_text(value: Any) -> str | None:

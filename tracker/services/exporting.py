@@ -36,6 +36,15 @@ def export_frame(store: Store, what: str) -> pd.DataFrame:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _safe_cell(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    # a lone carriage return would end the row in a spreadsheet and start a new one (with its own formula);
+    # as newlines the CSV writer quotes the cell and it stays one cell
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM") get a leading
     apostrophe, the usual CSV-injection guard: page text and notes are written by other people."""
@@ -43,8 +52,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for column in safe.columns:
         values = safe[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            safe[column] = values.map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS)
-                                      else v)
+            safe[column] = values.map(_safe_cell)
     return safe
 
 

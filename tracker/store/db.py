@@ -89,6 +89,16 @@ def _retrying(attempt: Callable[[], T], retries: int) -> T:
     raise AssertionError("unreachable")
 
 
+def _owner_only(path: Path) -> None:
+    """The database and its write-ahead log readable by their owner only: they hold people's notes."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError:  # not there (yet), or not ours to change: nothing to tighten
+            pass
+
+
 class Store:
     """One DuckDB file. Cheap to create; holds no connection between calls."""
 
@@ -137,6 +147,7 @@ class Store:
                 delay = min(delay * 2, 0.5)
         if marked:
             self.waiting_marker.unlink(missing_ok=True)
+        _owner_only(self.path)
         try:
             key = str(self.path)
             if key not in _migrated:
@@ -147,6 +158,7 @@ class Store:
             yield con
         finally:
             con.close()
+            _owner_only(self.path)  # the write-ahead log appears with the first write
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], retries: int = 5, checkpoint: bool = True) -> T:
         """Run fn in one transaction: all of it is committed or none. Retries write-write conflicts.

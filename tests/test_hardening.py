@@ -44,3 +44,23 @@ def test_control_characters_are_stripped_and_a_carriage_return_injects_no_row(se
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 1 + int(seed_store.scalar("SELECT count(*) FROM items"))  # no extra row
     assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+def test_a_pipe_a_device_and_a_link_out_of_the_folder_are_refused_quickly(store: Store, tmp_path) -> None:
+    import os
+    import time
+
+    from tracker.store.documents import load_paths
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")  # reading it would block forever
+    secret = tmp_path / "outside.txt"
+    secret.write_text("IGF 2024 Open Forum #1 Outside\n\nKey Takeaways\n\nA takeaway from outside.\n")
+    (folder / "link.txt").symlink_to(secret)
+    started = time.monotonic()
+    report = load_paths([folder, "/dev/zero", folder / "pipe.txt"], store)
+    assert time.monotonic() - started < 10
+    errors = {r.source: r.error for r in report.failed}
+    assert "not a regular file" in errors["zero"] and "not a regular file" in errors["pipe.txt"]
+    assert "link.txt" not in {r.source for r in report.results}  # the link leads out of the folder: not loaded

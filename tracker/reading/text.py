@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -122,13 +123,26 @@ def bytes_to_text(data: bytes, source: str) -> str:
     return text
 
 
+def read_file(path: Path, source: str | None = None) -> bytes:
+    """A file's bytes, refused before reading when it is not a regular file (a pipe would block, a device
+    never ends) or larger than MAX_BYTES; at most MAX_BYTES + 1 bytes are read even if it grows meanwhile."""
+    source = source or path.name
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInput(source, "not a regular file (a folder, pipe or device); give the page's file")
+        if info.st_size > MAX_BYTES:
+            raise BadInput(source, f"file too large ({info.st_size / 1e6:.1f} MB; limit {MAX_BYTES // 2**20} MB)")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(source, f"cannot read file ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise BadInput(source, f"file too large (over {MAX_BYTES // 2**20} MB)")
+    return data
+
+
 def read_path(path: Path) -> tuple[bytes, str]:
     """The raw bytes and clean text of one file."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise BadInput(path.name, f"file too large ({size / 1e6:.1f} MB; limit {MAX_BYTES // 2**20} MB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(path.name, f"cannot read file ({exc.strerror or exc})") from None
+    data = read_file(path)
     return data, bytes_to_text(data, path.name)

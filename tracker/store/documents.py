@@ -29,7 +29,7 @@ import pyarrow as pa
 from ..errors import env_number
 from ..reading.models import BadInput, Document, item_id_for
 from ..reading.parsing import parse_text
-from ..reading.text import bytes_to_text
+from ..reading.text import bytes_to_text, read_file
 from .db import HeldConnection, Store
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
@@ -116,8 +116,10 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            inside = path.resolve()
+            # a link that leads out of the folder is not part of it (a folder of pages must not reach /etc)
             found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
-                                and not p.name.startswith(".")))
+                                and not p.name.startswith(".") and p.resolve().is_relative_to(inside)))
         else:
             found.append(path)
     return found
@@ -293,10 +295,7 @@ def _prepare(job: Job) -> Outcome:
     source, name, data, known_hash = job
     try:
         if data is None:
-            try:
-                data = Path(name).read_bytes()
-            except OSError as exc:
-                raise BadInput(source, f"cannot read file ({exc.strerror or exc})") from None
+            data = read_file(Path(name), source)
         digest = content_hash(data)
         if known_hash == digest:
             return "unchanged", None, ""

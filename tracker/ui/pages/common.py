@@ -258,6 +258,28 @@ def require_name() -> str | None:
 
 
 
+def conflict_choices(prefix: str, forget: tuple[str, str], save_mine: Any) -> None:
+    """After a refused save: load the other person's version (forgetting ``forget``: the form's base and the
+    conflict kept in the session), or save mine over theirs (``save_mine()``)."""
+    base_key, conflict_key = forget
+    a, b = st.columns(2)
+    if a.button("Load their version", key=f"{prefix}conflict-reload"):
+        st.session_state.pop(base_key, None)
+        st.session_state.pop(conflict_key, None)
+        st.rerun()
+    if b.button("Save mine over theirs", key=f"{prefix}conflict-overwrite"):
+        st.session_state.pop(conflict_key, None)
+        save_mine()
+
+
+def stale_notice(who: str, what: str, key: str, base_key: str) -> None:
+    """Someone saved since the form was opened: say so and offer their values."""
+    st.warning(md(f"{who or 'Someone'} changed this {what} after you opened it."), icon=":material/sync_problem:")
+    if st.button("Load the latest values", key=key):
+        st.session_state.pop(base_key, None)
+        st.rerun()
+
+
 def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
     """Run one write as the editor (``fn(store, *args, by=name, **kwargs)``): (True, its result) after clearing
     the caches, or (False, None) when there is no name yet or the library refused (its message is shown)."""

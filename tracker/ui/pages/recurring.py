@@ -191,20 +191,10 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         st.warning(common.md(f"Not saved: {who} changed this recommendation after you opened it. Both versions "
                              "are below."), icon=":material/sync_problem:")
         st.dataframe(recommendation_conflict_rows(conflict, base['values']), hide_index=True, width="stretch")
-        a, b = st.columns(2)
-        if a.button("Load their version", key="rec-conflict-reload"):
-            st.session_state.pop(BASE, None)
-            st.session_state.pop(CONFLICT, None)
-            st.rerun()
-        if b.button("Save mine over theirs", key="rec-conflict-overwrite"):
-            st.session_state.pop(CONFLICT, None)
-            _save(rec, dict(conflict.yours), int(rec["version"]), False)
+        common.conflict_choices("rec-", (BASE, CONFLICT),
+                                lambda: _save(rec, dict(conflict.yours), int(rec["version"]), False))
     elif int(rec["version"]) != base["version"]:
-        st.warning(common.md(f"{rec['updated_by'] or 'Someone'} changed this recommendation after you opened it."),
-                   icon=":material/sync_problem:")
-        if st.button("Load the latest values", key="rec-refresh"):
-            st.session_state.pop(BASE, None)
-            st.rerun()
+        common.stale_notice(rec["updated_by"], "recommendation", "rec-refresh", BASE)
 
     values = base["values"]
     n_calls = int(((members["state"] == "member") & members["in_source"].astype(bool)).sum())

@@ -230,20 +230,10 @@ def item_form(table: pd.DataFrame) -> None:
     conflict: EditConflict | None = st.session_state.get(EDIT_CONFLICT)
     if conflict is not None and conflict.item_id == item_id:
         common.show_conflict(conflict)
-        a, b = st.columns(2)
-        if a.button("Load their version", key="conflict-reload"):
-            st.session_state.pop(EDIT_BASE, None)
-            st.session_state.pop(EDIT_CONFLICT, None)
-            st.rerun()
-        if b.button("Save mine over theirs", key="conflict-overwrite"):
-            st.session_state.pop(EDIT_CONFLICT, None)
-            _save_item(item_id, dict(conflict.yours), int(row["version"]), row["text"])
+        common.conflict_choices("", (EDIT_BASE, EDIT_CONFLICT),
+                                lambda: _save_item(item_id, dict(conflict.yours), int(row["version"]), row["text"]))
     elif int(row["version"]) != base["version"]:
-        st.warning(common.md(f"{row['updated_by'] or 'Someone'} changed this item after you opened it."),
-                   icon=":material/sync_problem:")
-        if st.button("Load the latest values", key="edit-refresh"):
-            st.session_state.pop(EDIT_BASE, None)
-            st.rerun()
+        common.stale_notice(row["updated_by"], "item", "edit-refresh", EDIT_BASE)
 
     values = base["values"]
     suffix = f"{item_id}-{base['version']}"

@@ -243,5 +243,17 @@ def history(db: str | None, item_id: str | None, person: str | None, fmt: str) -
     click.echo(write_frame(history_frame(_store(db), item_id, person), fmt), nl=False)
 
 
+@cli.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(db: str | None, target: Path) -> None:
+    """Write a consistent copy of the database to TARGET (a new file), including the edits still in its
+    write-ahead log (copying the .duckdb file alone can miss them). It is a DuckDB file like the original:
+    to restore, stop the dashboard and any load, copy it over the database file and delete that file's
+    .wal, if any."""
+    out = _store(db).backup(target)
+    click.echo(f"backed up to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
 def main() -> None:
     cli(prog_name="tracker")

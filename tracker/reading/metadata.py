@@ -188,11 +188,8 @@ def _unlabelled_people(lines: list[str], collected: dict[str, list[str]]) -> Non
 
 
 def _dedupe(values: list[str]) -> list[str]:
-    seen: list[str] = []
-    for value in values:
-        if value and value not in seen:
-            seen.append(value)
-    return seen
+    """The values in order without repeats (a dict, not a list scan: a page may list 100,000 names)."""
+    return list(dict.fromkeys(value for value in values if value))
 
 
 def _parse_sdgs(lines: list[str]) -> list[str]:

@@ -14,6 +14,12 @@ from .models import BadInput, Document, Item, Occurrence, fold_whitespace, norma
 _MARKER = re.compile(r"^[ \t]*(?:[-•*–—·▪●◦‣][ \t]+|\(?\d{1,3}[.)](?:[ \t]+|(?=[A-Z]))|\(\d{1,3}\)[ \t]*)")
 _TERMINAL = ('.', '!', '?', ';', ':', '"', '”', ')', '’', "'")
 _FOLLOWUP_FIELDS = {"speaker": "speaker", "speakers": "speaker", "explanation": "explanation"}
+# items on one page, repeats counted; real pages have dozens. Bounds the work of a load and of its analysis
+MAX_ITEMS = 1_000
+
+
+class TooManyItems(ValueError):
+    pass
 
 
 @dataclass(slots=True)
@@ -36,22 +42,25 @@ def _lines(text: str) -> list[_Line]:
 
 @dataclass(slots=True)
 class _Piece:
-    """A run of source text that makes one item: first char offset, last char offset, text."""
+    """A run of source text that makes one item: first char offset, last char offset, its lines' text."""
 
     start: int
     end: int
-    text: str
+    parts: list[str]  # joined once at the end: growing one string line by line is quadratic
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
 
     def extend(self, line: _Line) -> None:
-        body = line.text.strip()
         self.end = line.start + len(line.text.rstrip())
-        self.text = f"{self.text} {body}"
+        self.parts.append(line.text.strip())
 
 
 def _piece_from(line: _Line, marker: re.Match[str] | None) -> _Piece:
     raw = line.text
     skip = marker.end() if marker else len(raw) - len(raw.lstrip())
-    return _Piece(line.start + skip, line.start + len(raw.rstrip()), raw[skip:].strip())
+    return _Piece(line.start + skip, line.start + len(raw.rstrip()), [raw[skip:].strip()])
 
 
 def _continues(previous: _Piece, line: _Line, in_list: bool) -> bool:
@@ -59,7 +68,7 @@ def _continues(previous: _Piece, line: _Line, in_list: bool) -> bool:
     first = line.stripped[:1]
     if not first:
         return False
-    return first.islower() or (in_list and not previous.text.endswith(_TERMINAL))
+    return first.islower() or (in_list and not previous.parts[-1].endswith(_TERMINAL))
 
 
 def _section_pieces(body: list[_Line], kind: str) -> list[tuple[_Piece, dict[str, str]]]:
@@ -157,7 +166,8 @@ def _heading_candidates(text: str) -> list[int]:
 
 
 def extract_items(text: str) -> tuple[list[Item], int]:
-    """All outcome items of a page, in document order, with repeats merged; also the heading count."""
+    """All outcome items of a page, in document order, with repeats merged; also the heading count.
+    Raises TooManyItems past MAX_ITEMS."""
     lines = _lines(text)
     by_key: dict[str, Item] = {}
     items: list[Item] = []
@@ -175,6 +185,9 @@ def extract_items(text: str) -> tuple[list[Item], int]:
         section = heading_text(lines[i].text)
         end = _section_end(lines, i + 1)
         for piece, fields in _section_pieces(lines[i + 1:end], kind):
+            if position >= MAX_ITEMS:
+                raise TooManyItems(f"more than {MAX_ITEMS:,} takeaways, calls to action and questions on one page "
+                                   f"(limit {MAX_ITEMS:,}): not a session page")
             key = normalize_text(piece.text)
             occurrence = Occurrence(section, position, piece.start, piece.end)
             position += 1
@@ -191,7 +204,10 @@ def extract_items(text: str) -> tuple[list[Item], int]:
 
 def parse_text(text: str, source: str) -> Document:
     """Parse the clean text of one page; raise BadInput when nothing in it looks like a session page."""
-    items, outcome_headings = extract_items(text)
+    try:
+        items, outcome_headings = extract_items(text)
+    except TooManyItems as exc:
+        raise BadInput(source, str(exc)) from None
     meta = parse_metadata(text)
     typed_title = bool(meta.session_type and meta.number)
     if not (typed_title or outcome_headings or _count_labels(text) >= 2):

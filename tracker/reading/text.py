@@ -14,6 +14,11 @@ from inscriptis.model.config import ParserConfig
 from .models import BadInput
 
 MAX_BYTES = 20 * 1024 * 1024  # far above any real session page; keeps a stray dump from stalling a load
+# A session page has a few hundred lines and a few small tables. These bound the time and memory of one page
+# (an HTML table costs about 75 MB of memory per MB while it is laid out as text).
+MAX_LINES = 100_000
+MAX_TABLE_CELLS = 50_000
+_TABLE_CELL = re.compile(rb"<t[dh][\s>/]", re.IGNORECASE)
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
@@ -109,6 +114,10 @@ def bytes_to_text(data: bytes, source: str) -> str:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput(source, "binary file (contains NUL bytes), not a session page")
     if looks_like_html(data, source):
+        cells = len(_TABLE_CELL.findall(data))
+        if cells > MAX_TABLE_CELLS:
+            raise BadInput(source, f"HTML with {cells:,} table cells (limit {MAX_TABLE_CELLS:,}): not a session "
+                                   "page; save the page's text as .txt if it really is one")
         dammit = UnicodeDammit(data, is_html=True)
         if dammit.unicode_markup is None:
             raise BadInput(source, "undecodable bytes in HTML file")
@@ -117,6 +126,9 @@ def bytes_to_text(data: bytes, source: str) -> str:
         text = decode_bytes(data, source)
         if _control_ratio(text) > 0.01:
             raise BadInput(source, "binary file (control characters), not a session page")
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:  # counted before cleaning, which would copy the text line by line
+        raise BadInput(source, f"too long for a session page ({lines:,} lines; limit {MAX_LINES:,})")
     text = clean_text(text)
     if not text.strip():
         raise BadInput(source, "no text in file")

@@ -1,5 +1,10 @@
 """Import = load the pages, then analyze what changed: the one way the CLI, the first dashboard start and
-the "Add a report" page bring data in."""
+the "Add a report" page bring data in.
+
+What one import may take is bounded here, so every front end has the same limits: each page by the
+reader's limits (size, lines, table cells, items: ``tracker.reading``), and the pages given at once as
+bytes (an upload) by MAX_IMPORT_BYTES.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import TrackerError
 from ..store import Store
 from ..store.documents import LoadReport, load_files, load_paths
+
+MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
+
+
+class ImportTooLarge(TrackerError):
+    pass
 
 
 @dataclass
@@ -36,5 +48,10 @@ def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callabl
 
 
 def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True) -> Imported:
-    """Load (name, bytes) pairs such as uploads, then place the new calls."""
+    """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
+    written) when the bytes given come to more than MAX_IMPORT_BYTES."""
+    total = sum(len(data) for _, data in files if data is not None)
+    if total > MAX_IMPORT_BYTES:
+        raise ImportTooLarge(f"{len(files)} pages of {total / 1e6:.1f} MB in all: at most "
+                             f"{MAX_IMPORT_BYTES // 2**20} MB at once; import them in smaller groups")
     return _analyzed(store, load_files(files, store), analyze)

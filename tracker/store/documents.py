@@ -5,6 +5,10 @@ leaves only whole documents; one connection is kept for the whole load and hande
 process waiting for the file. Unchanged files (same content hash) are skipped. Items are keyed by
 session + normalized text: an item whose text is unchanged keeps its status, owner and notes; an
 item that vanished from its document is marked ``in_source = false``, never deleted.
+
+A document is stored under its file name, and a page loaded again under its name replaces it — but only
+a page of the same session: a name that another session's page already has (two pastes both called
+``pasted-session.txt``, names that clean to the same ``a_b.txt``) gets a suffix, ``a_b (2).txt``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class FileResult:
     items_new: int = 0
     items_gone: int = 0
     error: str = ""
+    renamed_from: str = ""  # the name asked for, when another session's page already had it
 
 
 @dataclass
@@ -71,9 +76,12 @@ class LoadReport:
     def summary(self) -> str:
         new = sum(r.items_new for r in self.results)
         gone = sum(r.items_gone for r in self.results)
+        renamed = [f"{r.renamed_from} stored as {r.source}" for r in self.results if r.renamed_from
+                   and r.status in ("added", "updated")]
+        note = f" ({'; '.join(renamed)}: another session's page has that name)" if renamed else ""
         return (f"{len(self.results)} files: {self.count('added')} added, {self.count('updated')} updated, "
                 f"{self.count('unchanged')} unchanged, {self.count('failed')} failed; "
-                f"{new} new items, {gone} items no longer in their source")
+                f"{new} new items, {gone} items no longer in their source{note}")
 
 
 @dataclass
@@ -85,12 +93,36 @@ class Prepared:
     document: Document
     session_id: str = ""
     item_ids: list[str] = field(default_factory=list)
+    requested: str = ""  # the name the file came with; ``source`` differs when that name was another session's
 
     @classmethod
     def of(cls, source: str, content_hash: str, document: Document) -> Prepared:
         session_id = document.session_id
         return cls(source, content_hash, document, session_id,
-                   [item_id_for(session_id, item.text) for item in document.items])
+                   [item_id_for(session_id, item.text) for item in document.items], source)
+
+
+class NameTaken(Exception):
+    """Another session's page was stored under a document's name while the load ran (see _apply_batch)."""
+
+
+def numbered_name(name: str, n: int) -> str:
+    """``a_b.txt`` -> ``a_b (2).txt``: the n-th document under one file name."""
+    path = Path(name)
+    return f"{path.stem} ({n}){path.suffix}"
+
+
+def name_for(requested: str, session_id: str, owners: dict[str, str], taken: set[str]) -> str:
+    """The name to store a page of session_id under: the requested one unless another session's page has
+    it (owners: name -> session), else the first free ``name (n).ext``, or one this session already has.
+    ``taken``: names other files of the same load asked for, kept free for them."""
+    candidate, n = requested, 1
+    while True:
+        owner = owners.get(candidate)
+        if owner == session_id or (owner is None and (candidate == requested or candidate not in taken)):
+            return candidate
+        n += 1
+        candidate = numbered_name(requested, n)
 
 
 def safe_source_name(name: str) -> str:
@@ -150,6 +182,14 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
     """Write a batch of parsed documents in the caller's transaction; returns (new, gone) per source."""
     # Arrow tables, not DataFrames: DuckDB scans them without a per-value conversion
     sources = [p.source for p in batch]
+    con.register("batch_sources", pa.table({"source": sources}))
+    stored = dict(con.execute("""SELECT source, session_id FROM documents
+                                 WHERE source IN (SELECT source FROM batch_sources)""").fetchall())
+    con.unregister("batch_sources")
+    for p in batch:
+        if stored.get(p.source, p.session_id) != p.session_id:  # stored by another process since the load began
+            raise NameTaken(f"{p.requested}: another session's page was stored under this name meanwhile; "
+                            "load it again")
     con.register("new_sessions", _session_table(batch))
     # a later page about the same session fills in what an earlier one left out, never blanks it
     con.execute("""
@@ -259,23 +299,31 @@ def _log_loader_changes(con: duckdb.DuckDBPyConnection, item_ids: list[str], old
 
 def load_documents(store: HeldConnection, prepared: Sequence[Prepared], results: dict[str, FileResult],
                    on_progress: Callable[[int], None] | None = None) -> None:
-    """Write prepared documents batch by batch; a batch that fails is retried one document at a time."""
+    """Write prepared documents batch by batch; a batch that fails is retried one document at a time.
+
+    ``results`` is keyed by the name each file came with (``Prepared.requested``). A database that
+    cannot be written at all (a full disk, a damaged file) stops the load with that error (StoreError).
+    """
     for start in range(0, len(prepared), BATCH_SIZE):
         batch = prepared[start:start + BATCH_SIZE]
+        requested = {p.source: p.requested for p in batch}
         now = datetime.now()
         try:
             counts = store.write(partial(_apply_batch, batch=batch, now=now))
-        except duckdb.Error:
+        except (duckdb.Error, NameTaken):
             counts = {}
             for p in batch:  # isolate the document that broke the batch; the others still load
                 try:
                     counts.update(store.write(partial(_apply_batch, batch=[p], now=now)))
+                except NameTaken as exc:
+                    results[p.requested].status = "failed"
+                    results[p.requested].error = str(exc)
                 except duckdb.Error as exc:
-                    results[p.source].status = "failed"
-                    results[p.source].error = f"{p.source}: could not be stored ({str(exc).splitlines()[0]})"
+                    results[p.requested].status = "failed"
+                    results[p.requested].error = f"{p.requested}: could not be stored ({str(exc).splitlines()[0]})"
         for source, (new, gone) in counts.items():
-            results[source].items_new = new
-            results[source].items_gone = gone
+            results[requested[source]].items_new = new
+            results[requested[source]].items_gone = gone
         if on_progress:
             on_progress(len(batch))
 
@@ -359,7 +407,9 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
     Documents are written in batches of BATCH_SIZE as soon as a batch is parsed, so parsing the next
     files (in worker processes for large loads) overlaps with writing the previous ones.
     """
-    known = dict(store.read(lambda con: con.execute("SELECT source, content_hash FROM documents").fetchall()))
+    stored = store.read(lambda con: con.execute("SELECT source, content_hash, session_id FROM documents").fetchall())
+    known = {source: digest for source, digest, _ in stored}
+    owners = {source: session_id for source, _, session_id in stored}
     report = LoadReport()
     results: dict[str, FileResult] = {}
     jobs: list[Job] = []
@@ -367,22 +417,37 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
     for name, data in files:
         path = Path(name)
         source = safe_source_name(path.name)
-        if source in used_names:  # same file name in two folders: tell them apart
+        if source in used_names and path.parent.name:  # same file name in two folders: tell them apart
             source = safe_source_name(f"{path.parent.name}_{path.name}")
+        n = 1
+        base = source
+        while source in used_names:  # names that are the same once cleaned (a*b.txt, a|b.txt)
+            n += 1
+            source = numbered_name(base, n)
         used_names.add(source)
         result = FileResult(source=source, status="failed")
         results[source] = result
         report.results.append(result)
         jobs.append((source, str(name), data, known.get(source)))
     with store.holding() as held:
-        _parse_and_write(jobs, report.results, results, known, held, on_progress)
+        _parse_and_write(jobs, report.results, results, known, owners, held, on_progress)
     return report
 
 
 def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[str, FileResult],
-                     known: dict[str, str], held: HeldConnection, on_progress: Callable[[int], None] | None) -> None:
+                     known: dict[str, str], owners: dict[str, str], held: HeldConnection,
+                     on_progress: Callable[[int], None] | None) -> None:
     batch: list[Prepared] = []
+    asked = {job[0] for job in jobs}
     for result, job, (status, prepared, error) in zip(ordered, jobs, _prepared_in_order(jobs), strict=True):
+        if status == "parsed" and prepared is not None:
+            source = name_for(job[0], prepared.session_id, owners, asked - {job[0]})
+            owners[source] = prepared.session_id
+            if source != job[0]:
+                result.source, result.renamed_from = source, job[0]
+                prepared.source = prepared.document.source = source
+                if known.get(source) == prepared.content_hash:  # this page, stored under that name before
+                    status = "unchanged"
         if status != "parsed" or prepared is None:
             if status == "unchanged":
                 result.status = "unchanged"
@@ -391,7 +456,6 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
             if on_progress:
                 on_progress(1)
             continue
-        source = job[0]
         result.status = "updated" if source in known else "added"
         result.session_id = prepared.session_id
         result.items = len(prepared.document.items)

@@ -3,7 +3,8 @@ the "Add a report" page bring data in.
 
 What one import may take is bounded here, so every front end has the same limits: each page by the
 reader's limits (size, lines, table cells, items: ``tracker.reading``), and the pages given at once as
-bytes (an upload) by MAX_IMPORT_BYTES.
+bytes (an upload) by MAX_IMPORT_BYTES and MAX_IMPORT_ITEMS: the analysis that follows an import embeds
+every new sentence, about 60 a second, so the number of items is what bounds its time and memory.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
+from ..reading.models import BadInput
 from ..store import Store
-from ..store.documents import LoadReport, load_files, load_paths
+from ..store.documents import LoadReport, load_files, load_paths, parse_bytes
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
+MAX_IMPORT_ITEMS = 2_000  # items in the pages sent at once
 
 
 class ImportTooLarge(TrackerError):
@@ -49,9 +52,20 @@ def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callabl
 
 def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True) -> Imported:
     """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
-    written) when the bytes given come to more than MAX_IMPORT_BYTES."""
-    total = sum(len(data) for _, data in files if data is not None)
+    written) when the bytes given come to more than MAX_IMPORT_BYTES or their pages to more than
+    MAX_IMPORT_ITEMS items."""
+    given = [(str(name), data) for name, data in files if data is not None]
+    total = sum(len(data) for _, data in given)
     if total > MAX_IMPORT_BYTES:
         raise ImportTooLarge(f"{len(files)} pages of {total / 1e6:.1f} MB in all: at most "
                              f"{MAX_IMPORT_BYTES // 2**20} MB at once; import them in smaller groups")
+    items = 0
+    for name, data in given:
+        try:
+            items += len(parse_bytes(name, data).items)
+        except BadInput:
+            continue  # the load reports it with the other failures
+        if items > MAX_IMPORT_ITEMS:
+            raise ImportTooLarge(f"the pages hold more than {MAX_IMPORT_ITEMS:,} items in all (counted up to "
+                                 f"{Path(name).name}): import them in smaller groups, or use `tracker load`")
     return _analyzed(store, load_files(files, store), analyze)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
-from tracker.services.importing import import_files
+from tracker.services.importing import ImportTooLarge, import_files
 from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common
@@ -95,7 +95,11 @@ def render() -> None:
     if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
         store = common.get_store()
         with st.spinner("Importing and re-analyzing …"):
-            imported = import_files(store, good)
+            try:
+                imported = import_files(store, good)
+            except ImportTooLarge as exc:  # nothing was written: say why next to the button
+                st.error(common.md(str(exc)), icon=":material/block:")
+                return
             report = imported.report
             summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
         common.clear_caches()

@@ -126,6 +126,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_load_at_the_first_failed_write_with_one_line(tmp_path: Path, pages: Path) -> None:
     db = tmp_path / "full.duckdb"
     started = time.monotonic()
@@ -157,12 +158,17 @@ def test_a_save_that_committed_is_reported_saved_when_folding_the_log_fails(seed
 
 # --- a damaged file -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("keep", [0.97, 0.5, 0.0])
-def test_a_truncated_database_is_refused_by_every_command_and_never_written(seed_store: Store, tmp_path: Path,
-                                                                           keep: float) -> None:
+def _truncated(seed_store: Store, tmp_path: Path, keep: float) -> Path:
     db = tmp_path / "cut.duckdb"
     shutil.copy(seed_store.path, db)
     os.truncate(db, int(db.stat().st_size * keep) // 4096 * 4096)
+    return db
+
+
+@pytest.mark.slow
+def test_a_truncated_database_is_refused_by_every_command_and_never_written(seed_store: Store,
+                                                                           tmp_path: Path) -> None:
+    db = _truncated(seed_store, tmp_path, 0.97)  # opens, and most reads work: the damage shows later
     before = digest(db)
     item_id = str(seed_store.scalar("SELECT min(item_id) FROM items"))
     for args in (["export"], ["history"], ["analyze"], ["set", item_id, "--status", "done", "--by", "Ana"],
@@ -171,6 +177,18 @@ def test_a_truncated_database_is_refused_by_every_command_and_never_written(seed
         assert "damaged" in line and "backup" in line, (args, line)
     assert digest(db) == before and not wal(db).exists()
     assert not (tmp_path / "b.duckdb").exists()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.0])
+def test_a_database_cut_short_or_emptied_is_refused_in_one_line(seed_store: Store, tmp_path: Path,
+                                                                keep: float) -> None:
+    db = _truncated(seed_store, tmp_path, keep)
+    before = digest(db)
+    item_id = str(seed_store.scalar("SELECT min(item_id) FROM items"))
+    for args in (["export"], ["set", item_id, "--status", "done", "--by", "Ana"]):
+        line = one_error_line(tracker(db, *args))
+        assert "damaged" in line and "backup" in line, (args, line)
+    assert digest(db) == before and not wal(db).exists()
 
 
 def test_a_duckdb_file_that_is_not_a_tracker_database_is_refused(tmp_path: Path) -> None:
@@ -189,9 +207,7 @@ def test_the_dashboard_shows_one_line_for_a_damaged_database(seed_store: Store, 
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    db = tmp_path / "cut.duckdb"
-    shutil.copy(seed_store.path, db)
-    os.truncate(db, db.stat().st_size // 2 // 4096 * 4096)
+    db = _truncated(seed_store, tmp_path, 0.5)
     monkeypatch.setenv("TRACKER_DB", str(db))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
     assert not at.exception
@@ -224,6 +240,7 @@ def read_only_db(seed_store: Store, tmp_path: Path) -> Iterator[Path]:
             folder.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_a_read_only_database_is_read_and_refuses_changes_in_one_line(read_only_db: Path, seed_store: Store) -> None:
     exported = tracker(read_only_db, "export", "--what", "sessions")
     assert exported.returncode == 0, exported.stderr

@@ -103,6 +103,13 @@ def test_a_backup_taken_while_the_edits_are_only_in_the_log_has_them_all(analyze
     assert _note_count(target, "after restore") == 1  # the existing backup was not touched
 
 
+def test_a_backup_that_does_not_fit_says_so_and_leaves_no_file(seed_store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "backup.duckdb"
+    result = tracker(seed_store.path, "backup", str(target), file_size=500_000)
+    assert one_error_line(result) == f"error: {target}: cannot write the backup (the disk is full)"
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
+
+
 def test_edits_are_folded_into_the_file_once_it_is_older_than_the_checkpoint_age(
         seed_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db_module, "CHECKPOINT_AFTER", 3600.0)

@@ -323,19 +323,30 @@ class Store:
             raise StoreError(f"{self.path}: no database to back up")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
-        for leftover in (partial, partial.with_name(partial.name + ".wal")):
-            leftover.unlink(missing_ok=True)
         try:
+            for leftover in (partial, partial.with_name(partial.name + ".wal")):
+                leftover.unlink(missing_ok=True)
             # one transaction reads everything, committed edits in the log included, while writers wait
             with self.connect(read_only=True) as con:
                 source = con.execute("SELECT current_database()").fetchone()
                 literal = str(partial).replace("'", "''")
-                con.execute(f"ATTACH '{literal}' AS tracker_backup (READ_WRITE)")
+                name = str(source[0] if source else "main").replace('"', '""')
+                attached = False
                 try:
-                    name = str(source[0] if source else "main").replace('"', '""')
+                    con.execute(f"ATTACH '{literal}' AS tracker_backup (READ_WRITE)")
+                    attached = True
                     con.execute(f'COPY FROM DATABASE "{name}" TO tracker_backup')
-                finally:
-                    con.execute("DETACH tracker_backup")
+                    attached = False
+                    con.execute("DETACH tracker_backup")  # writes the copy out: it can fail too
+                except duckdb.Error as exc:
+                    if attached:
+                        with contextlib.suppress(duckdb.Error):
+                            con.execute("DETACH tracker_backup")
+                    translated = translate_error(exc, self.path)
+                    if isinstance(translated, DamagedDatabase):
+                        raise translated from exc
+                    reason = "the disk is full" if isinstance(translated, DiskFull) else _first_line(exc)
+                    raise StoreError(f"{out}: cannot write the backup ({reason})") from exc
             partial.chmod(0o600)
             os.replace(partial, out)
         except OSError as exc:

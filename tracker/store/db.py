@@ -74,8 +74,7 @@ class ReadOnlyDatabase(StoreError):
 _DAMAGE_SIGNS = ("could not read enough bytes", "not a valid duckdb database", "corrupt", "checksum",
                  "invalid block", "failed to load metadata", "unexpected end of", "failed to deserialize")
 _FULL_SIGNS = ("no space left", "file too large", "disk full", "disk quota", "could not write enough bytes")
-_DENIED_SIGNS = ("permission denied", "read-only file system", "read only file system", "cannot open file",
-                 "operation not permitted")
+_DENIED_SIGNS = ("permission denied", "read-only file system", "read only file system", "operation not permitted")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -458,7 +457,7 @@ class HeldConnection:
     def _hand_over(self) -> None:
         if not self.store.someone_waiting():
             return
-        self.release()
+        self.release(quietly=True)  # the batch has committed: a failing close does not undo it
         deadline = time.monotonic() + HANDOVER_WAIT
         while self.store.someone_waiting() and time.monotonic() < deadline:
             time.sleep(0.01)  # the waiter removes its marker once it has the file

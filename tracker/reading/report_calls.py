@@ -129,7 +129,8 @@ def _segmenter() -> Any:
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of text[start:end], whitespace trimmed."""
-    chunk = text[start:end]
+    # a hard-wrapped line break is a space to the splitter (same length, so the offsets hold)
+    chunk = text[start:end].replace("\n", " ")
     spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in _segmenter().segment(chunk):

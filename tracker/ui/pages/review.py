@@ -195,11 +195,12 @@ def render() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(common.md(message), icon=":material/check_circle:")
-    grouping = f"Grouping ({common.review_count()})"
-    calls = f"Calls in the report text ({common.report_call_counts()['suggested']})"
-    mode = st.segmented_control("Suggestions", [grouping, calls], default=grouping, key="review_mode",
-                                label_visibility="collapsed")
-    if mode == calls:
+    labels = {"grouping": f"Grouping ({common.review_count()})",
+              "calls": f"Calls in the report text ({common.report_call_counts()['suggested']})"}
+    # the options are fixed words and the counts only their labels, so a decision keeps the mode chosen
+    mode = st.segmented_control("Suggestions", list(labels), format_func=labels.__getitem__, default="grouping",
+                                key="review_mode", label_visibility="collapsed")
+    if mode == "calls":
         report_calls()
         return
     st.caption("New calls the analysis matched to a recommendation. Is it the same recommendation? "

@@ -67,7 +67,7 @@ def narrative_regions(text: str) -> list[_Region]:
     """
     regions: list[_Region] = []
     section: str | None = None
-    previous_heading = ""
+    previous = ""  # the last non-blank line
     offset = 0
     current: _Region | None = None
     for line in text.split("\n"):
@@ -76,15 +76,17 @@ def narrative_regions(text: str) -> list[_Region]:
         if not stripped:
             current = None
             continue
-        key = heading_key(stripped)
-        if _is_heading(stripped, key):
+        # headings are short: a long line (most of a transcript) is text without testing it
+        key = heading_key(stripped) if len(stripped) <= 120 and (section is not None or _may_start(stripped)) else ""
+        if key and _is_heading(stripped, key):
             current = None
-            if _NARRATIVE_START.fullmatch(key) and previous_heading not in _NOT_AFTER:
+            if _NARRATIVE_START.fullmatch(key) and heading_key(previous) not in _NOT_AFTER:
                 section = heading_text(stripped)
             elif section is not None and not _NARRATIVE_INSIDE.fullmatch(key) and _ends_narrative(stripped, key):
                 section = None
-            previous_heading = key
+            previous = stripped
             continue
+        previous = stripped
         if section is None:
             continue
         line_start = start + (len(line) - len(line.lstrip()))
@@ -97,14 +99,25 @@ def narrative_regions(text: str) -> list[_Region]:
     return regions
 
 
+def _may_start(stripped: str) -> bool:
+    """Outside the narrative only its opening headings matter; they all say "report" or "summary"."""
+    folded = stripped.casefold()
+    return "report" in folded or "summary" in folded
+
+
 _TERMINAL = ('.', '!', '?', ';', ':', '"', '”', ')', '’', "'")
+
+
+_LIST_ENTRY = re.compile(r"(?:\(?[a-z0-9]{1,3}[.)]|[-•*–—·▪●◦‣])\s")  # "a) Policy", "2. China", "- point"
 
 
 def _wraps(previous: str, line: str) -> bool:
     """A line goes on with the paragraph above when it was hard-wrapped: it starts in lower case, or the
     line above is long and stops mid-sentence. One-line entries ("a) Policy and governance") stand alone."""
+    if _LIST_ENTRY.match(line):
+        return False
     last = previous[previous.rfind("\n") + 1:].strip()
-    return line[:1].islower() or (len(last) > 60 and not last.endswith(_TERMINAL))
+    return line[:1].islower() or (len(last) > 60 and not last.endswith(_TERMINAL) and not _LIST_ENTRY.match(last))
 
 
 def _is_heading(stripped: str, key: str) -> bool:
@@ -121,27 +134,56 @@ def _ends_narrative(stripped: str, key: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _segmenter() -> Any:
+def _splitter() -> tuple[Any, frozenset[str]]:
     import pysbd  # type: ignore[import-untyped]  # rule-based; knows abbreviations ("e.g.", "U.S.") and quotes
+    from pysbd.lang.english import English  # type: ignore[import-untyped]
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return pysbd.Segmenter(language="en", clean=False), frozenset(English.Abbreviation.ABBREVIATIONS)
 
 
-def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of text[start:end], whitespace trimmed."""
+# pySBD costs about a millisecond a sentence, too much for every paragraph of every page. So the text is first
+# cut where a sentence certainly ends (a lower-case word that is no abbreviation in pySBD's own list, then
+# ".", "!" or "?", a space and a capital); pySBD splits only the pieces that still hold a full stop followed by
+# a space, such as "No. 25" or "e.g. the".
+_CERTAIN_END = re.compile(r"(?<=[a-z][a-z][a-z])[.!?][\"'”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_POSSIBLE_END = re.compile(r"[.!?][\"'”’)]*\s")
+_LAST_WORD = re.compile(r"[A-Za-z]+$")
+
+
+def _pieces(chunk: str) -> list[tuple[int, int]]:
+    """chunk cut at its certain sentence ends: (start, end) of each piece."""
+    segmenter, abbreviations = _splitter()
+    cuts, start = [], 0
+    for match in _CERTAIN_END.finditer(chunk):
+        word = _LAST_WORD.search(chunk, 0, match.start())
+        if word and word.group().casefold() in abbreviations:
+            continue
+        cuts.append((start, match.start() + 1))
+        start = match.end()
+    cuts.append((start, len(chunk)))
+    return cuts
+
+
+def _sentences(text: str, start: int, end: int, wanted: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of text[start:end], whitespace trimmed; with ``wanted``, only
+    those of the pieces that match it."""
     # a hard-wrapped line break is a space to the splitter (same length, so the offsets hold)
     chunk = text[start:end].replace("\n", " ")
+    segmenter = _splitter()[0]
     spans: list[tuple[int, int]] = []
-    cursor = 0
-    for piece in _segmenter().segment(chunk):
-        body = piece.strip()
-        if not body:
+    for piece_start, piece_end in _pieces(chunk):
+        piece = chunk[piece_start:piece_end]
+        if wanted is not None and not wanted.search(piece):
             continue
-        found = chunk.find(body, cursor)
-        if found < 0:  # the splitter changed the text (it should not with clean=False): keep what is certain
-            continue
-        spans.append((start + found, start + found + len(body)))
-        cursor = found + len(body)
+        parts = segmenter.segment(piece) if _POSSIBLE_END.search(piece.rstrip()) else [piece]
+        cursor = 0
+        for part in parts:
+            body = part.strip()
+            found = piece.find(body, cursor) if body else -1
+            if found < 0:  # empty, or the splitter changed the text (not with clean=False): keep what is certain
+                continue
+            spans.append((start + piece_start + found, start + piece_start + found + len(body)))
+            cursor = found + len(body)
     return spans
 
 
@@ -168,9 +210,7 @@ def find_report_calls(text: str, items: list[Item] | None = None) -> list[Report
     known = {normalize_text(item.text) for item in items or []}
     calls: list[ReportCall] = []
     for region in narrative_regions(text):
-        if not _ANY_CUE.search(text, region.start, region.end):
-            continue  # most paragraphs have no cue at all: skip splitting them
-        for start, end in _sentences(text, region.start, region.end):
+        for start, end in _sentences(text, region.start, region.end, wanted=_ANY_CUE):
             if any(s < end and start < e for s, e in covered):
                 continue
             sentence = fold_whitespace(text[start:end])

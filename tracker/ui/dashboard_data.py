@@ -440,10 +440,10 @@ def _shown(field_name: str, value: Any) -> str:
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
-    subject ('item' | 'recommendation' | 'report_call'), subject_id, what (the item's or report call's full
-    text, or the recommendation's id
-    and title), change ("Status: Not started → In progress", "moved to R3 'International cooperation'"),
-    via, and the raw field, old_value and new_value."""
+    subject ('item' | 'recommendation' | 'report_call'), subject_id, what (the item's or the report call's
+    full text, or the recommendation's id and title), change ("Status: Not started → In progress", "moved to
+    R3 'International cooperation'", "accepted as a call to action from the report text"), via, and the raw
+    field, old_value and new_value."""
     log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
     columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",

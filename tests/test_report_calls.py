@@ -185,6 +185,7 @@ def test_cli_lists_accepts_and_rejects_report_calls(seed_store: Store) -> None:
     db = seed_store.path
     listed = run("review", "--calls", db=db)
     assert listed.returncode == 0 and CALLED_UPON in listed.stdout
+    assert "calls found in the report text: tracker review --calls" in run("review", db=db).stdout
     rows = json.loads(run("review", "--calls", "--format", "json", db=db).stdout)
     ids = {r["text"][:40]: r["call_id"] for r in rows}
     accepted, rejected = ids[CALLED_UPON[:40]], ids[RECOMMENDED[:40]]

@@ -254,10 +254,15 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
         years = ", ".join(str(y) for y in row.rec_years)
         click.echo(f"{row.item_id} ({row.year}) -> {row.rec_id} {row.title!r} ({years}; score {row.score:.2f})\n"
                    f"  this call:  {row.evidence_mine}\n  its member: {row.evidence_theirs}")
+    from .services.report_calls import review_counts
+
+    waiting = review_counts(store)["suggested"]
+    if waiting:
+        click.echo(f"also {waiting} calls found in the report text: tracker review --calls")
 
 
 @cli.command()
-@click.option("--item", "item_id", help="Only this item (or recommendation id).")
+@click.option("--item", "item_id", help="Only this item (or recommendation id, or report call id).")
 @click.option("--by", "person", help="Only changes by this person.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.pass_obj

@@ -14,7 +14,8 @@ st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=ICON, lay
 
 
 def pages(to_review: int) -> list:
-    """The navigation; "To review" carries the number of suggestions waiting for a person."""
+    """The navigation; "To review" carries the number of suggestions waiting for a person (groupings and
+    calls found in the report text)."""
     return [
         st.Page("tracker/ui/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("tracker/ui/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
@@ -31,7 +32,7 @@ def pages(to_review: int) -> list:
 
 try:
     common.ensure_seeded()
-    page = st.navigation(pages(common.review_count()))
+    page = st.navigation(pages(common.review_count() + common.report_call_counts()["suggested"]))
     common.sidebar_tools()
     page.run()
 except TrackerError as exc:  # busy or unreadable database, a bad setting: one clear message, never a traceback

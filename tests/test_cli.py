@@ -65,9 +65,11 @@ def test_db_option_overrides_the_environment(tmp_path: Path):
 def test_export_items_csv_has_the_documented_columns(loaded_db: Path):
     result = run("export", "--what", "items", "--format", "csv", db=loaded_db)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 30
+    # the 30 items, then the calls found in the report text that nobody has accepted yet
+    assert len([r for r in rows if r["review"] == "accepted"]) == 30
+    assert {r["review"] for r in rows} == {"accepted", "suggested"}
     for column in ("id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
-                   "text", "status", "owner", "due_date", "notes", "in_source"):
+                   "text", "status", "owner", "due_date", "notes", "in_source", "origin", "review"):
         assert column in rows[0]
     call = next(r for r in rows if r["text"].startswith("We call on relevant government departments"))
     assert (call["year"], call["kind"], call["source"], call["status"]) == (
@@ -85,7 +87,8 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
     no_outcomes = sorted(s["source"] for s in sessions if not s["has_outcomes"])
     assert no_outcomes == ["003_25d1d3cd035a7625.txt", "004_496a218183d0acf1.txt"]
     lines = run("export", "--format", "jsonl", db=loaded_db).stdout.splitlines()
-    assert len(lines) == 30 and json.loads(lines[0])["kind"] in ("takeaway", "action", "question")
+    items = [row for row in map(json.loads, lines) if row["review"] == "accepted"]  # then the report calls
+    assert len(items) == 30 and items[0]["kind"] in ("takeaway", "action", "question")
 
 
 def test_set_updates_an_item_and_records_history(loaded_db: Path):

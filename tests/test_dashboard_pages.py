@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 import tracker.reading.text
 from tracker import analysis
 from tracker.services.editing import set_item
+from tracker.services.report_calls import reject_call, report_calls_frame, review_counts
 from tracker.store import Store
 from tracker.store.documents import load_files
 from tracker.store.queries import counts, history_frame, item_row, items_frame, sessions_frame
@@ -491,8 +492,9 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     queue = analysis.review_queue(seed_store)
     assert len(queue) >= 2, "the seeds' repeated calls become suggestions to review"
+    calls = review_counts(seed_store)["suggested"]  # the nav counts the calls found in the report text too
     at = _app("review", name="Ana")
-    assert f"To review ({len(queue)})" in _nav_titles(at)
+    assert f"To review ({len(queue) + calls})" in _nav_titles(at)
     assert _progress(at) == f"Suggestion 1 of {len(queue)}"
     first = queue.iloc[0]
     shown = " ".join(m.value for m in at.markdown)
@@ -503,7 +505,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     member = analysis.members_frame(seed_store).set_index("id").loc[first["item_id"]]
     assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
     assert analysis.review_count(seed_store) == len(queue) - 1
-    assert f"To review ({len(queue) - 1})" in _nav_titles(at)
+    assert f"To review ({len(queue) - 1 + calls})" in _nav_titles(at)
     # the next suggestion is on screen: not the same
     second = analysis.review_queue(seed_store).iloc[0]
     assert _progress(at).startswith(f"Suggestion 1 of {len(queue) - 1}")
@@ -512,7 +514,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     moved = analysis.members_frame(seed_store).set_index("id").loc[second["item_id"]]
     assert moved["rec_id"] != second["rec_id"] and moved["state"] == "member"
     assert analysis.review_count(seed_store) == len(queue) - 2
-    assert f"To review ({len(queue) - 2})" in _nav_titles(at)
+    assert f"To review ({len(queue) - 2 + calls})" in _nav_titles(at)
     log = history_table(seed_store, person="Ana")
     assert set(log["subject_id"]) >= {first["item_id"], second["item_id"]}
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in set(log["change"])
@@ -563,6 +565,8 @@ def test_review_page_when_nothing_is_pending(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     for rec_id in analysis.recommendations_frame(seed_store)["rec_id"]:
         analysis.accept_all(seed_store, rec_id, by="t")
+    for call_id in report_calls_frame(seed_store)["call_id"]:
+        reject_call(seed_store, call_id, by="t")
     at = _app("review")
     assert "To review" in _nav_titles(at)
     assert any("Nothing to review" in i.value for i in at.info)

@@ -199,24 +199,50 @@ def recommendation(db: str | None, rec_id: str, title: str | None, status: str |
 @cli.command()
 @click.option("--accept", "accept_ids", multiple=True, help="Item id: same recommendation (repeatable).")
 @click.option("--reject", "reject_ids", multiple=True, help="Item id: not the same; it starts its own (repeatable).")
-@click.option("--by", help="Your name, recorded in the history (with --accept/--reject).")
+@click.option("--calls", is_flag=True, help="List the calls to action found in the report text (suggested items) "
+              "instead of the grouping suggestions.")
+@click.option("--accept-call", "accept_calls", multiple=True,
+              help="Report call id: it is a call to action; it becomes an item (repeatable).")
+@click.option("--reject-call", "reject_calls", multiple=True,
+              help="Report call id: not a call to action; it never comes back (repeatable).")
+@click.option("--by", help="Your name, recorded in the history (with --accept/--reject/--accept-call/--reject-call).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "jsonl"]), default="text",
               show_default=True)
 @click.pass_obj
-def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, ...], by: str | None,
-           fmt: str) -> None:
-    """List the machine's pending suggestions (a call that would join a recommendation), or decide them."""
+def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, ...], calls: bool,
+           accept_calls: tuple[str, ...], reject_calls: tuple[str, ...], by: str | None, fmt: str) -> None:
+    """List the machine's pending suggestions (a call that would join a recommendation), or decide them.
+
+    --calls lists the other kind of suggestion: sentences of a session report or summary that read as calls
+    to action ("All parties were called upon to …"). They count nowhere until accepted with --accept-call
+    (then they are items like any other); --reject-call keeps them out for good."""
     from .analysis import accept, reject, review_queue
     from .services.exporting import write_frame
+    from .services.report_calls import accept_call, reject_call, report_calls_frame
 
     store = _store(db)
-    if accept_ids or reject_ids:
+    if accept_ids or reject_ids or accept_calls or reject_calls:
         if not by:
             raise click.UsageError("deciding needs --by NAME")
         for item_id in accept_ids:
             click.echo(f"{item_id}: joined {accept(store, item_id, by)}")
         for item_id in reject_ids:
             click.echo(f"{item_id}: not the same; now its own recommendation {reject(store, item_id, by)}")
+        for call_id in reject_calls:
+            reject_call(store, call_id, by)
+            click.echo(f"{call_id}: not a call to action; rejected")
+        for n, call_id in enumerate(accept_calls, start=1):
+            # the analysis that places the new items runs once, after the last one
+            click.echo(f"{accept_call(store, call_id, by, analyze=n == len(accept_calls))}: now an item")
+        return
+    if calls:
+        pending = report_calls_frame(store)
+        if fmt != "text":
+            click.echo(write_frame(pending, fmt), nl=False)
+        elif pending.empty:
+            click.echo("no calls from report text to review")
+        for row in pending.itertuples() if fmt == "text" else ():
+            click.echo(f"{row.call_id} ({row.year}, {row.source}, {row.section}):\n  {row.text}")
         return
     queue = review_queue(store)
     if fmt != "text":
@@ -228,10 +254,15 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
         years = ", ".join(str(y) for y in row.rec_years)
         click.echo(f"{row.item_id} ({row.year}) -> {row.rec_id} {row.title!r} ({years}; score {row.score:.2f})\n"
                    f"  this call:  {row.evidence_mine}\n  its member: {row.evidence_theirs}")
+    from .services.report_calls import review_counts
+
+    waiting = review_counts(store)["suggested"]
+    if waiting:
+        click.echo(f"also {waiting} calls found in the report text: tracker review --calls")
 
 
 @cli.command()
-@click.option("--item", "item_id", help="Only this item (or recommendation id).")
+@click.option("--item", "item_id", help="Only this item (or recommendation id, or report call id).")
 @click.option("--by", "person", help="Only changes by this person.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.pass_obj

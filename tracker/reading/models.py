@@ -66,6 +66,19 @@ class Item:
         return seen
 
 
+@dataclass(frozen=True, slots=True)
+class ReportCall:
+    """A sentence of a page's narrative that reads as a call to action (reading.report_calls): a suggestion
+    a person accepts or rejects, never an item by itself. text is the sentence as written, whitespace folded;
+    start/end are its offsets into Document.text."""
+
+    text: str
+    section: str  # the narrative heading it sits under ("Session Report", "Summary", …)
+    start: int
+    end: int
+    cue: str  # which rule found it
+
+
 @dataclass
 class SessionMeta:
     year: int | None = None
@@ -99,6 +112,7 @@ class Document:
     page_kind: str  # "outcomes", "glance" or "proposal"
     meta: SessionMeta
     items: list[Item]
+    report_calls: list[ReportCall] = field(default_factory=list)
 
     @property
     def session_id(self) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .headings import heading_text, is_stop_heading, item_heading_kind
 from .metadata import METADATA_LABELS, parse_metadata
 from .models import BadInput, Document, Item, Occurrence, fold_whitespace, normalize_text
+from .report_calls import find_report_calls
 
 # "- ", "• ", "1. ", "1) ", "(1) ", "1.Text" — the list markers users' renderings put before items
 _MARKER = re.compile(r"^[ \t]*(?:[-•*–—·▪●◦‣][ \t]+|\(?\d{1,3}[.)](?:[ \t]+|(?=[A-Z]))|\(\d{1,3}\)[ \t]*)")
@@ -215,7 +216,8 @@ def parse_text(text: str, source: str) -> Document:
                                "session details such as Speakers or SDGs)")
     glance = re.search(r"^\s*session at a glance\s*$", text, re.IGNORECASE | re.MULTILINE)
     page_kind = "proposal" if not items else ("glance" if glance else "outcomes")
-    return Document(source=source, text=text, page_kind=page_kind, meta=meta, items=items)
+    return Document(source=source, text=text, page_kind=page_kind, meta=meta, items=items,
+                    report_calls=find_report_calls(text, items))
 
 
 def _count_labels(text: str) -> int:

@@ -13,14 +13,17 @@ SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "
 
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
-    """Items with their follow-up fields and, once analyzed, themes, addressee and recommendation."""
+    """Items with their follow-up fields and, once analyzed, themes, addressee and recommendation; then
+    `origin` and `review`, and (unfiltered) the report calls not accepted, marked suggested or rejected."""
     from ..analysis import item_annotations
 
     frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
     notes = item_annotations(store)
     if not notes.empty:
         frame = frame.merge(notes, on="id", how="left")
-    return frame
+    from .report_calls import review_columns  # origin and review; report calls not accepted as extra rows
+
+    return review_columns(store, frame, with_suggestions=flt is None)
 
 
 def export_frame(store: Store, what: str) -> pd.DataFrame:

@@ -30,18 +30,26 @@ class ImportTooLarge(TrackerError):
 class Imported:
     report: LoadReport
     analysis: str | None  # the analysis summary, None when nothing new was loaded (or analysis was skipped)
+    report_calls: int = 0  # calls found in the report text waiting for a person (after a load that read pages)
 
     @property
     def summary(self) -> str:
-        return self.report.summary() + (f"\n{self.analysis}" if self.analysis else "")
+        calls = (f"\n{self.report_calls} calls found in the report text wait for review (tracker review --calls)"
+                 if self.report_calls else "")
+        return self.report.summary() + (f"\n{self.analysis}" if self.analysis else "") + calls
 
 
 def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
-    if analyze and (report.count("added") or report.count("updated")):
+    if not (report.count("added") or report.count("updated")):
+        return Imported(report, None)
+    from .report_calls import review_counts
+
+    pending = review_counts(store)["suggested"]
+    if analyze:
         from ..analysis import analyze as run
 
-        return Imported(report, run(store))
-    return Imported(report, None)
+        return Imported(report, run(store), pending)
+    return Imported(report, None, pending)
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,

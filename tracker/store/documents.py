@@ -256,7 +256,7 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
             SELECT item_id, session_id, kind, text, section, speaker, explanation, source, position, TRUE, ?
             FROM new_items
             ON CONFLICT (item_id) DO UPDATE SET in_source = TRUE, source = excluded.source,
-                section = excluded.section, position = excluded.position""", [now])
+                section = excluded.section, position = excluded.position, origin = 'section'""", [now])
         con.unregister("new_items")
         for row in item_rows.values():
             if row[0] not in known_ids:
@@ -266,6 +266,8 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
         con.register("new_occurrences", pa.table(occ_cols))
         con.execute("INSERT INTO occurrences SELECT * FROM new_occurrences")
         con.unregister("new_occurrences")
+
+    _merge_report_calls(con, batch, now)
 
     gone_per_source: dict[str, int] = {s: 0 for s in sources}
     candidates = {item_id for _, item_id in previous} - set(item_rows)
@@ -285,6 +287,59 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
     return {s: (new_per_source[s], gone_per_source[s]) for s in sources}
 
 
+def _merge_report_calls(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared], now: datetime) -> None:
+    """Record the narrative calls of the batch's documents as suggestions, keeping every decision.
+
+    A call is keyed by session + normalized sentence (its item id once accepted), so a rejected one stays
+    rejected on every reload. An accepted call is an item: while its sentence is still in the page it gets its
+    occurrence back (so it is not marked gone below, and is revived if it had gone); otherwise the usual
+    marking applies. Calls of these documents that are no longer found are marked, not deleted.
+    """
+    sources = [p.source for p in batch]
+    con.register("batch_sources", pa.table({"source": sources}))
+    con.execute("UPDATE report_calls SET in_source = FALSE WHERE source IN (SELECT source FROM batch_sources)")
+    con.unregister("batch_sources")
+    rows: dict[str, tuple] = {}
+    for p in batch:
+        for call in p.document.report_calls:
+            call_id = item_id_for(p.session_id, call.text)
+            rows.setdefault(call_id, (call_id, p.session_id, call.text, p.source, call.section, call.start, call.end,
+                                      call.cue))
+    if not rows:
+        return
+    columns = list(zip(*rows.values(), strict=True))
+    con.register("new_calls", pa.table(dict(zip(_CALL_COLUMNS, columns, strict=True))))
+    con.execute("""
+        INSERT INTO report_calls (call_id, session_id, text, source, section, start_offset, end_offset, cue,
+                                  in_source, first_seen)
+        SELECT *, TRUE, ? FROM new_calls
+        ON CONFLICT (call_id) DO UPDATE SET source = excluded.source, section = excluded.section,
+            start_offset = excluded.start_offset, end_offset = excluded.end_offset, cue = excluded.cue,
+            in_source = TRUE""", [now])
+    con.unregister("new_calls")
+    accepted = con.execute("""
+        SELECT c.call_id, c.source, c.section, c.start_offset, c.end_offset, i.in_source
+        FROM report_calls c JOIN items i ON i.item_id = c.call_id
+        WHERE c.review = 'accepted' AND c.call_id IN (SELECT unnest(?::VARCHAR[]))""", [list(rows)]).fetchall()
+    if not accepted:
+        return
+    taken = dict(con.execute("""SELECT source, max(position) FROM occurrences
+                                WHERE source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source""",
+                             [sources]).fetchall())
+    occurrences, revived = [], []
+    for call_id, source, section, start, end, in_source in accepted:
+        position = taken.get(source, -1) + 1  # after the page's own items
+        taken[source] = position
+        occurrences.append((source, position, call_id, section, start, end))
+        con.execute("UPDATE items SET in_source = TRUE, source = ?, section = ?, position = ? WHERE item_id = ?",
+                    [source, section, position, call_id])
+        if not in_source:
+            revived.append(call_id)
+    con.executemany("INSERT INTO occurrences VALUES (?, ?, ?, ?, ?, ?)", occurrences)
+    _log_loader_changes(con, revived, "false", "true", now)
+
+
+_CALL_COLUMNS = ("call_id", "session_id", "text", "source", "section", "start_offset", "end_offset", "cue")
 _ITEM_COLUMNS = ("item_id", "session_id", "kind", "text", "section", "speaker", "explanation", "source", "position")
 
 

@@ -219,11 +219,35 @@ def m004_ngram_vectors(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m008_report_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """Calls to action found in a page's narrative (reading.report_calls): suggestions a person accepts (the
+    call becomes an item with origin 'report') or rejects (it never comes back). Kept out of `items` until
+    accepted, so no figure, grouping or brief counts a suggestion."""
+    con.execute("ALTER TABLE items ADD COLUMN origin VARCHAR NOT NULL DEFAULT 'section'")  # section | report
+    con.execute("""
+        CREATE TABLE report_calls (
+            call_id VARCHAR PRIMARY KEY,     -- hash of session + normalized sentence = its item id once accepted
+            session_id VARCHAR NOT NULL,
+            text VARCHAR NOT NULL,           -- the sentence as written (whitespace folded)
+            source VARCHAR NOT NULL,         -- the document it was last found in
+            section VARCHAR NOT NULL,        -- the narrative heading it sits under
+            start_offset INTEGER NOT NULL,   -- into documents.text of that source
+            end_offset INTEGER NOT NULL,
+            cue VARCHAR NOT NULL,            -- the rule that found it
+            in_source BOOLEAN NOT NULL DEFAULT TRUE,
+            review VARCHAR NOT NULL DEFAULT 'suggested',  -- suggested | accepted | rejected
+            decided_by VARCHAR NOT NULL DEFAULT '',
+            decided_at TIMESTAMP,
+            first_seen TIMESTAMP NOT NULL
+        )""")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
     ("003_recommendations", m003_recommendations),
     ("004_ngram_vectors", m004_ngram_vectors),
+    ("008_report_calls", m008_report_calls),
 ]
 
 

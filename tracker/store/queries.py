@@ -110,7 +110,9 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     """The change log, newest first; optionally for one subject and/or one person.
 
     Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
-    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty).
+    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty) or
+    'report_call' (a decision on a call found in the report text: ``item_id`` is its id, ``item_text`` its
+    sentence).
     """
     clauses: list[str] = []
     params: list[Any] = []
@@ -123,8 +125,9 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return store.query(f"""
         SELECT h.changed_at, h.changed_by, h.subject, h.item_id, h.field, h.old_value, h.new_value, h.via,
-               i.text AS item_text
-        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id{where}
+               coalesce(i.text, c.text) AS item_text
+        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id
+        LEFT JOIN report_calls c ON h.subject = 'report_call' AND c.call_id = h.item_id{where}
         ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
 
 

@@ -68,6 +68,10 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
                 counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
             summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())
             st.caption(common.md(f"Page type: {doc.page_kind}; " + (summary or "no published outcomes")))
+            if doc.report_calls:
+                n = len(doc.report_calls)
+                st.caption(f"{n} sentence{'s' if n != 1 else ''} of the report text read{'' if n != 1 else 's'} "
+                           "as a call to action: after the import, accept or reject them in To review.")
             if doc.items:
                 st.dataframe(preview_items(doc), hide_index=True, width="stretch", column_config={
                     "kind": st.column_config.TextColumn("Kind", width="small"),

@@ -15,6 +15,7 @@ import streamlit as st
 from tracker import analysis
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
+from tracker.services import report_calls
 from tracker.services.editing import EditConflict
 from tracker.store import Store, queries
 from tracker.store.queries import ItemFilter
@@ -102,6 +103,21 @@ def _review_count(db: str, tok: str) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _report_calls(db: str, tok: str) -> pd.DataFrame:
+    return report_calls.report_calls_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report_call_counts(db: str, tok: str) -> dict[str, int]:
+    return report_calls.review_counts(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _call_context(db: str, tok: str, call_id: str) -> tuple[str, str, str]:
+    return report_calls.call_context(Store(db), call_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _theme_year(db: str, tok: str) -> pd.DataFrame:
     return analysis.theme_year_frame(Store(db))
 
@@ -186,6 +202,21 @@ def review_queue() -> pd.DataFrame:
 
 def review_count() -> int:
     return _review_count(*_key())
+
+
+def report_calls_pending() -> pd.DataFrame:
+    """Calls found in the report text, waiting for a person to accept or reject them."""
+    return _report_calls(*_key())
+
+
+def report_call_counts() -> dict[str, int]:
+    """Report calls by review state: suggested (pending), accepted, rejected."""
+    return _report_call_counts(*_key())
+
+
+def call_context(call_id: str) -> tuple[str, str, str]:
+    """(before, sentence, after): the paragraph of the page a report call sits in."""
+    return _call_context(*_key(), call_id)
 
 
 def theme_year() -> pd.DataFrame:

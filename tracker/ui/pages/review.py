@@ -1,9 +1,14 @@
-"""To review: the analysis's suggestions, one at a time — is this new call the same recommendation?
+"""To review: the machine's suggestions. Two kinds, each with its count:
 
-Each suggestion shows the new call, the recommendation it would join (title, years, sessions, one of its
-calls) and the evidence (the two sentences that matched best). A person decides: same recommendation, not the
-same, another one, or a new one. Every decision goes into the history with the person's name; the next
-suggestion follows at once. Keys: S same, N not the same, ← → previous / next.
+- Grouping, one at a time — is this new call the same recommendation? Each suggestion shows the new call,
+  the recommendation it would join (title, years, sessions, one of its calls) and the evidence (the two
+  sentences that matched best). A person decides: same recommendation, not the same, another one, or a new
+  one; the next suggestion follows at once. Keys: S same, N not the same, ← → previous / next.
+- Calls in the report text — sentences of a session report or summary that read as calls to action, each
+  shown in its paragraph. Accept makes it an item (counted, followed up, grouped like any call); Reject keeps
+  it out for good.
+
+Every decision goes into the history with the person's name.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
+from tracker.services.report_calls import accept_call, reject_call
 from tracker.ui.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
 from tracker.ui.pages import common
 from tracker.ui.pages.overview import analysis_missing_note
@@ -142,12 +148,63 @@ def decisions(row: pd.Series) -> None:
                     item_id, title=new_title.strip() or None)
 
 
+CALLS_SHOWN = 25  # report calls listed at once; the session filter narrows a long list
+
+
+def report_calls() -> None:
+    """The calls found in the report text: each in its paragraph, Accept / Reject."""
+    counts = common.report_call_counts()
+    st.caption(f"{counts['suggested']} to review · {counts['accepted']} accepted · {counts['rejected']} rejected. "
+               "Sentences of the session reports and summaries that read as calls to action. They count nowhere "
+               "until accepted; a rejected one does not come back.")
+    pending = common.report_calls_pending()
+    if pending.empty:
+        st.info("Nothing to review: every call found in the report text has been looked at.",
+                icon=":material/task_alt:")
+        return
+    sessions = {str(sid): f"{'' if pd.isna(year) else int(year)} · {title or sid}" for sid, year, title in
+                pending[["session_id", "year", "session_title"]].drop_duplicates("session_id").itertuples(index=False)}
+    if len(sessions) > 1:
+        pick = st.selectbox("Session", [""] + list(sessions), key="calls_session",
+                            format_func=lambda s: sessions.get(s, "All sessions"))
+        if pick:
+            pending = pending[pending["session_id"] == pick]
+    for row in pending.head(CALLS_SHOWN).itertuples():
+        call_id = str(row.call_id)
+        with st.container(border=True, key=f"call-{call_id}"):
+            year = "" if pd.isna(row.year) else f"{int(row.year)} · "
+            st.caption(common.md(f"{year}{row.session_title or row.session_id} · {row.section}"))
+            before, sentence, after = common.call_context(call_id)
+            sentence = sentence or str(row.text)
+            st.markdown(f"{common.md(before)} :orange-background[{common.md(sentence)}] {common.md(after)}".strip())
+            buttons = st.container(horizontal=True)
+            if buttons.button("Accept", key=f"call-accept-{call_id}", type="primary", icon=":material/check:",
+                              help="A call to action: it becomes an item, counted and followed up"):
+                with st.spinner("Adding the call and placing it among the recommendations …"):
+                    _decide("Accepted: the call is now an item.", accept_call, call_id, via="dashboard")
+            if buttons.button("Reject", key=f"call-reject-{call_id}", icon=":material/close:",
+                              help="Not a call to action: it is not suggested again"):
+                _decide("Rejected: not a call to action.", reject_call, call_id, via="dashboard")
+    if len(pending) > CALLS_SHOWN:
+        st.caption(f"{CALLS_SHOWN} of {len(pending)} shown; decide these or pick a session to see the others.")
+
+
 def render() -> None:
-    common.page_header("To review", "New calls the analysis matched to a recommendation. Is it the same "
-                                    "recommendation? Keys: S same, N not the same, ← → previous / next.")
+    common.page_header("To review", "The machine's suggestions: calls it would group into a recommendation, and "
+                                    "calls it found in the report text.")
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(common.md(message), icon=":material/check_circle:")
+    labels = {"grouping": f"Grouping ({common.review_count()})",
+              "calls": f"Calls in the report text ({common.report_call_counts()['suggested']})"}
+    # the options are fixed words and the counts only their labels, so a decision keeps the mode chosen
+    mode = st.segmented_control("Suggestions", list(labels), format_func=labels.__getitem__, default="grouping",
+                                key="review_mode", label_visibility="collapsed")
+    if mode == "calls":
+        report_calls()
+        return
+    st.caption("New calls the analysis matched to a recommendation. Is it the same recommendation? "
+               "Keys: S same, N not the same, ← → previous / next.")
     queue = common.review_queue()
     if queue.empty:
         if common.headline()["recurring"] is None:

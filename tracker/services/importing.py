@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..store import Store
+from ..store.access import require
 from ..store.documents import LoadReport, load_files, load_paths
 
 
@@ -32,9 +33,11 @@ def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                  analyze: bool = True) -> Imported:
     """Load files and folders, then place the new calls (suggestions to review)."""
+    require(store, "admin", "import reports")
     return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze)
 
 
 def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True) -> Imported:
     """Load (name, bytes) pairs such as uploads, then place the new calls."""
+    require(store, "admin", "import reports")
     return _analyzed(store, load_files(files, store), analyze)

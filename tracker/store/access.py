@@ -77,8 +77,9 @@ def require(store: Store, role: str, action: str, by: str | None = None) -> str:
     if actor is None:
         return (by or "").strip()
     if rank(actor.role) < rank(role):
-        raise PermissionDenied(f"{actor.email or actor.name} is {_article(actor.role)} {actor.role}: "
-                               f"{_gerund(action)} needs the {role} role")
+        who = actor.email or actor.name
+        has = f"is {_article(actor.role)} {actor.role}" if actor.role in ROLES else "has no role"
+        raise PermissionDenied(f"{who} {has}: {_gerund(action)} needs the {role} role")
     return actor.label
 
 

@@ -179,3 +179,34 @@ def test_without_an_actor_everything_works_as_before(analyzed_store: Store) -> N
     assert by == "Ana"
     result = CliRunner().invoke(cli, ["--db", str(analyzed_store.path), "set", item, "--owner", "CFIS", "--by", "Bo"])
     assert result.exit_code == 0, result.output
+
+
+def _team_page(store: Store, actor: Actor) -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.ui.auth import ACTOR_KEY
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "tracker/ui/pages/team.py"),
+                           default_timeout=60)
+    at.session_state[ACTOR_KEY] = actor
+    return at.run()
+
+
+def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
+    at = _team_page(store, PEOPLE["admin"])
+    assert not at.exception, at.exception
+    at.text_input[0].set_value("Ed@Example.org")
+    at.selectbox[0].set_value("editor")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert role_of(store, "ed@example.org") == "editor"
+    assert store.scalar("SELECT granted_by FROM roles") == "Ada Admin <ada@example.org>"
+
+    at = _team_page(store, PEOPLE["editor"])  # the page is only in an admin's navigation; the library refuses too
+    at.text_input[0].set_value("vera@example.org")
+    at.button[0].click().run()
+    from tracker.ui.dashboard_data import escape_markdown
+
+    assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: changing a role needs the "
+                                                           "admin role")]
+    assert role_of(store, "vera@example.org") == "viewer"

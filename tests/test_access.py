@@ -181,15 +181,20 @@ def test_without_an_actor_everything_works_as_before(analyzed_store: Store) -> N
     assert result.exit_code == 0, result.output
 
 
-def _team_page(store: Store, actor: Actor) -> Any:
+def _page_as(name: str, actor: Actor) -> Any:
+    """A dashboard page under AppTest, as the dashboard runs it for ``actor`` after sign-in."""
     from streamlit.testing.v1 import AppTest
 
     from tracker.ui.auth import ACTOR_KEY
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "tracker/ui/pages/team.py"),
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / f"tracker/ui/pages/{name}.py"),
                            default_timeout=60)
     at.session_state[ACTOR_KEY] = actor
     return at.run()
+
+
+def _team_page(store: Store, actor: Actor) -> Any:
+    return _page_as("team", actor)
 
 
 def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
@@ -210,3 +215,16 @@ def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
     assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: changing a role needs the "
                                                            "admin role")]
     assert role_of(store, "vera@example.org") == "viewer"
+
+
+def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -> None:
+    from tracker.ui.dashboard_data import escape_markdown
+
+    documents = seed_store.scalar("SELECT count(*) FROM documents")
+    at = _page_as("add_report", PEOPLE["editor"])
+    at.text_area[0].set_value(NEW_PAGE.decode("utf-8")).run()
+    at.button(key="import").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: importing reports needs "
+                                                           "the admin role")]
+    assert seed_store.scalar("SELECT count(*) FROM documents") == documents

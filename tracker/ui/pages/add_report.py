@@ -12,6 +12,7 @@ import streamlit as st
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import import_files
+from tracker.store.access import PermissionDenied
 from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common
@@ -94,10 +95,14 @@ def render() -> None:
     label = f"Import {len(good)} page(s)" if good else "Nothing to import"
     if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
         store = common.get_store()
-        with st.spinner("Importing and re-analyzing …"):
-            imported = import_files(store, good)
-            report = imported.report
-            summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
+        try:
+            with st.spinner("Importing and re-analyzing …"):
+                imported = import_files(store, good)
+        except PermissionDenied as exc:
+            st.error(common.md(str(exc)))
+            return
+        report = imported.report
+        summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
         common.clear_caches()
         for failure in report.failed:
             st.error(common.md(failure.error))

@@ -306,8 +306,11 @@ def reanalysis() -> None:
                    "apply it; calls people confirmed stay where they are, and moved calls come back as suggestions "
                    "to review.")
         if st.button("Show what would change", key="plan-reanalysis", icon=":material/manage_search:"):
-            with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
-                st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+            try:
+                with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
+                    st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+            except PermissionDenied as exc:
+                st.error(common.md(str(exc)))
             common.clear_caches()  # the themes were recomputed
         plan: analysis.Plan | None = st.session_state.get(PLAN)
         if plan is None:

@@ -228,3 +228,27 @@ def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -
     assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: importing reports needs "
                                                            "the admin role")]
     assert seed_store.scalar("SELECT count(*) FROM documents") == documents
+
+
+# writes through a connection that a checked function opened (load_files -> load_documents)
+CHECKED_BY_CALLER = {"tracker.store.documents.load_documents"}
+
+
+def test_every_function_that_writes_checks_the_role_first() -> None:
+    """A new write function (``store.write`` / ``store.holding``) must start with ``require(store, …)``."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    unchecked = []
+    for path in sorted((root / "tracker").rglob("*.py")):
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or module + "." + node.name in CHECKED_BY_CALLER:
+                continue
+            calls = [c for c in ast.walk(node) if isinstance(c, ast.Call)]
+            writes = any(isinstance(c.func, ast.Attribute) and c.func.attr in ("write", "holding")
+                         and isinstance(c.func.value, ast.Name) and c.func.value.id == "store" for c in calls)
+            checks = any(isinstance(c.func, ast.Name) and c.func.id == "require" for c in calls)
+            if writes and not checks:
+                unchecked.append(f"{module}.{node.name}")
+    assert unchecked == [], "write functions without require(store, ROLE, ACTION, by)"

@@ -46,7 +46,9 @@ class Actor:
     @property
     def label(self) -> str:
         """How the change log names them: 'Ana Lima <ana@example.org>' (the e-mail alone without a name)."""
-        return f"{self.name} <{self.email}>" if self.name and self.name != self.email else self.email
+        if self.name and self.email and self.name != self.email:
+            return f"{self.name} <{self.email}>"
+        return self.email or self.name
 
 
 def rank(role: str) -> int:

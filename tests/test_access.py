@@ -156,6 +156,10 @@ def test_roles_come_from_the_database_and_the_configured_admins(store: Store, mo
                                                 FROM history WHERE field = 'role' ORDER BY change_id""").fetchall())
     assert [list(row) for row in log] == [["ed@example.org", None, "editor", "Boss <boss@example.org>", "person"],
                                    ["ed@example.org", "editor", "viewer", "Boss <boss@example.org>", "person"]]
+    from tracker.ui.dashboard_data import history_table
+
+    shown = history_table(store).iloc[0]  # the History page, newest first
+    assert (shown["kind"], shown["what"], shown["change"]) == ("Roles", "ed@example.org", "role: editor → viewer")
     assert remove_role(boss, "ed@example.org") and not remove_role(boss, "ed@example.org")
     assert role_of(store, "ed@example.org") == "viewer"
     # a configured admin stays admin whatever the table says: nobody can lock every admin out

@@ -6,6 +6,8 @@ import streamlit as st
 from PIL import Image
 
 from tracker.errors import TrackerError
+from tracker.store import Store
+from tracker.ui import auth
 from tracker.ui.pages import common
 
 # a local image: a Material icon as the page icon makes the browser fetch it from an outside font host
@@ -13,9 +15,11 @@ ICON = Image.open(Path(__file__).parent / "tracker" / "ui" / "icon.png")
 st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=ICON, layout="wide")
 
 
-def pages(to_review: int) -> list:
-    """The navigation; "To review" carries the number of suggestions waiting for a person (groupings and
-    calls found in the report text)."""
+def pages(to_review: int, admin: bool = False) -> list:
+    """The navigation; "To review" carries the number of suggestions waiting for a person
+    (groupings and calls found in the report text). "Team" (roles) is
+    there for admins when sign-in is on."""
+    team = [st.Page("tracker/ui/pages/team.py", title="Team", icon=":material/group:", url_path="team")]
     return [
         st.Page("tracker/ui/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("tracker/ui/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
@@ -27,12 +31,17 @@ def pages(to_review: int) -> list:
         st.Page("tracker/ui/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
         st.Page("tracker/ui/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
         st.Page("tracker/ui/pages/history.py", title="History", icon=":material/history:", url_path="history"),
-    ]
+    ] + (team if admin else [])
 
 
 try:
+    actor = auth.resolve_actor(Store())  # None: sign-in not configured, the local single-user tool
+    if actor is not None and not auth.signed_in():  # every page needs sign-in: show nothing else
+        st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")], position="hidden").run()
+        st.stop()
     common.ensure_seeded()
-    page = st.navigation(pages(common.review_count() + common.report_call_counts()["suggested"]))
+    page = st.navigation(pages(common.review_count() + common.report_call_counts()["suggested"],
+                               admin=actor is not None and actor.role == "admin"))
     common.sidebar_tools()
     page.run()
 except TrackerError as exc:  # busy or unreadable database, a bad setting: one clear message, never a traceback

@@ -29,6 +29,7 @@ from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
+from ..store.access import require
 from ..store.db import fetch_one
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
@@ -403,6 +404,7 @@ def _rejected_codes(snap: Snapshot, calls: Calls) -> dict[int, set[int]]:
 
 def run_analysis(store: Store) -> RunResult:
     """Annotate new items and place new calls; nothing already placed moves (see module doc)."""
+    require(store, "admin", "run the analysis")
     started = time.perf_counter()
     mode, reason, method, embedder = current_method()
     result = RunResult(mode, reason, method)
@@ -502,6 +504,7 @@ def plan_reanalysis(store: Store) -> Plan:
     """Re-annotate every item (people's theme corrections win) and place every call from an empty start.
 
     Writes only the annotations (machine output nobody builds on); memberships change only in ``apply_plan``."""
+    require(store, "admin", "re-analyze everything")
     mode, reason, method, embedder = current_method()
 
     def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, Sentences]:
@@ -580,7 +583,7 @@ def apply_plan(store: Store, plan: Plan, by: str) -> str:
     """Carry out a re-analysis plan a person has seen. Moved calls become suggestions on their new
     recommendation (the first call of a new one is its member); unconfirmed recommendations left with no
     call are removed. Refused if memberships changed since the plan was made."""
-    by = (by or "").strip()
+    by = require(store, "admin", "apply a re-analysis", by)
     if not by:
         raise AnalysisError("say who applies the re-analysis (by=…): it goes into the history")
     if plan.empty:

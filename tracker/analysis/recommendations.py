@@ -19,6 +19,7 @@ import duckdb
 
 from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
 from ..store import Store
+from ..store.access import require
 from ..store.db import fetch_one
 from .core import AnalysisError
 from .titles import suggest_title
@@ -65,7 +66,7 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
     """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
     ``apply_to_calls`` a status change is also made on each of its member calls. Raises and writes nothing
     when refused (unknown id or value, or someone changed it since ``expected_version``)."""
-    by = _who(by)
+    by = _who(require(store, "editor", "follow up a recommendation", by))
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise EditError(f"cannot edit {', '.join(sorted(unknown))}; editable fields: {', '.join(FIELDS)}")
@@ -151,7 +152,7 @@ def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: st
 
 def accept(store: Store, item_id: str, by: str) -> str:
     """Same recommendation: the suggestion becomes a member (and the recommendation is confirmed)."""
-    by = _who(by)
+    by = _who(require(store, "editor", "accept a suggestion", by))
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, state = _membership(con, item_id)
@@ -165,7 +166,7 @@ def accept(store: Store, item_id: str, by: str) -> str:
 
 def reject(store: Store, item_id: str, by: str) -> str:
     """Not the same: remembered (never suggested again); the call starts a recommendation of its own."""
-    by = _who(by)
+    by = _who(require(store, "editor", "reject a suggestion", by))
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
@@ -181,7 +182,7 @@ def reject(store: Store, item_id: str, by: str) -> str:
 
 def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
     """Choose another: the call becomes a member of ``rec_id``."""
-    by = _who(by)
+    by = _who(require(store, "editor", "move a call to another recommendation", by))
 
     def run(con: duckdb.DuckDBPyConnection) -> None:
         _rec_row(con, rec_id)
@@ -192,7 +193,7 @@ def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
 
 def start_recommendation(store: Store, item_id: str, by: str, title: str | None = None) -> str:
     """Start a new recommendation with this call as its member (split it out of where it is)."""
-    by = _who(by)
+    by = _who(require(store, "editor", "start a recommendation", by))
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
@@ -209,7 +210,7 @@ def start_recommendation(store: Store, item_id: str, by: str, title: str | None 
 def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
     """The same recommendation: every call of ``other`` becomes a member of ``keep``; ``other``'s notes are
     added to ``keep``'s, and ``other`` is removed. Returns the number of calls moved."""
-    by = _who(by)
+    by = _who(require(store, "editor", "merge recommendations", by))
     if keep == other:
         raise AnalysisError("merge needs two different recommendations")
 
@@ -234,7 +235,7 @@ def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
 
 def accept_all(store: Store, rec_id: str, by: str) -> int:
     """Every pending suggestion on this recommendation becomes a member."""
-    by = _who(by)
+    by = _who(require(store, "editor", "accept suggestions", by))
 
     def run(con: duckdb.DuckDBPyConnection) -> int:
         _rec_row(con, rec_id)

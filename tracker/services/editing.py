@@ -18,6 +18,7 @@ import duckdb
 from ..errors import TrackerError
 from ..reading.models import STATUSES
 from ..store import Store
+from ..store.access import require
 
 EDITABLE = ("status", "owner", "due_date", "notes")
 
@@ -119,9 +120,19 @@ def _validated(changes: dict[str, Any], by: str) -> dict[str, Any]:
     return {k: _clean(k, v) for k, v in changes.items()}
 
 
+FIELD_NAMES = {"status": "a status", "owner": "an owner", "due_date": "a due date", "notes": "notes"}
+
+
+def change_action(changes: dict[str, Any] | Sequence[str]) -> str:
+    """'change a status and an owner': what an edit does, for a refusal."""
+    names = [FIELD_NAMES.get(k, k) for k in changes] or ["an item"]
+    return "change " + (" and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
 def set_item(store: Store, item_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
              **changes: Any) -> EditResult:
     """Change status/owner/due_date/notes of one item; raises EditError (and writes nothing) if refused."""
+    by = require(store, "editor", change_action(changes), by)
     clean = _validated(changes, by)
     now = datetime.now()
     return store.write(lambda con: _apply(con, item_id, clean, by.strip(), via, expected_version, now),
@@ -131,6 +142,7 @@ def set_item(store: Store, item_id: str, *, by: str, via: str = "cli", expected_
 def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bulk",
               expected_versions: dict[str, int] | None = None, **changes: Any) -> list[EditResult]:
     """The same change to many items in one transaction: all are saved, or none if any is refused."""
+    by = require(store, "editor", change_action(changes), by)
     clean = _validated(changes, by)
     now = datetime.now()
     versions = expected_versions or {}
@@ -148,6 +160,7 @@ def save_rows(store: Store, edits: dict[str, dict[str, Any]], *, by: str, versio
     Each item is its own transaction, so one conflict does not block the others; conflicts are
     returned for the caller to show, with both values.
     """
+    by = require(store, "editor", change_action(sorted({k for c in edits.values() for k in c})), by)
     saved, conflicts = [], []
     for item_id, changes in edits.items():
         try:

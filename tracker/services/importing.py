@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import TrackerError
 from ..reading.models import BadInput
 from ..store import Store
+from ..store.access import require
 from ..store.documents import LoadReport, load_files, load_paths, parse_bytes
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
@@ -55,6 +56,7 @@ def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                  analyze: bool = True) -> Imported:
     """Load files and folders, then place the new calls (suggestions to review)."""
+    require(store, "admin", "import reports")
     return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze)
 
 
@@ -62,6 +64,7 @@ def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]],
     """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
     written) when the bytes given come to more than MAX_IMPORT_BYTES or their pages to more than
     MAX_IMPORT_ITEMS items."""
+    require(store, "admin", "import reports")
     given = [(str(name), data) for name, data in files if data is not None]
     total = sum(len(data) for _, data in given)
     if total > MAX_IMPORT_BYTES:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -32,6 +32,9 @@ import pandas as pd
 from ..errors import TrackerError, env_number
 from ..resources import CHECKOUT_ROOT, default_db
 from .migrations import MIGRATIONS, apply_migrations
+
+if TYPE_CHECKING:
+    from .access import Actor
 
 PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
 # data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used
@@ -162,10 +165,14 @@ def _owner_only(path: Path) -> None:
 
 
 class Store:
-    """One DuckDB file. Cheap to create; holds no connection between calls."""
+    """One DuckDB file. Cheap to create; holds no connection between calls.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None):
+    ``actor`` is the signed-in person the writes are made for (``store.access``); None is local use."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None,
+                 actor: Actor | None = None):
         self.path = db_path(path)
+        self.actor = actor
         self.lock_timeout = env_number("TRACKER_LOCK_TIMEOUT", LOCK_TIMEOUT) if lock_timeout is None else lock_timeout
 
     def __repr__(self) -> str:

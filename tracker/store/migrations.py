@@ -242,12 +242,24 @@ def m008_report_calls(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m009_roles(con: duckdb.DuckDBPyConnection) -> None:
+    """Roles of signed-in people (tracker.store.access); admins named in the configuration are not rows."""
+    con.execute("""
+        CREATE TABLE roles (
+            email VARCHAR PRIMARY KEY,       -- lower case, as the identity provider gives it
+            role VARCHAR NOT NULL,           -- viewer | editor | admin
+            granted_by VARCHAR NOT NULL,
+            granted_at TIMESTAMP NOT NULL
+        )""")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
     ("003_recommendations", m003_recommendations),
     ("004_ngram_vectors", m004_ngram_vectors),
     ("008_report_calls", m008_report_calls),
+    ("009_roles", m009_roles),
 ]
 
 

@@ -38,7 +38,7 @@ DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "sectio
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
-                 "decision": "Review and grouping"}
+                 "decision": "Review and grouping", "person": "Roles"}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -457,7 +457,7 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
     log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
                      zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
     log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into", "review") else
-                   HISTORY_KINDS["recommendation" if subject == "recommendation" else "item"]
+                   HISTORY_KINDS[subject if subject in ("recommendation", "person") else "item"]
                    for f, subject in zip(log["field"], log["subject"], strict=True)]
     return log[columns]
 

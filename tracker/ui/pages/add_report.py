@@ -12,6 +12,7 @@ import streamlit as st
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import ImportTooLarge, import_files
+from tracker.store.access import PermissionDenied
 from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common
@@ -98,14 +99,14 @@ def render() -> None:
     label = f"Import {len(good)} page(s)" if good else "Nothing to import"
     if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
         store = common.get_store()
-        with st.spinner("Importing and re-analyzing …"):
-            try:
+        try:
+            with st.spinner("Importing and re-analyzing …"):
                 imported = import_files(store, good)
-            except ImportTooLarge as exc:  # nothing was written: say why next to the button
-                st.error(common.md(str(exc)), icon=":material/block:")
-                return
-            report = imported.report
-            summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
+        except (ImportTooLarge, PermissionDenied) as exc:  # nothing was written: say why next to the button
+            st.error(common.md(str(exc)), icon=":material/block:")
+            return
+        report = imported.report
+        summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
         common.clear_caches()
         for failure in report.failed:
             st.error(common.md(failure.error))

@@ -19,15 +19,16 @@ from tracker.services import report_calls
 from tracker.services.editing import EditConflict
 from tracker.store import Store, queries
 from tracker.store.queries import ItemFilter
-from tracker.ui import dashboard_data
+from tracker.ui import auth, dashboard_data
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
 
 
 def get_store() -> Store:
-    """A Store for $TRACKER_DB (else data/tracker.duckdb); cheap, holds no connection."""
-    return Store()
+    """A Store for $TRACKER_DB (else data/tracker.duckdb) acting for the signed-in person (``auth``); cheap,
+    holds no connection."""
+    return Store(actor=auth.current_actor())
 
 
 def token(store: Store | None = None) -> str:
@@ -247,7 +248,7 @@ def themes_list() -> pd.DataFrame:
 
 def ensure_seeded() -> None:
     """On a fresh clone (no database, or nothing loaded) load seeds/ and analyze, with a spinner."""
-    store = get_store()
+    store = Store()  # the first start's load is the tool's own, whoever opens the page first
     if not dashboard_data.is_empty(store):
         return
     with st.spinner("First run: loading the bundled session reports from seeds/ …"):
@@ -276,6 +277,9 @@ def name_input() -> None:
 
 
 def editor_name() -> str:
+    actor = auth.current_actor()
+    if actor is not None:  # signed in: the identity provider's name and e-mail, not editable
+        return actor.label
     return str(st.session_state.get(NAME_KEY, "")).strip()
 
 
@@ -327,7 +331,11 @@ def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
 
 def sidebar_tools() -> None:
     st.html(SMALL_SCREEN_CSS)
-    name_input()
+    actor = auth.current_actor()
+    if actor is None:
+        name_input()
+    else:
+        auth.sidebar(actor)
     if st.sidebar.button("Reload data", icon=":material/refresh:", help="Re-read the database now"):
         clear_caches()
         st.rerun()

@@ -15,6 +15,7 @@ import streamlit as st
 from tracker import analysis
 from tracker.reading.models import STATUSES
 from tracker.services.editing import EditConflict, EditError
+from tracker.store.access import PermissionDenied
 from tracker.ui.dashboard_data import (
     kind_label,
     recommendation_conflict_rows,
@@ -169,7 +170,7 @@ def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls:
         st.session_state[CONFLICT] = conflict
         common.clear_caches()
         st.rerun()
-    except (EditError, analysis.AnalysisError) as exc:
+    except (EditError, analysis.AnalysisError, PermissionDenied) as exc:
         st.error(common.md(str(exc)))
     else:
         st.session_state.pop(BASE, None)
@@ -305,8 +306,11 @@ def reanalysis() -> None:
                    "apply it; calls people confirmed stay where they are, and moved calls come back as suggestions "
                    "to review.")
         if st.button("Show what would change", key="plan-reanalysis", icon=":material/manage_search:"):
-            with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
-                st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+            try:
+                with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
+                    st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+            except PermissionDenied as exc:
+                st.error(common.md(str(exc)))
             common.clear_caches()  # the themes were recomputed
         plan: analysis.Plan | None = st.session_state.get(PLAN)
         if plan is None:
@@ -322,7 +326,7 @@ def reanalysis() -> None:
             if name:
                 try:
                     summary = analysis.apply_plan(common.get_store(), plan, by=name)
-                except analysis.AnalysisError as exc:
+                except (analysis.AnalysisError, PermissionDenied) as exc:
                     st.session_state.pop(PLAN, None)
                     st.error(common.md(str(exc)))
                 else:

@@ -14,6 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 from tracker import analysis
 from tracker.reading.models import KINDS, STATUSES
 from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
+from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
 from tracker.ui.dashboard_data import (
     csv_bytes,
@@ -155,7 +156,7 @@ def table_editor(table: pd.DataFrame) -> None:
         if name:
             try:
                 conflicts = save_grid(table, edited_rows, versions, name)
-            except EditError as exc:
+            except (EditError, PermissionDenied) as exc:
                 st.error(common.md(str(exc)))
             else:
                 st.session_state[GRID_CONFLICTS] = conflicts
@@ -197,7 +198,7 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
         st.session_state[EDIT_CONFLICT] = conflict
         common.clear_caches()
         st.rerun()
-    except EditError as exc:
+    except (EditError, PermissionDenied) as exc:
         st.error(common.md(str(exc)))
     else:
         st.session_state.pop(EDIT_BASE, None)
@@ -268,7 +269,7 @@ def item_form(table: pd.DataFrame) -> None:
                 if name:
                     try:
                         analysis.set_item_themes(common.get_store(), item_id, chosen, by=name)
-                    except analysis.AnalysisError as exc:  # an unknown theme
+                    except (analysis.AnalysisError, PermissionDenied) as exc:  # an unknown theme
                         st.error(common.md(str(exc)))
                     else:
                         common.clear_caches()
@@ -307,7 +308,7 @@ def bulk_update(table: pd.DataFrame) -> None:
         except EditConflict as conflict:
             common.clear_caches()
             common.show_conflict(conflict, "nothing in this bulk update was saved")
-        except EditError as exc:
+        except (EditError, PermissionDenied) as exc:
             st.error(common.md(str(exc)))
         else:
             common.clear_caches()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import TrackerError
 from ..store import Store
+from ..store.access import require
 from .editing import clean_text
 
 REVIEW_STATES = ("suggested", "accepted", "rejected")
@@ -102,7 +103,7 @@ def accept_call(store: Store, call_id: str, by: str, via: str = "cli", analyze: 
 
     Runs the analysis afterwards (themes, addressee, its recommendation suggestion) unless analyze=False.
     """
-    who = _who(by)
+    who = _who(require(store, "editor", "accept a call found in the report", by))
     now = datetime.now()
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
@@ -129,13 +130,15 @@ def accept_call(store: Store, call_id: str, by: str, via: str = "cli", analyze: 
     if analyze:
         from ..analysis import analyze as run_analysis
 
-        run_analysis(store)
+        # Placing the accepted call is the machine's follow-up to an editor's decision, not a re-analysis
+        # (which needs an admin): it runs without the actor.
+        run_analysis(Store(store.path, store.lock_timeout))
     return item_id
 
 
 def reject_call(store: Store, call_id: str, by: str, via: str = "cli") -> None:
     """Not a call: it stays rejected on every reload. An accepted call is an item: drop it by its status."""
-    who = _who(by)
+    who = _who(require(store, "editor", "reject a call found in the report", by))
     now = datetime.now()
 
     def run(con: duckdb.DuckDBPyConnection) -> None:

@@ -110,7 +110,8 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     """The change log, newest first; optionally for one subject and/or one person.
 
     Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
-    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty).
+    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty) or 'draft'
+    (a proposal draft, ``item_id`` D1, D2 …).
     """
     clauses: list[str] = []
     params: list[Any] = []

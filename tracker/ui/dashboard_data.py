@@ -38,7 +38,7 @@ DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "sectio
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
-                 "decision": "Review and grouping"}
+                 "decision": "Review and grouping", "draft": "Proposal drafts"}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -440,23 +440,25 @@ def _shown(field_name: str, value: Any) -> str:
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
-    subject ('item' | 'recommendation'), subject_id, what (the item's full text, or the recommendation's id
-    and title), change ("Status: Not started → In progress", "moved to R3 'International cooperation'"),
-    via, and the raw field, old_value and new_value."""
+    subject ('item' | 'recommendation' | 'draft'), subject_id, what (the item's full text, the recommendation's id
+    and title, or the draft's name and forum), change ("Status: Not started → In progress", "moved to R3
+    'International cooperation'", "saved version 3"), via, and the raw field, old_value and new_value."""
     log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    drafts = {f"D{i}": f"Proposal draft '{name}' (IGF {year})" for i, name, year in
+              store.query("SELECT draft_id, name, target_year FROM drafts").itertuples(index=False, name=None)}
     columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
                "old_value", "new_value"]
     if log.empty:
         return pd.DataFrame(columns=columns)
     log["what"] = [text if subject == "item" and isinstance(text, str) else
                    ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
-                    else str(sid))
+                    else drafts.get(sid, str(sid)) if subject == "draft" else str(sid))
                    for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
     log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
                      zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
     log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into") else
-                   HISTORY_KINDS["recommendation" if subject == "recommendation" else "item"]
+                   HISTORY_KINDS[subject if subject in ("recommendation", "draft") else "item"]
                    for f, subject in zip(log["field"], log["subject"], strict=True)]
     return log[columns]
 
@@ -480,6 +482,10 @@ def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mappi
         return "started this recommendation" + (f", titled '{new}'" if new else "")
     if field_name == "merged_into":
         return f"merged into {rec(new)}"
+    if field_name == "draft_created":
+        return f"started the draft, version 1: {new}"
+    if field_name == "draft_saved":
+        return f"saved version {new}"
     label = FIELD_LABELS.get(field_name, field_name)
     if field_name == "status":
         old, new = (status_label(v) if v else "" for v in (old, new))

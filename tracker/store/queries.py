@@ -1,4 +1,4 @@
-"""Read-side functions: pandas frames for the dashboard, the exports and the planning brief."""
+"""Read-side functions: pandas frames for the dashboard, the exports and the proposal planning."""
 
 from __future__ import annotations
 

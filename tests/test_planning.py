@@ -257,3 +257,14 @@ def test_on_an_empty_database(store: Store) -> None:
     assert proposal.target_year == 2026 and proposal.scope.session_ids == []
     markdown = planning.to_markdown(planning.brief(store, today=date(2026, 5, 1)))
     assert markdown.startswith("# Session proposal for IGF 2026") and "_(to write)_" in markdown
+
+
+def test_brief_writes_a_saved_draft_by_name(seed_store: Store) -> None:
+    draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
+    planning.save_draft(seed_store, draft.draft_id, {**draft.content, "title": "Our saved title"}, by="Ana")
+    written = planning.brief(seed_store, year=2026, draft_name="main")
+    assert written.version == 2 and written.scope_text == "the sessions of 2024"
+    markdown = planning.to_markdown(written)
+    assert "## Session title\n\nOur saved title\n" in markdown and "Version 2, saved by Ana" in markdown
+    with pytest.raises(PlanningError, match="no draft named"):
+        planning.brief(seed_store, year=2025, draft_name="Main")

@@ -23,9 +23,9 @@ _GROUP_NAMES = {
     "private sector": "Private Sector",
     "technical community": "Technical Community",
 }
-_REGION = re.compile(r"^(?:the\s+)?(african|asia[\s-]*pacific|eastern european|latin american and caribbean|grulac|"
-                     r"western european and others?|weog)(?:\s+(?:group|states|countries))?(?:\s*\((?:grulac|weog)\))?$",
-                     re.IGNORECASE)
+_REGION = re.compile(r"^(?:the\s+)?(african|asia[\s-]*pacific|eastern european|latin american and caribbean|"
+                     r"grulac|western european and others?|weog)(?:\s+(?:group|states|countries))?"
+                     r"(?:\s*\((?:grulac|weog)\))?$", re.IGNORECASE)
 _REGION_NAMES = {"african": REGIONS[0], "asia-pacific": REGIONS[1], "eastern european": REGIONS[2],
                  "latin american and caribbean": REGIONS[3], "grulac": REGIONS[3],
                  "western european and other": REGIONS[4], "western european and others": REGIONS[4],

@@ -574,7 +574,7 @@ def save_draft(store: Store, draft_id: int, content: Mapping[str, Any], *, by: s
             return
         changed = [f.label for f in FIELDS if last is None or json.loads(last[1]).get(f.key) != cleaned[f.key]]
         con.execute("INSERT INTO draft_versions VALUES (?, ?, ?, ?, ?, ?)",
-                    [int(draft_id), version + 1, text, now, by, note])
+                    [int(draft_id), version + 1, text, now, by, note or "changed: " + ", ".join(changed)])
         _history(con, draft_id, "draft_saved", str(version), f"{version + 1}" + (f" ({note})" if note else "")
                  + (f": {', '.join(changed)}" if changed and not note else ""), by, now, via)
 

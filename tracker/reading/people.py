@@ -3,6 +3,7 @@ the name, with IGF's spellings of the five stakeholder groups and the five UN re
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -64,6 +65,7 @@ def _region(part: str) -> str:
     return _REGION_NAMES.get(key, "")
 
 
+@functools.lru_cache(maxsize=4096)  # the same people come back session after session
 def parse_person(text: str) -> Person | None:
     """One person line; None for an empty line. Parts that are neither a stakeholder group nor a region
     are the organization (it may itself hold commas: "Beijing Baidu Netcom Science Technology Co., Ltd.")."""

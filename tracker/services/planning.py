@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import TrackerError
-from ..reading.people import NOT_STATED, REGIONS, STAKEHOLDER_GROUPS, parse_person
+from ..reading.people import NOT_STATED, REGIONS, STAKEHOLDER_GROUPS, Person, parse_person
 from ..store import Store
 from ..store.db import fetch_one
 from ..store.queries import ItemFilter, items_frame, sessions_frame
@@ -95,6 +95,7 @@ THEME_SDGS: dict[str, tuple[str, ...]] = {
     "Excessive use and mental health": ("3.4",),
     "AI and emerging technology": ("9.5", "9.c"),
 }
+TICKED = 8  # policy-question candidates ticked at first (the recurring ones, then the newest open questions)
 FORMATS = ("Roundtable", "Panel", "Debate", "Birds of a Feather", "Break-out Group Discussions", "Classroom",
            "Fishbowl", "Theater", "Other")
 _DURATION = re.compile(r"Duration\s*\(minutes\)\s*:?\s*(\d{2,3})\b", re.IGNORECASE)
@@ -223,8 +224,9 @@ def _rec_line(rec: Any, labels: Mapping[str, str]) -> str:
 
 
 def _people(sessions: pd.DataFrame) -> pd.DataFrame:
-    """One row per person and role found in the sessions, the latest session's wording first."""
-    rows = []
+    """One row per person found in the sessions (by ``Person.key``), described as fully as any page does, the
+    latest session's wording first among equals: roles, how many sessions, years, latest session."""
+    found: dict[str, dict[str, Any]] = {}
     ordered = sessions.sort_values(["year", "date"], ascending=False, na_position="last", kind="stable")
     for session in ordered.itertuples():
         roles = (("Organizer", _text_list(session.organizers)), ("Speaker", _text_list(session.speakers)),
@@ -234,27 +236,27 @@ def _people(sessions: pd.DataFrame) -> pd.DataFrame:
         for role, lines in roles:
             for line in lines:
                 person = parse_person(line)
-                if person:
-                    rows.append({"key": person.key, "name": person.name, "organization": person.organization,
-                                 "stakeholder_group": person.stakeholder_group, "region": person.region,
-                                 "role": role, "year": session.year, "session": _label(session),
-                                 "line": person.line()})
-    columns = ["name", "organization", "stakeholder_group", "region", "roles", "sessions", "years", "line"]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(rows)
-    out = []
-    for _, group in frame.groupby("key", sort=False):
-        # the most complete description of the person, the latest first among equals
-        best = max(group.itertuples(), key=lambda r: (bool(r.stakeholder_group) + bool(r.region)
-                                                      + bool(r.organization)))
-        out.append({"name": best.name, "organization": best.organization,
-                    "stakeholder_group": best.stakeholder_group, "region": best.region,
-                    "roles": ", ".join(dict.fromkeys(group["role"])),
-                    "sessions": "; ".join(dict.fromkeys(group["session"])),
-                    "years": ", ".join(str(int(y)) for y in sorted(set(group["year"].dropna()))),
-                    "line": best.line})
-    return pd.DataFrame(out, columns=columns)
+                if person is None:
+                    continue
+                entry = found.setdefault(person.key, {"best": person, "roles": {}, "sessions": set(), "years": set(),
+                                                      "latest": _label(session)})
+                if _completeness(person) > _completeness(entry["best"]):
+                    entry["best"] = person
+                entry["roles"][role] = None
+                entry["sessions"].add(session.session_id)
+                if pd.notna(session.year):
+                    entry["years"].add(int(session.year))
+    columns = ["name", "organization", "stakeholder_group", "region", "roles", "sessions", "years", "latest_session",
+               "line"]
+    return pd.DataFrame([{"name": e["best"].name, "organization": e["best"].organization,
+                          "stakeholder_group": e["best"].stakeholder_group, "region": e["best"].region,
+                          "roles": ", ".join(e["roles"]), "sessions": len(e["sessions"]),
+                          "years": _span(e["years"]), "latest_session": e["latest"], "line": e["best"].line()}
+                         for e in found.values()], columns=columns)
+
+
+def _completeness(person: Person) -> int:
+    return bool(person.stakeholder_group) + bool(person.region) + bool(person.organization)
 
 
 def _people_lines(sessions: pd.DataFrame, column: str, people: pd.DataFrame) -> list[str]:
@@ -345,14 +347,17 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
     open_recs = recs[recs["open"]] if not recs.empty else recs
 
     questions: list[dict[str, Any]] = []
-    open_q = items[(items["kind"] == "question") & ~items["status"].isin(CLOSED)]
-    for item in open_q.itertuples():
-        origin = f"{item.section.split(' | ')[0] or 'Question'}, {labels.get(item.session_id, item.session_id)}"
-        questions.append({"text": item.text, "use": True, "origin": origin})
     for rec in open_recs.itertuples():
         questions.append({"text": f"What would move “{rec.title}” forward, raised in {int(rec.n_sessions)} "
                                   f"sessions ({', '.join(str(y) for y in rec.years)})?",
                           "use": True, "origin": f"recurring recommendation {rec.rec_id}"})
+    open_q = items[(items["kind"] == "question") & ~items["status"].isin(CLOSED)]
+    newest_first = open_q.sort_values("year", ascending=False, na_position="last", kind="stable")
+    for item in newest_first.itertuples():
+        origin = f"{item.section.split(' | ')[0] or 'Question'}, {labels.get(item.session_id, item.session_id)}"
+        questions.append({"text": item.text, "use": True, "origin": origin})
+    for question in questions[TICKED:]:
+        question["use"] = False  # offered, not chosen: the organizer ticks more
 
     connection = [_rec_line(rec, labels) for rec in recs.itertuples()] if not recs.empty else []
     progress = items[items["status"].isin(["done", "in_progress"])]

@@ -20,6 +20,7 @@ from tracker.ui.pages import common
 
 CHOSEN = "plan_draft"  # the open draft's id, kept while the browser session lives (and in the URL across reloads)
 ERROR = "plan_error"
+QUESTIONS_PER_PAGE = 25
 SHORT = ("title", "session_type", "format", "duration")
 SCOPES = {"since-last": "Since the last proposal", "all": "Every earlier session", "years": "Years",
           "sessions": "Chosen sessions"}
@@ -65,16 +66,25 @@ def _save_field(draft_id: int, field_key: str, widget_key: str) -> None:
 
 def _save_question(draft_id: int, index: int, part: str, widget_key: str) -> None:
     def change(content: dict[str, Any]) -> None:
-        if index < len(content["policy_questions"]):
-            content["policy_questions"][index][part] = st.session_state[widget_key]
+        questions = content["policy_questions"]
+        if index < len(questions):
+            questions[index][part] = st.session_state[widget_key]
+            if part == "use" and questions[index]["use"]:  # a newly chosen candidate joins the end of the chosen
+                chosen = questions.pop(index)
+                last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
+                questions.insert(last + 1, chosen)
     _save(draft_id, change)
+    if part == "use":
+        _bump(draft_id)
 
 
 def _move_question(draft_id: int, index: int, step: int) -> None:
+    """Swap a chosen question with the chosen one above (step -1) or below (+1)."""
     def change(content: dict[str, Any]) -> None:
         questions = content["policy_questions"]
-        other = index + step
-        if 0 <= other < len(questions):
+        others = [n for n, q in enumerate(questions) if q["use"] and (n - index) * step > 0]
+        if others:
+            other = others[-1] if step < 0 else others[0]
             questions[index], questions[other] = questions[other], questions[index]
     _save(draft_id, change)
     _bump(draft_id)
@@ -83,8 +93,11 @@ def _move_question(draft_id: int, index: int, step: int) -> None:
 def _add_question(draft_id: int, widget_key: str) -> None:
     text = str(st.session_state.get(widget_key, "")).strip()
     if text:
-        _save(draft_id, lambda content: content["policy_questions"].append({"text": text, "use": True,
-                                                                            "origin": "added by hand"}))
+        def change(content: dict[str, Any]) -> None:
+            questions = content["policy_questions"]
+            last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
+            questions.insert(last + 1, {"text": text, "use": True, "origin": "added by hand"})
+        _save(draft_id, change)
         _bump(draft_id)
 
 
@@ -154,30 +167,44 @@ def _field(draft: planning.Draft, field: planning.Field, disabled: bool) -> None
                      height=28 * lines + 20, help=field.help or None)
 
 
+def _question_row(draft: planning.Draft, n: int, question: dict[str, Any], movable: tuple[bool, bool],
+                  disabled: bool) -> None:
+    row = st.columns([0.5, 10, 0.6, 0.6], vertical_alignment="center")
+    use_key = _key(draft.draft_id, f"q{n}-use")
+    row[0].checkbox("Use", value=bool(question["use"]), key=use_key, label_visibility="collapsed",
+                    on_change=_save_question, args=(draft.draft_id, n, "use", use_key), disabled=disabled)
+    text_key = _key(draft.draft_id, f"q{n}-text")
+    row[1].text_input(f"Question {n + 1}", value=question["text"], key=text_key, on_change=_save_question,
+                      args=(draft.draft_id, n, "text", text_key), disabled=disabled, label_visibility="collapsed")
+    if question["origin"]:
+        row[1].caption(common.md(question["origin"]))
+    if question["use"]:
+        row[2].button("↑", key=_key(draft.draft_id, f"q{n}-up"), on_click=_move_question,
+                      args=(draft.draft_id, n, -1), disabled=disabled or not movable[0], help="Move up")
+        row[3].button("↓", key=_key(draft.draft_id, f"q{n}-down"), on_click=_move_question,
+                      args=(draft.draft_id, n, 1), disabled=disabled or not movable[1], help="Move down")
+
+
 def _questions(draft: planning.Draft, disabled: bool) -> None:
     questions = draft.content["policy_questions"]
+    used = [n for n, q in enumerate(questions) if q["use"]]
+    others = [n for n, q in enumerate(questions) if not q["use"]]
     st.markdown("**Policy questions**")
-    st.caption("Tick the ones to use, reword them, move them up or down; the export keeps this order.")
+    st.caption(f"{len(used)} chosen, in the order of the export: reword them, move them, untick to drop one. "
+               f"{len(others)} more candidates below.")
     with st.container(border=True, key="plan-questions"):
-        for n, question in enumerate(questions):
-            row = st.columns([0.5, 10, 0.6, 0.6], vertical_alignment="center")
-            use_key = _key(draft.draft_id, f"q{n}-use")
-            row[0].checkbox("Use", value=bool(question["use"]), key=use_key, label_visibility="collapsed",
-                            on_change=_save_question, args=(draft.draft_id, n, "use", use_key), disabled=disabled)
-            text_key = _key(draft.draft_id, f"q{n}-text")
-            row[1].text_input(f"Question {n + 1}", value=question["text"], key=text_key,
-                              on_change=_save_question, args=(draft.draft_id, n, "text", text_key),
-                              disabled=disabled, label_visibility="collapsed")
-            if question["origin"]:
-                row[1].caption(common.md(question["origin"]))
-            row[2].button("↑", key=_key(draft.draft_id, f"q{n}-up"), on_click=_move_question,
-                          args=(draft.draft_id, n, -1), disabled=disabled or n == 0, help="Move up")
-            row[3].button("↓", key=_key(draft.draft_id, f"q{n}-down"), on_click=_move_question,
-                          args=(draft.draft_id, n, 1), disabled=disabled or n == len(questions) - 1,
-                          help="Move down")
+        for k, n in enumerate(used):
+            _question_row(draft, n, questions[n], (k > 0, k < len(used) - 1), disabled)
         add_key = _key(draft.draft_id, "q-add")
         st.text_input("Add a question of your own", key=add_key, on_change=_add_question,
                       args=(draft.draft_id, add_key), disabled=disabled, placeholder="Type and press Enter")
+    if others:
+        with st.expander(f"More candidates ({len(others)}): tick one to use it"):
+            pages = max(1, -(-len(others) // QUESTIONS_PER_PAGE))
+            page = int(st.number_input("Page", min_value=1, max_value=pages, value=1, disabled=pages == 1,
+                                       key=f"plan-q-page-{draft.draft_id}", width=130))
+            for n in others[(page - 1) * QUESTIONS_PER_PAGE:page * QUESTIONS_PER_PAGE]:
+                _question_row(draft, n, questions[n], (False, False), disabled)
 
 
 def _edit(draft: planning.Draft) -> None:

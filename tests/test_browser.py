@@ -367,6 +367,8 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     # restore the pre-filled version
     _sign_in(page, "Planner")
     page.get_by_role("tab", name="Versions").click()
+    assert list(planning.draft_versions(store, draft_id)["version"]) == [2, 1]  # leaving and coming back saves nothing
+    _choose(page, page.get_by_role("combobox", name="Look at version"), "1")
     page.get_by_role("button", name="Restore version 1").click()
     page.get_by_text("Saved: version 3 by Planner").first.wait_for()
     _idle(page)

@@ -45,19 +45,24 @@ def _key(draft_id: int, name: str) -> str:
     return f"plan-{draft_id}-{_generation(draft_id)}-{name}"
 
 
-def _save(draft_id: int, change: Any) -> None:
-    """Apply ``change(content)`` to the stored draft and save it as the next version (a widget callback)."""
+def _save(draft_id: int, change: Any) -> bool:
+    """Apply ``change(content)`` to the stored draft and save it as the next version (a widget callback).
+    ``change`` returns False when there is nothing to change: a widget can report the value it already had
+    (Streamlit does when the page is left and opened again), and that must neither save nor reorder."""
     name = common.editor_name()
     if not name:
         st.session_state[ERROR] = "Enter your name in the sidebar before editing: every version is saved with it."
-        return
+        return False
     store = common.get_store()
     try:
         content = planning.load_draft(store, draft_id).content
-        change(content)
+        if change(content) is False:
+            return False
         planning.save_draft(store, draft_id, content, by=name)
     except TrackerError as exc:
         st.session_state[ERROR] = str(exc)
+        return False
+    return True
 
 
 def _save_field(draft_id: int, field_key: str, widget_key: str) -> None:
@@ -65,39 +70,46 @@ def _save_field(draft_id: int, field_key: str, widget_key: str) -> None:
 
 
 def _save_question(draft_id: int, index: int, part: str, widget_key: str) -> None:
-    def change(content: dict[str, Any]) -> None:
+    def change(content: dict[str, Any]) -> bool:
         questions = content["policy_questions"]
-        if index < len(questions):
-            questions[index][part] = st.session_state[widget_key]
-            if part == "use" and questions[index]["use"]:  # a newly chosen candidate joins the end of the chosen
-                chosen = questions.pop(index)
-                last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
-                questions.insert(last + 1, chosen)
-    _save(draft_id, change)
-    if part == "use":
+        value = st.session_state[widget_key]
+        if index >= len(questions) or questions[index][part] == value:
+            return False
+        questions[index][part] = value
+        if part == "use" and value:  # a newly chosen candidate joins the end of the chosen ones
+            chosen = questions.pop(index)
+            last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
+            questions.insert(last + 1, chosen)
+        return True
+    if _save(draft_id, change) and part == "use":
         _bump(draft_id)
 
 
 def _move_question(draft_id: int, index: int, step: int) -> None:
     """Swap a chosen question with the chosen one above (step -1) or below (+1)."""
-    def change(content: dict[str, Any]) -> None:
+    def change(content: dict[str, Any]) -> bool:
         questions = content["policy_questions"]
         others = [n for n, q in enumerate(questions) if q["use"] and (n - index) * step > 0]
-        if others:
-            other = others[-1] if step < 0 else others[0]
-            questions[index], questions[other] = questions[other], questions[index]
-    _save(draft_id, change)
-    _bump(draft_id)
+        if not others:
+            return False
+        other = others[-1] if step < 0 else others[0]
+        questions[index], questions[other] = questions[other], questions[index]
+        return True
+    if _save(draft_id, change):
+        _bump(draft_id)
 
 
 def _add_question(draft_id: int, widget_key: str) -> None:
     text = str(st.session_state.get(widget_key, "")).strip()
-    if text:
-        def change(content: dict[str, Any]) -> None:
-            questions = content["policy_questions"]
-            last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
-            questions.insert(last + 1, {"text": text, "use": True, "origin": "added by hand"})
-        _save(draft_id, change)
+    if not text:
+        return
+
+    def change(content: dict[str, Any]) -> bool:
+        questions = content["policy_questions"]
+        last = max((n for n, q in enumerate(questions) if q["use"]), default=-1)
+        questions.insert(last + 1, {"text": text, "use": True, "origin": "added by hand"})
+        return True
+    if _save(draft_id, change):
         _bump(draft_id)
 
 

@@ -278,6 +278,7 @@ def test_plan_page_draft_is_saved_as_you_type_and_survives_navigation_and_reload
     at.switch_page(PAGES["overview"]).run()
     at.switch_page(PAGES["plan"]).run()
     assert _draft_box(at, "description").value == "Our session, in our words."
+    assert planning.load_draft(seed_store, draft_id).version == 3  # coming back saved nothing
     # a reload is a new browser session
     again = _app("plan")
     assert _draft_box(again, "description").value == "Our session, in our words."

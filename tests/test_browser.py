@@ -327,3 +327,69 @@ def test_no_page_makes_a_request_off_the_machine(server: tuple[str, Path], page)
         _idle(page)
         assert page.get_by_test_id("stException").count() == 0, path
     assert page.outside == [], page.outside
+
+
+def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(server: tuple[str, Path], page,
+                                                                                tmp_path: Path) -> None:
+    import docx
+
+    from tracker.services import planning
+
+    url, db = server
+    store = Store(db)
+    _open(page, url, "plan", "Plan next proposal", timeout=240_000)
+    _sign_in(page, "Planner")
+    page.get_by_role("button", name="Create the draft, pre-filled from the tracker").click()
+    _idle(page)
+    drafts = planning.list_drafts(store)
+    assert list(drafts["created_by"]) == ["Planner"]
+    draft_id = int(drafts["draft_id"].iat[0])
+    prefilled = planning.load_draft(store, draft_id).content["description"]
+    box = page.get_by_role("textbox", name="Description", exact=True)
+    assert box.input_value() == prefilled
+    typed = "Written in the browser: <b>not bold</b>, **literal**, [no link](javascript:alert(1))."
+    box.fill(typed)
+    # straight to another page: leaving the box saves it. (Streamlit spends that first click on committing the
+    # box, on every page with a text box; a second click then navigates.)
+    _nav_link(page, "Overview").click()
+    _idle(page)
+    assert planning.load_draft(store, draft_id).content["description"] == typed
+    if urlparse(page.url).path.strip("/") != "":
+        _nav_link(page, "Overview").click()
+    _idle(page, "Overview")
+    _nav_link(page, "Plan next proposal").click()
+    _idle(page, "Plan next proposal")
+    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == typed
+    page.reload()
+    _idle(page, "Plan next proposal")
+    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == typed
+    assert planning.load_draft(store, draft_id).content["description"] == typed
+    _screenshot(page, "plan-draft")
+
+    # restore the pre-filled version
+    _sign_in(page, "Planner")
+    page.get_by_role("tab", name="Versions").click()
+    assert list(planning.draft_versions(store, draft_id)["version"]) == [2, 1]  # leaving and coming back saves nothing
+    _choose(page, page.get_by_role("combobox", name="Look at version"), "1")
+    page.get_by_role("button", name="Restore version 1").click()
+    page.get_by_text("Saved: version 3 by Planner").first.wait_for()
+    _idle(page)
+    _screenshot(page, "plan-restored")
+    page.get_by_role("tab", name="Edit").click()
+    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == prefilled
+    restored = planning.load_draft(store, draft_id)
+    assert restored.version == 3 and restored.content["description"] == prefilled
+
+    # downloads: Markdown and Word, the Word file with a heading per field of the proposal
+    page.get_by_role("tab", name="Download and refill").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download .md").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    # the forum after the latest session loaded (2026 on the seeds; 2027 after the hostile 2026 page above)
+    assert markdown.startswith(f"# Session proposal for IGF {restored.target_year}: Proposal\n")
+    assert "## Policy questions" in markdown
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download .docx").click()
+    document = docx.Document(download.value.path())
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == [f.label for f in planning.FIELDS]
+    assert page.alerts == []

@@ -145,7 +145,27 @@ def test_every_command_has_help_and_is_in_the_readme(tmp_path: Path, monkeypatch
 # every command, with arguments that would work on the seeds
 COMMANDS = [["load", str(ROOT / "seeds")], ["analyze"], ["analyze", "--full"], ["export"], ["review"], ["history"],
             ["set", "e4371e64ce8c6019", "--status", "done", "--by", "Ana"],
-            ["recommendation", "R1", "--status", "done", "--by", "Ana"]]
+            ["recommendation", "R1", "--status", "done", "--by", "Ana"], ["brief"]]
+
+
+def test_brief_writes_the_prefilled_proposal_as_markdown_and_word(loaded_db: Path, tmp_path: Path) -> None:
+    import docx
+
+    result = run("brief", "--year", "2026", "--scope", "2024", db=loaded_db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Session proposal for IGF 2026: draft\n")
+    assert "scope: the sessions of 2024" in result.stdout
+    questions = result.stdout.split("## Policy questions\n")[1].split("\n## ")[0]
+    assert "1. Specific metrics or standards for evaluating the effectiveness of child online safety" in questions
+    out = tmp_path / "proposal.docx"
+    result = run("brief", "--format", "docx", "--out", str(out), db=loaded_db)
+    assert result.returncode == 0, result.stderr
+    assert "wrote the proposal for IGF 2026" in result.stderr
+    headings = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["Session title", "Session type"] and "Follow-up tasks" in headings
+    assert "scope 'last year'" in one_line_error(run("brief", "--scope", "last year", db=loaded_db))
+    assert "no draft named 'Main'" in one_line_error(run("brief", "--draft", "Main", db=loaded_db))
+    assert run("brief", "--format", "docx", db=loaded_db).returncode == 2  # a docx needs --out
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:

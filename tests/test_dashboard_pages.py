@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import tracker.reading.text
 from tracker import analysis
+from tracker.services import planning
 from tracker.services.editing import set_item
 from tracker.services.report_calls import reject_call, report_calls_frame, review_counts
 from tracker.store import Store
@@ -257,15 +258,72 @@ def test_sessions_page_flags_missing_outcomes_and_highlights_escaped_text(seed_s
     assert any("<img src=x onerror=alert(1)>" in t for t in grid["text"])
 
 
-def test_plan_page_shows_an_editable_brief_and_a_download(seed_store: Store) -> None:
-    at = _app("plan")
-    box = at.text_area[0]
-    assert box.value.startswith("# Draft brief: session proposal for IGF 2026")
-    assert "## SDG targets used so far" in box.value
-    box.set_value(box.value + "\nMy own note.\n").run()
-    assert at.text_area[0].value.endswith("My own note.\n")
-    assert [d.proto.label for d in at.get("download_button")] == ["Download .md"]
-    assert any("My own note." in m.value for m in at.markdown)  # the preview follows the edits
+def _draft_box(at: AppTest, field: str):
+    return next(t for t in list(at.text_area) + list(at.text_input) if t.key and t.key.endswith(f"-{field}"))
+
+
+def test_plan_page_draft_is_saved_as_you_type_and_survives_navigation_and_reload(seed_store: Store) -> None:
+    at = _app("plan", name="Ana")
+    assert any("No draft yet" in i.value for i in at.info)
+    [b for b in at.button if b.key == "plan-new-create"][0].click().run()
+    assert not at.exception and not at.error
+    drafts = planning.list_drafts(seed_store)
+    assert list(drafts["name"]) == ["Proposal"] and int(drafts["target_year"].iat[0]) == 2026
+    draft_id = int(drafts["draft_id"].iat[0])
+    prefilled = _draft_box(at, "description").value
+    assert prefilled.startswith("This session continues a series of 5 sessions held at IGF 2022–2025")
+    _draft_box(at, "description").set_value("Our session, in our words.").run()
+    _draft_box(at, "title").set_value("Children online: what moved since 2022").run()
+    assert planning.load_draft(seed_store, draft_id).version == 3
+    # another page and back: the boxes come back from the database
+    at.switch_page(PAGES["overview"]).run()
+    at.switch_page(PAGES["plan"]).run()
+    assert _draft_box(at, "description").value == "Our session, in our words."
+    assert planning.load_draft(seed_store, draft_id).version == 3  # coming back saved nothing
+    # a reload is a new browser session
+    again = _app("plan")
+    assert _draft_box(again, "description").value == "Our session, in our words."
+    assert _draft_box(again, "title").value == "Children online: what moved since 2022"
+    assert any(w.value.startswith("Enter your name") for w in again.warning)  # no name yet: read only
+    assert _draft_box(again, "description").disabled
+    # restore version 1 (the pre-filled draft): saved as version 4
+    picker = next(s for s in at.selectbox if s.key == f"plan-version-{draft_id}")
+    picker.set_value(1).run()
+    next(b for b in at.button if b.key == f"plan-restore-{draft_id}").click().run()
+    assert not at.exception
+    assert _draft_box(at, "description").value == prefilled
+    assert planning.load_draft(seed_store, draft_id).version == 4
+    log = history_table(seed_store)
+    assert list(log[log["subject"] == "draft"]["changed_by"]) == ["Ana"] * 4
+    assert [d.proto.label for d in at.get("download_button")] == ["Download .md", "Download .docx"]
+    # every field on its own, to copy into the IGF form
+    codes = [c.value for c in at.code]
+    assert prefilled in codes and "Responsible Innovation in Technology for Children" in codes  # title as restored
+
+
+def test_plan_page_policy_questions_tick_reword_reorder(seed_store: Store) -> None:
+    draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
+    offered = [q["text"] for q in draft.content["policy_questions"]]
+    assert len(offered) == 9 and [q["use"] for q in draft.content["policy_questions"]] == [True] * 8 + [False]
+    at = _app("plan", name="Bo")
+    d = draft.draft_id
+
+    def stored() -> list[tuple[str, bool]]:
+        return [(q["text"], q["use"]) for q in planning.load_draft(seed_store, d).content["policy_questions"]]
+
+    at.text_input(key=f"plan-{d}-0-q1-text").set_value("Reworded by Bo?").run()
+    next(b for b in at.button if b.key == f"plan-{d}-0-q2-up").click().run()  # the third moves above the second
+    assert stored()[:3] == [(offered[0], True), (offered[2], True), ("Reworded by Bo?", True)]
+    at.checkbox(key=f"plan-{d}-1-q0-use").uncheck().run()  # dropped: it joins the other candidates
+    at.checkbox(key=f"plan-{d}-2-q8-use").check().run()  # the ninth candidate, from the expander, is chosen
+    assert not at.exception
+    chosen = [text for text, use in stored() if use]
+    assert chosen[:2] == [offered[2], "Reworded by Bo?"] and chosen[-1] == offered[8] and offered[0] not in chosen
+    at.text_input(key=f"plan-{d}-3-q-add").set_value("A question of my own?").run()
+    assert [text for text, use in stored() if use][-1] == "A question of my own?"
+    export = planning.to_markdown(planning.load_draft(seed_store, d))
+    block = export.split("## Policy questions\n\n")[1].split("\n\n")[0].splitlines()
+    assert block[0] == f"1. {planning.md_text(offered[2])}" and block[-1] == "9. A question of my own?"
 
 
 def test_add_report_previews_then_imports(seed_store: Store) -> None:

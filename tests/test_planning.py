@@ -1,29 +1,52 @@
-"""The proposal brief: sections, ordering, escaping, and that it works with or without analysis."""
+"""The next proposal: pre-filled fields on the seeds plus a newly imported 2025 report, scopes, drafts that
+keep every version, and exports that show document text literally."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
+from pathlib import Path
 
-import pandas as pd
+import docx
+import pytest
 
 import tracker.analysis as analysis
+from tracker.analysis import set_recommendation
+from tracker.reading.people import parse_person
+from tracker.services import planning
 from tracker.services.editing import set_item
-from tracker.services.planning import build_brief, md_text
+from tracker.services.importing import import_paths
+from tracker.services.planning import PlanningError, md_text
 from tracker.store import Store
 from tracker.store.documents import load_files
-from tracker.store.queries import ItemFilter, items_frame
+from tracker.store.queries import ItemFilter, history_frame, items_frame
+from tracker.ui.dashboard_data import history_table
 
+ROOT = Path(__file__).resolve().parent.parent
+REPORT_2025 = ROOT / "tests" / "data" / "pages" / "2025_open_forum_31.txt"
 HOSTILE = b"""IGF 2026 Open Forum #99 Hostile markup test
 
     Call to Action
 
-    A call with <script>alert(1)</script> and **bold** and [a link](javascript:alert(1)).
+    A call with <script>alert(1)</script> and **bold** and [a link](javascript:alert(1)) and ![img](x.png).
 
     Follow-up Questions
 
-    Why <img src=x onerror=alert(1)> here?
+    # Why <img src=x onerror=alert(1)> $x^2$ here? See https://example.org
 """
+
+
+@pytest.fixture
+def with_2025(analyzed_store: Store) -> Store:
+    """The seeds, analyzed, plus the 2025 Open Forum #31 report imported the way a user imports it."""
+    imported = import_paths(analyzed_store, [REPORT_2025])
+    assert imported.report.ok
+    return analyzed_store
+
+
+def _section(markdown: str, heading: str) -> str:
+    return markdown.split(f"## {heading}\n")[1].split("\n## ")[0]
 
 
 def test_md_text_defuses_markup_but_stays_readable() -> None:
@@ -33,80 +56,215 @@ def test_md_text_defuses_markup_but_stays_readable() -> None:
     assert md_text("- not a list") == "\\- not a list"
     assert md_text("1. not a list") == "1\\. not a list"
     assert md_text("# not a heading") == "\\# not a heading"
+    assert md_text("---") == "\\---" and md_text("===") == "\\==="
+    assert md_text("see https://example.org or www.example.org") == "see https:\\/\\/example.org or www\\.example.org"
     assert md_text("&lt;b&gt; R&D") == "\\&lt;b\\&gt; R&D"
     assert md_text("many\n  lines") == "many lines"
 
 
-def test_brief_on_the_seeds(seed_store: Store) -> None:
-    brief = build_brief(seed_store, today=date(2025, 12, 1))
-    assert brief.startswith("# Draft brief: session proposal for IGF 2026\n")
-    for heading in ("## What keeps coming back", "## Left unresolved by the last sessions",
-                    "## Progress to report since the last forum", "## SDG targets used so far"):
-        assert heading in brief
-    # the 2024 open forum asked follow-up questions and left issues unresolved
-    assert "Open questions from 2024" in brief and "Follow-up Questions" in brief
-    assert "| 16.2 | 3 | 2022, 2023, 2024 |" in brief
-    assert "without published outcomes" in brief
+def test_the_2024_open_questions_are_still_offered_after_a_2025_report(with_2025: Store) -> None:
+    proposal = planning.proposal_fields(with_2025)
+    assert proposal.target_year == 2026
+    assert "2022–2025" in proposal.scope.description  # every earlier year: no earlier draft
+    offered = [q["text"] for q in proposal.content["policy_questions"]]
+    open_2024 = items_frame(with_2025, ItemFilter(years=[2024], kinds=["question"]))
+    assert len(open_2024) == 9
+    for text in open_2024["text"]:
+        assert offered.count(text) == 1
+    # a question marked done is no longer a candidate
+    done = open_2024.iloc[0]
+    set_item(with_2025, done["id"], by="Ana", status="done")
+    offered = [q["text"] for q in planning.proposal_fields(with_2025).content["policy_questions"]]
+    assert done["text"] not in offered and open_2024["text"].iloc[1] in offered
 
 
-def _recs(**columns) -> pd.DataFrame:
-    base = {"rec_id": ["R1", "R2", "R3"],
-            "title": ["Twice raised", "Three times raised and with a long title that is never cut in the brief",
-                      "Closed one"],
-            "n_items": [2, 3, 2], "n_sessions": [2, 3, 2],
-            "years": [[2023, 2024], [2022, 2023, 2024], [2022, 2023]], "last_year": [2024, 2024, 2023],
-            "recurring": [True, True, True], "status": ["not_started", "in_progress", "done"],
-            "owner": ["", "UNICEF China", ""], "due_date": [None, None, None]}
-    base.update(columns)
-    return pd.DataFrame(base)
-
-
-def test_brief_reports_progress_and_orders_recurring_recommendations(seed_store: Store, monkeypatch) -> None:
-    items = items_frame(seed_store, ItemFilter(kinds=["action"]))
-    done, doing = items["id"].iloc[0], items["id"].iloc[1]
-    set_item(seed_store, done, by="t", status="done", owner="UNICEF", notes="standard published")
-    set_item(seed_store, doing, by="t", status="in_progress")
-    monkeypatch.setattr(analysis, "recommendations_frame", lambda store, recurring_only=False: _recs())
-    brief = build_brief(seed_store)
-    recurring = brief.split("## What keeps coming back")[1].split("## ")[0]
-    opened, closed = recurring.split("already done or dropped")
-    assert opened.index("Three times raised") < opened.index("Twice raised")
-    assert "Closed one" not in opened and "Closed one" in closed
-    line = next(x for x in recurring.splitlines() if "Three times" in x)
-    assert line == ("- **Three times raised and with a long title that is never cut in the brief** — raised in 3 "
-                    "sessions (2022, 2023, 2024); status: In progress; owner: UNICEF China")
-    progress = brief.split("## Progress to report since the last forum")[1].split("## ")[0]
-    assert "Done:" in progress and "In progress:" in progress
-    assert "owner: UNICEF" in progress and "notes: standard published" in progress
-
-
-def test_brief_lists_each_recurring_recommendation_once_on_the_seeds(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    recs = analysis.recommendations_frame(seed_store, recurring_only=True)
-    assert not recs.empty
-    brief = build_brief(seed_store)
-    recurring = brief.split("## What keeps coming back")[1].split("## ")[0]
-    bullets = [line for line in recurring.splitlines() if line.startswith("- **")]
-    assert len(bullets) == len(recs)
+def test_each_recurring_recommendation_once_with_its_full_title(with_2025: Store) -> None:
+    recs = analysis.recommendations_frame(with_2025, recurring_only=True)
+    assert len(recs) >= 2
+    long_title = ("International cooperation on the protection of minors online, shared standards across regions "
+                  "and knowledge exchange between governments, platforms and child helplines")
+    members = analysis.members_frame(with_2025)
+    coop = members[members["text"].str.startswith("International cooperation should be strengthened")]["rec_id"].iat[0]
+    set_recommendation(with_2025, coop, by="Ana", title=long_title, owner="CFIS", notes="MoU drafted")
+    recs = analysis.recommendations_frame(with_2025, recurring_only=True)
+    draft = planning.brief(with_2025)
+    markdown = planning.to_markdown(draft)
+    assert "…" not in markdown
+    connection = _section(markdown, "Connection with previous sessions")
     for rec in recs.itertuples():
-        assert sum(f"**{md_text(rec.title)}**" in line for line in bullets) == 1
-    members = analysis.members_frame(seed_store)
-    coop = members[members["text"].str.startswith("International cooperation should be strengthened")]
-    rec = recs.set_index("rec_id").loc[coop["rec_id"].iat[0]]
-    line = next(x for x in bullets if f"**{md_text(rec['title'])}**" in x)
-    assert "(2022, 2023, 2024)" in line and "status: Not started" in line and "…" not in line
+        lines = [line for line in connection.splitlines() if f"({rec.rec_id})" in line]
+        assert len(lines) == 1 and lines[0].startswith(f"- {md_text(rec.title)} ({rec.rec_id})")
+        assert sum(md_text(rec.title) in line for line in connection.splitlines()) == 1
+        assert _section(markdown, "Expected outcomes").count(md_text(rec.title)) == 1
+    line = next(x for x in connection.splitlines() if long_title in x)
+    assert "2022, 2023, 2024, 2025" in line and "owner: CFIS" in line and "notes: MoU drafted" in line
+    assert "2025 Open Forum #31 — Keeping children safe online together" in line
 
 
-def test_brief_escapes_document_text(seed_store: Store) -> None:
+def test_sessions_without_outcomes_are_follow_up_tasks(with_2025: Store) -> None:
+    past = items_frame(with_2025, ItemFilter(kinds=["action"])).iloc[0]
+    set_item(with_2025, past["id"], by="Ana", due_date="2025-01-31", owner="UNICEF")
+    tasks = planning.proposal_fields(with_2025, today=date(2026, 3, 1)).content["follow_up"].splitlines()
+    assert ("Report missing: 2024 Launch / Award Event #30 — Protecting Children from Online Abuse in AI Age — no "
+            "outcomes published; ask for the session report") in tasks
+    assert any(t.startswith("Report missing: 2025 Open Forum #28 — Responsible Innovation") for t in tasks)
+    assert not any("Open Forum #31" in t for t in tasks)  # its report is in
+    assert f"Overdue since 2025-01-31: {past['text']}" in "\n".join(tasks)
+
+
+def test_speaker_balance_counts_stakeholder_groups_and_regions(seed_store: Store) -> None:
+    proposal = planning.proposal_fields(seed_store, 2026, "sessions:2024-launch-award-event-30")
+    speakers = proposal.content["speakers"].splitlines()
+    assert speakers[0] == "Hui ZHAO, China Federation of Internet Societies, Civil Society, Asia-Pacific Group"
+    assert len(speakers) == 5
+    table = planning.speaker_balance(proposal.content["speakers"])
+    assert table.loc["Civil Society", "Asia-Pacific Group"] == 2
+    assert table.loc["Civil Society", "Western European and Others Group"] == 2
+    assert table.loc["Private Sector", "Asia-Pacific Group"] == 1
+    assert table.loc["Total", "Total"] == 5 and table.loc["Government", "Total"] == 0
+    # the 2025 proposal: two UNICEF speakers whose page gives no region, one online
+    table = planning.speaker_balance(planning.proposal_fields(seed_store, 2026, "2025").content["speakers"])
+    assert table.loc["Intergovernmental Organization", "Not stated"] == 2
+    assert table.loc["Civil Society", "Not stated"] == 1 and table.loc["Private Sector", "Asia-Pacific Group"] == 1
+    assert table.loc["Total", "Total"] == 5
+    # a person typed by hand counts too; a line with neither group nor region counts as not stated
+    table = planning.speaker_balance("Ana Díaz, ITU, Intergovernmental Organization, GRULAC\nSomeone\n\n")
+    assert table.loc["Intergovernmental Organization", "Latin American and Caribbean Group"] == 1
+    assert table.loc["Not stated", "Not stated"] == 1 and table.loc["Total", "Total"] == 2
+
+
+def test_people_lines_are_read_whatever_the_order_and_case(seed_store: Store) -> None:
+    person = parse_person("Chen CHEN, Beijing Baidu Netcom Science Technology Co., Ltd., private sector, "
+                          "Asia-Pacific States")
+    assert person is not None
+    assert (person.organization, person.stakeholder_group, person.region) == \
+        ("Beijing Baidu Netcom Science Technology Co., Ltd.", "Private Sector", "Asia-Pacific Group")
+    people = planning.people_in_scope(seed_store, 2026, "all")
+    hui = people[people["name"].str.casefold().isin(["hui zhao", "zhao hui"])]
+    assert len(hui) == 1 and hui["years"].iat[0] == "2022, 2024, 2025"  # "Hui ZHAO", "Zhao Hui", "Hui Zhao"
+    # the 2025 page runs its organizers into one line "Organizer 1: … Organizer 2: …"
+    organizers = planning.proposal_fields(seed_store, 2026, "2025").content["organizers"]
+    assert "Meiqi Luo, Communication University of China, Civil Society, Asia-Pacific Group" in organizers
+
+
+def test_sdg_targets_and_goals_are_kept_apart_with_suggestions(analyzed_store: Store) -> None:
+    content = planning.proposal_fields(analyzed_store, 2026, "all").content
+    assert content["sdg_targets"].splitlines() == ["16.1", "16.2", "16.10"]
+    assert content["sdg_goals"].splitlines() == ["3", "4", "9", "16"]
+    suggestions = content["sdg_suggestions"].splitlines()
+    assert any(s.startswith("16.a — International cooperation") for s in suggestions)
+
+
+def test_scopes(with_2025: Store) -> None:
+    ids = planning.resolve_scope(with_2025, "2024", 2026).session_ids
+    assert sorted(ids) == ["2024-launch-award-event-30", "2024-open-forum-6"]
+    assert len(planning.resolve_scope(with_2025, "2023-2024", 2026).session_ids) == 3
+    assert len(planning.resolve_scope(with_2025, "all", 2025).session_ids) == 4  # before the forum only
+    for bad in ("last year", "2025-2023", "sessions:nope"):
+        with pytest.raises(PlanningError):
+            planning.resolve_scope(with_2025, bad, 2026)
+    # since the last proposal: once a draft for IGF 2025 exists, the 2026 draft builds on 2025 on
+    planning.create_draft(with_2025, "Submitted", 2025, by="Ana")
+    scope = planning.resolve_scope(with_2025, "since-last", 2026)
+    assert sorted(scope.session_ids) == ["2025-open-forum-28", "2025-open-forum-31"]
+    assert "since the draft for IGF 2025" in scope.description
+
+
+def test_drafts_keep_every_version_and_restore_with_history(seed_store: Store) -> None:
+    draft = planning.create_draft(seed_store, "Main", 2026, by="Ana")
+    assert draft.version == 1 and draft.content["title"]
+    with pytest.raises(PlanningError, match="exists already"):
+        planning.create_draft(seed_store, "main", 2026, by="Bo")
+    with pytest.raises(PlanningError, match="who is saving"):
+        planning.save_draft(seed_store, draft.draft_id, draft.content, by=" ")
+    first = dict(draft.content)
+    edited = {**first, "title": "Children's safety, together", "description": "Our own words.\nSecond line."}
+    assert planning.save_draft(seed_store, draft.draft_id, edited, by="Bo").version == 2
+    assert planning.save_draft(seed_store, draft.draft_id, edited, by="Bo").version == 2  # unchanged: no version
+    restored = planning.restore_version(seed_store, draft.draft_id, 1, by="Ana")
+    assert restored.version == 3 and restored.content == first
+    assert planning.load_draft(seed_store, draft.draft_id, 2).content["description"] == "Our own words.\nSecond line."
+    versions = planning.draft_versions(seed_store, draft.draft_id)
+    assert list(versions["version"]) == [3, 2, 1] and list(versions["saved_by"]) == ["Ana", "Bo", "Ana"]
+    assert list(versions["note"]) == ["restored version 1", "changed: Session title, Description", "created"]
+    log = history_table(seed_store)
+    drafts = log[log["subject"] == "draft"]
+    assert list(drafts["changed_by"]) == ["Ana", "Bo", "Ana"]
+    assert set(drafts["what"]) == {"Proposal draft 'Main' (IGF 2026)"}
+    assert drafts["change"].iat[1].startswith("saved version 2: Session title, Description")
+    assert len(history_frame(seed_store, item_id=f"D{draft.draft_id}")) == 3
+    # several drafts per forum, the last saved first
+    planning.create_draft(seed_store, "Plan B", 2026, by="Bo", scope="2024")
+    assert list(planning.list_drafts(seed_store, 2026)["name"]) == ["Plan B", "Main"]
+
+
+def test_exports_keep_document_text_literal(seed_store: Store) -> None:
     assert load_files([("hostile.txt", HOSTILE)], seed_store).ok
-    brief = build_brief(seed_store)
-    expected = r"- A call with \<script\>alert(1)\</script\> and \*\*bold\*\* and \[a link\](javascript:alert(1))."
-    assert expected in brief
-    assert not re.search(r"(?<!\\)(<script|<img|\*\*bold)", brief)
-    assert "Why \\<img src=x onerror=alert(1)\\> here?" in brief
+    draft = planning.create_draft(seed_store, "Literal", 2027, by="Ana", scope="2026")
+    content = dict(draft.content)
+    content["description"] = "## Not a heading\n**not bold** <b>x</b>"
+    draft = planning.save_draft(seed_store, draft.draft_id, content, by="Ana")
+    markdown = planning.to_markdown(draft)
+    questions = _section(markdown, "Policy questions")
+    assert r"1. \# Why \<img src=x onerror=alert(1)\> \$x^2\$ here? See https:\/\/example.org" in questions
+    assert not re.search(r"(?<!\\)(<script|<img|<b>|\*\*not|\$x)", markdown)
+    assert "\n## Not a heading" not in markdown and r"\## Not a heading" in markdown
+    expected = ["# Session proposal for IGF 2027: Literal"]
+    for f in planning.FIELDS:
+        expected.append(f"## {md_text(f.label)}")
+        if f.key == "speakers":
+            expected.append("### Balance of the speakers: stakeholder groups × regions")
+    assert [line for line in markdown.splitlines() if line.startswith("#")] == expected
+    document = docx.Document(io.BytesIO(planning.to_docx(draft)))
+    texts = [p.text for p in document.paragraphs]
+    assert "# Why <img src=x onerror=alert(1)> $x^2$ here? See https://example.org" in texts
+    assert "## Not a heading" in texts and "**not bold** <b>x</b>" in texts
+    assert not any(p.style.name.startswith("Heading") and "Not a heading" in p.text for p in document.paragraphs)
 
 
-def test_brief_on_an_empty_database(store: Store) -> None:
-    brief = build_brief(store, today=date(2025, 5, 1))
-    assert brief.startswith("# Draft brief: session proposal for IGF 2025")
-    assert "_No published outcomes yet._" in brief and "_No SDG targets recorded" in brief
+def test_docx_has_a_heading_per_field_and_lists(with_2025: Store) -> None:
+    draft = planning.create_draft(with_2025, "Main", 2026, by="Ana")
+    document = docx.Document(io.BytesIO(planning.to_docx(draft)))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [f.label for f in planning.FIELDS]
+    assert document.paragraphs[0].text == "Session proposal for IGF 2026: Main"
+    numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
+    assert numbered == [q["text"] for q in draft.content["policy_questions"] if q["use"]]
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert draft.content["speakers"].splitlines()[0] in bullets
+    balance = document.tables[0]
+    assert balance.cell(0, 0).text == "Stakeholder group" and balance.cell(7, 0).text == "Total"
+    assert balance.cell(7, 7).text == str(len(draft.content["speakers"].splitlines()))
+
+
+def test_unticked_reworded_and_reordered_questions_in_the_export(seed_store: Store) -> None:
+    draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
+    questions = draft.content["policy_questions"]
+    assert len(questions) >= 3
+    questions[0]["use"] = False
+    questions[1]["text"] = "Reworded: how do we measure safety?"
+    questions[1], questions[2] = questions[2], questions[1]
+    draft = planning.save_draft(seed_store, draft.draft_id, draft.content, by="Ana")
+    block = _section(planning.to_markdown(draft), "Policy questions").strip().splitlines()
+    assert block[0] == f"1. {md_text(questions[1]['text'])}" and block[1] == "2. Reworded: how do we measure safety?"
+    assert md_text(questions[0]["text"]) not in "\n".join(block)
+    assert planning.field_text(draft.content, "policy_questions").splitlines()[1] == \
+        "2. Reworded: how do we measure safety?"
+
+
+def test_on_an_empty_database(store: Store) -> None:
+    proposal = planning.proposal_fields(store, today=date(2026, 5, 1))
+    assert proposal.target_year == 2026 and proposal.scope.session_ids == []
+    markdown = planning.to_markdown(planning.brief(store, today=date(2026, 5, 1)))
+    assert markdown.startswith("# Session proposal for IGF 2026") and "_(to write)_" in markdown
+
+
+def test_brief_writes_a_saved_draft_by_name(seed_store: Store) -> None:
+    draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
+    planning.save_draft(seed_store, draft.draft_id, {**draft.content, "title": "Our saved title"}, by="Ana")
+    written = planning.brief(seed_store, year=2026, draft_name="main")
+    assert written.version == 2 and written.scope_text == "the sessions of 2024"
+    markdown = planning.to_markdown(written)
+    assert "## Session title\n\nOur saved title\n" in markdown and "Version 2, saved by Ana" in markdown
+    with pytest.raises(PlanningError, match="no draft named"):
+        planning.brief(seed_store, year=2025, draft_name="Main")

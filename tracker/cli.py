@@ -143,6 +143,37 @@ def export(db: str | None, what: str, fmt: str, out: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+@cli.command()
+@click.option("--year", type=int, help="The forum the proposal is for (default: the one after the latest session).")
+@click.option("--scope", default="since-last", show_default=True,
+              help="Which sessions to build on: since-last (since the draft for an earlier forum; every earlier "
+                   "year when there is none), all, or years (2024, 2023-2025, 2023,2025).")
+@click.option("--draft", "draft_name", help="Write this saved draft (by name, for --year) instead of a fresh one.")
+@click.option("--format", "fmt", type=click.Choice(["md", "docx"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (needed for docx; md goes to stdout without it).")
+@click.pass_obj
+def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, fmt: str, out: Path | None) -> None:
+    """Write the next session proposal pre-filled from the tracker (title, format, description, policy
+    questions, expected outcomes, connection with previous sessions, people and their balance, SDGs,
+    follow-up tasks) as Markdown or Word. Nothing is saved in the database."""
+    from .services.planning import brief as make_brief
+    from .services.planning import to_docx, to_markdown
+
+    if fmt == "docx" and not out:
+        raise click.UsageError("--format docx needs --out FILE")
+    draft = make_brief(_store(db), year=year, scope=scope, draft_name=draft_name)
+    data = to_docx(draft) if fmt == "docx" else to_markdown(draft).encode("utf-8")
+    if not out:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"wrote the proposal for IGF {draft.target_year} ({draft.scope_text}) to {out}", err=True)
+
+
 @cli.command("set")
 @click.argument("item_id")
 @click.option("--status", type=str, help="not_started, in_progress, done or dropped.")

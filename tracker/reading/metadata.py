@@ -56,6 +56,8 @@ _PEOPLE_LABELS = {"organizers": "organizers", "organisers": "organizers", "organ
                   "moderator": "moderators", "moderators": "moderators", "rapporteur": "rapporteur"}
 _INLINE_ROLE = re.compile(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$")
 _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
+# 2025 proposal pages run every organizer into one line: "Organizer 1: Name, Org, … Organizer 2: …"
+_ORGANIZER_N = re.compile(r"(?:^|\s)Organizer\s+\d{1,2}\s*:\s*")
 _PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
 
 
@@ -110,7 +112,7 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
 
 
 def _split_people(value: str) -> list[str]:
-    parts = _NUMBERED_PEOPLE.split(" " + value)
+    parts = _NUMBERED_PEOPLE.split(_ORGANIZER_N.sub(" 1. ", " " + value))
     return [fold_whitespace(p).strip(" ,;") for p in parts if fold_whitespace(p).strip(" ,;")]
 
 
@@ -142,7 +144,7 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
             current = None  # moderators and rapporteur take one line each
             continue
         taken += 1
-        numbered = bool(_NUMBERED_PEOPLE.match(line))
+        numbered = bool(_NUMBERED_PEOPLE.match(line) or _ORGANIZER_N.match(line))
         if not numbered and (len(line) > 400 or item_like(line)):
             current = None
             continue

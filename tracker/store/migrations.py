@@ -219,6 +219,30 @@ def m004_ngram_vectors(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m006_drafts(con: duckdb.DuckDBPyConnection) -> None:
+    """Proposal drafts (tracker.services.planning): named, per target year, every save a new version."""
+    con.execute("CREATE SEQUENCE draft_seq START 1")
+    con.execute("""
+        CREATE TABLE drafts (
+            draft_id BIGINT PRIMARY KEY DEFAULT nextval('draft_seq'),
+            name VARCHAR NOT NULL,
+            target_year INTEGER NOT NULL,
+            scope VARCHAR NOT NULL,          -- since-last | all | years (2023-2025, 2024,2025) | sessions:ID,ID
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL      -- (target_year, name) is unique, checked when a draft is made
+        )""")
+    con.execute("""
+        CREATE TABLE draft_versions (
+            draft_id BIGINT NOT NULL,
+            version INTEGER NOT NULL,        -- 1, 2, ...: a save never overwrites, it adds the next version
+            content VARCHAR NOT NULL,        -- the proposal's fields as JSON (planning.FIELDS)
+            saved_at TIMESTAMP NOT NULL,
+            saved_by VARCHAR NOT NULL,
+            note VARCHAR NOT NULL DEFAULT '', -- 'created', 'restored version 2', ...
+            PRIMARY KEY (draft_id, version)
+        )""")
+
+
 def m008_report_calls(con: duckdb.DuckDBPyConnection) -> None:
     """Calls to action found in a page's narrative (reading.report_calls): suggestions a person accepts (the
     call becomes an item with origin 'report') or rejects (it never comes back). Kept out of `items` until
@@ -258,6 +282,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("002_analysis", m002_analysis),
     ("003_recommendations", m003_recommendations),
     ("004_ngram_vectors", m004_ngram_vectors),
+    ("006_drafts", m006_drafts),
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
 ]

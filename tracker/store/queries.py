@@ -1,4 +1,4 @@
-"""Read-side functions: pandas frames for the dashboard, the exports and the planning brief."""
+"""Read-side functions: pandas frames for the dashboard, the exports and the proposal planning."""
 
 from __future__ import annotations
 
@@ -110,9 +110,9 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     """The change log, newest first; optionally for one subject and/or one person.
 
     Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
-    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty) or
+    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty),
     'report_call' (a decision on a call found in the report text: ``item_id`` is its id, ``item_text`` its
-    sentence).
+    sentence), 'draft' (a proposal draft, ``item_id`` D1, D2 …) or 'person' (a role change).
     """
     clauses: list[str] = []
     params: list[Any] = []

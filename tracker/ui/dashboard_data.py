@@ -38,7 +38,7 @@ DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "sectio
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
-                 "decision": "Review and grouping", "person": "Roles"}
+                 "decision": "Review and grouping", "person": "Roles", "draft": "Proposal drafts"}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -440,24 +440,26 @@ def _shown(field_name: str, value: Any) -> str:
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
-    subject ('item' | 'recommendation' | 'report_call'), subject_id, what (the item's or the report call's
-    full text, or the recommendation's id and title), change ("Status: Not started → In progress", "moved to
-    R3 'International cooperation'", "accepted as a call to action from the report text"), via, and the raw
+    subject ('item' | 'recommendation' | 'report_call' | 'draft' | 'person'), subject_id, what (the item's or the
+    report call's full text, the recommendation's id and title, or the draft's name and forum), change ("Status:
+    Not started → In progress", "moved to R3 'International cooperation'", "saved version 3"), via, and the raw
     field, old_value and new_value."""
     log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    drafts = {f"D{i}": f"Proposal draft '{name}' (IGF {year})" for i, name, year in
+              store.query("SELECT draft_id, name, target_year FROM drafts").itertuples(index=False, name=None)}
     columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
                "old_value", "new_value"]
     if log.empty:
         return pd.DataFrame(columns=columns)
     log["what"] = [text if subject in ("item", "report_call") and isinstance(text, str) else
                    ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
-                    else str(sid))
+                    else drafts.get(sid, str(sid)) if subject == "draft" else str(sid))
                    for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
     log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
                      zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
     log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into", "review") else
-                   HISTORY_KINDS[subject if subject in ("recommendation", "person") else "item"]
+                   HISTORY_KINDS[subject if subject in ("recommendation", "person", "draft") else "item"]
                    for f, subject in zip(log["field"], log["subject"], strict=True)]
     return log[columns]
 
@@ -484,6 +486,10 @@ def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mappi
     if field_name == "review":  # a call found in the report text
         return {"accepted": "accepted as a call to action from the report text",
                 "rejected": "rejected: not a call to action"}.get(new, f"review: {old} → {new}")
+    if field_name == "draft_created":
+        return f"started the draft, version 1: {new}"
+    if field_name == "draft_saved":
+        return f"saved version {new}"
     label = FIELD_LABELS.get(field_name, field_name)
     if field_name == "status":
         old, new = (status_label(v) if v else "" for v in (old, new))

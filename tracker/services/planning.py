@@ -33,6 +33,7 @@ import pandas as pd
 from ..errors import TrackerError
 from ..reading.people import NOT_STATED, REGIONS, STAKEHOLDER_GROUPS, Person, parse_person
 from ..store import Store
+from ..store.access import require
 from ..store.db import fetch_one
 from ..store.queries import ItemFilter, items_frame, sessions_frame
 from ..ui.dashboard_data import STATUS_LABELS, session_label
@@ -514,7 +515,7 @@ def create_draft(store: Store, name: str, target_year: int, *, by: str, scope: s
         raise PlanningError("give the draft a name")
     if not 1990 <= int(target_year) <= 2200:
         raise PlanningError(f"target year {target_year} is not a forum year")
-    by = _by(by)
+    by = _by(require(store, "editor", "start a proposal draft", by))
     resolve_scope(store, scope, int(target_year))  # a bad scope is refused before anything is written
     filled = clean_content(content if content is not None else proposal_fields(store, int(target_year), scope).content)
     now = datetime.now()
@@ -565,7 +566,7 @@ def save_draft(store: Store, draft_id: int, content: Mapping[str, Any], *, by: s
                via: str = "dashboard") -> Draft:
     """Save the draft's fields as its next version (an unchanged draft adds no version). Nothing is ever
     overwritten: every earlier version stays and can be restored."""
-    by = _by(by)
+    by = _by(require(store, "editor", "save a proposal draft", by))
     cleaned = clean_content(content)
     text = json.dumps(cleaned, ensure_ascii=False)
     now = datetime.now()
@@ -596,6 +597,7 @@ def restore_version(store: Store, draft_id: int, version: int, *, by: str, via: 
 def refill_draft(store: Store, draft_id: int, *, by: str, scope: str | None = None,
                  via: str = "dashboard") -> Draft:
     """Fill the draft again from the tracker (optionally with another scope), as a new version."""
+    by = require(store, "editor", "fill a proposal draft again", by)
     draft = load_draft(store, draft_id)
     spec = scope or draft.scope
     proposal = proposal_fields(store, draft.target_year, spec)

@@ -32,7 +32,7 @@ from ..reading.parsing import parse_text
 from ..reading.text import bytes_to_text, read_file
 from .db import HeldConnection, Store
 
-PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
+PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
 # gets the file after at most one batch (see Store.holding)
 PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)

@@ -168,7 +168,7 @@ def test_a_document_that_fails_to_store_does_not_block_the_batch(store: Store, s
 
 def test_existing_database_is_migrated_forward_and_keeps_its_data(tmp_path: Path, seeds_dir: Path, monkeypatch):
     path = tmp_path / "old.duckdb"
-    first_only = migrations.MIGRATIONS[:1]
+    first_only = list(migrations.MIGRATIONS)  # the schema the loader writes today, then one more migration
 
     def add_column(con):
         con.execute("ALTER TABLE sessions ADD COLUMN venue VARCHAR")

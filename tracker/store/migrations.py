@@ -219,11 +219,21 @@ def m004_ngram_vectors(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m007_forum_url(con: duckdb.DuckDBPyConnection) -> None:
+    """The forum a session belongs to (IGF, or a regional, national or youth IGF), and the web address a
+    document was fetched from (so it can be refreshed)."""
+    con.execute("ALTER TABLE sessions ADD COLUMN forum VARCHAR")
+    # until now only the IGF's "Type #number" titles were recognised; other pages get theirs when reloaded
+    con.execute("UPDATE sessions SET forum = 'IGF' WHERE session_type IS NOT NULL")
+    con.execute("ALTER TABLE documents ADD COLUMN url VARCHAR")  # NULL for a file or an upload
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
     ("003_recommendations", m003_recommendations),
     ("004_ngram_vectors", m004_ngram_vectors),
+    ("007_forum_url", m007_forum_url),
 ]
 
 

@@ -220,3 +220,37 @@ def test_cli_load_with_addresses_and_refresh(tmp_path: Path, site) -> None:
         "no page was imported from this address (or under this name); import it with `tracker load URL` first")
     missing = run("load", "no/such/file.txt")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+@pytest.mark.slow
+def test_dashboard_imports_by_address_and_refreshes_keeping_edits(seed_store: Store, site) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    state, base = site
+    text = (ROOT / "tests" / "data" / "eval_pages" / "e04_aprigf2025_workshop.txt").read_text(encoding="utf-8")
+    state.put("/aprigf/ws14", variants.to_html(text))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("tracker/ui/pages/add_report.py").run()
+    at.text_area(key="web-urls").set_value(f"{base}/aprigf/ws14\n{base}/nowhere\n").run()
+    at.button(key="web-fetch").click().run()
+    assert not at.exception, at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [f"{base}/nowhere: not found (HTTP 404)"]
+    assert any("1 added" in i.value for i in at.info)
+    regional = items_frame(seed_store).query("session_id == '2025-aprigf-workshop-14'")
+    assert len(regional) == len(parse_bytes("e04.txt", text.encode()).items)
+    first = regional.iloc[0]
+    set_item(seed_store, first["id"], by="Ana", status="in_progress")
+
+    state.put("/aprigf/ws14", variants.to_html(text.replace(first["text"], "")))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("tracker/ui/pages/add_report.py").run()
+    assert at.button(key="web-refresh").label == "Refresh from the web (1 page)"
+    at.button(key="web-refresh").click().run()
+    assert not at.exception, at.exception
+    assert any("1 updated" in s.value and "1 items no longer in their source" in s.value for s in at.success)
+    row = items_frame(seed_store).set_index("id").loc[first["id"]]
+    assert row["status"] == "in_progress" and not row["in_source"]
+    st.cache_data.clear()

@@ -153,12 +153,20 @@ def parse_metadata(text: str) -> SessionMeta:
 
 def _parse_forum_title(lines: list[str], meta: SessionMeta) -> bool:
     """A title line that starts with a forum other than the IGF; fills meta and returns True if found."""
-    for line in lines[:5]:
+    first = True
+    for line in lines[:12]:
         if not line.strip() or len(line) >= 300 or line.lstrip()[:5].lower() == "check":
             continue
         match = _FORUM_TITLE.match(line)
-        if not match or forum_name(match["forum"]) == "IGF" and not match["short"]:
-            return False  # the first line is the title; an IGF title is read as before
+        if not match and _TITLE.match(line):
+            return False  # "Workshop #14 …": the title, read as before (its forum may be on a line of its own)
+        # the first line may be the title as it is; further down (after a site's menu) it needs a type, or a
+        # year and a title
+        if not match or not (first or match["type"] or match["year"] and match["title"].strip()):
+            first = False
+            continue
+        if forum_name(match["forum"]) == "IGF" and not match["short"]:
+            return False  # an IGF title is read as before
         meta.forum = _forum_of(match)
         meta.year = int(match["year"]) if match["year"] else None
         if match["type"]:

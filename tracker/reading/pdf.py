@@ -34,6 +34,8 @@ NO_TEXT = "the PDF has no text to read (a scan?): paste the text or attach the p
 _CHILD = Path(__file__).with_name("pdf_child.py")
 _LABEL = re.compile(r"^\s*(speakers?|explanation)\s*:?\s*$", re.IGNORECASE)  # follow-up question fields
 _WORD = re.compile(r"\w+")
+_ENTRY = re.compile(r"^\s*(?:[-•*–—·▪●◦‣]\s+|\(?\d{1,3}[.)]\s+|\(\d{1,3}\)\s*)")  # a list entry's marker
+_INSIDE_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z]\w*")  # a capitalised word inside a sentence: a name
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
 
 
@@ -50,6 +52,12 @@ class Line:
     @property
     def char_width(self) -> float:
         return (self.right - self.left) / max(len(self.text), 1)
+
+
+@dataclass(slots=True)
+class _Words:
+    lower: set[str]  # words the page writes in lower case
+    inside: set[str]  # capitalised words the page writes inside a sentence (names)
 
 
 def pdf_to_text(data: bytes, source: str) -> str:
@@ -97,11 +105,15 @@ def lines_to_text(pages: list[list[Line]]) -> str:
     if not every:
         return ""
     right_edge = max(ln.right for ln in every)
-    pitch = _median([a.bottom - b.bottom for lines in pages for a, b in zip(lines, lines[1:], strict=False)
-                     if a.bottom - b.bottom > 0]) or 1.2 * _median([ln.top - ln.bottom for ln in every])
-    lowest = min(ln.bottom for ln in every)
+    # the usual distance between the tops of two lines that follow each other (tops vary less than bottoms,
+    # which drop under g, p, y); distances over twice a line's height are blank lines, not the pitch
+    height = _median([ln.top - ln.bottom for ln in every])
+    pitch = _median([a.top - b.top for lines in pages for a, b in zip(lines, lines[1:], strict=False)
+                     if 0 < a.top - b.top < 2 * height]) or 1.2 * height
+    lowest = min(ln.top for ln in every)  # the top of the lowest line any page has
     highest = max(ln.top for ln in every)
-    lower_words = {w for ln in every for w in _WORD.findall(ln.text) if w[0].islower()}
+    words = _Words({w for ln in every for w in _WORD.findall(ln.text) if w[0].islower()},
+                   {w for ln in every for w in _INSIDE_CAPITAL.findall(ln.text)})
     out: list[str] = []
     previous: Line | None = None
     for lines in pages:
@@ -110,13 +122,16 @@ def lines_to_text(pages: list[list[Line]]) -> str:
                 out.append(line.text)
                 previous = line
                 continue
-            if k == 0:  # a new page: was room left at the foot of the last one, or a gap at the top of this one?
-                gap = previous.bottom - lowest > 0.8 * pitch or highest - line.top > 0.8 * pitch
+            wrapped = _wrapped(previous, line, right_edge, words, entry=_shape(out[-1]))
+            if k == 0:  # a new page: room left at the foot of the last one, a gap at the top of this one, or an
+                # indented first line after a finished one (a blank line between paragraphs fell on the break)
+                gap = (previous.top - lowest > 0.8 * pitch or highest - line.top > 0.8 * pitch
+                       or not wrapped and line.left - previous.left > 2 * line.char_width)
             else:
-                gap = previous.bottom - line.bottom > 1.6 * pitch
+                gap = previous.top - line.top > 1.6 * pitch
             if gap:
                 out.extend(["", line.text])
-            elif _wrapped(previous, line, right_edge, lower_words):
+            elif wrapped:
                 out[-1] = (out[-1][:-1] if out[-1].endswith("\u00ad") else out[-1] + " ") + line.text
             else:
                 out.append(line.text)
@@ -126,19 +141,32 @@ def lines_to_text(pages: list[list[Line]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _wrapped(previous: Line, line: Line, right_edge: float, lower_words: set[str]) -> bool:
+def _shape(text: str) -> str:
+    """The kind of list marker a line starts with ("-", "9.", "(9)"), "" for none."""
+    marker = _ENTRY.match(text)
+    return re.sub(r"\d+", "9", marker[0].strip()) if marker else ""
+
+
+def _wrapped(previous: Line, line: Line, right_edge: float, words: _Words, entry: str = "") -> bool:
     """True when `line` goes on from `previous`: its first word would not have fitted after it, and the text
     does not say otherwise. A line the writer ended close to the margin looks like a wrapped one; then a
-    finished sentence followed by a capital, a heading, a field label, or a capitalised word that the page
-    writes in lower case elsewhere (so a sentence starts here: "How", not "UNICEF") ends the line."""
+    finished sentence followed by a capital, a heading or a field label ends the line, and so does a
+    capitalised word that the page writes in lower case elsewhere, or never capitalises inside a sentence:
+    a sentence or an entry starts there ("How", "Organizers"), where a name ("UNICEF", "China") goes on.
+    Inside a list entry ("- …", "1. …") only a new entry marked the same way, a heading or a label ends it."""
     width = line.char_width
     needed = (len(line.text.split(" ", 1)[0]) + 1) * width
     if needed <= right_edge - previous.right - 0.5 * width:
         return False
     ending, start = previous.text.rstrip()[-1:], line.text.lstrip()[:1]
+    if entry:  # "(3) …" inside a "- " entry is the entry's own text wrapped; a "- " starts the next one
+        return not (_shape(line.text) == entry or _LABEL.match(line.text)
+                    or start.isupper() and (is_stop_heading(line.text) or item_heading_kind(line.text)))
     if ending in "?!" or (ending == "." and (start.isupper() or start.isdigit())):
         return False
-    if _LABEL.match(line.text) or is_stop_heading(line.text) or item_heading_kind(line.text):
+    if _LABEL.match(line.text) or start.isupper() and (is_stop_heading(line.text) or item_heading_kind(line.text)):
         return False
     first = _WORD.match(line.text.lstrip())
-    return not (first and first[0][1:].islower() and first[0][0].isupper() and first[0].lower() in lower_words)
+    if not (first and first[0][0].isupper() and (first[0][1:].islower() or len(first[0]) == 1)):
+        return True  # lower case, a number or an acronym ("UNICEF", "AI") goes on
+    return first[0].lower() not in words.lower and first[0] in words.inside

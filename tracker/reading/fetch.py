@@ -25,6 +25,8 @@ from .text import MAX_BYTES
 DEFAULT_TIMEOUT = 20.0  # seconds for the whole fetch ($TRACKER_FETCH_TIMEOUT)
 MAX_REDIRECTS = 5
 USER_AGENT = "igf-recommendations-tracker (+session page import)"
+ACCEPT = ("text/html, text/plain, application/pdf, "
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5")
 
 # what a session page can be served as; anything else (images, JSON, video) is not a session page
 _SUFFIX_BY_TYPE = {
@@ -52,16 +54,17 @@ def check_url(url: str) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
-        port = parts.port  # raises on a bad port
+        valid_port = parts.port is None or parts.port > 0  # .port raises on a port that is not a number
     except ValueError:
-        raise BadInput(url, "not a valid web address") from None
+        valid_port = False
+    if not valid_port:
+        raise BadInput(url, "not a valid web address")
     if parts.scheme.lower() not in ("http", "https"):
         raise BadInput(url, f"only http:// and https:// addresses can be fetched, not {parts.scheme or 'this'}:")
     if not parts.hostname:
         raise BadInput(url, "not a valid web address (no host)")
     if parts.username or parts.password:
         raise BadInput(url, "an address with a user name or password is not fetched (no credentials are sent)")
-    del port
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
 
 
@@ -81,9 +84,7 @@ def fetch(url: str, timeout: float | None = None, max_bytes: int = MAX_BYTES) ->
     current = given
     try:
         with httpx.Client(timeout=httpx.Timeout(limit), follow_redirects=False, trust_env=False,
-                          headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain, application/pdf, "
-                                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5"}
-                          ) as client:
+                          headers={"User-Agent": USER_AGENT, "Accept": ACCEPT}) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 client.cookies.clear()  # a cookie a server set is never sent back
                 with client.stream("GET", current) as response:

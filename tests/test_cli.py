@@ -50,7 +50,7 @@ def test_load_with_a_bad_file_names_it_loads_the_rest_and_exits_non_zero(tmp_pat
     result = run("load", "--no-analyze", str(folder), db=db)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert errors == ["error: scan.pdf.txt: PDF file: save the session page as .txt or .html instead"]
+    assert errors == ["error: scan.pdf.txt: not a valid PDF (broken or truncated)"]
     assert "5 added" in result.stdout and "1 failed" in result.stdout
     assert Store(db).scalar("SELECT count(*) FROM items") == 30
 

@@ -357,7 +357,7 @@ def test_add_report_bad_and_oversize_files_change_nothing(seed_store: Store, mon
     at.file_uploader[0].set_value([("report.pdf.txt", b"%PDF-1.7 binary", "text/plain"),
                                    ("big.txt", b"x" * 3000, "text/plain")]).run()
     errors = " ".join(e.value for e in at.error).replace("\\", "")
-    assert "PDF file" in errors
+    assert "report.pdf.txt: not a valid PDF" in errors
     assert "big.txt: file too large" in errors
     assert _button(at, "Nothing to import").disabled
     assert counts(seed_store) == before

@@ -120,7 +120,7 @@ def test_same_page_in_another_rendering_joins_the_same_session(seed_store: Store
 BAD_FILES = {
     "empty.txt": (b"", "empty file"),
     "blank.txt": (b"  \n\r\n\t ", "empty file"),
-    "report.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF file"),
+    "report.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "not a valid PDF"),
     "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
     "nul.txt": (b"Key Takeaways\n\x00\x01\x02\x03binary", "binary file"),
     "undecodable.txt": (b"Key Takeaways\n\x81\x8d\x8f\x90\x9d broken bytes", "undecodable bytes"),

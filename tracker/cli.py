@@ -65,30 +65,63 @@ def _store(ctx_obj: str | None) -> Store:
     return Store(ctx_obj)  # made here, not in the group, so a bad setting is reported like any error
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--no-analyze", is_flag=True, help="Skip the analysis that normally follows a load.")
-@click.pass_obj
-def load(db: str | None, paths: tuple[Path, ...], no_analyze: bool) -> None:
-    """Load session pages (.txt/.html files or folders; default: the bundled seeds) into the database,
-    then place their calls among the recommendations (suggestions to review).
-
-    Re-loading is safe: unchanged files are skipped, status/owner/notes are kept for every item
-    whose text is unchanged, and items that vanished from a page are marked, not deleted.
-    Exits with status 1 if any file could not be loaded (the others are loaded anyway).
-    """
-    from .services.importing import import_paths
-    from .store.documents import find_files
-
-    store = _store(db)
-    targets = list(paths) or [seeds_dir()]
-    with click.progressbar(length=len(find_files(targets)), label="Loading", file=sys.stderr, show_pos=True) as bar:
-        imported = import_paths(store, targets, on_progress=bar.update, analyze=not no_analyze)
+def _report(imported: Any) -> None:
     for failure in imported.report.failed:
         click.echo(f"error: {failure.error}", err=True)
     click.echo(imported.summary)
     if not imported.report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--no-analyze", is_flag=True, help="Skip the analysis that normally follows a load.")
+@click.pass_obj
+def load(db: str | None, paths: tuple[str, ...], no_analyze: bool) -> None:
+    """Load session pages (.txt, .html, .pdf or .docx files, folders of them, or http(s):// addresses of
+    session pages; default: the bundled seeds) into the database, then place their calls among the
+    recommendations (suggestions to review). A page fetched from an address keeps it: `tracker refresh`
+    fetches it again.
+
+    Re-loading is safe: unchanged files are skipped, status/owner/notes are kept for every item
+    whose text is unchanged, and items that vanished from a page are marked, not deleted.
+    Exits with status 1 if any file or address could not be loaded (the others are loaded anyway).
+    """
+    from .services.web import import_targets, split_targets
+    from .store.documents import find_files
+
+    files, urls = split_targets(paths)
+    for path in files:
+        if not Path(path).exists():
+            raise click.BadParameter(f"Path '{path}' does not exist.", param_hint="'PATHS...'")
+    store = _store(db)
+    targets: list[str | Path] = [*paths] or [seeds_dir()]
+    length = len(find_files(files or ([] if urls else targets))) + len(urls)
+    with click.progressbar(length=length, label="Loading", file=sys.stderr, show_pos=True) as bar:
+        imported = import_targets(store, targets, on_progress=bar.update, analyze=not no_analyze)
+    _report(imported)
+
+
+@cli.command()
+@click.argument("pages", nargs=-1)
+@click.option("--no-analyze", is_flag=True, help="Skip the analysis that normally follows a load.")
+@click.pass_obj
+def refresh(db: str | None, pages: tuple[str, ...], no_analyze: bool) -> None:
+    """Fetch the pages imported from web addresses again (all of them, or the PAGES given by address or
+    file name) and load what changed: every edit is kept, items no longer on a page are marked.
+    Exits with status 1 if any page could not be fetched or read (the others are loaded anyway)."""
+    from .services.web import refresh as run
+    from .services.web import web_documents
+
+    store = _store(db)
+    stored = web_documents(store)
+    if not stored:
+        click.echo("no page was imported from a web address; nothing to refresh")
+        return
+    length = len(pages) if pages else len(stored)
+    with click.progressbar(length=length, label="Refreshing", file=sys.stderr, show_pos=True) as bar:
+        imported = run(store, pages, on_progress=bar.update, analyze=not no_analyze)
+    _report(imported)
 
 
 @cli.command()

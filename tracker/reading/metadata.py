@@ -1,4 +1,4 @@
-"""Session metadata from a page: year, type, number, title, date, SDGs and the people involved."""
+"""Session metadata from a page: forum, year, type, number, title, date, SDGs and the people involved."""
 
 from __future__ import annotations
 
@@ -28,14 +28,72 @@ _TYPES = {
     "nri collaborative session": "NRI Collaborative Session",
     "nris collaborative session": "NRI Collaborative Session",
     "pre-event": "Pre-Event",
+    "plenary": "Plenary",
+    "plenary session": "Plenary",
+    "flash": "Flash",
 }
 _TYPE_RE = "|".join(sorted((re.escape(t).replace(r"\ /\ ", r"\s*/\s*").replace(r"\ ", r"\s+") for t in _TYPES),
                            key=len, reverse=True))
 _TITLE = re.compile(
-    rf"^\s*(?:IGF\s*(?P<year>(?:19|20)\d\d)\s*[:\-–]?\s*)?(?P<type>{_TYPE_RE})\s*#\s*(?P<num>\d+[A-Za-z]?)"
+    rf"^\s*(?:(?:IGF|Internet\s+Governance\s+Forum)\s*(?P<year>(?:19|20)\d\d)?\s*[:\-–]?\s*)?(?P<type>{_TYPE_RE})\s*#\s*(?P<num>\d+[A-Za-z]?)"
     r"\s*[:.\-–]?\s*(?P<title>.*)$",
     re.IGNORECASE,
 )
+
+# Forums other than the global IGF: regional, national and youth IGFs and the dialogues on Internet governance.
+# Known names and their usual spellings map to one name; any other "<Name> IGF", "IGF <Name>", "<Name>IGF",
+# "<Name>DIG" or "<Name> Internet Governance Forum" is kept as written ("Internet Governance Forum" as "IGF").
+_FORUM_NAMES = {
+    "aprigf": "APrIGF", "asia pacific regional igf": "APrIGF", "asia-pacific regional igf": "APrIGF",
+    "asia pacific regional internet governance forum": "APrIGF",
+    "asia-pacific regional internet governance forum": "APrIGF",
+    "eurodig": "EuroDIG", "european dialogue on internet governance": "EuroDIG",
+    "seedig": "SEEDIG", "south eastern european dialogue on internet governance": "SEEDIG",
+    "youth igf": "Youth IGF", "youthigf": "Youth IGF", "yigf": "Youth IGF",
+    "youth internet governance forum": "Youth IGF",
+    "afigf": "AfIGF", "african igf": "AfIGF", "african internet governance forum": "AfIGF",
+    "lacigf": "LACIGF", "latin american and caribbean igf": "LACIGF",
+    "latin american and caribbean internet governance forum": "LACIGF",
+    "arab igf": "Arab IGF", "arab internet governance forum": "Arab IGF",
+    "igf usa": "IGF-USA", "igf-usa": "IGF-USA", "usa igf": "IGF-USA",
+    "igf": "IGF", "internet governance forum": "IGF",
+}
+_SMALL = r"(?:and|the|of|on|for|&)"
+_NAME_WORD = r"(?!(?:IGF|Internet)\b)[A-Z][\w'’.]*(?:-[A-Z][\w]*)?"
+_NAME = rf"{_NAME_WORD}(?:\s+(?:{_SMALL}\s+)?{_NAME_WORD}){{0,4}}"
+_FORUM_RE = (
+    rf"(?:{_NAME}\s+)?(?:Internet\s+Governance\s+Forum|IGF)"
+    # "IGF Germany", "IGF-USA": a name after IGF only when the year, a type or the title's separator follows
+    rf"(?:[- ](?!(?i:{_TYPE_RE})\b)(?:USA|{_NAME_WORD})(?=\s*(?:\(|[,:\-–]|(?:19|20)\d\d|$|(?i:{_TYPE_RE})\b)))?"
+    r"|(?:European|South\s+Eastern\s+European)\s+Dialogue\s+on\s+Internet\s+Governance"
+    r"|[A-Z][A-Za-z]*(?:IGF|DIG)"
+)
+# "APrIGF 2025 Workshop #14 Title", "EuroDIG 2025 Workshop 3: Title", "IGF-USA 2024 Title", "Youth IGF Title"
+_FORUM_TITLE = re.compile(
+    rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s*[,:\-–]?\s*(?P<year>(?:19|20)\d\d\b)?"
+    rf"\s*[:\-–]?\s*(?:(?P<type>(?i:{_TYPE_RE}))\s*(?:#\s*(?P<num>\d+[A-Za-z]?)|(?P<bare>\d{{1,3}})(?=\s*[:.\-–]))"
+    r"\s*[:.\-–]?)?\s*(?P<title>.*)$"
+)
+# a line that only names the forum and its year: "Asia Pacific Regional Internet Governance Forum 2025"
+_FORUM_LINE = re.compile(rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s+(?:19|20)\d\d\s*$")
+
+
+def forum_name(written: str) -> str:
+    """The one name a forum goes by: 'Asia Pacific Regional IGF' -> 'APrIGF'; unknown ones as written."""
+    folded = re.sub(r"\s+", " ", written).strip()
+    known = _FORUM_NAMES.get(folded.casefold())
+    if known:
+        return known
+    return re.sub(r"\bInternet Governance Forum\b", "IGF", folded)
+
+
+def _forum_of(match: re.Match[str]) -> str:
+    short = match["short"]
+    if short and forum_name(short) != short or short and re.fullmatch(r"[A-Za-z]*(?:IGF|DIG)", short):
+        return forum_name(short)  # "European Dialogue on Internet Governance (EuroDIG)"
+    return forum_name(match["forum"])
+
+
 _YEAR_HINTS = [
     re.compile(r"Internet Governance Forum\s+((?:19|20)\d\d)"),
     re.compile(r"\bIGF\s*((?:19|20)\d\d)\b"),
@@ -95,7 +153,47 @@ def parse_metadata(text: str) -> SessionMeta:
     return meta
 
 
+def _parse_forum_title(lines: list[str], meta: SessionMeta) -> bool:
+    """A title line that starts with a forum other than the IGF; fills meta and returns True if found."""
+    first = True
+    for line in lines[:12]:
+        if not line.strip() or len(line) >= 300 or line.lstrip()[:5].lower() == "check":
+            continue
+        match = _FORUM_TITLE.match(line)
+        if not match and _TITLE.match(line):
+            return False  # "Workshop #14 …": the title, read as before (its forum may be on a line of its own)
+        # the first line may be the title as it is; further down (after a site's menu) it needs a type, or a
+        # year and a title
+        if not match or not (first or match["type"] or match["year"] and match["title"].strip()):
+            first = False
+            continue
+        if forum_name(match["forum"]) == "IGF" and not match["short"]:
+            return False  # an IGF title is read as before
+        meta.forum = _forum_of(match)
+        meta.year = int(match["year"]) if match["year"] else None
+        if match["type"]:
+            meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
+                                           match["type"].strip())
+            meta.number = match["num"] or match["bare"]
+        meta.title = fold_whitespace(match["title"]).strip(" :-–") or fold_whitespace(line)
+        return True
+    return False
+
+
+def _page_forum(lines: list[str]) -> str:
+    """The forum a page names on a line of its own near the top, if it is not the IGF."""
+    for line in lines[:40]:
+        if len(line) < 120 and (match := _FORUM_LINE.match(line)):
+            forum = _forum_of(match)
+            if forum != "IGF":
+                return forum
+    return ""
+
+
 def _parse_title(lines: list[str], meta: SessionMeta) -> None:
+    if _parse_forum_title(lines, meta):
+        return
+    meta.forum = _page_forum(lines)
     for line in lines[:40]:
         match = _TITLE.match(line)
         if match and len(line) < 300:
@@ -104,11 +202,14 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
                                            match["type"].strip())
             meta.number = match["num"]
             meta.title = fold_whitespace(match["title"]).strip(" :-–")
+            meta.forum = meta.forum or "IGF"
             return
     for line in lines[:5]:  # no recognizable "type #number": keep the first line as the title
         if 10 <= len(line.strip()) <= 200 and not line.strip().lower().startswith("check-in"):
             meta.title = fold_whitespace(line)
-            return
+            break
+    if not meta.forum and re.search(r"\bIGF\b|Internet Governance Forum", "\n".join(lines[:60])):
+        meta.forum = "IGF"
 
 
 def _split_people(value: str) -> list[str]:

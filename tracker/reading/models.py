@@ -81,6 +81,7 @@ class ReportCall:
 
 @dataclass
 class SessionMeta:
+    forum: str = ""  # "IGF", or a regional, national or youth IGF ("APrIGF", "EuroDIG", "IGF-USA", "Youth IGF")
     year: int | None = None
     session_type: str = ""
     number: str = ""
@@ -95,11 +96,14 @@ class SessionMeta:
     @property
     def session_id(self) -> str:
         """Sessions are identified by what the page says, so other renderings join the same session."""
+        # the IGF's own sessions keep the ids they always had; another forum's name is part of its sessions' ids
+        other = self.forum if self.forum and self.forum != "IGF" else ""
         if self.year and self.session_type and self.number:
-            slug = re.sub(r"[^a-z0-9]+", "-", self.session_type.lower()).strip("-")
+            slug = re.sub(r"[^a-z0-9]+", "-", f"{other} {self.session_type}".lower()).strip("-")
             return f"{self.year}-{slug}-{self.number}"
         if self.title:
-            return f"{self.year or 'na'}-{short_hash(normalize_text(self.title), length=10)}"
+            named = f"{other} {self.title}" if other else self.title
+            return f"{self.year or 'na'}-{short_hash(normalize_text(named), length=10)}"
         return ""
 
 

@@ -1,4 +1,5 @@
-"""Bytes to clean text: encoding, HTML, line endings, and the checks that reject bad files."""
+"""Bytes to clean text: encoding, HTML, PDF and Word (pdf.py, docx.py), line endings, and the checks that
+reject bad files."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bs4 import UnicodeDammit
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
 
+from .docx import is_docx
 from .models import BadInput
 
 MAX_BYTES = 20 * 1024 * 1024  # far above any real session page; keeps a stray dump from stalling a load
@@ -108,9 +110,17 @@ def bytes_to_text(data: bytes, source: str) -> str:
     if len(data) > MAX_BYTES:
         raise BadInput(source, f"file too large ({len(data) / 1e6:.1f} MB; limit {MAX_BYTES // 2**20} MB)")
     if data.lstrip()[:5] == b"%PDF-":
-        raise BadInput(source, "PDF file: save the session page as .txt or .html instead")
-    if data[:4] in (b"PK\x03\x04", b"\x89PNG", b"\xd0\xcf\x11\xe0") or data[:3] == b"\xff\xd8\xff":
-        raise BadInput(source, "binary file (archive, image or Office document), not a session page")
+        from .pdf import pdf_to_text
+
+        return _checked(pdf_to_text(data, source), source)
+    if is_docx(data, source):
+        from .docx import docx_to_text
+
+        return _checked(docx_to_text(data, source), source)
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise BadInput(source, "old Word or Office file (.doc): save it as .docx or PDF, or paste the text")
+    if data[:4] in (b"PK\x03\x04", b"\x89PNG") or data[:3] == b"\xff\xd8\xff":
+        raise BadInput(source, "binary file (archive or image), not a session page")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput(source, "binary file (contains NUL bytes), not a session page")
     if looks_like_html(data, source):
@@ -126,6 +136,10 @@ def bytes_to_text(data: bytes, source: str) -> str:
         text = decode_bytes(data, source)
         if _control_ratio(text) > 0.01:
             raise BadInput(source, "binary file (control characters), not a session page")
+    return _checked(text, source)
+
+
+def _checked(text: str, source: str) -> str:
     lines = text.count("\n") + 1
     if lines > MAX_LINES:  # counted before cleaning, which would copy the text line by line
         raise BadInput(source, f"too long for a session page ({lines:,} lines; limit {MAX_LINES:,})")

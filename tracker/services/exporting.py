@@ -9,7 +9,8 @@ from ..store.queries import ItemFilter, items_frame, sessions_frame
 
 ITEM_EXPORT_COLUMNS = ["id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
                        "text", "status", "owner", "due_date", "notes", "in_source", "updated_at", "updated_by"]
-SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "sdgs", "item_count", "has_outcomes"]
+SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "sdgs", "item_count", "has_outcomes",
+                          "forum", "url"]
 
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:

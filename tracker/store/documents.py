@@ -20,7 +20,7 @@ import re
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +37,7 @@ from ..reading.text import bytes_to_text, read_file
 from .access import require
 from .db import HeldConnection, Store
 
-PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md"}
+PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
 # gets the file after at most one batch (see Store.holding)
 PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)
@@ -57,6 +57,7 @@ class FileResult:
     items_gone: int = 0
     error: str = ""
     renamed_from: str = ""  # the name asked for, when another session's page already had it
+    url: str = ""  # the web address the page was fetched from, if it was
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Prepared:
     session_id: str = ""
     item_ids: list[str] = field(default_factory=list)
     requested: str = ""  # the name the file came with; ``source`` differs when that name was another session's
+    url: str | None = None  # the web address it was fetched from (None: a file or an upload)
 
     @classmethod
     def of(cls, source: str, content_hash: str, document: Document) -> Prepared:
@@ -163,8 +165,9 @@ def _session_table(docs: Sequence[Prepared]) -> pa.Table:
     for p in docs:
         m = p.document.meta
         rows[p.session_id] = {
-            "session_id": p.session_id, "year": m.year, "session_type": m.session_type or None,
-            "number": m.number or None, "title": m.title or None, "date": m.date or None,
+            "session_id": p.session_id, "forum": m.forum or None, "year": m.year,
+            "session_type": m.session_type or None, "number": m.number or None, "title": m.title or None,
+            "date": m.date or None,
             "sdgs": m.sdgs or None, "organizers": m.organizers or None, "speakers": m.speakers or None,
             "moderators": m.moderators or None, "rapporteur": m.rapporteur or None,
         }
@@ -173,7 +176,8 @@ def _session_table(docs: Sequence[Prepared]) -> pa.Table:
 
 _TEXT_LIST = pa.list_(pa.string())
 _SESSION_SCHEMA = pa.schema([
-    ("session_id", pa.string()), ("year", pa.int32()), ("session_type", pa.string()), ("number", pa.string()),
+    ("session_id", pa.string()), ("forum", pa.string()), ("year", pa.int32()), ("session_type", pa.string()),
+    ("number", pa.string()),
     ("title", pa.string()), ("date", pa.string()), ("sdgs", _TEXT_LIST), ("organizers", _TEXT_LIST),
     ("speakers", _TEXT_LIST), ("moderators", _TEXT_LIST), ("rapporteur", pa.string())])
 
@@ -194,9 +198,12 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
     con.register("new_sessions", _session_table(batch))
     # a later page about the same session fills in what an earlier one left out, never blanks it
     con.execute("""
-        INSERT INTO sessions SELECT session_id, year, session_type, number, title, CAST(date AS DATE),
-            sdgs, organizers, speakers, moderators, rapporteur, ? FROM new_sessions
+        INSERT INTO sessions (session_id, year, session_type, number, title, date, sdgs, organizers, speakers,
+                              moderators, rapporteur, updated_at, forum)
+        SELECT session_id, year, session_type, number, title, CAST(date AS DATE),
+            sdgs, organizers, speakers, moderators, rapporteur, ?, forum FROM new_sessions
         ON CONFLICT (session_id) DO UPDATE SET
+            forum = coalesce(excluded.forum, sessions.forum),
             year = coalesce(excluded.year, sessions.year),
             session_type = coalesce(excluded.session_type, sessions.session_type),
             number = coalesce(excluded.number, sessions.number),
@@ -210,7 +217,12 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
             updated_at = excluded.updated_at""", [now])
     con.unregister("new_sessions")
 
-    con.register("batch_sources", pa.table({"source": sources}))
+    # a page fetched again replaces what was fetched from the same address before, whatever its file name
+    by_url = {p.url: p.source for p in batch if p.url}
+    moved = {old: by_url[url] for old, url in con.execute(
+        "SELECT source, url FROM documents WHERE url IN (SELECT unnest(?::VARCHAR[]))", [list(by_url)]).fetchall()
+        if old not in by_url.values()} if by_url else {}
+    con.register("batch_sources", pa.table({"source": sorted(set(sources) | set(moved))}))
     previous = con.execute("""SELECT source, item_id FROM occurrences
                               WHERE source IN (SELECT source FROM batch_sources)""").fetchall()
     con.execute("DELETE FROM occurrences WHERE source IN (SELECT source FROM batch_sources)")
@@ -225,9 +237,12 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
         "content_hash": [p.content_hash for p in batch],
         "text": pa.array([p.document.text.encode("utf-8") for p in batch], pa.binary()),
         "item_count": pa.array([len(p.document.items) for p in batch], pa.int32()),
+        "url": pa.array([p.url for p in batch], pa.string()),
     }))
-    con.execute("""INSERT INTO documents SELECT source, session_id, page_kind, content_hash, decode(text),
-                   item_count, ? FROM new_documents""", [now])
+    con.execute("""INSERT INTO documents (source, session_id, page_kind, content_hash, text, item_count, loaded_at,
+                                          url)
+                   SELECT source, session_id, page_kind, content_hash, decode(text), item_count, ?, url
+                   FROM new_documents""", [now])
     con.unregister("new_documents")
 
     item_rows: dict[str, tuple] = {}
@@ -284,7 +299,7 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
         gone_set = set(gone)
         for source, item_id in previous:
             if item_id in gone_set:
-                gone_per_source[source] += 1
+                gone_per_source[moved.get(source, source)] += 1
     return {s: (new_per_source[s], gone_per_source[s]) for s in sources}
 
 
@@ -457,8 +472,9 @@ def _prepared_in_order(jobs: list[Job]) -> Iterator[Outcome]:
 
 
 def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
-               on_progress: Callable[[int], None] | None = None) -> LoadReport:
-    """Load (name, bytes) pairs; when bytes is None the name is a path to read.
+               on_progress: Callable[[int], None] | None = None, urls: Mapping[str, str] | None = None) -> LoadReport:
+    """Load (name, bytes) pairs; when bytes is None the name is a path to read. ``urls`` maps a name to the web
+    address its bytes were fetched from: the address is stored with the document (see services.web).
 
     Documents are written in batches of BATCH_SIZE as soon as a batch is parsed, so parsing the next
     files (in worker processes for large loads) overlaps with writing the previous ones.
@@ -482,7 +498,7 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
             n += 1
             source = numbered_name(base, n)
         used_names.add(source)
-        result = FileResult(source=source, status="failed")
+        result = FileResult(source=source, status="failed", url=(urls or {}).get(str(name), ""))
         results[source] = result
         report.results.append(result)
         jobs.append((source, str(name), data, known.get(source)))
@@ -508,6 +524,8 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
         if status != "parsed" or prepared is None:
             if status == "unchanged":
                 result.status = "unchanged"
+            elif result.url and error.startswith(f"{result.source}: "):  # name the page by its address
+                result.error = f"{result.url}: {error[len(result.source) + 2:]}"
             else:
                 result.error = error
             if on_progress:
@@ -516,6 +534,7 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
         result.status = "updated" if source in known else "added"
         result.session_id = prepared.session_id
         result.items = len(prepared.document.items)
+        prepared.url = result.url or None
         batch.append(prepared)
         if len(batch) == BATCH_SIZE:
             load_documents(held, batch, results, on_progress)

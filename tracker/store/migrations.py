@@ -243,6 +243,15 @@ def m006_drafts(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m007_forum_url(con: duckdb.DuckDBPyConnection) -> None:
+    """The forum a session belongs to (IGF, or a regional, national or youth IGF), and the web address a
+    document was fetched from (so it can be refreshed)."""
+    con.execute("ALTER TABLE sessions ADD COLUMN forum VARCHAR")
+    # until now only the IGF's "Type #number" titles were recognised; other pages get theirs when reloaded
+    con.execute("UPDATE sessions SET forum = 'IGF' WHERE session_type IS NOT NULL")
+    con.execute("ALTER TABLE documents ADD COLUMN url VARCHAR")  # NULL for a file or an upload
+
+
 def m008_report_calls(con: duckdb.DuckDBPyConnection) -> None:
     """Calls to action found in a page's narrative (reading.report_calls): suggestions a person accepts (the
     call becomes an item with origin 'report') or rejects (it never comes back). Kept out of `items` until
@@ -283,6 +292,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("003_recommendations", m003_recommendations),
     ("004_ngram_vectors", m004_ngram_vectors),
     ("006_drafts", m006_drafts),
+    ("007_forum_url", m007_forum_url),
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
 ]

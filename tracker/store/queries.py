@@ -33,6 +33,7 @@ class ItemFilter:
     statuses: list[str] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    forums: list[str] = field(default_factory=list)  # "IGF", "APrIGF", … (sessions.forum)
     text: str = ""
     include_removed: bool = True
 
@@ -40,7 +41,7 @@ class ItemFilter:
         clauses: list[str] = []
         params: list[Any] = []
         for column, values in (("s.year", self.years), ("i.session_id", self.sessions), ("i.kind", self.kinds),
-                               ("i.status", self.statuses), ("i.owner", self.owners)):
+                               ("i.status", self.statuses), ("i.owner", self.owners), ("s.forum", self.forums)):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
@@ -86,8 +87,17 @@ def sessions_frame(store: Store) -> pd.DataFrame:
                array_to_string(coalesce(s.sdgs, []), ' ') AS sdgs,
                (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) AS item_count,
                (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) > 0 AS has_outcomes,
-               s.organizers, s.speakers, s.moderators, s.rapporteur
+               s.organizers, s.speakers, s.moderators, s.rapporteur, s.forum,
+               (SELECT string_agg(d.url, '; ' ORDER BY d.url) FROM documents d
+                 WHERE d.session_id = s.session_id AND d.url IS NOT NULL) AS url
         FROM sessions s ORDER BY s.year NULLS LAST, s.session_type, s.number""")
+
+
+def forums(store: Store) -> list[str]:
+    """The forums the stored sessions belong to, the IGF first."""
+    rows = store.read(lambda con: con.execute(
+        "SELECT DISTINCT forum FROM sessions WHERE forum IS NOT NULL ORDER BY forum <> 'IGF', forum").fetchall())
+    return [str(row[0]) for row in rows]
 
 
 def documents_frame(store: Store) -> pd.DataFrame:

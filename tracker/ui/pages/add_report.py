@@ -13,6 +13,7 @@ from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import ImportTooLarge, import_files
 from tracker.store.access import PermissionDenied
+from tracker.services.web import import_targets, refresh, web_documents
 from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common
@@ -25,8 +26,9 @@ def collect() -> list[tuple[str, bytes]]:
     """(safe name, bytes) for every upload and the pasted text, refusing oversize files with a message."""
     files: list[tuple[str, bytes]] = []
     nonce = st.session_state.get("add_nonce", 0)
-    uploads = st.file_uploader(f"Session pages (.txt or .html, up to {LIMIT_MB} MB each)",
-                               type=["txt", "html", "htm"], accept_multiple_files=True, key=f"uploads-{nonce}")
+    uploads = st.file_uploader(f"Session pages (.txt, .html, .pdf or .docx, up to {LIMIT_MB} MB each)",
+                               type=["txt", "html", "htm", "pdf", "docx"], accept_multiple_files=True,
+                               key=f"uploads-{nonce}")
     for upload in uploads or []:
         name = safe_source_name(upload.name)
         if upload.size > MAX_BYTES:
@@ -85,11 +87,38 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return good
 
 
+def from_the_web() -> None:
+    """Import session pages by their web address, and refresh the ones imported that way (services.web)."""
+    store = common.get_store()
+    stored = web_documents(store)
+    with st.expander("From the web: import session pages by their address, or refresh them",
+                     icon=":material/language:", expanded=bool(stored)):
+        addresses = st.text_area("Session page addresses (http:// or https://), one per line", key="web-urls",
+                                 placeholder="https://www.intgovforum.org/en/content/igf-2024-open-forum-6-…")
+        wanted = [line.strip() for line in addresses.splitlines() if line.strip()]
+        c = st.columns(2)
+        fetch_now = c[0].button("Fetch and import", disabled=not wanted, icon=":material/download:", key="web-fetch")
+        again = c[1].button(f"Refresh from the web ({len(stored)} page{'s' if len(stored) != 1 else ''})",
+                            disabled=not stored, icon=":material/refresh:", key="web-refresh",
+                            help="Fetch every page imported from an address again; every edit is kept and items "
+                                 "no longer on a page are marked")
+        if not (fetch_now or again):
+            return
+        with st.spinner("Fetching, importing and re-analyzing …"):
+            imported = import_targets(store, wanted) if fetch_now else refresh(store)
+        common.clear_caches()
+        for failure in imported.report.failed:
+            st.error(common.md(failure.error), icon=":material/error:")
+        summary = imported.report.summary() + (f". {imported.analysis}" if imported.analysis else "")
+        (st.success if imported.report.ok else st.info)(common.md(summary))
+
+
 def render() -> None:
     common.page_header("Add a report", "Upload IGF session pages, check what will be extracted, then import.")
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(common.md(message), icon=":material/check_circle:")
+    from_the_web()
     files = collect()
     if not files:
         st.caption("Saved pages from intgovforum.org work best (File → Save as … .html, or copy all text).")

@@ -80,8 +80,10 @@ def filters() -> tuple[ItemFilter, bool]:
                                       help="Items that are no longer on their session page after a reload")
         c[2].toggle("Only recurring", key="f_recurring",
                     help="Calls whose recommendation was raised in two or more sessions")
+        forums = st.multiselect("Forum", sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique()),
+                                key="f_forums", placeholder="All forums (the IGF, regional, national and youth IGFs)")
     flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions, kinds=kinds, statuses=statuses,
-                     owners=owners, themes=chosen_themes, text=text, include_removed=include_removed)
+                     owners=owners, themes=chosen_themes, text=text, include_removed=include_removed, forums=forums)
     return flt, only_overdue
 
 

@@ -1,0 +1,172 @@
+"""PDF bytes to page text, laid out like the .txt rendering of the same page.
+
+The text layer of a PDF has lines, not paragraphs: a long paragraph is wrapped over several lines and a
+blank line is only vertical space. The lines are put back together from their positions (PDFium gives
+each text line's box): a line goes on from the one before when the first word of the next line would not
+have fitted at the end of it (the writer wrapped it there); a gap taller than the usual line pitch is a blank
+line. The parser then reads the result as it reads a .txt page, so headings and list items come out the same.
+
+PDFium runs in a child process (``pdf_child.py``) with a memory and CPU limit and a timeout: a hostile file
+(a decompression bomb, thousands of pages, a content stream that never ends) costs that process, never the
+dashboard or the load. The page count and the amount of text are capped too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import env_number
+from .headings import is_stop_heading, item_heading_kind
+from .models import BadInput
+
+MAX_PAGES = 1000  # far above any session report; a 10,000-page file is refused before its pages are read
+MAX_CHARS = 5_000_000  # text extracted from one PDF
+MEMORY_LIMIT = 2 * 1024**3  # address space of the PDFium process
+DEFAULT_TIMEOUT = 60.0  # seconds for one PDF ($TRACKER_PDF_TIMEOUT)
+NO_TEXT = "the PDF has no text to read (a scan?): paste the text or attach the page instead"
+
+_CHILD = Path(__file__).with_name("pdf_child.py")
+_LABEL = re.compile(r"^\s*(speakers?|explanation)\s*:?\s*$", re.IGNORECASE)  # follow-up question fields
+_WORD = re.compile(r"\w+")
+_ENTRY = re.compile(r"^\s*(?:[-•*–—·▪●◦‣]\s+|\(?\d{1,3}[.)]\s+|\(\d{1,3}\)\s*)")  # a list entry's marker
+_INSIDE_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z]\w*")  # a capitalised word inside a sentence: a name
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Line:
+    """One text line of a page, in PDF points (y grows upwards)."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    text: str
+
+    @property
+    def char_width(self) -> float:
+        return (self.right - self.left) / max(len(self.text), 1)
+
+
+@dataclass(slots=True)
+class _Words:
+    lower: set[str]  # words the page writes in lower case
+    inside: set[str]  # capitalised words the page writes inside a sentence (names)
+
+
+def pdf_to_text(data: bytes, source: str) -> str:
+    """The page text of a PDF (not yet cleaned), or BadInput naming the file and the reason in one line."""
+    timeout = env_number("TRACKER_PDF_TIMEOUT", DEFAULT_TIMEOUT, minimum=1)
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+    env.update(PDF_MAX_PAGES=str(MAX_PAGES), PDF_MAX_CHARS=str(MAX_CHARS), PDF_MEMORY_LIMIT=str(MEMORY_LIMIT),
+               PDF_CPU_SECONDS=str(int(timeout) + 1))
+    try:
+        # -I: the child sees neither PYTHON* variables nor the current folder, only the installed packages
+        done = subprocess.run([sys.executable, "-I", str(_CHILD)], input=data, capture_output=True,
+                              timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise BadInput(source, f"the PDF took too long to read (over {timeout:g} s); paste the text instead") from None
+    except OSError as exc:
+        raise BadInput(source, f"cannot start the PDF reader ({exc.strerror or exc})") from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:  # killed by its memory or CPU limit, or PDFium crashed
+        raise BadInput(source, "the PDF could not be read (it needs too much memory or time, or it is broken); "
+                               "paste the text instead") from None
+    if "error" in answer:
+        raise BadInput(source, str(answer["error"]))
+    pages = [[Line(*row) for row in page] for page in answer["pages"]]
+    text = lines_to_text(pages)
+    if not text.strip():
+        raise BadInput(source, NO_TEXT)
+    return text
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def _drop_page_numbers(lines: list[Line]) -> list[Line]:
+    last = len(lines) - 1
+    return [ln for k, ln in enumerate(lines) if not (k in (0, last) and _PAGE_NUMBER.match(ln.text))]
+
+
+def lines_to_text(pages: list[list[Line]]) -> str:
+    """Join wrapped lines back into the lines the writer typed; vertical gaps become blank lines."""
+    pages = [_drop_page_numbers(lines) for lines in pages]
+    every = [ln for lines in pages for ln in lines]
+    if not every:
+        return ""
+    right_edge = max(ln.right for ln in every)
+    # the usual distance between the tops of two lines that follow each other (tops vary less than bottoms,
+    # which drop under g, p, y); distances over twice a line's height are blank lines, not the pitch
+    height = _median([ln.top - ln.bottom for ln in every])
+    pitch = _median([a.top - b.top for lines in pages for a, b in zip(lines, lines[1:], strict=False)
+                     if 0 < a.top - b.top < 2 * height]) or 1.2 * height
+    lowest = min(ln.top for ln in every)  # the top of the lowest line any page has
+    highest = max(ln.top for ln in every)
+    words = _Words({w for ln in every for w in _WORD.findall(ln.text) if w[0].islower()},
+                   {w for ln in every for w in _INSIDE_CAPITAL.findall(ln.text)})
+    out: list[str] = []
+    previous: Line | None = None
+    for lines in pages:
+        for k, line in enumerate(lines):
+            if previous is None:
+                out.append(line.text)
+                previous = line
+                continue
+            wrapped = _wrapped(previous, line, right_edge, words, entry=_shape(out[-1]))
+            if k == 0:  # a new page: room left at the foot of the last one, a gap at the top of this one, or an
+                # indented first line after a finished one (a blank line between paragraphs fell on the break)
+                gap = (previous.top - lowest > 0.8 * pitch or highest - line.top > 0.8 * pitch
+                       or not wrapped and line.left - previous.left > 2 * line.char_width)
+            else:
+                gap = previous.top - line.top > 1.6 * pitch
+            if gap:
+                out.extend(["", line.text])
+            elif wrapped:
+                out[-1] = (out[-1][:-1] if out[-1].endswith("\u00ad") else out[-1] + " ") + line.text
+            else:
+                out.append(line.text)
+            previous = line
+        if not lines:
+            previous = None  # a page without text (an image) breaks the flow
+    return "\n".join(out) + "\n"
+
+
+def _shape(text: str) -> str:
+    """The kind of list marker a line starts with ("-", "9.", "(9)"), "" for none."""
+    marker = _ENTRY.match(text)
+    return re.sub(r"\d+", "9", marker[0].strip()) if marker else ""
+
+
+def _wrapped(previous: Line, line: Line, right_edge: float, words: _Words, entry: str = "") -> bool:
+    """True when `line` goes on from `previous`: its first word would not have fitted after it, and the text
+    does not say otherwise. A line the writer ended close to the margin looks like a wrapped one; then a
+    finished sentence followed by a capital, a heading or a field label ends the line, and so does a
+    capitalised word that the page writes in lower case elsewhere, or never capitalises inside a sentence:
+    a sentence or an entry starts there ("How", "Organizers"), where a name ("UNICEF", "China") goes on.
+    Inside a list entry ("- …", "1. …") only a new entry marked the same way, a heading or a label ends it."""
+    width = line.char_width
+    needed = (len(line.text.split(" ", 1)[0]) + 1) * width
+    if needed <= right_edge - previous.right - 0.5 * width:
+        return False
+    ending, start = previous.text.rstrip()[-1:], line.text.lstrip()[:1]
+    if entry:  # "(3) …" inside a "- " entry is the entry's own text wrapped; a "- " starts the next one
+        return not (_shape(line.text) == entry or _LABEL.match(line.text)
+                    or start.isupper() and (is_stop_heading(line.text) or item_heading_kind(line.text)))
+    if ending in "?!" or (ending == "." and (start.isupper() or start.isdigit())):
+        return False
+    if _LABEL.match(line.text) or start.isupper() and (is_stop_heading(line.text) or item_heading_kind(line.text)):
+        return False
+    first = _WORD.match(line.text.lstrip())
+    if not (first and first[0][0].isupper() and (first[0][1:].islower() or len(first[0]) == 1)):
+        return True  # lower case, a number or an acronym ("UNICEF", "AI") goes on
+    return first[0].lower() not in words.lower and first[0] in words.inside

@@ -226,7 +226,7 @@ def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -
 
     documents = seed_store.scalar("SELECT count(*) FROM documents")
     at = _page_as("add_report", PEOPLE["editor"])
-    at.text_area[0].set_value(NEW_PAGE.decode("utf-8")).run()
+    at.text_area(key="paste-0").set_value(NEW_PAGE.decode("utf-8")).run()
     at.button(key="import").click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: importing reports needs "

@@ -25,7 +25,7 @@ from tracker.reading.report_calls import find_report_calls, narrative_sentences
 from tracker.reading.text import bytes_to_text
 from tracker.services.editing import set_item
 from tracker.services.exporting import export_frame
-from tracker.services.planning import build_brief
+from tracker.services.planning import brief, to_markdown
 from tracker.services.report_calls import accept_call, reject_call, report_calls_frame, review_counts
 from tracker.store import Store
 from tracker.store.documents import load_paths
@@ -89,7 +89,7 @@ def test_suggestions_count_nowhere_until_accepted(analyzed_store: Store) -> None
     call = _call(store, CALLED_UPON)
     members = analysis.members_frame(store)
     assert call["call_id"] not in set(members["id"]) and call["call_id"] not in set(items_frame(store)["id"])
-    assert "called upon" not in build_brief(store)
+    assert "called upon" not in to_markdown(brief(store, scope="all"))
     n_calls = analysis.recommendations_frame(store)["n_items"].sum()
 
     item_id = accept_call(store, call["call_id"], by="Ana")

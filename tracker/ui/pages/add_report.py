@@ -12,8 +12,8 @@ import streamlit as st
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import ImportTooLarge, import_files
-from tracker.store.access import PermissionDenied
 from tracker.services.web import import_targets, refresh, web_documents
+from tracker.store.access import PermissionDenied
 from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import kind_label, preview_items, session_label
 from tracker.ui.pages import common

@@ -179,16 +179,49 @@ def test_saving_without_a_name_is_refused(seed_store: Store) -> None:
 def test_a_change_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     item = at.selectbox(key="edit_item").value
-    set_item(seed_store, item, by="Ben", owner="Ben's team")  # while Ana has the form open
+    set_item(seed_store, item, by="Ben", status="done")  # while Ana has the form open
     at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
     _button(at, "Save").click().run()
-    assert item_row(seed_store, item)["owner"] == "Ben's team"
+    assert item_row(seed_store, item)["owner"] == ""
     assert any("Ben changed this item" in w.value for w in at.warning)
     both = next(d.value for d in at.dataframe if "field" in d.value.columns)
-    assert both.iloc[0].to_dict() == {"field": "owner", "saved by Ben": "Ben's team", "yours (not saved)": "Ana's team"}
-    _button(at, "Save mine over theirs").click().run()
-    assert item_row(seed_store, item)["owner"] == "Ana's team"
+    # every field either changed: Ben's status (Ana did not touch it) and Ana's owner
+    assert both.to_dict("records") == [
+        {"field": "Status", "you opened": "Not started", "saved by Ben": "Done",
+         "yours (not saved)": "(you did not change it: theirs stays)"},
+        {"field": "Owner", "you opened": "", "saved by Ben": "", "yours (not saved)": "Ana's team"}]
+    # the form now shows what is saved: Ben's status
+    assert at.selectbox(key=f"status-{item}-1").value == "done"
+    _button(at, "Keep mine").click().run()
+    row = item_row(seed_store, item)
+    assert (row["owner"], row["status"]) == ("Ana's team", "done")
     assert list(history_frame(seed_store, item_id=item)["changed_by"]) == ["Ana", "Ben"]
+
+
+def test_take_theirs_drops_my_change(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    item = at.selectbox(key="edit_item").value
+    set_item(seed_store, item, by="Ben", owner="Ben's team")
+    at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
+    _button(at, "Save").click().run()
+    _button(at, "Take theirs").click().run()
+    assert not any("changed this item" in w.value for w in at.warning)
+    assert at.text_input(key=f"owner-{item}-1").value == "Ben's team"
+    assert item_row(seed_store, item)["owner"] == "Ben's team"
+
+
+def test_bulk_update_checks_the_versions_of_the_rows_shown(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    at.multiselect(key="f_years").set_value([2023]).run()
+    ids = list(at.dataframe[0].value["id"])
+    at.checkbox(key="bulk_all").check().run()
+    set_item(seed_store, ids[0], by="Ben", owner="Ben's team")  # after Ana saw the rows, before she applies
+    at.text_input(key="bulk_owner").set_value("ITU")
+    at.run()
+    _button(at, "Apply to").click().run()
+    assert item_row(seed_store, ids[0])["owner"] == "Ben's team"
+    assert all(item_row(seed_store, i)["owner"] != "ITU" for i in ids)
+    assert any("Ben changed this item" in w.value for w in at.warning)
 
 
 def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:

@@ -326,14 +326,37 @@ def grid_changes(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any
     return changes
 
 
-def conflict_rows(conflict: EditConflict) -> pd.DataFrame:
-    """Both sides of an edit conflict, one row per field the editor tried to change."""
+def pending_edits(frame: pd.DataFrame, start: Mapping[str, Mapping[str, Any]],
+                  edited_rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every unsaved edit: ``start`` (the edits the grid was drawn with, also on rows not shown) updated by the
+    editor's ``edited_rows`` on ``frame``; a field edited back to its stored value is no longer pending."""
+    pending = {str(i): dict(c) for i, c in start.items()}
+    for position, edits in edited_rows.items():
+        item_id = str(frame.iloc[int(position)]["id"])
+        for field_name in edits:
+            pending.get(item_id, {}).pop(field_name, None)
+    for item_id, changes in grid_changes(frame, edited_rows).items():
+        pending.setdefault(item_id, {}).update(changes)
+    return {i: c for i, c in pending.items() if c}
+
+
+def conflict_rows(conflict: EditConflict, opened: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Both sides of an item's edit conflict: one row per field the editor changed or the other person changed
+    (their saved value differs from ``opened``, what the editor loaded), with what the editor had opened."""
+    opened = opened or {}
+    who = conflict.changed_by or "someone else"
     rows = []
     for field_name in EDITABLE:
-        if field_name in conflict.yours:
-            theirs, yours = conflict.theirs.get(field_name), conflict.yours.get(field_name)
-            rows.append({"field": field_name, "saved by " + (conflict.changed_by or "someone else"): _text(theirs),
-                         "yours (not saved)": _text(yours)})
+        theirs = conflict.theirs.get(field_name)
+        changed_by_them = field_name in opened and _text(theirs) != _text(opened[field_name])
+        if field_name in conflict.yours or changed_by_them:
+            row = {"field": FIELD_LABELS[field_name]}
+            if opened:
+                row["you opened"] = _shown(field_name, opened.get(field_name))
+            row["saved by " + who] = _shown(field_name, theirs)
+            row["yours (not saved)"] = (_shown(field_name, conflict.yours[field_name]) if field_name in conflict.yours
+                                        else "(you did not change it: theirs stays)")
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

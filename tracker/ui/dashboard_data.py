@@ -7,7 +7,6 @@ The pages stay thin: widgets call these functions, which read through ``tracker.
 from __future__ import annotations
 
 import html
-import io
 import re
 import string
 from collections.abc import Iterable, Mapping
@@ -19,12 +18,11 @@ import pandas as pd
 
 from ..reading.models import KINDS, STATUSES, Document
 from ..services.editing import EDITABLE, EditConflict
-from ..services.exporting import spreadsheet_safe
+from ..services.exporting import KIND_LABELS, STATUS_LABELS, readable, spreadsheet_safe
+from ..services.exporting import excel_bytes as excel_file
 from ..store import Store
 from ..store.queries import ItemFilter, history_frame, items_frame
 
-STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
-KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
 CLOSED_STATUSES = ("done", "dropped")
 OVERDUE_FLAG = "⚠ overdue"
 
@@ -32,9 +30,11 @@ OVERDUE_FLAG = "⚠ overdue"
 TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "recurring", "rec_sessions",
                  "recommendation", "notes", "themes", "addressee", "section", "in_source", "updated_by", "updated_at",
                  "id"]
-DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "section", "text", "status", "owner",
-                    "due_date", "notes", "overdue", "themes", "addressee", "recommendation_id", "recommendation",
-                    "recurring", "rec_sessions", "rec_years", "in_source", "updated_at", "updated_by", "source"]
+# ... in the machine names of `tracker export`; the downloads are their readable form (services.exporting)
+DOWNLOAD_COLUMNS = ["year", "session_type", "session_number", "session_title", "kind", "text", "status", "owner",
+                    "due_date", "notes", "overdue", "recommendation", "recurring", "recommendation_sessions",
+                    "recommendation_years", "themes", "addressee", "section", "in_source", "updated_at", "updated_by",
+                    "recommendation_id", "source", "id"]
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
@@ -254,11 +254,12 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def download_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The filtered table as it is downloaded: one row per item, lists joined with '; '."""
-    table = frame.reset_index(drop=True).copy()
-    for column in ("themes", "addressee"):
-        table[column] = table[column].map(lambda v: "; ".join(map(str, _as_list(v))))
-    return table[[c for c in DOWNLOAD_COLUMNS if c in table]]
+    """The filtered Tracker table as it is downloaded: one row per item, readable headers and labels (the same
+    as `tracker export --labels`), lists joined with '; '."""
+    table = frame.reset_index(drop=True).drop(columns=["session", "recommendation_sessions", "recommendation_years"],
+                                              errors="ignore")
+    table = table.rename(columns={"rec_sessions": "recommendation_sessions", "rec_years": "recommendation_years"})
+    return readable(table[[c for c in DOWNLOAD_COLUMNS if c in table]], "items")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -267,25 +268,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
-    """An .xlsx of the filtered table. Text starting with '=' stays text, never becomes a formula."""
-    table = download_frame(frame)
-    for column in table.columns:
-        if pd.api.types.is_datetime64_any_dtype(table[column]):
-            table[column] = table[column].dt.tz_localize(None) if table[column].dt.tz is not None else table[column]
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-        sheet_obj = writer.sheets[sheet]
-        for row in sheet_obj.iter_rows(min_row=2):
-            for cell in row:
-                if cell.data_type == "f":  # openpyxl turns '=…' strings into formulas
-                    cell.data_type = "s"
-        widths = {"text": 80, "notes": 40, "session_title": 40, "themes": 30}
-        for idx, column in enumerate(table.columns, start=1):
-            letter = sheet_obj.cell(row=1, column=idx).column_letter
-            sheet_obj.column_dimensions[letter].width = widths.get(column, 16)
-        sheet_obj.freeze_panes = "A2"
-    return buffer.getvalue()
+    """An .xlsx of the filtered table (``services.exporting.excel_bytes``: filters, wrapped text, widths)."""
+    return excel_file(download_frame(frame), sheet)
 
 
 def _blank(value: Any) -> bool:

@@ -212,7 +212,7 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
     assert "evil name_.txt" in preview.inner_text()
     _screenshot(page, "add_report-preview")
     page.get_by_role("button", name="Import 1 page(s)").click()
-    page.get_by_text("1 added").first.wait_for(timeout=120_000)
+    page.get_by_text("Added evil name_.txt").first.wait_for(timeout=120_000)
     _idle(page)
     assert not (ROOT / "etc").exists() and not (db.parent.parent / "etc").exists()
 

@@ -313,8 +313,12 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     after = counts(seed_store)
     assert after["sessions"] == before["sessions"] + 1 and after["items"] == before["items"] + 2
     assert "hostile page_.txt" in set(items_frame(seed_store)["source"])
-    assert any("1 added" in s.value for s in at.success)
+    said = " ".join(s.value for s in at.success).replace("\\", "")
+    assert "Added hostile page_.txt: 2 items." in said  # in words
     assert not (ROOT / "x").exists()
+    # the next files chosen clear the last import's message
+    at.file_uploader[0].set_value([("report.pdf", b"%PDF-1.4\n\x00\xff garbage \x01\x02", "application/pdf")]).run()
+    assert not at.success
 
 
 def test_add_report_pasted_text(seed_store: Store) -> None:
@@ -333,6 +337,10 @@ def test_add_report_bad_and_oversize_files_change_nothing(seed_store: Store, mon
     errors = " ".join(e.value for e in at.error).replace("\\", "")
     assert "PDF file" in errors
     assert "big.txt: file too large" in errors
+    # any file reaches the loader's checks (no list of allowed types): the reason comes with the name
+    at.file_uploader[0].set_value([("report.pdf", b"%PDF-1.4\n\x00\xff garbage \x01\x02", "application/pdf")]).run()
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "report.pdf: " in errors
     assert _button(at, "Nothing to import").disabled
     assert counts(seed_store) == before
 

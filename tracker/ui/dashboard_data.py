@@ -493,6 +493,25 @@ def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mappi
     return f"{label}: {old or '(empty)'} → {new or '(empty)'}"
 
 
+def import_summary(imported: Any) -> str:
+    """What an import did, in words: one sentence per file, then what the analysis placed."""
+    sentences = []
+    for result in imported.report.results:
+        items = f"{result.items} item{'s' if result.items != 1 else ''}"
+        if result.status == "added":
+            sentences.append(f"Added {result.source}: {items}.")
+        elif result.status == "updated":
+            gone = f", {result.items_gone} no longer on the page (kept, marked removed)" if result.items_gone else ""
+            sentences.append(f"Updated {result.source}: {result.items_new} new item(s){gone}.")
+        elif result.status == "unchanged":
+            sentences.append(f"{result.source} was already imported with the same content: nothing changed.")
+        else:
+            sentences.append(f"Not imported: {result.error}")
+    if imported.analysis:
+        sentences.append(f"Analysis: {imported.analysis}")
+    return " ".join(sentences)
+
+
 def preview_items(document: Document) -> pd.DataFrame:
     """What an import would add from one parsed page: kind, section and text of each item."""
     return pd.DataFrame([{"kind": kind_label(item.kind), "section": " | ".join(item.sections), "text": item.text,

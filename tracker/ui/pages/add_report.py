@@ -13,7 +13,7 @@ from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import import_files
 from tracker.store.documents import parse_bytes, safe_source_name
-from tracker.ui.dashboard_data import kind_label, preview_items, session_label
+from tracker.ui.dashboard_data import import_summary, kind_label, preview_items, session_label
 from tracker.ui.pages import common
 
 FLASH = "add_flash"
@@ -24,8 +24,9 @@ def collect() -> list[tuple[str, bytes]]:
     """(safe name, bytes) for every upload and the pasted text, refusing oversize files with a message."""
     files: list[tuple[str, bytes]] = []
     nonce = st.session_state.get("add_nonce", 0)
-    uploads = st.file_uploader(f"Session pages (.txt or .html, up to {LIMIT_MB} MB each)",
-                               type=["txt", "html", "htm"], accept_multiple_files=True, key=f"uploads-{nonce}")
+    # no type= list: every file reaches the loader's checks, which say in one line why a file cannot be read
+    uploads = st.file_uploader(f"Session pages (saved .html or .txt, up to {LIMIT_MB} MB each)",
+                               accept_multiple_files=True, key=f"uploads-{nonce}")
     for upload in uploads or []:
         name = safe_source_name(upload.name)
         if upload.size > MAX_BYTES:
@@ -83,9 +84,9 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
 def render() -> None:
     common.page_header("Add a report", "Upload IGF session pages, check what will be extracted, then import.")
     message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(common.md(message), icon=":material/check_circle:")
     files = collect()
+    if message and not files:  # the last import's result, until the next files are chosen
+        st.success(common.md(message), icon=":material/check_circle:")
     if not files:
         st.caption("Saved pages from intgovforum.org work best (File → Save as … .html, or copy all text).")
         return
@@ -97,7 +98,7 @@ def render() -> None:
         with st.spinner("Importing and re-analyzing …"):
             imported = import_files(store, good)
             report = imported.report
-            summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
+            summary = import_summary(imported)
         common.clear_caches()
         for failure in report.failed:
             st.error(common.md(failure.error))

@@ -283,7 +283,11 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     assert f"Recommendation {coop.name} 'International cooperation'" in set(rec_rows["what"])
     assert "Status: Not started → In progress" in set(rec_rows["change"])
     assert "started this recommendation" in set(rec_rows["change"])
-    assert set(log["kind"]) == {"Follow-up of a call", "Follow-up of a recommendation", "Review and grouping"}
+    assert set(log["kind"]) == {"Follow-up of a call", "Follow-up of a recommendation", "Review and grouping",
+                                "Import"}
+    imports = log[log["kind"] == "Import"]
+    assert len(imports) == 5 and "imported 000_b1319ff3bb3a17cc.txt: 4 items" in set(imports["change"])
+    assert set(log[log["kind"] != "Import"]["how"]) == {"on the command line", "in To review"}  # in words
     assert set(history_table(seed_store, person="Cy")["changed_by"]) == {"Cy"}
     assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
 

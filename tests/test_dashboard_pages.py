@@ -352,7 +352,8 @@ def _history_rows(at: AppTest) -> list[tuple[str, str]]:
         if m.value.startswith("**") and "  \n:gray[" in m.value:
             change = m.value[2:m.value.index("**  \n")].replace("\\", "")
             meta = m.value.split(":gray[")[1].split("]  \n")[0].replace("\\", "")
-            rows.append((change, meta.split(" · ")[1]))
+            parts = meta.split(" · ")
+            rows.append((change, parts[1] if len(parts) == 3 else ""))
     return rows
 
 
@@ -360,19 +361,26 @@ def test_history_page_filters_by_person_and_item(seed_store: Store) -> None:
     first, second = items_frame(seed_store)["id"].iloc[:2]
     set_item(seed_store, first, by="Ana", status="done")
     long_note = "A note that is far longer than any table cell would show, " * 4
-    set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note)
+    set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note, via="dashboard")
     at = _app("history")
     rows = _history_rows(at)
-    assert len(rows) == 3 and ("Status: Not started → Done", "Ana") in rows
-    assert (f"Notes: (empty) → {long_note}".rstrip(), "Ben") in [(c.rstrip(), w) for c, w in rows]  # in full
+    edits = [r for r in rows if not r[0].startswith("imported ")]
+    assert len(edits) == 3 and ("Status: Not started → Done", "Ana on the command line") in edits
+    assert (f"Notes: (empty) → {long_note}".rstrip(), "Ben in the dashboard") in [(c.rstrip(), w) for c, w in edits]
+    # the imports are in it too, in words: each file, what it gave
+    imports = [c for c, _ in rows if c.startswith("imported ")]
+    assert len(imports) == 5 and "imported 000_b1319ff3bb3a17cc.txt: 4 items" in imports
+    assert "imported 003_25d1d3cd035a7625.txt: no published outcomes" in imports
     at.selectbox(key="hist_person").set_value("Ben").run()
-    assert {w for _, w in _history_rows(at)} == {"Ben"} and len(_history_rows(at)) == 2
+    assert {w for _, w in _history_rows(at)} == {"Ben in the dashboard"} and len(_history_rows(at)) == 2
     at.selectbox(key="hist_person").set_value("").run()
     at.selectbox(key="hist_item").set_value(first).run()
-    assert _history_rows(at) == [("Status: Not started → Done", "Ana")]
+    assert _history_rows(at) == [("Status: Not started → Done", "Ana on the command line")]
     at.selectbox(key="hist_item").set_value("").run()
     at.multiselect(key="hist_kind").set_value(["Review and grouping"]).run()
     assert _history_rows(at) == []
+    at.multiselect(key="hist_kind").set_value(["Import"]).run()
+    assert len(_history_rows(at)) == 5
 
 
 def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:

@@ -38,7 +38,9 @@ DOWNLOAD_COLUMNS = ["year", "session_type", "session_number", "session_title", "
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
-                 "decision": "Review and grouping"}
+                 "decision": "Review and grouping", "import": "Import"}
+VIA_LABELS = {"dashboard": "in the dashboard", "cli": "on the command line", "bulk": "by a bulk update",
+              "reanalysis": "by the re-analysis", "review": "in To review", "load": ""}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -447,25 +449,54 @@ def _shown(field_name: str, value: Any) -> str:
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
-    subject ('item' | 'recommendation'), subject_id, what (the item's full text, or the recommendation's id
-    and title), change ("Status: Not started → In progress", "moved to R3 'International cooperation'"),
-    via, and the raw field, old_value and new_value."""
+    subject ('item' | 'recommendation' | 'document'), subject_id, what (the item's full text, the
+    recommendation's id and title, or the file and its session), change ("Status: Not started → In progress",
+    "moved to R3 'International cooperation'", "imported … : 8 items"), how ("in the dashboard"), via, and the
+    raw field, old_value and new_value. Imports are the last load of each file (the store keeps no more);
+    they are left out when one subject or person is asked for."""
     log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
-    columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
+    columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "how", "via", "field",
                "old_value", "new_value"]
-    if log.empty:
+    if not log.empty:
+        log["what"] = [text if subject == "item" and isinstance(text, str) else
+                       ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
+                        else str(sid))
+                       for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
+        log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
+                         zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
+        log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into") else
+                       HISTORY_KINDS["recommendation" if subject == "recommendation" else "item"]
+                       for f, subject in zip(log["field"], log["subject"], strict=True)]
+    parts = [log.reindex(columns=columns)] if not log.empty else []
+    if subject_id is None and person is None:
+        imports = _imports(store)
+        if not imports.empty:
+            parts.append(imports.reindex(columns=columns))
+    if not parts:
         return pd.DataFrame(columns=columns)
-    log["what"] = [text if subject == "item" and isinstance(text, str) else
-                   ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
-                    else str(sid))
-                   for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
-    log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
-                     zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
-    log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into") else
-                   HISTORY_KINDS["recommendation" if subject == "recommendation" else "item"]
-                   for f, subject in zip(log["field"], log["subject"], strict=True)]
-    return log[columns]
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    table["how"] = table["via"].map(lambda v: VIA_LABELS.get(str(v), "" if _blank(v) else f"via {v}"))
+    table = table.sort_values("changed_at", ascending=False, kind="stable", na_position="last")
+    return table.reset_index(drop=True)[columns]
+
+
+def _imports(store: Store) -> pd.DataFrame:
+    """One row per loaded file: when it was last loaded, what session it is and how many items it gave."""
+    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, s.year, s.session_type, s.number, s.title
+                          FROM documents d LEFT JOIN sessions s USING (session_id)""")
+    if docs.empty:
+        return pd.DataFrame()
+    label = [session_label(y, t, n, title, 80) for y, t, n, title in
+             zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
+    return pd.DataFrame({
+        "changed_at": docs["loaded_at"], "changed_by": "", "kind": HISTORY_KINDS["import"], "subject": "document",
+        "subject_id": docs["source"], "what": [f"{src} — {lab}" for src, lab in zip(docs["source"], label,
+                                                                                  strict=True)],
+        "change": [f"imported {src}: {int(n)} item{'s' if int(n) != 1 else ''}" if int(n) else
+                   f"imported {src}: no published outcomes" for src, n in zip(docs["source"], docs["item_count"],
+                                                                          strict=True)],
+        "via": "load", "field": "import", "old_value": None, "new_value": docs["item_count"].astype(str)})
 
 
 def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mapping[str, str]) -> str:

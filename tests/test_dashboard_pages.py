@@ -278,15 +278,22 @@ def test_sessions_page_flags_missing_outcomes_and_highlights_escaped_text(seed_s
     assert any("No published outcomes" in w.value for w in at.warning)
     at.selectbox(key="session_pick").set_value("2026-open-forum-99").run()
     assert not at.warning
-    page = next(h.proto.body for h in at.get("html") if "doc-text" in h.proto.body)
+    page = next(h.proto.body for h in at.get("html") if "class=\"doc-text\"" in h.proto.body)
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "**bold**" in page
     source = page.split('class="doc-text"')[1]
     assert source.count('<mark class="takeaway"') == 1 and source.count('<mark class="action"') == 1
     meta = " ".join(m.value for m in at.markdown)
     assert "\\<script\\>" in meta  # the title is shown escaped, never as markup
-    grid = next(d.value for d in at.dataframe if "text" in d.value.columns)
-    assert any("<img src=x onerror=alert(1)>" in t for t in grid["text"])
+    # the items list: escaped text, each with a link to its highlight's anchor in the source text
+    listing = next(h.proto.body for h in at.get("html") if "item-list" in h.proto.body)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in listing and "<img" not in listing
+    anchors = [a.split('"')[0] for a in listing.split('href="#')[1:]]
+    assert len(anchors) == 2 and all(f'id="{a}"' in source for a in anchors)
+    # every session in one list with its outcome flag
+    listed = next(d.value for d in at.dataframe if "outcomes" in d.value.columns)
+    assert len(listed) == len(sessions)
+    assert (listed["outcomes"] == "⚠ none published").sum() == int((~sessions["has_outcomes"]).sum()) == 2
 
 
 def test_plan_page_shows_an_editable_brief_and_a_download(seed_store: Store) -> None:

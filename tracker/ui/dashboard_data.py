@@ -88,27 +88,46 @@ def shorten(text: Any, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def highlight_html(text: str, spans: Iterable[tuple[int, int, str]], *, title: str = "") -> str:
-    """The document text as HTML with each item span in ``<mark class="kind">``.
+def highlight_html(text: str, spans: Iterable[tuple], *, title: str = "") -> str:
+    """The document text as HTML with each item span in ``<mark class="kind">``; a span given as
+    (start, end, kind, anchor) gets ``id="occ-<anchor>"`` so a link can jump to it.
 
     Every fragment of the document is passed through ``html.escape``; only the ``<mark>`` and
     wrapper tags are ours. Overlapping spans are clipped so tags always nest correctly.
     """
     parts: list[str] = []
     cursor = 0
-    for start, end, kind in sorted((int(s), int(e), str(k)) for s, e, k in spans):
+    marks: list[tuple[int, int, str, str]] = sorted(
+        (int(span[0]), int(span[1]), str(span[2]), str(span[3]) if len(span) > 3 else "") for span in spans)
+    for start, end, kind, anchor in marks:
         start = max(start, cursor)
         end = min(end, len(text))
         if end <= start:
             continue
         parts.append(html.escape(text[cursor:start]))
         css = kind if kind in KINDS else "item"
-        parts.append(f'<mark class="{css}" title="{html.escape(kind_label(kind))}">'
+        ident = f' id="occ-{html.escape(anchor)}"' if anchor else ""
+        parts.append(f'<mark class="{css}"{ident} title="{html.escape(kind_label(kind))}">'
                      f"{html.escape(text[start:end])}</mark>")
         cursor = end
     parts.append(html.escape(text[cursor:]))
     heading = f'<div class="doc-title">{html.escape(title)}</div>' if title else ""
     return f'{heading}<div class="doc-text">{"".join(parts)}</div>'
+
+
+def items_html(items: Iterable[Mapping[str, Any]]) -> str:
+    """The items of a session as an escaped list; each links to its first highlight (``anchor``) in the source
+    text shown by ``highlight_html``. Item text stays literal: addresses in it are text, never links."""
+    rows = []
+    for item in items:
+        anchor = item.get("anchor")
+        jump = (f' <a class="jump" href="#occ-{html.escape(str(anchor))}" title="Show it in the source text">'
+                "in the text ↓</a>" if anchor is not None else "")
+        kind, status = str(item.get("kind")), status_label(item.get("status"))
+        rows.append(f'<li><mark class="{html.escape(kind)}">{html.escape(kind_label(kind))}</mark> '
+                    f'<span class="status">{html.escape(status)}</span>{jump}'
+                    f'<div class="item-text">{html.escape(str(item.get("text") or ""))}</div></li>')
+    return f'<ol class="item-list">{"".join(rows)}</ol>'
 
 
 HIGHLIGHT_CSS = """<style>
@@ -119,6 +138,17 @@ HIGHLIGHT_CSS = """<style>
 .doc-text mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-text mark.action{background:rgba(245,158,11,.32)}
 .doc-text mark.question{background:rgba(168,85,247,.22)}
+.doc-text mark:target{outline:2px solid #ef4444;outline-offset:1px}
+.doc-text{scroll-padding-top:2rem}
+.item-list{padding-left:1.4rem;margin:0}
+.item-list li{margin:.2rem 0 .6rem}
+.item-list mark{border-radius:.2rem;padding:0 .3rem;color:inherit;font-size:.8rem}
+.item-list mark.takeaway{background:rgba(59,130,246,.22)}
+.item-list mark.action{background:rgba(245,158,11,.32)}
+.item-list mark.question{background:rgba(168,85,247,.22)}
+.item-list .status{font-size:.8rem;opacity:.75;margin-left:.3rem}
+.item-list .jump{font-size:.8rem;margin-left:.5rem}
+.item-list .item-text{white-space:pre-wrap;overflow-wrap:anywhere}
 .doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}
 .doc-legend mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-legend mark.action{background:rgba(245,158,11,.32)}

@@ -79,8 +79,9 @@ def render() -> None:
     with by_rec:
         st.plotly_chart(charts.recurrence_timeline(recommendations, common.members()), key="timeline",
                         config=CHART_CONFIG)
-        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: "
-                   "how many calls made it that year; colour: the recommendation's own status.")
+        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: how "
+                   "many of its key takeaways and calls to action were made that year (bigger = more); colour: the "
+                   "recommendation's own status. Hover a dot for the counts, the sessions and the status.")
     with by_theme:
         st.plotly_chart(charts.theme_year_heatmap(common.theme_year()), key="heatmap", config=CHART_CONFIG)
 

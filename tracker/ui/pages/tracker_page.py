@@ -199,7 +199,7 @@ def table_editor(table: pd.DataFrame) -> None:
         placeholder="",
         column_config={
             "flag": st.column_config.TextColumn("⚠", width=40, help="Due date passed and not done"),
-            "text": st.column_config.TextColumn("Item", width=460, pinned=True,
+            "text": st.column_config.TextColumn("Item", width=460,
                                                 help="Full text: the Edit an item tab"),
             "year": st.column_config.NumberColumn("Year", format="%d", width=50),
             "session": st.column_config.TextColumn("Session", width=140),

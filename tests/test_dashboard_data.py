@@ -28,6 +28,7 @@ from tracker.ui.dashboard_data import (
     highlight_html,
     history_table,
     is_empty,
+    pending_edits,
     progress_from_items,
     recommendation_conflict_rows,
     recommendation_facts,
@@ -138,6 +139,16 @@ def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Sto
     assert item_row(seed_store, first)["owner"] == "Theirs"
     both = conflict_rows(conflicts[0])
     assert both.to_dict("records") == [{"field": "Owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
+
+
+def test_pending_edits_keep_edits_on_rows_the_filters_hide(seed_store: Store) -> None:
+    table = tracker_table(seed_store, ItemFilter(years=[2022]))
+    first, second = table.index[:2]
+    start = {"hidden-item": {"owner": "Kept"}, first: {"owner": "Earlier"}}
+    # row 0's owner edited back to what is stored (''), row 1's status changed
+    pending = pending_edits(table, start, {0: {"owner": ""}, 1: {"status": "done"}})
+    assert pending == {"hidden-item": {"owner": "Kept"}, second: {"status": "done"}}
+    assert pending_edits(table, start, {}) == start  # a new grid starts from what was pending
 
 
 def test_conflict_rows_show_both_values() -> None:

@@ -376,6 +376,13 @@ def conflict_rows(conflict: EditConflict, opened: Mapping[str, Any] | None = Non
     return pd.DataFrame(rows)
 
 
+def conflict_fields(conflict: EditConflict, opened: Mapping[str, Any] | None = None) -> tuple[list[str], list[str]]:
+    """The fields (labels) the other person changed since ``opened``, and the fields the editor changed."""
+    opened = opened or {}
+    theirs = [FIELD_LABELS[f] for f in EDITABLE if f in opened and _text(conflict.theirs.get(f)) != _text(opened[f])]
+    return theirs, [FIELD_LABELS[f] for f in EDITABLE if f in conflict.yours]
+
+
 def _text(value: Any) -> str:
     if _blank(value):
         return ""

@@ -356,11 +356,13 @@ def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any
     """Both sides of a refused item save: every field the other person changed since ``opened`` (the values the
     editor loaded) and every field the editor changed."""
     who = conflict.changed_by or "someone else"
+    rows = dashboard_data.conflict_rows(conflict, opened)
+    theirs, yours = dashboard_data.conflict_fields(conflict, opened)
+    said = (f"{who} changed: {', '.join(theirs)}. " if theirs else "") + f"You changed: {', '.join(yours)}."
     st.warning(dashboard_data.escape_markdown(
-        f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. "
-        "Every field either of you changed is below: take theirs, or keep yours."),
-        icon=":material/sync_problem:")
-    st.dataframe(dashboard_data.conflict_rows(conflict, opened), hide_index=True, width="stretch")
+        f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. {said} "
+        "Take theirs, or keep yours."), icon=":material/sync_problem:")
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def md(text: Any) -> str:

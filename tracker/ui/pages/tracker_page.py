@@ -105,6 +105,17 @@ GRID_DRAWN = "grid_drawn"
 MAIN_COLUMNS = ["flag", "text", "status", "owner", "due_date", "recurring", "rec_sessions", "rec_years",
                 "recommendation"]
 ALL_COLUMNS = MAIN_COLUMNS + ["year", "session", "kind", "notes", "themes", "addressee", "updated_by"]
+NARROW_COLUMNS = ["text", "status", "owner", "due_date", "flag", "recurring", "rec_sessions", "rec_years",
+                  "recommendation"]
+COLUMN_SETS = {"Main": MAIN_COLUMNS, "Narrow": NARROW_COLUMNS, "All": ALL_COLUMNS}
+
+
+def _on_phone() -> bool:
+    """A phone's browser says so in its User-Agent ("Mobile"): the grid then starts narrow."""
+    try:
+        return "Mobi" in (st.context.headers.get("User-Agent") or "")
+    except Exception:  # AppTest has no request
+        return False
 
 
 def _opened(row: pd.Series) -> dict[str, Any]:
@@ -180,6 +191,7 @@ def table_editor(table: pd.DataFrame) -> None:
                                     lambda i=conflict.item_id: _drop_conflict(i))
     if table.empty:
         st.info("No items match these filters.")
+        st.session_state.pop(GRID_DRAWN, None)  # the next grid is a new one, starting from the pending edits
         if st.session_state.get(GRID_PENDING):
             _pending_bar(table, st.session_state[GRID_PENDING])
         return
@@ -190,16 +202,16 @@ def table_editor(table: pd.DataFrame) -> None:
             for field_name, value in changes.items():
                 shown.at[item_id, field_name] = value
     shown["due_date"] = pd.to_datetime(shown["due_date"], errors="coerce")
-    wide = st.session_state.get("grid_columns", "Main") == "All"
+    columns = st.session_state.get("grid_columns") or ("Narrow" if _on_phone() else "Main")
     editable = {"status", "owner", "due_date", "notes"}
     st.data_editor(
         shown, key=key, hide_index=True, num_rows="fixed", height=min(38 + 76 * len(shown), 620), row_height=76,
         disabled=[c for c in shown.columns if c not in editable],
-        column_order=ALL_COLUMNS if wide else MAIN_COLUMNS,
+        column_order=COLUMN_SETS.get(columns, MAIN_COLUMNS),
         placeholder="",
         column_config={
             "flag": st.column_config.TextColumn("⚠", width=40, help="Due date passed and not done"),
-            "text": st.column_config.TextColumn("Item", width=460,
+            "text": st.column_config.TextColumn("Item", width=230 if columns == "Narrow" else 440,
                                                 help="Full text: the Edit an item tab"),
             "year": st.column_config.NumberColumn("Year", format="%d", width=50),
             "session": st.column_config.TextColumn("Session", width=140),
@@ -428,8 +440,9 @@ def views(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> None:
     with grid:
         c = st.container(horizontal=True, vertical_alignment="center")
         c.caption("Edit status, owner, due date and notes in place, then save. Other columns are read-only.")
-        c.segmented_control("Columns", ["Main", "All"], default="Main", required=True, key="grid_columns",
-                            label_visibility="collapsed")
+        c.segmented_control("Columns", list(COLUMN_SETS), default="Narrow" if _on_phone() else "Main",
+                            required=True, key="grid_columns", label_visibility="collapsed",
+                            help="Main: the item and its follow-up; Narrow: for a phone; All: every column")
         table_editor(table)
     with form:
         item_form(table)

@@ -418,10 +418,10 @@ def _grid_cell(page, row: int, column: str):
 
 def _type_in_grid(page, row: int, column: str, text: str) -> None:
     x, y = _grid_cell(page, row, column)
-    page.mouse.dblclick(x, y)
-    page.wait_for_timeout(300)
+    page.mouse.dblclick(x, y)  # opens the cell's editor
+    page.wait_for_timeout(400)
     page.keyboard.press("Control+A")
-    page.keyboard.type(text)
+    page.keyboard.type(text, delay=20)
     page.keyboard.press("Enter")
     _idle(page)
 
@@ -467,7 +467,7 @@ def test_two_people_see_every_change_and_choose(server: tuple[str, Path], page) 
     form.get_by_role("textbox", name="Owner").fill("Alice's team")
     form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
     _idle(page)
-    warning = page.get_by_test_id("stAlert").filter(has_text="Bob changed this item after you opened it").first
+    warning = page.get_by_test_id("stAlert").filter(has_text="Not saved").first
     warning.wait_for()
     # every field either person changed: Bob's status and notes (Alice did not touch them), Alice's owner
     assert "Bob changed: Status, Notes. You changed: Owner." in warning.inner_text()
@@ -480,14 +480,13 @@ def test_two_people_see_every_change_and_choose(server: tuple[str, Path], page) 
     row = items_frame(store).set_index("id").loc[item_id]
     assert (row["owner"], row["status"], row["notes"]) == ("Alice's team", "done", "Bob's note")
 
-    # the grid path offers the same choices
-    page.get_by_role("tab", name="Table").click()
-    _idle(page)
-    first = tracker_table(store).iloc[0]
-    _type_in_grid(page, 0, "owner", "Alice in the grid")
+    # the grid path offers the same choices (a fresh page: the name comes back from this browser)
+    _open(page, url, "tracker", "Tracker")
+    first = tracker_table(store).iloc[1]
+    _type_in_grid(page, 1, "owner", "Alice in the grid")
     set_item(store, first["id"], by="Bob", status="in_progress")
     page.get_by_role("button", name="Save table changes (1)").click()
-    warning = page.get_by_test_id("stAlert").filter(has_text="Bob changed this item after you opened it").first
+    warning = page.get_by_test_id("stAlert").filter(has_text="Not saved").first
     warning.wait_for()
     assert "Bob changed: Status. You changed: Owner." in warning.inner_text()
     page.get_by_role("button", name="Take theirs").first.wait_for()

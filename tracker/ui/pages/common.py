@@ -303,12 +303,14 @@ def conflict_choices(prefix: str, forget: tuple[str, str], save_mine: Any, take_
         if take_theirs is not None:
             take_theirs()
         else:
-            st.session_state.pop(base_key, None)
-            st.session_state.pop(conflict_key, None)
+            for key in (base_key, conflict_key):
+                if key:
+                    st.session_state.pop(key, None)
         st.rerun()
     if b.button("Keep mine", key=f"{prefix}conflict-overwrite", icon=":material/save:",
                 help="Save your values over theirs (their other changes stay)"):
-        st.session_state.pop(conflict_key, None)
+        if conflict_key:
+            st.session_state.pop(conflict_key, None)
         save_mine()
 
 

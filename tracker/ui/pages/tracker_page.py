@@ -186,7 +186,7 @@ def table_editor(table: pd.DataFrame) -> None:
                                                                                                conflict.item_id))
         with st.container(border=True):
             common.show_conflict(conflict, shorten(label, 60), opened)
-            common.conflict_choices(f"grid-{conflict.item_id}-", ("", ""),
+            common.conflict_choices(f"grid-{conflict.item_id}-", ("", ""),  # the list is kept by the callbacks
                                     lambda c=conflict, t=label: _keep_mine(c, t),
                                     lambda i=conflict.item_id: _drop_conflict(i))
     if table.empty:
@@ -438,11 +438,12 @@ def views(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> None:
     # a keyed tab bar that reruns: the tab the user was on stays open after a save
     grid, form, bulk = st.tabs(["Table", "Edit an item", "Bulk update"], key="tracker_view", on_change="rerun")
     with grid:
+        # the control on the left: the grid's own toolbar appears on its top right
         c = st.container(horizontal=True, vertical_alignment="center")
-        c.caption("Edit status, owner, due date and notes in place, then save. Other columns are read-only.")
         c.segmented_control("Columns", list(COLUMN_SETS), default="Narrow" if _on_phone() else "Main",
                             required=True, key="grid_columns", label_visibility="collapsed",
                             help="Main: the item and its follow-up; Narrow: for a phone; All: every column")
+        c.caption("Edit status, owner, due date and notes in place, then save. Other columns are read-only.")
         table_editor(table)
     with form:
         item_form(table)

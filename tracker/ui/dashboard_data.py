@@ -528,8 +528,7 @@ def _imports(store: Store) -> pd.DataFrame:
              zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
     return pd.DataFrame({
         "changed_at": docs["loaded_at"], "changed_by": "", "kind": HISTORY_KINDS["import"], "subject": "document",
-        "subject_id": docs["source"], "what": [f"{src} — {lab}" for src, lab in zip(docs["source"], label,
-                                                                                  strict=True)],
+        "subject_id": docs["source"], "what": label,
         "change": [f"imported {src}: {int(n)} item{'s' if int(n) != 1 else ''}" if int(n) else
                    f"imported {src}: no published outcomes" for src, n in zip(docs["source"], docs["item_count"],
                                                                           strict=True)],

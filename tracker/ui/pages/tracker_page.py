@@ -113,9 +113,10 @@ COLUMN_SETS = {"Main": MAIN_COLUMNS, "Narrow": NARROW_COLUMNS, "All": ALL_COLUMN
 def _on_phone() -> bool:
     """A phone's browser says so in its User-Agent ("Mobile"): the grid then starts narrow."""
     try:
-        return "Mobi" in (st.context.headers.get("User-Agent") or "")
-    except Exception:  # AppTest has no request
+        agent = st.context.headers.get("User-Agent")
+    except Exception:  # bare runs have no request
         return False
+    return isinstance(agent, str) and "Mobi" in agent
 
 
 def _opened(row: pd.Series) -> dict[str, Any]:

@@ -239,6 +239,18 @@ def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:
     assert set(history_frame(seed_store)["via"]) == {"bulk"}
 
 
+def test_my_own_save_is_not_a_conflict_for_my_bulk_update(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    item = at.selectbox(key="edit_item").value
+    at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
+    _button(at, "Save").click().run()
+    at.checkbox(key="bulk_all").check().run()
+    at.selectbox(key="bulk_status").set_value("in_progress").run()
+    _button(at, "Apply to").click().run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert (item_row(seed_store, item)["status"], item_row(seed_store, item)["owner"]) == ("in_progress", "Ana's team")
+
+
 def test_suggested_owner_button(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     notes = analysis.item_annotations(seed_store)

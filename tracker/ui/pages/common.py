@@ -253,7 +253,8 @@ def _cookie_name() -> str:
 def _write_cookie(name: str) -> None:
     """Keep the name in a cookie of this site for a year (an empty name clears it); no request is made."""
     age = 365 * 24 * 3600 if name else 0
-    script = (f"<script>document.cookie = {json.dumps(NAME_COOKIE)} + '=' + encodeURIComponent({json.dumps(name)})"
+    literal = json.dumps(name).replace("<", "\\u003c")  # a name can never close the script tag
+    script = (f"<script>document.cookie = {json.dumps(NAME_COOKIE)} + '=' + encodeURIComponent({literal})"
               f" + '; path=/; max-age={age}; SameSite=Strict';</script>")
     with st.sidebar.container(height=1, border=False, key="name-cookie"):
         st.html(script, unsafe_allow_javascript=True)

@@ -34,7 +34,16 @@ GRID_CONFLICTS = "grid_conflicts"
 
 
 def _flash(message: str) -> None:
+    """After one of this editor's own saves: say so, and take the new versions as seen (their own change must
+    not count as someone else's in the table or a bulk update); unsaved table edits stay."""
     st.session_state[FLASH] = message
+    for key in (BULK_SEEN, EDIT_BASE):  # the form reopens on the values saved now
+        st.session_state.pop(key, None)
+    pending = st.session_state.get(GRID_PENDING, {})
+    seen = st.session_state.get(GRID_SEEN, {})
+    for item_id in [i for i in seen if i not in pending]:
+        del seen[item_id]
+    st.session_state.pop(GRID_DRAWN, None)
 
 
 def _show_flash() -> None:

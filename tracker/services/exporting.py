@@ -247,11 +247,15 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
         table.to_excel(writer, sheet_name=sheet, index=False)
         ws = writer.sheets[sheet]
         wrap = Alignment(wrap_text=True, vertical="top")
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
+        text_columns = [i for i, c in enumerate(table.columns, start=1) if pd.api.types.is_object_dtype(table[c])
+                        or pd.api.types.is_string_dtype(table[c])]
+        for index in text_columns:  # only text can turn into a formula or need wrapping
+            wide = EXCEL_WIDTHS.get(str(table.columns[index - 1]), DEFAULT_WIDTH) > DEFAULT_WIDTH
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
                 if cell.data_type == "f":  # openpyxl turns '=…' strings into formulas
                     cell.data_type = "s"
-                cell.alignment = wrap
+                if wide:
+                    cell.alignment = wrap
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = wrap

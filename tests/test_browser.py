@@ -3,8 +3,11 @@
 Covers the first-run seed load, an edit through the Tracker's item form that survives a reload
 and is stored in DuckDB with its history, a hostile page that must display literally, the review
 queue (a suggestion accepted, the count in the navigation drops), the international-cooperation
-recommendation spanning 2022-2024, and a screenshot of every page under test-artifacts/screenshots/
-(the main pages also at a phone's 390 px).
+recommendation spanning 2022-2024, the editor's name kept across a reload and a browser restart,
+unsaved table edits kept across a filter change, two people saving the same item (form and table),
+a PDF upload showing the loader's reason, addresses in documents never links, the list of sessions and a
+jump to an item in the source text, no request off the machine, and a screenshot of every page under
+test-artifacts/screenshots/ at 1440 px and 390 px (Tracker and Overview also as a phone's browser).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pytest
 
 from tracker import analysis
 from tracker.store import Store
-from tracker.store.queries import history_frame, items_frame
+from tracker.store.queries import history_frame, items_frame, sessions_frame
 from tracker.ui.dashboard_data import history_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -371,6 +374,13 @@ def test_sessions_list_and_jump_to_an_item_in_the_source(server: tuple[str, Path
     url, db = server
     _open(page, url, "sessions", "Sessions", timeout=240_000)
     page.get_by_text("with no published outcomes").first.wait_for()
+    # a click on a row of the list of sessions opens that session
+    sessions = sessions_frame(Store(db)).reset_index(drop=True)
+    row = int(sessions.index[sessions["title"].fillna("").str.contains("Promoting tech companies")][0])
+    listing = page.get_by_test_id("stDataFrame").first.bounding_box()
+    page.mouse.click(listing["x"] + 14, listing["y"] + 35 + 35 * row + 17)  # its selection box
+    _idle(page)
+    assert "Open Forum #6" in page.get_by_role("combobox", name="Session").input_value()
     _choose(page, page.get_by_role("combobox", name="Session"), "2024")
     link = page.locator(".item-list a.jump").last
     target = link.get_attribute("href")

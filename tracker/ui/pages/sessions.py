@@ -49,9 +49,9 @@ def _pick_from_list() -> None:
 
 def session_list(sessions: pd.DataFrame) -> None:
     """Every session with its outcome flag; click a row to open it."""
-    listing = pd.DataFrame({
-        "session": [session_label(r.year, r.type, r.number, r.title, 90) for r in sessions.itertuples()],
+    listing = pd.DataFrame({  # the outcome flag first: on a phone only the first columns are in view
         "outcomes": ["published" if has else "⚠ none published" for has in sessions["has_outcomes"].astype(bool)],
+        "session": [session_label(r.year, r.type, r.number, r.title, 90) for r in sessions.itertuples()],
         "items": sessions["item_count"].astype(int),
         "source": sessions["source"].fillna("").astype(str)})
     st.session_state["_session_ids"] = list(sessions["session_id"])
@@ -60,8 +60,8 @@ def session_list(sessions: pd.DataFrame) -> None:
                "Click a row to open it.")
     st.dataframe(listing, hide_index=True, width="stretch", height=min(38 + 35 * len(listing), 300),
                  key="session_list", on_select=_pick_from_list, selection_mode="single-row",
-                 column_config={"session": st.column_config.TextColumn("Session", width="large"),
-                                "outcomes": st.column_config.TextColumn("Outcomes", width="small"),
+                 column_config={"outcomes": st.column_config.TextColumn("Outcomes", width=120),
+                                "session": st.column_config.TextColumn("Session", width="large"),
                                 "items": st.column_config.NumberColumn("Items", width="small"),
                                 "source": st.column_config.TextColumn("Source file(s)", width="medium")})
 

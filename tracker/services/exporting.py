@@ -112,7 +112,7 @@ RECOMMENDATION_HEADERS = {
     "recurring": "Recurring",
     "n_sessions": "Sessions raised in",
     "years": "Years raised",
-    "n_items": "Calls",
+    "n_items": "Takeaways and calls to action",
     "first_year": "First raised",
     "last_year": "Last raised",
     "confirmed": "Confirmed by a person",

@@ -3,8 +3,11 @@
 Covers the first-run seed load, an edit through the Tracker's item form that survives a reload
 and is stored in DuckDB with its history, a hostile page that must display literally, the review
 queue (a suggestion accepted, the count in the navigation drops), the international-cooperation
-recommendation spanning 2022-2024, and a screenshot of every page under test-artifacts/screenshots/
-(the main pages also at a phone's 390 px).
+recommendation spanning 2022-2024, the editor's name kept across a reload and a browser restart,
+unsaved table edits kept across a filter change, two people saving the same item (form and table),
+a PDF upload showing the loader's reason, addresses in documents never links, the list of sessions and a
+jump to an item in the source text, no request off the machine, and a screenshot of every page under
+test-artifacts/screenshots/ at 1440 px and 390 px (Tracker and Overview also as a phone's browser).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pytest
 from tracker import analysis
 from tracker.services.report_calls import review_counts
 from tracker.store import Store
-from tracker.store.queries import history_frame, items_frame
+from tracker.store.queries import history_frame, items_frame, sessions_frame
 from tracker.ui.dashboard_data import history_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,6 +40,8 @@ PAGES = {"overview": "", "tracker": "tracker", "recommendations": "recurring", "
          "sessions": "sessions", "plan": "plan", "add_report": "add", "history": "history"}
 TITLES = {"overview": "Overview", "tracker": "Tracker", "recommendations": "Recommendations", "review": "To review",
           "sessions": "Sessions", "plan": "Plan next proposal", "add_report": "Add a report", "history": "History"}
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/124.0 Mobile Safari/537.36")
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 HOSTILE_PAGE = """IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> markup test
 
@@ -47,6 +52,8 @@ HOSTILE_PAGE = """IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> mark
     Call to Action
 
     Platforms must act now on <b>markup</b>, $x$ maths, :red[colour] and [a link](javascript:alert(1)).
+
+    Read the guidance at https://example.org/guide and www.example.org before acting.
 """
 
 
@@ -161,6 +168,7 @@ def _choose(page, combobox, option: str) -> None:
 
 def _edit_form(page):
     page.get_by_role("tab", name="Edit an item").click()
+    _idle(page)
     form = page.get_by_test_id("stForm").first
     form.wait_for()
     return form
@@ -213,7 +221,7 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
     assert "evil name_.txt" in preview.inner_text()
     _screenshot(page, "add_report-preview")
     page.get_by_role("button", name="Import 1 page(s)").click()
-    page.get_by_text("1 added").first.wait_for(timeout=120_000)
+    page.get_by_text("Added evil name_.txt").first.wait_for(timeout=120_000)
     _idle(page)
     assert not (ROOT / "etc").exists() and not (db.parent.parent / "etc").exists()
 
@@ -226,7 +234,7 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
                     "[a link](javascript:alert(1))"):
         assert literal in text
     assert source.locator("img, script, b").count() == 0
-    assert source.locator("mark").count() == 2
+    assert source.locator("mark").count() == 3
     _screenshot(page, "sessions-hostile")
 
     _open(page, url, "tracker", "Tracker")
@@ -242,8 +250,17 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
     for name, path in PAGES.items():
         _open(page, url, path, TITLES[name])
         _screenshot(page, name)
-        if name in ("overview", "recommendations", "review", "tracker"):
-            _screenshot(page, f"{name}-390", width=390)
+        _screenshot(page, f"{name}-390", width=390)
+    # a phone (its browser says "Mobile"): the Tracker's grid starts narrow
+    phone = page.context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                             user_agent=PHONE_AGENT)
+    try:
+        tab = phone.new_page()
+        for name, path in (("tracker", "tracker"), ("overview", "")):
+            _open(tab, url, path, TITLES[name])
+            _screenshot(tab, f"{name}-phone", width=390)
+    finally:
+        phone.close()
     _open(page, url, "", "Overview")
     page.get_by_role("tab", name="By theme").click()
     page.wait_for_timeout(800)
@@ -393,3 +410,178 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     document = docx.Document(download.value.path())
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == [f.label for f in planning.FIELDS]
     assert page.alerts == []
+
+def test_addresses_in_documents_are_never_links(server: tuple[str, Path], page) -> None:
+    """An address in a session page is text on every page: never a link someone could click by mistake."""
+    url, db = server
+    store = Store(db)
+    if not (items_frame(store)["text"].str.contains("example.org")).any():
+        _open(page, url, "add", "Add a report", timeout=240_000)
+        page.get_by_role("textbox", name="Page text").fill(HOSTILE_PAGE)
+        page.get_by_role("textbox", name="Page text").press("Control+Enter")
+        _idle(page)
+        page.get_by_role("button", name="Import 1 page(s)").click()
+        page.get_by_text("Added").first.wait_for(timeout=120_000)
+        _idle(page)
+    _open(page, url, "sessions", "Sessions")
+    _choose(page, page.get_by_role("combobox", name="Session"), "Open Forum #99")
+    main = page.get_by_test_id("stMain")
+    assert "https://example.org/guide" in main.inner_text()
+    assert main.locator("a[href*='example.org']").count() == 0
+    _open(page, url, "tracker", "Tracker")
+    page.get_by_role("textbox", name="Search text").fill("example.org/guide")
+    page.get_by_role("textbox", name="Search text").press("Enter")
+    _idle(page)
+    _edit_form(page)
+    assert "https://example.org/guide" in page.get_by_test_id("stMain").inner_text()
+    assert page.get_by_test_id("stMain").locator("a[href*='example.org']").count() == 0
+
+
+def test_sessions_list_and_jump_to_an_item_in_the_source(server: tuple[str, Path], page) -> None:
+    url, db = server
+    _open(page, url, "sessions", "Sessions", timeout=240_000)
+    page.get_by_text("with no published outcomes").first.wait_for()
+    # a click on a row of the list of sessions opens that session
+    sessions = sessions_frame(Store(db)).reset_index(drop=True)
+    row = int(sessions.index[sessions["title"].fillna("").str.contains("Promoting tech companies")][0])
+    listing = page.get_by_test_id("stDataFrame").first.bounding_box()
+    page.mouse.click(listing["x"] + 14, listing["y"] + 35 + 35 * row + 17)  # its selection box
+    _idle(page)
+    assert "Open Forum #6" in page.get_by_role("combobox", name="Session").input_value()
+    _choose(page, page.get_by_role("combobox", name="Session"), "2024")
+    link = page.locator(".item-list a.jump").last
+    target = link.get_attribute("href")
+    assert target and target.startswith("#occ-")
+    box = page.locator(".doc-text")
+    assert box.evaluate("b => b.scrollTop") == 0
+    link.click()
+    page.wait_for_timeout(600)
+    mark = page.locator(f"mark{target}")
+    # the source box scrolled to the item, and the item is in view
+    assert box.evaluate("b => b.scrollTop") > 0
+    assert mark.evaluate("m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    _screenshot(page, "sessions-jump")
+
+
+def test_name_kept_across_a_reload_and_a_browser_restart(server: tuple[str, Path], page) -> None:
+    url, _ = server
+    _open(page, url, "tracker", "Tracker", timeout=240_000)
+    _sign_in(page, "Cookie Keeper")
+    page.reload()
+    _idle(page, "Tracker")
+    assert page.get_by_role("textbox", name="Your name (for the change log)").input_value() == "Cookie Keeper"
+    # a browser restart: a new browser context with what this browser stored on disk
+    state = page.context.storage_state()
+    browser = page.context.browser
+    again = browser.new_context(viewport={"width": 1440, "height": 1000}, storage_state=state)
+    try:
+        tab = again.new_page()
+        tab.goto(f"{url}/history")
+        _idle(tab, "History")
+        assert tab.get_by_role("textbox", name="Your name (for the change log)").input_value() == "Cookie Keeper"
+    finally:
+        again.close()
+
+
+def _grid_cell(page, row: int, column: str):
+    """The centre of one cell of the Tracker grid (Main columns; widths as set in tracker_page)."""
+    widths = {"flag": 40, "text": 440, "status": 105, "owner": 110, "due_date": 95}
+    box = page.get_by_test_id("stDataFrame").first.bounding_box()
+    x = box["x"] + sum(w for name, w in widths.items() if name != column and list(widths).index(name)
+                       < list(widths).index(column)) + widths[column] / 2
+    y = box["y"] + 35 + 76 * row + 38
+    return x, y
+
+
+def _type_in_grid(page, row: int, column: str, text: str) -> None:
+    x, y = _grid_cell(page, row, column)
+    page.mouse.dblclick(x, y)  # opens the cell's editor
+    page.wait_for_timeout(400)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text, delay=20)
+    page.keyboard.press("Enter")
+    _idle(page)
+
+
+def test_unsaved_grid_edits_survive_a_filter_change(server: tuple[str, Path], page) -> None:
+    from tracker.ui.dashboard_data import tracker_table
+
+    url, db = server
+    store = Store(db)
+    _open(page, url, "tracker", "Tracker", timeout=240_000)
+    _sign_in(page, "Grid Person")
+    first = tracker_table(store).iloc[0]
+    _type_in_grid(page, 0, "owner", "Grid Owner")
+    save = page.get_by_role("button", name="Save table changes (1)")
+    save.wait_for()
+    # a filter that hides the edited row: the edit is kept, and said to be kept
+    page.get_by_role("textbox", name="Search text").fill("no item says this at all")
+    page.get_by_role("textbox", name="Search text").press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="Save table changes (1)").wait_for()
+    page.get_by_text("on item(s) the filters hide now").first.wait_for()
+    _screenshot(page, "tracker-pending-hidden")
+    page.get_by_role("textbox", name="Search text").fill("")
+    page.get_by_role("textbox", name="Search text").press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="Save table changes (1)").click()
+    page.get_by_text("Saved 1 change(s) to 1 item(s)").first.wait_for()
+    row = items_frame(store).set_index("id").loc[first["id"]]
+    assert (row["owner"], row["updated_by"]) == ("Grid Owner", "Grid Person")
+
+
+def test_two_people_see_every_change_and_choose(server: tuple[str, Path], page) -> None:
+    from tracker.services.editing import set_item
+    from tracker.ui.dashboard_data import tracker_table
+
+    url, db = server
+    store = Store(db)
+    _open(page, url, "tracker", "Tracker", timeout=240_000)
+    _sign_in(page, "Alice")
+    form = _edit_form(page)
+    item_id = tracker_table(store).index[0]  # the form opens on the first item of the table
+    set_item(store, item_id, by="Bob", status="done", notes="Bob's note")  # while Alice has the form open
+    form.get_by_role("textbox", name="Owner").fill("Alice's team")
+    form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    _idle(page)
+    warning = page.get_by_test_id("stAlert").filter(has_text="Not saved").first
+    warning.wait_for()
+    # every field either person changed: Bob's status and notes (Alice did not touch them), Alice's owner
+    assert "Bob changed: Status, Notes. You changed: Owner." in warning.inner_text()
+    assert page.get_by_role("tab", name="Edit an item", selected=True).count() == 1  # still on the form
+    form = page.get_by_test_id("stForm").first
+    assert form.get_by_role("combobox", name="Status").input_value() == "Done"  # the form shows what is saved
+    _screenshot(page, "tracker-conflict")
+    page.get_by_role("button", name="Keep mine").first.click()
+    page.get_by_text("Saved owner").first.wait_for()
+    row = items_frame(store).set_index("id").loc[item_id]
+    assert (row["owner"], row["status"], row["notes"]) == ("Alice's team", "done", "Bob's note")
+
+    # the grid path offers the same choices (a fresh page: the name comes back from this browser)
+    _open(page, url, "tracker", "Tracker")
+    first = tracker_table(store).iloc[1]
+    _type_in_grid(page, 1, "owner", "Alice in the grid")
+    set_item(store, first["id"], by="Bob", status="in_progress")
+    page.get_by_role("button", name="Save table changes (1)").click()
+    warning = page.get_by_test_id("stAlert").filter(has_text="Not saved").first
+    warning.wait_for()
+    assert "Bob changed: Status. You changed: Owner." in warning.inner_text()
+    page.get_by_role("button", name="Take theirs").first.wait_for()
+    page.get_by_role("button", name="Keep mine").first.click()
+    page.get_by_text("Saved yours").first.wait_for()
+    row = items_frame(store).set_index("id").loc[first["id"]]
+    assert (row["owner"], row["status"]) == ("Alice in the grid", "in_progress")
+
+
+def test_a_pdf_upload_shows_the_loaders_reason(server: tuple[str, Path], page, tmp_path: Path) -> None:
+    url, _ = server
+    bad = tmp_path / "report.pdf"
+    bad.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)  # not readable as a PDF either
+    _open(page, url, "add", "Add a report", timeout=240_000)
+    page.locator("input[type='file']").set_input_files(str(bad))
+    _idle(page)
+    alert = page.get_by_test_id("stAlert").filter(has_text="report.pdf").first
+    alert.wait_for()
+    assert "report.pdf:" in alert.inner_text() and len(alert.inner_text().split(":", 1)[1].strip()) > 5
+    assert "not allowed" not in page.get_by_test_id("stMain").inner_text()
+    _screenshot(page, "add_report-bad-pdf")

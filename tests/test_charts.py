@@ -46,6 +46,15 @@ def test_recurrence_timeline_shows_recurring_recommendations_by_year() -> None:
     assert "sessions" in fig.data[0].hovertemplate and "status" in fig.data[0].hovertemplate
 
 
+def test_recurrence_timeline_counts_takeaways_and_calls_to_action_apart() -> None:
+    members = MEMBERS.assign(kind=["takeaway", "action", "action", "action", "takeaway", "action"],
+                             year=[2022, 2022, 2025, 2023, 2024, 2024])
+    fig = charts.recurrence_timeline(RECS, members)
+    hover = {(x, c[0]) for trace in fig.data for x, c in zip(trace.x, trace.customdata, strict=True)}
+    assert ("2022", "1 key takeaway, 1 call to action") in hover  # "calls" = calls to action, as on the tiles
+    assert ("2025", "1 call to action") in hover and ("2024", "1 key takeaway") in hover
+
+
 def test_recurrence_timeline_counts_live_calls_only() -> None:
     members = MEMBERS.assign(in_source=[True, True, False, True, True, True])
     fig = charts.recurrence_timeline(RECS, members)

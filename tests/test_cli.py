@@ -91,6 +91,30 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
     assert len(items) == 30 and items[0]["kind"] in ("takeaway", "action", "question")
 
 
+def test_export_with_labels_is_readable(analyzed_store: Store):
+    """--labels: a session label first (not a hash), headers and values in words, the recommendation's title,
+    whether it recurred, in how many sessions and which years; the machine form stays the default."""
+    rows = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+    assert len(rows) == 30
+    header = list(rows[0])
+    assert header[:6] == ["Session", "Year", "Kind", "Text", "Status", "Owner"]
+    assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised", "Item id"} <= set(header)
+    assert not {"session_id", "in_source", "id"} & set(header)
+    call = next(r for r in rows if r["Text"].startswith("International cooperation should be strengthened"))
+    assert call["Session"].startswith("2022 ") and " — " in call["Session"]
+    assert (call["Kind"], call["Status"], call["Recurring"]) == ("Key takeaway", "Not started", "Yes")
+    assert call["Years raised"] == "2022; 2023; 2024" and call["Sessions raised in"] == "3"
+    assert call["Recommendation"]
+    assert {r["Recurring"] for r in rows} == {"Yes", "No"}
+    assert all(r["Recommendation"] == "" for r in rows if r["Kind"] == "Question")
+    sessions = list(csv.DictReader(io.StringIO(run("export", "--what", "sessions", "--labels",
+                                                   db=analyzed_store.path).stdout)))
+    assert list(sessions[0])[0] == "Session" and {s["Published outcomes"] for s in sessions} == {"Yes", "No"}
+    recs = list(csv.DictReader(io.StringIO(run("export", "--what", "recommendations", "--labels",
+                                               db=analyzed_store.path).stdout)))
+    assert list(recs[0])[:3] == ["Recommendation", "Status", "Owner"] and "Recurring" in recs[0]
+
+
 def test_set_updates_an_item_and_records_history(loaded_db: Path):
     store = Store(loaded_db)
     item_id = store.scalar("SELECT item_id FROM items WHERE text LIKE 'We call on relevant government%'")

@@ -28,6 +28,7 @@ from tracker.ui.dashboard_data import (
     highlight_html,
     history_table,
     is_empty,
+    pending_edits,
     progress_from_items,
     recommendation_conflict_rows,
     recommendation_facts,
@@ -137,33 +138,60 @@ def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Sto
     assert [c.item_id for c in conflicts] == [first]
     assert item_row(seed_store, first)["owner"] == "Theirs"
     both = conflict_rows(conflicts[0])
-    assert both.to_dict("records") == [{"field": "owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
+    assert both.to_dict("records") == [{"field": "Owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
+
+
+def test_pending_edits_keep_edits_on_rows_the_filters_hide(seed_store: Store) -> None:
+    table = tracker_table(seed_store, ItemFilter(years=[2022]))
+    first, second = table.index[:2]
+    start = {"hidden-item": {"owner": "Kept"}, first: {"owner": "Earlier"}}
+    # row 0's owner edited back to what is stored (''), row 1's status changed
+    pending = pending_edits(table, start, {0: {"owner": ""}, 1: {"status": "done"}})
+    assert pending == {"hidden-item": {"owner": "Kept"}, second: {"status": "done"}}
+    assert pending_edits(table, start, {}) == start  # a new grid starts from what was pending
 
 
 def test_conflict_rows_show_both_values() -> None:
     conflict = EditConflict("x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
                             {"status": "in_progress", "due_date": None}, "Ana")
     rows = conflict_rows(conflict)
-    assert list(rows["field"]) == ["status", "due_date"]
-    assert list(rows["saved by Ana"]) == ["done", "2025-01-02"]
-    assert list(rows["yours (not saved)"]) == ["in_progress", ""]
+    assert list(rows["field"]) == ["Status", "Due date"]
+    assert list(rows["saved by Ana"]) == ["Done", "2025-01-02"]
+    assert list(rows["yours (not saved)"]) == ["In progress", ""]
+    # with what the editor opened: the other person's owner change is shown too, though the editor left it alone
+    opened = {"status": "not_started", "owner": "", "due_date": date(2025, 1, 2), "notes": ""}
+    rows = conflict_rows(conflict, opened)
+    assert rows.to_dict("records") == [
+        {"field": "Status", "you opened": "Not started", "saved by Ana": "Done", "yours (not saved)": "In progress"},
+        {"field": "Owner", "you opened": "", "saved by Ana": "A",
+         "yours (not saved)": "(you did not change it: theirs stays)"},
+        {"field": "Due date", "you opened": "2025-01-02", "saved by Ana": "2025-01-02", "yours (not saved)": ""}]
 
 
 def test_downloads_csv_and_excel_of_the_filtered_table(seed_store: Store) -> None:
     item = tracker_table(seed_store)["id"].iloc[0]
     set_item(seed_store, item, by="t", notes="=HYPERLINK(\"http://x\")")
     table = tracker_table(seed_store, ItemFilter(years=[2022]))
-    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig")
-    assert len(csv) == len(table) and set(csv["year"]) == {2022}
+    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig", keep_default_na=False)
+    assert len(csv) == len(table) and set(csv["Year"]) == {2022}
+    # readable: a session label first (not a hash), statuses and kinds in words, the id last
+    assert list(csv.columns[:5]) == ["Session", "Year", "Kind", "Text", "Status"] and csv.columns[-1] == "Item id"
+    assert set(csv["Status"]) == {"Not started"} and set(csv["Kind"]) <= {"Key takeaway", "Call to action"}
+    assert all(s.startswith("2022 ") for s in csv["Session"])
     # a spreadsheet opening the CSV shows the note as text instead of running it as a formula
-    assert "'=HYPERLINK(\"http://x\")" in set(csv["notes"])
-    assert not csv.map(lambda v: isinstance(v, str) and v[:1] in "=+-@").any().any()
+    assert "'=HYPERLINK(\"http://x\")" in set(csv["Notes"])
+    assert not csv.map(lambda v: isinstance(v, str) and v[:1] != "" and v[:1] in "=+-@").any().any()
     book = openpyxl.load_workbook(io.BytesIO(excel_bytes(table)))
     sheet = book.active
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["id", "year", "session_id"] and sheet.max_row == len(table) + 1
-    notes = [sheet.cell(row=r, column=header.index("notes") + 1) for r in range(2, sheet.max_row + 1)]
+    assert header[:3] == ["Session", "Year", "Kind"] and sheet.max_row == len(table) + 1
+    notes = [sheet.cell(row=r, column=header.index("Notes") + 1) for r in range(2, sheet.max_row + 1)]
     assert any(c.value == "=HYPERLINK(\"http://x\")" and c.data_type == "s" for c in notes)  # text, not a formula
+    # filters on every column, the text wrapped in a wide column, the header frozen
+    assert sheet.auto_filter.ref == sheet.dimensions
+    text = sheet.cell(row=2, column=header.index("Text") + 1)
+    assert text.alignment.wrap_text and sheet.column_dimensions[text.column_letter].width >= 60
+    assert sheet.freeze_panes == "A2"
 
 
 def test_headline_numbers_before_the_analysis(seed_store: Store) -> None:
@@ -215,9 +243,12 @@ def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> Non
     assert (questions["recommendation"] == "").all() and not questions["recurring"].any()
     shown = display_table(table)
     assert {"recurring", "rec_sessions", "recommendation"} <= set(shown.columns)
-    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig")
-    assert {"recommendation_id", "recommendation", "recurring", "rec_sessions", "rec_years"} <= set(csv.columns)
-    assert "group_label" not in csv.columns
+    csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig", keep_default_na=False)
+    assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised"} <= set(csv.columns)
+    coop_rows = csv[csv["Item id"].isin(list(members[members["state"] == "member"]["id"]))]
+    assert set(coop_rows["Recommendation"]) == {coop["title"]} and set(coop_rows["Recurring"]) == {"Yes"}
+    assert set(coop_rows["Years raised"]) == {"2022, 2023, 2024"}
+    assert set(csv[csv["Kind"] == "Question"]["Recurring"]) == {"No"}
 
 
 def test_recommendation_helpers() -> None:
@@ -263,7 +294,11 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     assert f"Recommendation {coop.name} 'International cooperation'" in set(rec_rows["what"])
     assert "Status: Not started → In progress" in set(rec_rows["change"])
     assert "started this recommendation" in set(rec_rows["change"])
-    assert set(log["kind"]) == {"Follow-up of a call", "Follow-up of a recommendation", "Review and grouping"}
+    assert set(log["kind"]) == {"Follow-up of a call", "Follow-up of a recommendation", "Review and grouping",
+                                "Import"}
+    imports = log[log["kind"] == "Import"]
+    assert len(imports) == 5 and "imported 000_b1319ff3bb3a17cc.txt: 4 items" in set(imports["change"])
+    assert set(log[log["kind"] != "Import"]["how"]) == {"on the command line", "in To review"}  # in words
     assert set(history_table(seed_store, person="Cy")["changed_by"]) == {"Cy"}
     assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
 

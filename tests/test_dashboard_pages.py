@@ -181,16 +181,49 @@ def test_saving_without_a_name_is_refused(seed_store: Store) -> None:
 def test_a_change_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     item = at.selectbox(key="edit_item").value
-    set_item(seed_store, item, by="Ben", owner="Ben's team")  # while Ana has the form open
+    set_item(seed_store, item, by="Ben", status="done")  # while Ana has the form open
     at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
     _button(at, "Save").click().run()
-    assert item_row(seed_store, item)["owner"] == "Ben's team"
+    assert item_row(seed_store, item)["owner"] == ""
     assert any("Ben changed this item" in w.value for w in at.warning)
     both = next(d.value for d in at.dataframe if "field" in d.value.columns)
-    assert both.iloc[0].to_dict() == {"field": "owner", "saved by Ben": "Ben's team", "yours (not saved)": "Ana's team"}
-    _button(at, "Save mine over theirs").click().run()
-    assert item_row(seed_store, item)["owner"] == "Ana's team"
+    # every field either changed: Ben's status (Ana did not touch it) and Ana's owner
+    assert both.to_dict("records") == [
+        {"field": "Status", "you opened": "Not started", "saved by Ben": "Done",
+         "yours (not saved)": "(you did not change it: theirs stays)"},
+        {"field": "Owner", "you opened": "", "saved by Ben": "", "yours (not saved)": "Ana's team"}]
+    # the form now shows what is saved: Ben's status
+    assert at.selectbox(key=f"status-{item}-1").value == "done"
+    _button(at, "Keep mine").click().run()
+    row = item_row(seed_store, item)
+    assert (row["owner"], row["status"]) == ("Ana's team", "done")
     assert list(history_frame(seed_store, item_id=item)["changed_by"]) == ["Ana", "Ben"]
+
+
+def test_take_theirs_drops_my_change(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    item = at.selectbox(key="edit_item").value
+    set_item(seed_store, item, by="Ben", owner="Ben's team")
+    at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
+    _button(at, "Save").click().run()
+    _button(at, "Take theirs").click().run()
+    assert not any("changed this item" in w.value for w in at.warning)
+    assert at.text_input(key=f"owner-{item}-1").value == "Ben's team"
+    assert item_row(seed_store, item)["owner"] == "Ben's team"
+
+
+def test_bulk_update_checks_the_versions_of_the_rows_shown(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    at.multiselect(key="f_years").set_value([2023]).run()
+    ids = list(at.dataframe[0].value["id"])
+    at.checkbox(key="bulk_all").check().run()
+    set_item(seed_store, ids[0], by="Ben", owner="Ben's team")  # after Ana saw the rows, before she applies
+    at.text_input(key="bulk_owner").set_value("ITU")
+    at.run()
+    _button(at, "Apply to").click().run()
+    assert item_row(seed_store, ids[0])["owner"] == "Ben's team"
+    assert all(item_row(seed_store, i)["owner"] != "ITU" for i in ids)
+    assert any("Ben changed this item" in w.value for w in at.warning)
 
 
 def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:
@@ -206,6 +239,18 @@ def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:
     assert set(frame[frame["status"] == "done"].index) == ids
     assert set(frame.loc[list(ids), "owner"]) == {"ITU"}
     assert set(history_frame(seed_store)["via"]) == {"bulk"}
+
+
+def test_my_own_save_is_not_a_conflict_for_my_bulk_update(seed_store: Store) -> None:
+    at = _app("tracker", name="Ana")
+    item = at.selectbox(key="edit_item").value
+    at.text_input(key=f"owner-{item}-0").set_value("Ana's team")
+    _button(at, "Save").click().run()
+    at.checkbox(key="bulk_all").check().run()
+    at.selectbox(key="bulk_status").set_value("in_progress").run()
+    _button(at, "Apply to").click().run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert (item_row(seed_store, item)["status"], item_row(seed_store, item)["owner"]) == ("in_progress", "Ana's team")
 
 
 def test_suggested_owner_button(seed_store: Store) -> None:
@@ -247,15 +292,22 @@ def test_sessions_page_flags_missing_outcomes_and_highlights_escaped_text(seed_s
     assert any("No published outcomes" in w.value for w in at.warning)
     at.selectbox(key="session_pick").set_value("2026-open-forum-99").run()
     assert not at.warning
-    page = next(h.proto.body for h in at.get("html") if "doc-text" in h.proto.body)
+    page = next(h.proto.body for h in at.get("html") if "class=\"doc-text\"" in h.proto.body)
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "**bold**" in page
     source = page.split('class="doc-text"')[1]
     assert source.count('<mark class="takeaway"') == 1 and source.count('<mark class="action"') == 1
     meta = " ".join(m.value for m in at.markdown)
     assert "\\<script\\>" in meta  # the title is shown escaped, never as markup
-    grid = next(d.value for d in at.dataframe if "text" in d.value.columns)
-    assert any("<img src=x onerror=alert(1)>" in t for t in grid["text"])
+    # the items list: escaped text, each with a link to its highlight's anchor in the source text
+    listing = next(h.proto.body for h in at.get("html") if "item-list" in h.proto.body)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in listing and "<img" not in listing
+    anchors = [a.split('"')[0] for a in listing.split('href="#')[1:]]
+    assert len(anchors) == 2 and all(f'id="{a}"' in source for a in anchors)
+    # every session in one list with its outcome flag
+    listed = next(d.value for d in at.dataframe if "outcomes" in d.value.columns)
+    assert len(listed) == len(sessions)
+    assert (listed["outcomes"] == "⚠ none published").sum() == int((~sessions["has_outcomes"]).sum()) == 2
 
 
 def _draft_box(at: AppTest, field: str):
@@ -339,8 +391,12 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     after = counts(seed_store)
     assert after["sessions"] == before["sessions"] + 1 and after["items"] == before["items"] + 2
     assert "hostile page_.txt" in set(items_frame(seed_store)["source"])
-    assert any("1 added" in s.value for s in at.success)
+    said = " ".join(s.value for s in at.success).replace("\\", "")
+    assert "Added hostile page_.txt: 2 items." in said  # in words
     assert not (ROOT / "x").exists()
+    # the next files chosen clear the last import's message
+    at.file_uploader[0].set_value([("report.pdf", b"%PDF-1.4\n\x00\xff garbage \x01\x02", "application/pdf")]).run()
+    assert not at.success
 
 
 def test_add_report_pasted_text(seed_store: Store) -> None:
@@ -359,6 +415,10 @@ def test_add_report_bad_and_oversize_files_change_nothing(seed_store: Store, mon
     errors = " ".join(e.value for e in at.error).replace("\\", "")
     assert "report.pdf.txt: not a valid PDF" in errors
     assert "big.txt: file too large" in errors
+    # any file reaches the loader's checks (no list of allowed types): the reason comes with the name
+    at.file_uploader[0].set_value([("report.pdf", b"%PDF-1.4\n\x00\xff garbage \x01\x02", "application/pdf")]).run()
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "report.pdf: " in errors
     assert _button(at, "Nothing to import").disabled
     assert counts(seed_store) == before
 
@@ -370,7 +430,8 @@ def _history_rows(at: AppTest) -> list[tuple[str, str]]:
         if m.value.startswith("**") and "  \n:gray[" in m.value:
             change = m.value[2:m.value.index("**  \n")].replace("\\", "")
             meta = m.value.split(":gray[")[1].split("]  \n")[0].replace("\\", "")
-            rows.append((change, meta.split(" · ")[1]))
+            parts = meta.split(" · ")
+            rows.append((change, parts[1] if len(parts) == 3 else ""))
     return rows
 
 
@@ -378,19 +439,26 @@ def test_history_page_filters_by_person_and_item(seed_store: Store) -> None:
     first, second = items_frame(seed_store)["id"].iloc[:2]
     set_item(seed_store, first, by="Ana", status="done")
     long_note = "A note that is far longer than any table cell would show, " * 4
-    set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note)
+    set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note, via="dashboard")
     at = _app("history")
     rows = _history_rows(at)
-    assert len(rows) == 3 and ("Status: Not started → Done", "Ana") in rows
-    assert (f"Notes: (empty) → {long_note}".rstrip(), "Ben") in [(c.rstrip(), w) for c, w in rows]  # in full
+    edits = [r for r in rows if not r[0].startswith("imported ")]
+    assert len(edits) == 3 and ("Status: Not started → Done", "Ana on the command line") in edits
+    assert (f"Notes: (empty) → {long_note}".rstrip(), "Ben in the dashboard") in [(c.rstrip(), w) for c, w in edits]
+    # the imports are in it too, in words: each file, what it gave
+    imports = [c for c, _ in rows if c.startswith("imported ")]
+    assert len(imports) == 5 and "imported 000_b1319ff3bb3a17cc.txt: 4 items" in imports
+    assert "imported 003_25d1d3cd035a7625.txt: no published outcomes" in imports
     at.selectbox(key="hist_person").set_value("Ben").run()
-    assert {w for _, w in _history_rows(at)} == {"Ben"} and len(_history_rows(at)) == 2
+    assert {w for _, w in _history_rows(at)} == {"Ben in the dashboard"} and len(_history_rows(at)) == 2
     at.selectbox(key="hist_person").set_value("").run()
     at.selectbox(key="hist_item").set_value(first).run()
-    assert _history_rows(at) == [("Status: Not started → Done", "Ana")]
+    assert _history_rows(at) == [("Status: Not started → Done", "Ana on the command line")]
     at.selectbox(key="hist_item").set_value("").run()
     at.multiselect(key="hist_kind").set_value(["Review and grouping"]).run()
     assert _history_rows(at) == []
+    at.multiselect(key="hist_kind").set_value(["Import"]).run()
+    assert len(_history_rows(at)) == 5
 
 
 def test_every_page_renders_on_an_empty_analysis(seed_store: Store) -> None:
@@ -578,7 +646,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in set(log["change"])
     # the History page shows these rows in words
     at.switch_page(PAGES["history"]).run()
-    changes = [c for c, who in _history_rows(at) if who == "Ana"]
+    changes = [c for c, who in _history_rows(at) if who.startswith("Ana")]  # "Ana in To review"
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in changes
     assert any(c.startswith("moved to") for c in changes)
 

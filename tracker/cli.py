@@ -159,12 +159,15 @@ def analyze(db: str | None, full: bool, apply_: bool, by: str | None) -> None:
               show_default=True, help="Items (takeaways, calls to action, questions), sessions or recommendations.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("--labels", is_flag=True,
+              help="Readable headers and values for people (Session, Status 'Not started', Recurring Yes/No) "
+                   "instead of the machine names and codes scripts read.")
 @click.pass_obj
-def export(db: str | None, what: str, fmt: str, out: Path | None) -> None:
+def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) -> None:
     """Export items, sessions or recommendations as CSV, JSON or JSON lines."""
     from .services.exporting import export_frame, write_frame
 
-    frame = export_frame(_store(db), what)
+    frame = export_frame(_store(db), what, labels=labels)
     text = write_frame(frame, fmt)
     if out:
         try:

@@ -1,6 +1,11 @@
-"""Export frames (items, sessions) and their CSV / JSON / JSON-lines text."""
+"""Export frames (items, sessions, recommendations): the machine form for scripts, the readable form for people
+(``readable``: headers and labels in words), and their CSV / JSON / JSON-lines / Excel bytes."""
 
 from __future__ import annotations
+
+import io
+import re
+from typing import Any
 
 import pandas as pd
 
@@ -27,14 +32,161 @@ def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
     return review_columns(store, frame, with_suggestions=flt is None)
 
 
-def export_frame(store: Store, what: str) -> pd.DataFrame:
+def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFrame:
+    """The machine form (column names and codes as stored), or with ``labels`` the readable form."""
     if what == "sessions":
-        return sessions_frame(store)[SESSION_EXPORT_COLUMNS]
-    if what == "recommendations":
+        frame = sessions_frame(store)[SESSION_EXPORT_COLUMNS]
+    elif what == "recommendations":
         from ..analysis import RECOMMENDATION_COLUMNS, recommendations_frame
 
-        return recommendations_frame(store)[RECOMMENDATION_COLUMNS]
-    return export_items(store)
+        frame = recommendations_frame(store)[RECOMMENDATION_COLUMNS]
+    else:
+        frame = export_items(store)
+        if labels and not frame.empty:
+            frame = _with_recommendation_titles(store, frame)
+    return readable(frame, what) if labels else frame
+
+
+def _with_recommendation_titles(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Pending suggestions named by their recommendation's title in the readable 'Recommendation' column."""
+    if "suggested_recommendation_id" not in frame or not frame["suggested_recommendation_id"].notna().any():
+        return frame
+    titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    frame = frame.copy()
+    frame["suggested_recommendation_title"] = frame["suggested_recommendation_id"].map(
+        lambda r: titles.get(r, r) if isinstance(r, str) and r else None)
+    return frame
+
+
+# --- the readable form --------------------------------------------------------------------------
+# One entry per column, in the order a person reads them: machine column -> header. A column missing here is
+# still exported, under its name in words; adding a column to the readable form is one line in these maps.
+
+STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
+KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
+
+ITEM_HEADERS = {
+    "session": "Session",
+    "year": "Year",
+    "kind": "Kind",
+    "text": "Text",
+    "status": "Status",
+    "owner": "Owner",
+    "due_date": "Due date",
+    "notes": "Notes",
+    "overdue": "Overdue",
+    "recommendation": "Recommendation",
+    "recurring": "Recurring",
+    "recommendation_sessions": "Sessions raised in",
+    "recommendation_years": "Years raised",
+    "themes": "Themes",
+    "addressee": "Addressed to",
+    "addressee_text": "Addressed to (as written)",
+    "specificity": "Specificity (0-3)",
+    "section": "Section",
+    "speaker": "Asked by",
+    "in_source": "Still on its page",
+    "updated_at": "Last changed",
+    "updated_by": "Last changed by",
+    "session_title": "Session title",
+    "session_type": "Session type",
+    "session_number": "Session number",
+    "recommendation_id": "Recommendation id",
+    "source": "Source file",
+    "id": "Item id",
+}
+SESSION_HEADERS = {
+    "session": "Session",
+    "year": "Year",
+    "type": "Type",
+    "number": "Number",
+    "title": "Title",
+    "date": "Date",
+    "sdgs": "SDG targets",
+    "item_count": "Items",
+    "has_outcomes": "Published outcomes",
+    "source": "Source file",
+}
+RECOMMENDATION_HEADERS = {
+    "title": "Recommendation",
+    "status": "Status",
+    "owner": "Owner",
+    "due_date": "Due date",
+    "notes": "Notes",
+    "recurring": "Recurring",
+    "n_sessions": "Sessions raised in",
+    "years": "Years raised",
+    "n_items": "Takeaways and calls to action",
+    "first_year": "First raised",
+    "last_year": "Last raised",
+    "confirmed": "Confirmed by a person",
+    "rec_id": "Id",
+    "item_ids": "Item ids",
+}
+HEADERS = {"items": ITEM_HEADERS, "sessions": SESSION_HEADERS, "recommendations": RECOMMENDATION_HEADERS}
+# machine columns dropped from the readable form because another column says the same in words
+FOLDED = {"suggested_recommendation_id", "suggested_recommendation_title", "recommendation_title",
+          "recommendation_recurring", "specificity_note", "themes_by"}
+
+
+def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0) -> str:
+    """'2024 Open Forum #12 — Title' from whatever of the four is known; the title cut at ``limit`` if given."""
+    def known(value: Any) -> bool:
+        return value is not None and str(value) not in ("", "nan", "<NA>", "None", "NaT")
+
+    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if known(number) else "") if known(v))
+    title = re.sub(r"\s+", " ", str(title)).strip() if known(title) else ""
+    if limit and len(title) > limit:
+        title = title[: limit - 1].rstrip() + "…"
+    return f"{head} — {title}" if title and head else (head or title or "unknown session")
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)):
+        values = value.tolist() if hasattr(value, "tolist") else value
+        return "; ".join(str(v) for v in values)
+    return value
+
+
+def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Headers and values in words: statuses 'Not started', kinds 'Call to action', Yes/No, lists joined with
+    '; ', a session label first, and an item's recommendation by its title (a pending suggestion says so)."""
+    table = frame.copy()
+    blank = pd.Series(None, index=table.index, dtype=object)
+    if what in ("items", "sessions") and "session" not in table:
+        parts = ("year", "session_type", "session_number", "session_title") if what == "items" else \
+            ("year", "type", "number", "title")
+        columns = [table[c] if c in table else blank for c in parts]
+        table.insert(0, "session", [session_name(*row) for row in zip(*columns, strict=True)])
+    if what == "items" and "recommendation" not in table:
+        member = table["recommendation_title"] if "recommendation_title" in table else blank
+        suggested = next((table[c] for c in ("suggested_recommendation_title", "suggested_recommendation_id")
+                          if c in table), blank)
+        table["recommendation"] = [m if isinstance(m, str) and m else
+                                   (f"{s} (suggested, to review)" if isinstance(s, str) and s else "")
+                                   for m, s in zip(member, suggested, strict=True)]
+    if what == "items":  # before the analysis too, so the columns do not come and go
+        for column in ("recommendation_sessions", "recommendation_years"):
+            if column not in table:
+                table[column] = blank
+    if what == "items" and "recurring" not in table:
+        sessions = pd.to_numeric(table["recommendation_sessions"] if "recommendation_sessions" in table
+                                 else blank, errors="coerce")
+        table["recurring"] = (sessions.fillna(0) >= 2).astype(bool)
+    if what == "recommendations" and "recurring" not in table and "n_sessions" in table:
+        table["recurring"] = (pd.to_numeric(table["n_sessions"], errors="coerce").fillna(0) >= 2).astype(bool)
+    for column, labels in (("status", STATUS_LABELS), ("kind", KIND_LABELS)):
+        if column in table:
+            table[column] = table[column].map(lambda v, m=labels: m.get(str(v), v))
+    headers = HEADERS.get(what, {})
+    order = [c for c in headers if c in table] + [c for c in table.columns if c not in headers and c not in FOLDED]
+    table = table[order]
+    for column in table.columns:
+        if table[column].dtype == bool or table[column].dtype == object:
+            table[column] = table[column].map(_words)
+    return table.rename(columns={c: headers.get(c, c.replace("_", " ").capitalize()) for c in order})
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,3 +227,43 @@ def write_frame(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "jsonl":
         return frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+# Excel column widths (in characters) by readable header; others get DEFAULT_WIDTH
+EXCEL_WIDTHS = {"Text": 70, "Recommendation": 45, "Notes": 40, "Session": 40, "Title": 50, "Themes": 30,
+                "Session title": 40, "Addressed to (as written)": 30, "Item ids": 30}
+DEFAULT_WIDTH = 14
+
+
+def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
+    """An .xlsx of a (readable) frame: a filter on every column, the header row frozen, long text wrapped in
+    sensible widths. Text starting with '=' stays text, never becomes a formula."""
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+
+    table = frame.reset_index(drop=True).copy()
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]) and table[column].dt.tz is not None:
+            table[column] = table[column].dt.tz_localize(None)
+        elif table[column].dtype == object:
+            table[column] = table[column].map(_words)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+        ws = writer.sheets[sheet]
+        wrap = Alignment(wrap_text=True, vertical="top")
+        text_columns = [i for i, c in enumerate(table.columns, start=1) if pd.api.types.is_object_dtype(table[c])
+                        or pd.api.types.is_string_dtype(table[c])]
+        for index in text_columns:  # only text can turn into a formula or need wrapping
+            wide = EXCEL_WIDTHS.get(str(table.columns[index - 1]), DEFAULT_WIDTH) > DEFAULT_WIDTH
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                if cell.data_type == "f":  # openpyxl turns '=…' strings into formulas
+                    cell.data_type = "s"
+                if wide:
+                    cell.alignment = wrap
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = wrap
+            ws.column_dimensions[cell.column_letter].width = EXCEL_WIDTHS.get(str(cell.value), DEFAULT_WIDTH)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+    return buffer.getvalue()

@@ -69,8 +69,9 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
     """Dot timeline: one row per recurring recommendation (its full title), a dot in every year it was raised.
 
     ``recommendations`` as ``recommendations_frame`` (rec_id, title, status, recurring, n_sessions, n_items,
-    first_year), ``members`` as ``members_frame`` (rec_id, year, in_source; suggestions included). Dot size is
-    the number of calls that year; colour is the recommendation's own status (the legend says so).
+    first_year), ``members`` as ``members_frame`` (rec_id, year, kind, in_source; suggestions included). Dot size
+    is the number of its key takeaways and calls to action made that year (hover: each counted on its own, with
+    the sessions and the status); colour is the recommendation's own status (the legend says so).
     """
     title = "Recurring recommendations by year"
     recurring = recommendations[recommendations["recurring"].astype(bool)] if not recommendations.empty \
@@ -80,9 +81,13 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
     recurring = recurring.sort_values(["n_sessions", "n_items", "first_year"],
                                       ascending=[False, False, True]).head(top)
     live = members[members["in_source"].astype(bool)] if "in_source" in members else members
-    per_year = (live[live["rec_id"].isin(recurring["rec_id"])].dropna(subset=["year"])
-                .groupby(["rec_id", "year"]).size().rename("calls").reset_index())
-    labels = {r: wrap_label(t, 34, None) for r, t in zip(recurring["rec_id"], recurring["title"], strict=True)}
+    live = live[live["rec_id"].isin(recurring["rec_id"])].dropna(subset=["year"])
+    kinds = live["kind"] if "kind" in live else pd.Series("action", index=live.index)
+    # "calls" means calls to action only, as on the tiles: takeaways are counted on their own
+    per_year = (live.assign(takeaways=(kinds == "takeaway").astype(int), actions=(kinds == "action").astype(int))
+                .groupby(["rec_id", "year"])[["takeaways", "actions"]].sum().reset_index())
+    per_year["items"] = per_year["takeaways"] + per_year["actions"]
+    labels = {r: wrap_label(t, 26, None) for r, t in zip(recurring["rec_id"], recurring["title"], strict=True)}
     order = [labels[r] for r in recurring["rec_id"]][::-1]  # most recurring at the top
     status = dict(zip(recurring["rec_id"], recurring["status"], strict=True))
     sessions = dict(zip(recurring["rec_id"], recurring["n_sessions"], strict=True))
@@ -95,11 +100,11 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
         fig.add_trace(go.Scatter(
             x=part["year"].astype(int).astype(str), y=[labels[r] for r in part["rec_id"]],
             mode="markers", name=STATUS_LABELS[code],
-            marker=dict(size=12 + 6 * part["calls"].clip(upper=4), color=STATUS_COLORS[code],
+            marker=dict(size=12 + 6 * part["items"].clip(upper=4), color=STATUS_COLORS[code],
                         line=dict(width=1, color="white")),
-            customdata=[[int(n), int(sessions[r]), STATUS_LABELS[code]] for r, n in
-                        zip(part["rec_id"], part["calls"], strict=True)],
-            hovertemplate=("%{y}<br>%{x}: %{customdata[0]} call(s)<br>raised in %{customdata[1]} sessions"
+            customdata=[[_made(int(t), int(a)), int(sessions[r]), STATUS_LABELS[code]] for r, t, a in
+                        zip(part["rec_id"], part["takeaways"], part["actions"], strict=True)],
+            hovertemplate=("%{y}<br>%{x}: %{customdata[0]}<br>raised in %{customdata[1]} sessions"
                            "<br>status: %{customdata[2]}<extra></extra>")))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, tickfont=dict(size=12))
@@ -108,6 +113,13 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
                   height=max(300, 110 + 30 * len(order) + 16 * lines))
     fig.update_layout(showlegend=True, legend_title_text="Status:")
     return fig
+
+
+def _made(takeaways: int, actions: int) -> str:
+    """'1 key takeaway, 2 calls to action' (the parts that are not zero)."""
+    parts = [f"{takeaways} key takeaway{'s' if takeaways != 1 else ''}" if takeaways else "",
+             f"{actions} call{'s' if actions != 1 else ''} to action" if actions else ""]
+    return ", ".join(p for p in parts if p) or "none"
 
 
 def theme_year_heatmap(theme_year: pd.DataFrame) -> go.Figure:

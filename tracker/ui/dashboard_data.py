@@ -7,7 +7,6 @@ The pages stay thin: widgets call these functions, which read through ``tracker.
 from __future__ import annotations
 
 import html
-import io
 import re
 import string
 from collections.abc import Iterable, Mapping
@@ -19,12 +18,11 @@ import pandas as pd
 
 from ..reading.models import KINDS, STATUSES, Document
 from ..services.editing import EDITABLE, EditConflict
-from ..services.exporting import spreadsheet_safe
+from ..services.exporting import KIND_LABELS, STATUS_LABELS, readable, spreadsheet_safe
+from ..services.exporting import excel_bytes as excel_file
 from ..store import Store
 from ..store.queries import ItemFilter, history_frame, items_frame
 
-STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
-KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
 CLOSED_STATUSES = ("done", "dropped")
 OVERDUE_FLAG = "⚠ overdue"
 
@@ -32,13 +30,18 @@ OVERDUE_FLAG = "⚠ overdue"
 TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "recurring", "rec_sessions",
                  "recommendation", "notes", "themes", "addressee", "section", "in_source", "updated_by", "updated_at",
                  "id"]
-DOWNLOAD_COLUMNS = ["id", "year", "session_id", "session_title", "kind", "section", "text", "status", "owner",
-                    "due_date", "notes", "overdue", "themes", "addressee", "recommendation_id", "recommendation",
-                    "recurring", "rec_sessions", "rec_years", "in_source", "updated_at", "updated_by", "source"]
+# ... in the machine names of `tracker export`; the downloads are their readable form (services.exporting)
+DOWNLOAD_COLUMNS = ["year", "session_type", "session_number", "session_title", "kind", "text", "status", "owner",
+                    "due_date", "notes", "overdue", "recommendation", "recurring", "recommendation_sessions",
+                    "recommendation_years", "themes", "addressee", "section", "in_source", "updated_at", "updated_by",
+                    "recommendation_id", "source", "id"]
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
-                 "decision": "Review and grouping", "person": "Roles", "draft": "Proposal drafts"}
+                 "decision": "Review and grouping", "import": "Import", "person": "Roles",
+                 "draft": "Proposal drafts"}
+VIA_LABELS = {"dashboard": "in the dashboard", "cli": "on the command line", "bulk": "by a bulk update",
+              "reanalysis": "by the re-analysis", "review": "in To review", "load": ""}
 
 _MD_SPECIAL = set(string.punctuation)
 
@@ -86,27 +89,46 @@ def shorten(text: Any, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def highlight_html(text: str, spans: Iterable[tuple[int, int, str]], *, title: str = "") -> str:
-    """The document text as HTML with each item span in ``<mark class="kind">``.
+def highlight_html(text: str, spans: Iterable[tuple], *, title: str = "") -> str:
+    """The document text as HTML with each item span in ``<mark class="kind">``; a span given as
+    (start, end, kind, anchor) gets ``id="occ-<anchor>"`` so a link can jump to it.
 
     Every fragment of the document is passed through ``html.escape``; only the ``<mark>`` and
     wrapper tags are ours. Overlapping spans are clipped so tags always nest correctly.
     """
     parts: list[str] = []
     cursor = 0
-    for start, end, kind in sorted((int(s), int(e), str(k)) for s, e, k in spans):
+    marks: list[tuple[int, int, str, str]] = sorted(
+        (int(span[0]), int(span[1]), str(span[2]), str(span[3]) if len(span) > 3 else "") for span in spans)
+    for start, end, kind, anchor in marks:
         start = max(start, cursor)
         end = min(end, len(text))
         if end <= start:
             continue
         parts.append(html.escape(text[cursor:start]))
         css = kind if kind in KINDS else "item"
-        parts.append(f'<mark class="{css}" title="{html.escape(kind_label(kind))}">'
+        ident = f' id="occ-{html.escape(anchor)}"' if anchor else ""
+        parts.append(f'<mark class="{css}"{ident} title="{html.escape(kind_label(kind))}">'
                      f"{html.escape(text[start:end])}</mark>")
         cursor = end
     parts.append(html.escape(text[cursor:]))
     heading = f'<div class="doc-title">{html.escape(title)}</div>' if title else ""
     return f'{heading}<div class="doc-text">{"".join(parts)}</div>'
+
+
+def items_html(items: Iterable[Mapping[str, Any]]) -> str:
+    """The items of a session as an escaped list; each links to its first highlight (``anchor``) in the source
+    text shown by ``highlight_html``. Item text stays literal: addresses in it are text, never links."""
+    rows = []
+    for item in items:
+        anchor = item.get("anchor")
+        jump = (f' <a class="jump" href="#occ-{html.escape(str(anchor))}" title="Show it in the source text">'
+                "in the text ↓</a>" if anchor is not None else "")
+        kind, status = str(item.get("kind")), status_label(item.get("status"))
+        rows.append(f'<li><mark class="{html.escape(kind)}">{html.escape(kind_label(kind))}</mark> '
+                    f'<span class="status">{html.escape(status)}</span>{jump}'
+                    f'<div class="item-text">{html.escape(str(item.get("text") or ""))}</div></li>')
+    return f'<ol class="item-list">{"".join(rows)}</ol>'
 
 
 HIGHLIGHT_CSS = """<style>
@@ -117,6 +139,17 @@ HIGHLIGHT_CSS = """<style>
 .doc-text mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-text mark.action{background:rgba(245,158,11,.32)}
 .doc-text mark.question{background:rgba(168,85,247,.22)}
+.doc-text mark:target{outline:2px solid #ef4444;outline-offset:1px}
+.doc-text{scroll-padding-top:2rem}
+.item-list{padding-left:1.4rem;margin:0}
+.item-list li{margin:.2rem 0 .6rem}
+.item-list mark{border-radius:.2rem;padding:0 .3rem;color:inherit;font-size:.8rem}
+.item-list mark.takeaway{background:rgba(59,130,246,.22)}
+.item-list mark.action{background:rgba(245,158,11,.32)}
+.item-list mark.question{background:rgba(168,85,247,.22)}
+.item-list .status{font-size:.8rem;opacity:.75;margin-left:.3rem}
+.item-list .jump{font-size:.8rem;margin-left:.5rem}
+.item-list .item-text{white-space:pre-wrap;overflow-wrap:anywhere}
 .doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}
 .doc-legend mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-legend mark.action{background:rgba(245,158,11,.32)}
@@ -254,11 +287,12 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def download_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The filtered table as it is downloaded: one row per item, lists joined with '; '."""
-    table = frame.reset_index(drop=True).copy()
-    for column in ("themes", "addressee"):
-        table[column] = table[column].map(lambda v: "; ".join(map(str, _as_list(v))))
-    return table[[c for c in DOWNLOAD_COLUMNS if c in table]]
+    """The filtered Tracker table as it is downloaded: one row per item, readable headers and labels (the same
+    as `tracker export --labels`), lists joined with '; '."""
+    table = frame.reset_index(drop=True).drop(columns=["session", "recommendation_sessions", "recommendation_years"],
+                                              errors="ignore")
+    table = table.rename(columns={"rec_sessions": "recommendation_sessions", "rec_years": "recommendation_years"})
+    return readable(table[[c for c in DOWNLOAD_COLUMNS if c in table]], "items")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -267,25 +301,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
-    """An .xlsx of the filtered table. Text starting with '=' stays text, never becomes a formula."""
-    table = download_frame(frame)
-    for column in table.columns:
-        if pd.api.types.is_datetime64_any_dtype(table[column]):
-            table[column] = table[column].dt.tz_localize(None) if table[column].dt.tz is not None else table[column]
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-        sheet_obj = writer.sheets[sheet]
-        for row in sheet_obj.iter_rows(min_row=2):
-            for cell in row:
-                if cell.data_type == "f":  # openpyxl turns '=…' strings into formulas
-                    cell.data_type = "s"
-        widths = {"text": 80, "notes": 40, "session_title": 40, "themes": 30}
-        for idx, column in enumerate(table.columns, start=1):
-            letter = sheet_obj.cell(row=1, column=idx).column_letter
-            sheet_obj.column_dimensions[letter].width = widths.get(column, 16)
-        sheet_obj.freeze_panes = "A2"
-    return buffer.getvalue()
+    """An .xlsx of the filtered table (``services.exporting.excel_bytes``: filters, wrapped text, widths)."""
+    return excel_file(download_frame(frame), sheet)
 
 
 def _blank(value: Any) -> bool:
@@ -326,15 +343,45 @@ def grid_changes(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any
     return changes
 
 
-def conflict_rows(conflict: EditConflict) -> pd.DataFrame:
-    """Both sides of an edit conflict, one row per field the editor tried to change."""
+def pending_edits(frame: pd.DataFrame, start: Mapping[str, Mapping[str, Any]],
+                  edited_rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every unsaved edit: ``start`` (the edits the grid was drawn with, also on rows not shown) updated by the
+    editor's ``edited_rows`` on ``frame``; a field edited back to its stored value is no longer pending."""
+    pending = {str(i): dict(c) for i, c in start.items()}
+    for position, edits in edited_rows.items():
+        item_id = str(frame.iloc[int(position)]["id"])
+        for field_name in edits:
+            pending.get(item_id, {}).pop(field_name, None)
+    for item_id, changes in grid_changes(frame, edited_rows).items():
+        pending.setdefault(item_id, {}).update(changes)
+    return {i: c for i, c in pending.items() if c}
+
+
+def conflict_rows(conflict: EditConflict, opened: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Both sides of an item's edit conflict: one row per field the editor changed or the other person changed
+    (their saved value differs from ``opened``, what the editor loaded), with what the editor had opened."""
+    opened = opened or {}
+    who = conflict.changed_by or "someone else"
     rows = []
     for field_name in EDITABLE:
-        if field_name in conflict.yours:
-            theirs, yours = conflict.theirs.get(field_name), conflict.yours.get(field_name)
-            rows.append({"field": field_name, "saved by " + (conflict.changed_by or "someone else"): _text(theirs),
-                         "yours (not saved)": _text(yours)})
+        theirs = conflict.theirs.get(field_name)
+        changed_by_them = field_name in opened and _text(theirs) != _text(opened[field_name])
+        if field_name in conflict.yours or changed_by_them:
+            row = {"field": FIELD_LABELS[field_name]}
+            if opened:
+                row["you opened"] = _shown(field_name, opened.get(field_name))
+            row["saved by " + who] = _shown(field_name, theirs)
+            row["yours (not saved)"] = (_shown(field_name, conflict.yours[field_name]) if field_name in conflict.yours
+                                        else "(you did not change it: theirs stays)")
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def conflict_fields(conflict: EditConflict, opened: Mapping[str, Any] | None = None) -> tuple[list[str], list[str]]:
+    """The fields (labels) the other person changed since ``opened``, and the fields the editor changed."""
+    opened = opened or {}
+    theirs = [FIELD_LABELS[f] for f in EDITABLE if f in opened and _text(conflict.theirs.get(f)) != _text(opened[f])]
+    return theirs, [FIELD_LABELS[f] for f in EDITABLE if f in conflict.yours]
 
 
 def _text(value: Any) -> str:
@@ -440,28 +487,56 @@ def _shown(field_name: str, value: Any) -> str:
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first, in readable rows: changed_at, changed_by, kind (``HISTORY_KINDS``),
-    subject ('item' | 'recommendation' | 'report_call' | 'draft' | 'person'), subject_id, what (the item's or the
-    report call's full text, the recommendation's id and title, or the draft's name and forum), change ("Status:
-    Not started → In progress", "moved to R3 'International cooperation'", "saved version 3"), via, and the raw
-    field, old_value and new_value."""
+    subject ('item' | 'recommendation' | 'report_call' | 'draft' | 'person' | 'document'), subject_id, what (the
+    item's or the report call's full text, the recommendation's id and title, the draft's name and forum, or the
+    file and its session), change ("Status: Not started → In progress", "moved to R3 'International
+    cooperation'", "saved version 3", "imported … : 8 items"), how ("in the dashboard"), via, and the raw field,
+    old_value and new_value. Imports are the last load of each file (the store keeps no more); they are left
+    out when one subject or person is asked for."""
     log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
     drafts = {f"D{i}": f"Proposal draft '{name}' (IGF {year})" for i, name, year in
               store.query("SELECT draft_id, name, target_year FROM drafts").itertuples(index=False, name=None)}
-    columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "via", "field",
+    columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "how", "via", "field",
                "old_value", "new_value"]
-    if log.empty:
+    if not log.empty:
+        log["what"] = [text if subject in ("item", "report_call") and isinstance(text, str) else
+                       ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
+                        else drafts.get(sid, str(sid)) if subject == "draft" else str(sid))
+                       for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
+        log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
+                         zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
+        log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into", "review") else
+                       HISTORY_KINDS[subject if subject in ("recommendation", "person", "draft") else "item"]
+                       for f, subject in zip(log["field"], log["subject"], strict=True)]
+    parts = [log.reindex(columns=columns)] if not log.empty else []
+    if subject_id is None and person is None:
+        imports = _imports(store)
+        if not imports.empty:
+            parts.append(imports.reindex(columns=columns))
+    if not parts:
         return pd.DataFrame(columns=columns)
-    log["what"] = [text if subject in ("item", "report_call") and isinstance(text, str) else
-                   ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
-                    else drafts.get(sid, str(sid)) if subject == "draft" else str(sid))
-                   for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
-    log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
-                     zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
-    log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into", "review") else
-                   HISTORY_KINDS[subject if subject in ("recommendation", "person", "draft") else "item"]
-                   for f, subject in zip(log["field"], log["subject"], strict=True)]
-    return log[columns]
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    table["how"] = table["via"].map(lambda v: VIA_LABELS.get(str(v), "" if _blank(v) else f"via {v}"))
+    table = table.sort_values("changed_at", ascending=False, kind="stable", na_position="last")
+    return table.reset_index(drop=True)[columns]
+
+
+def _imports(store: Store) -> pd.DataFrame:
+    """One row per loaded file: when it was last loaded, what session it is and how many items it gave."""
+    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, s.year, s.session_type, s.number, s.title
+                          FROM documents d LEFT JOIN sessions s USING (session_id)""")
+    if docs.empty:
+        return pd.DataFrame()
+    label = [session_label(y, t, n, title, 80) for y, t, n, title in
+             zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
+    return pd.DataFrame({
+        "changed_at": docs["loaded_at"], "changed_by": "", "kind": HISTORY_KINDS["import"], "subject": "document",
+        "subject_id": docs["source"], "what": label,
+        "change": [f"imported {src}: {int(n)} item{'s' if int(n) != 1 else ''}" if int(n) else
+                   f"imported {src}: no published outcomes" for src, n in zip(docs["source"], docs["item_count"],
+                                                                          strict=True)],
+        "via": "load", "field": "import", "old_value": None, "new_value": docs["item_count"].astype(str)})
 
 
 def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mapping[str, str]) -> str:
@@ -494,6 +569,25 @@ def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mappi
     if field_name == "status":
         old, new = (status_label(v) if v else "" for v in (old, new))
     return f"{label}: {old or '(empty)'} → {new or '(empty)'}"
+
+
+def import_summary(imported: Any) -> str:
+    """What an import did, in words: one sentence per file, then what the analysis placed."""
+    sentences = []
+    for result in imported.report.results:
+        items = f"{result.items} item{'s' if result.items != 1 else ''}"
+        if result.status == "added":
+            sentences.append(f"Added {result.source}: {items}.")
+        elif result.status == "updated":
+            gone = f", {result.items_gone} no longer on the page (kept, marked removed)" if result.items_gone else ""
+            sentences.append(f"Updated {result.source}: {result.items_new} new item(s){gone}.")
+        elif result.status == "unchanged":
+            sentences.append(f"{result.source} was already imported with the same content: nothing changed.")
+        else:
+            sentences.append(f"Not imported: {result.error}")
+    if imported.analysis:
+        sentences.append(f"Analysis: {imported.analysis}")
+    return " ".join(sentences)
 
 
 def preview_items(document: Document) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from tracker.services.importing import ImportTooLarge, import_files
 from tracker.services.web import import_targets, refresh, web_documents
 from tracker.store.access import PermissionDenied
 from tracker.store.documents import parse_bytes, safe_source_name
-from tracker.ui.dashboard_data import kind_label, preview_items, session_label
+from tracker.ui.dashboard_data import import_summary, kind_label, preview_items, session_label
 from tracker.ui.pages import common
 
 FLASH = "add_flash"
@@ -26,9 +26,9 @@ def collect() -> list[tuple[str, bytes]]:
     """(safe name, bytes) for every upload and the pasted text, refusing oversize files with a message."""
     files: list[tuple[str, bytes]] = []
     nonce = st.session_state.get("add_nonce", 0)
+    # no type= list: every file reaches the loader's checks, which say in one line why a file cannot be read
     uploads = st.file_uploader(f"Session pages (.txt, .html, .pdf or .docx, up to {LIMIT_MB} MB each)",
-                               type=["txt", "html", "htm", "pdf", "docx"], accept_multiple_files=True,
-                               key=f"uploads-{nonce}")
+                               accept_multiple_files=True, key=f"uploads-{nonce}")
     for upload in uploads or []:
         name = safe_source_name(upload.name)
         if upload.size > MAX_BYTES:
@@ -116,10 +116,10 @@ def from_the_web() -> None:
 def render() -> None:
     common.page_header("Add a report", "Upload IGF session pages, check what will be extracted, then import.")
     message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(common.md(message), icon=":material/check_circle:")
     from_the_web()
     files = collect()
+    if message and not files:  # the last import's result, until the next files are chosen
+        st.success(common.md(message), icon=":material/check_circle:")
     if not files:
         st.caption("Saved pages from intgovforum.org work best (File → Save as … .html, or copy all text).")
         return
@@ -135,7 +135,7 @@ def render() -> None:
             st.error(common.md(str(exc)), icon=":material/block:")
             return
         report = imported.report
-        summary = report.summary() + (f". {imported.analysis}" if imported.analysis else "")
+        summary = import_summary(imported)
         common.clear_caches()
         for failure in report.failed:
             st.error(common.md(failure.error))

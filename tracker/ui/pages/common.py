@@ -7,10 +7,13 @@ here. No connection is held between reruns: each read opens and closes the file.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from tracker import analysis
 from tracker.errors import TrackerError
@@ -259,19 +262,53 @@ def ensure_seeded() -> None:
 
 
 # --- the editor's name --------------------------------------------------------------------------
+# Streamlit's session state dies with the browser tab's session, so the name also lives in a cookie on this
+# machine's browser (read from st.context.cookies when a session starts, written by a one-line script).
+
+NAME_COOKIE = "tracker_editor"
+NAME_MAX = 80
+
+
+def _clean_name(value: Any) -> str:
+    text = unquote(str(value or ""))
+    return " ".join("".join(ch for ch in text if ch.isprintable()).split())[:NAME_MAX]
+
+
+def _cookie_name() -> str:
+    try:
+        value = st.context.cookies.get(NAME_COOKIE, "")
+    except Exception:  # bare runs have no request
+        return ""
+    return _clean_name(value) if isinstance(value, str) else ""  # AppTest answers with a stand-in object
+
+
+def _write_cookie(name: str) -> None:
+    """Keep the name in a cookie of this site for a year (an empty name clears it); no request is made."""
+    age = 365 * 24 * 3600 if name else 0
+    literal = json.dumps(name).replace("<", "\\u003c")  # a name can never close the script tag
+    script = (f"<script>document.cookie = {json.dumps(NAME_COOKIE)} + '=' + encodeURIComponent({literal})"
+              f" + '; path=/; max-age={age}; SameSite=Strict';</script>")
+    with st.sidebar.container(height=1, border=False, key="name-cookie"):
+        st.html(script, unsafe_allow_javascript=True)
+
 
 def _remember_name() -> None:
-    st.session_state[NAME_KEY] = st.session_state.get("_name_input", "").strip()
+    st.session_state[NAME_KEY] = _clean_name(st.session_state.get("_name_input", ""))
 
 
 def name_input() -> None:
-    """Sidebar box for the editor's name; asked once per browser session, kept in session state."""
-    st.session_state.setdefault(NAME_KEY, "")
-    st.sidebar.text_input("Your name (for the change log)", value=st.session_state[NAME_KEY], key="_name_input",
+    """Sidebar box for the editor's name; remembered by this browser (a cookie) across reloads and restarts."""
+    if NAME_KEY not in st.session_state:
+        st.session_state[NAME_KEY] = _cookie_name()
+    st.session_state.setdefault("_name_input", st.session_state[NAME_KEY])
+    st.sidebar.text_input("Your name (for the change log)", key="_name_input",
                           on_change=_remember_name, placeholder="e.g. Ming Yan",
-                          help="Saved with every change you make. Asked once per browser session.")
-    if st.session_state.get("_name_input", "").strip() != st.session_state[NAME_KEY]:
+                          help="Saved with every change you make. This browser remembers it.")
+    if _clean_name(st.session_state.get("_name_input", "")) != st.session_state[NAME_KEY]:
         _remember_name()
+    if st.session_state.get("_name_cookie") != st.session_state[NAME_KEY]:
+        _write_cookie(st.session_state[NAME_KEY])
+        st.session_state["_name_cookie"] = st.session_state[NAME_KEY]
     if not st.session_state[NAME_KEY]:
         st.sidebar.caption("Enter your name before editing.")
 
@@ -293,17 +330,24 @@ def require_name() -> str | None:
 
 
 
-def conflict_choices(prefix: str, forget: tuple[str, str], save_mine: Any) -> None:
-    """After a refused save: load the other person's version (forgetting ``forget``: the form's base and the
-    conflict kept in the session), or save mine over theirs (``save_mine()``)."""
+def conflict_choices(prefix: str, forget: tuple[str, str], save_mine: Any, take_theirs: Any = None) -> None:
+    """After a refused save, the same two choices everywhere: take theirs (forget ``forget``: the form's base and
+    the conflict kept in the session, or call ``take_theirs()``), or keep mine (``save_mine()`` saves over theirs)."""
     base_key, conflict_key = forget
     a, b = st.columns(2)
-    if a.button("Load their version", key=f"{prefix}conflict-reload"):
-        st.session_state.pop(base_key, None)
-        st.session_state.pop(conflict_key, None)
+    if a.button("Take theirs", key=f"{prefix}conflict-reload", icon=":material/download:",
+                help="Drop your change and show the values saved by the other person"):
+        if take_theirs is not None:
+            take_theirs()
+        else:
+            for key in (base_key, conflict_key):
+                if key:
+                    st.session_state.pop(key, None)
         st.rerun()
-    if b.button("Save mine over theirs", key=f"{prefix}conflict-overwrite"):
-        st.session_state.pop(conflict_key, None)
+    if b.button("Keep mine", key=f"{prefix}conflict-overwrite", icon=":material/save:",
+                help="Save your values over theirs (their other changes stay)"):
+        if conflict_key:
+            st.session_state.pop(conflict_key, None)
         save_mine()
 
 
@@ -312,6 +356,14 @@ def stale_notice(who: str, what: str, key: str, base_key: str) -> None:
     st.warning(md(f"{who or 'Someone'} changed this {what} after you opened it."), icon=":material/sync_problem:")
     if st.button("Load the latest values", key=key):
         st.session_state.pop(base_key, None)
+        st.rerun()
+
+
+def rerun_part() -> None:
+    """Rerun only the fragment this runs in (a save in the Tracker's table or form), else the whole page."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # not during a fragment's own rerun (a full run, AppTest)
         st.rerun()
 
 
@@ -343,13 +395,17 @@ def sidebar_tools() -> None:
 
 # --- display helpers ----------------------------------------------------------------------------
 
-def show_conflict(conflict: EditConflict, label: str = "") -> None:
+def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any] | None = None) -> None:
+    """Both sides of a refused item save: every field the other person changed since ``opened`` (the values the
+    editor loaded) and every field the editor changed."""
     who = conflict.changed_by or "someone else"
+    rows = dashboard_data.conflict_rows(conflict, opened)
+    theirs, yours = dashboard_data.conflict_fields(conflict, opened)
+    said = (f"{who} changed: {', '.join(theirs)}. " if theirs else "") + f"You changed: {', '.join(yours)}."
     st.warning(dashboard_data.escape_markdown(
-        f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. "
-        "Both values are below; reload to see theirs, then apply yours again if it still holds."),
-        icon=":material/sync_problem:")
-    st.dataframe(dashboard_data.conflict_rows(conflict), hide_index=True, width="stretch")
+        f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. {said} "
+        "Take theirs, or keep yours."), icon=":material/sync_problem:")
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def md(text: Any) -> str:

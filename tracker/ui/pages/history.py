@@ -14,21 +14,24 @@ PER_PAGE = 50
 
 
 def entry(row: pd.Series) -> None:
-    """One change: what changed (in full), when, who, how, and on which call or recommendation (in full)."""
+    """One change: what changed (in full), when, who and how, and on which call, recommendation or file (in full)."""
     when = pd.Timestamp(row["changed_at"]).strftime("%Y-%m-%d %H:%M") if pd.notna(row["changed_at"]) else ""
-    how = f" · via {row['via']}" if isinstance(row["via"], str) and row["via"] else ""
-    meta = f"{when} · {row['changed_by'] or 'unknown'}{how} · {row['kind']}"
+    who = " ".join(str(p) for p in (row["changed_by"], row["how"]) if isinstance(p, str) and p)
+    if not who and row["subject"] != "document":
+        who = "unknown"
+    meta = " · ".join(p for p in (when, who, str(row["kind"])) if p)
     st.markdown(f"**{common.md(row['change'])}**  \n:gray[{common.md(meta)}]  \n{common.md(row['what'])}")
 
 
 def render() -> None:
-    common.page_header("History", "Every change: follow-up of calls and recommendations, and every review decision "
-                                  "(who, when, from what to what).")
+    common.page_header("History", "Every change: follow-up of calls and recommendations, every review decision, "
+                                  "and the files imported (who, when, from what to what).")
     log = common.history()
     if log.empty:
         st.info("No changes yet. Edits made in the Tracker, on Recommendations and in To review appear here.")
         return
-    subjects = log.drop_duplicates("subject_id").set_index("subject_id")["what"].fillna("")
+    edits = log[log["subject"] != "document"]  # imports are not picked one by one
+    subjects = edits.drop_duplicates("subject_id").set_index("subject_id")["what"].fillna("")
     people = sorted(p for p in log["changed_by"].dropna().unique() if p)
     with st.container(border=True):
         a, b, c = st.columns([3, 1, 1])

@@ -50,7 +50,8 @@ def _tiles(numbers: dict) -> None:
          ("Recurring recommendations", "–" if recurring is None else recurring,
           "Recommendations raised in two or more sessions"),
          ("To review", numbers["to_review"],
-          "New calls the analysis matched to a recommendation, waiting for a person to confirm (see To review)"),
+          "New takeaways and calls to action the analysis matched to a recommendation, waiting for a person to "
+          "confirm (see To review)"),
          ("Share done", f"{numbers['share_done']:.0%}", basis)],
     ]
     for row in rows:
@@ -69,7 +70,7 @@ def render() -> None:
     if numbers["recurring"] is None:
         analysis_missing_note("run-analysis-overview")
     else:
-        st.caption(common.md(f"Similarity used to match calls: {common.analysis_mode()}"))
+        st.caption(common.md(f"Similarity used to match takeaways and calls to action: {common.analysis_mode()}"))
         if numbers["to_review"]:
             st.page_link("tracker/ui/pages/review.py", label=f"{numbers['to_review']} suggestion(s) to review",
                          icon=":material/rate_review:")
@@ -79,8 +80,9 @@ def render() -> None:
     with by_rec:
         st.plotly_chart(charts.recurrence_timeline(recommendations, common.members()), key="timeline",
                         config=CHART_CONFIG)
-        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: "
-                   "how many calls made it that year; colour: the recommendation's own status.")
+        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: how "
+                   "many of its key takeaways and calls to action were made that year (bigger = more); colour: the "
+                   "recommendation's own status. Hover a dot for the counts, the sessions and the status.")
     with by_theme:
         st.plotly_chart(charts.theme_year_heatmap(common.theme_year()), key="heatmap", config=CHART_CONFIG)
 
@@ -101,7 +103,8 @@ def render() -> None:
         note = ""
         if progress.empty:
             progress = progress_from_items(common.items(ItemFilter(include_removed=False)))
-            note = " Until the analysis has made recommendations, each takeaway and call counts on its own."
+            note = (" Until the analysis has made recommendations, each takeaway and call to action counts on "
+                    "its own.")
         st.plotly_chart(charts.progress_by_first_year(progress), key="progress", config=CHART_CONFIG)
         st.caption("As audit offices report follow-up: of the recommendations first made in a year, the share now "
                    "done, in progress, not started or dropped. A recommendation raised again later counts once, "

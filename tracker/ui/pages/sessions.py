@@ -12,9 +12,9 @@ from tracker.ui.dashboard_data import (
     HIGHLIGHT_CSS,
     HIGHLIGHT_LEGEND,
     highlight_html,
+    items_html,
     kind_label,
     session_label,
-    status_label,
 )
 from tracker.ui.pages import common
 
@@ -39,17 +39,43 @@ def _value(value: Any) -> str:
         return str(value)
 
 
+def _pick_from_list() -> None:
+    """A row clicked in the list of sessions opens that session below."""
+    rows = st.session_state["session_list"].selection.rows
+    ids = st.session_state.get("_session_ids", [])
+    if rows and rows[0] < len(ids):
+        st.session_state["session_pick"] = ids[rows[0]]
+
+
+def session_list(sessions: pd.DataFrame) -> None:
+    """Every session with its outcome flag; click a row to open it."""
+    listing = pd.DataFrame({  # the outcome flag first: on a phone only the first columns are in view
+        "outcomes": ["published" if has else "⚠ none published" for has in sessions["has_outcomes"].astype(bool)],
+        "session": [session_label(r.year, r.type, r.number, r.title, 90) for r in sessions.itertuples()],
+        "items": sessions["item_count"].astype(int),
+        "source": sessions["source"].fillna("").astype(str)})
+    st.session_state["_session_ids"] = list(sessions["session_id"])
+    silent = int((~sessions["has_outcomes"].astype(bool)).sum())
+    st.caption(f"{len(sessions)} session(s); {silent} with no published outcomes (a proposal or an agenda only). "
+               "Click a row to open it.")
+    st.dataframe(listing, hide_index=True, width="stretch", height=min(38 + 35 * len(listing), 300),
+                 key="session_list", on_select=_pick_from_list, selection_mode="single-row",
+                 column_config={"outcomes": st.column_config.TextColumn("Outcomes", width=120),
+                                "session": st.column_config.TextColumn("Session", width="large"),
+                                "items": st.column_config.NumberColumn("Items", width="small"),
+                                "source": st.column_config.TextColumn("Source file(s)", width="medium")})
+
+
 def render() -> None:
-    common.page_header("Sessions", "One session at a time: what the page says, and where each item was found.")
+    common.page_header("Sessions", "Every session, then one at a time: what the page says, and where each item was "
+                                   "found.")
     sessions = common.sessions()
     if sessions.empty:
         st.info("No sessions loaded yet. Add a report first.")
         return
+    session_list(sessions)
     labels = {r.session_id: ("⚠ " if not r.has_outcomes else "") + session_label(r.year, r.type, r.number, r.title, 70)
               for r in sessions.itertuples()}
-    silent = int((~sessions["has_outcomes"].astype(bool)).sum())
-    if silent:
-        st.caption(f"⚠ marks the {silent} session(s) with no published outcomes.")
     session_id = st.selectbox("Session", list(labels), format_func=lambda s: labels[s], key="session_pick")
     session = sessions.set_index("session_id").loc[session_id]
     if not bool(session["has_outcomes"]):
@@ -59,7 +85,7 @@ def render() -> None:
 
     info, stats = st.columns([4, 1])
     with info, st.container(border=True):
-        # values come from the page: every one is Markdown-escaped
+        # values come from the page: every one is Markdown-escaped (an address stays text, never a link)
         st.markdown("  \n".join(f"**{label}:** {common.md(_value(session[key]))}" for key, label in META_FIELDS
                                 if _value(session[key])))
     items = common.items(ItemFilter(sessions=[session_id]))
@@ -68,28 +94,31 @@ def render() -> None:
         for kind, count in items[items["in_source"]]["kind"].value_counts().items():
             st.caption(f"{kind_label(kind)}: {count}")
 
-    if not items.empty:
-        st.subheader("Items")
-        view = items.assign(kind=items["kind"].map(kind_label), status=items["status"].map(status_label))
-        st.dataframe(view[["kind", "section", "text", "status", "owner"]], hide_index=True, width="stretch",
-                     column_config={"kind": st.column_config.TextColumn("Kind", width="small"),
-                                    "section": st.column_config.TextColumn("Section", width="small"),
-                                    "text": st.column_config.TextColumn("Item", width="large"),
-                                    "status": st.column_config.TextColumn("Status", width="small"),
-                                    "owner": st.column_config.TextColumn("Owner", width="small")})
-
-    st.subheader("Source text")
     documents = common.documents()
     sources = list(documents[documents["session_id"] == session_id]["source"])
-    if not sources:
+    source = (sources[0] if len(sources) == 1 else
+              st.radio("Document", sources, horizontal=True, key="doc_pick") if sources else None)
+    occurrences = common.occurrences(source) if source else pd.DataFrame(
+        columns=["position", "item_id", "start_offset", "end_offset", "kind"])
+    first = occurrences.drop_duplicates("item_id").set_index("item_id")["position"]
+
+    if not items.empty:
+        st.subheader("Items")
+        st.caption("“in the text ↓” jumps to the item in the source text.")
+        listed = [{"kind": r.kind, "status": r.status, "text": r.text,
+                   "anchor": int(first[r.id]) if r.id in first.index else None} for r in items.itertuples()]
+        # the second place HTML is rendered: items_html escapes every item text
+        st.html(HIGHLIGHT_CSS + items_html(listed))
+
+    st.subheader("Source text")
+    if not source:
         st.info("No source document stored for this session.")
         return
-    source = sources[0] if len(sources) == 1 else st.radio("Document", sources, horizontal=True, key="doc_pick")
     text = common.document_text(source)
-    occurrences = common.occurrences(source)
-    spans = list(zip(occurrences["start_offset"], occurrences["end_offset"], occurrences["kind"], strict=True))
+    spans = list(zip(occurrences["start_offset"], occurrences["end_offset"], occurrences["kind"],
+                     occurrences["position"], strict=True))
     st.caption(f"{len(spans)} highlighted passage(s) in {common.md(source)}")
-    # the one place HTML is rendered: highlight_html escapes every fragment of the document
+    # the one place a document is rendered as HTML: highlight_html escapes every fragment of it
     st.html(HIGHLIGHT_CSS + HIGHLIGHT_LEGEND + highlight_html(text, spans))
 
 

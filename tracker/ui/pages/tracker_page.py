@@ -20,8 +20,8 @@ from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
     excel_bytes,
-    grid_changes,
     kind_label,
+    pending_edits,
     session_label,
     shorten,
     status_label,
@@ -35,7 +35,16 @@ GRID_CONFLICTS = "grid_conflicts"
 
 
 def _flash(message: str) -> None:
+    """After one of this editor's own saves: say so, and take the new versions as seen (their own change must
+    not count as someone else's in the table or a bulk update); unsaved table edits stay."""
     st.session_state[FLASH] = message
+    for key in (BULK_SEEN, EDIT_BASE):  # the form reopens on the values saved now
+        st.session_state.pop(key, None)
+    pending = st.session_state.get(GRID_PENDING, {})
+    seen = st.session_state.get(GRID_SEEN, {})
+    for item_id in [i for i in seen if i not in pending]:
+        del seen[item_id]
+    st.session_state.pop(GRID_DRAWN, None)
 
 
 def _show_flash() -> None:
@@ -50,7 +59,12 @@ def _item_label(row: pd.Series) -> str:
 
 # --- filters ------------------------------------------------------------------------------------
 
+FILTER_KEYS = ("f_years", "f_sessions", "f_kinds", "f_themes", "f_statuses", "f_owners", "f_overdue", "f_removed",
+               "f_recurring", "f_calls", "f_forums")
+
+
 def filters() -> tuple[ItemFilter, bool]:
+    """The search box in view and the other filters in an expander (on a phone they filled the first screen)."""
     everything = common.items()
     sessions = common.sessions()
     session_names = {r.session_id: session_label(r.year, r.type, r.number, r.title, 45)
@@ -58,78 +72,160 @@ def filters() -> tuple[ItemFilter, bool]:
     themes = common.themes_list()
     theme_names = list(themes["name"]) if not themes.empty else sorted(
         {t for ts in common.item_annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
-    with st.container(border=True):
-        c: Sequence[DeltaGenerator] = st.columns(4)
+    text = st.text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
+    active = sum(1 for k in FILTER_KEYS if st.session_state.get(k))
+    with st.expander(f"Filters ({active} on)" if active else "Filters", icon=":material/filter_list:"):
+        c: Sequence[DeltaGenerator] = st.columns(2)
+        only_recurring = c[0].toggle("Recurring only", key="f_recurring",
+                                     help="Items whose recommendation was raised in two or more sessions")
+        only_calls = c[1].toggle("Calls to action only", key="f_calls", help="Leave out takeaways and questions")
+        c = st.columns(4)
         years = c[0].multiselect("Year", sorted(everything["year"].dropna().unique().tolist()), key="f_years",
                                  placeholder="All years")
         chosen_sessions = c[1].multiselect("Session", list(session_names), key="f_sessions",
                                            format_func=lambda s: session_names.get(s, s), placeholder="All sessions")
-        kinds = c[2].multiselect("Kind", list(KINDS), key="f_kinds", format_func=kind_label, placeholder="All kinds")
+        kinds = c[2].multiselect("Kind", list(KINDS), key="f_kinds", format_func=kind_label, placeholder="All kinds",
+                                 disabled=only_calls)
         chosen_themes = c[3].multiselect("Theme", theme_names, key="f_themes",
                                          placeholder="All themes" if theme_names else "No themes yet (run analysis)",
                                          disabled=not theme_names)
-        c = st.columns([1, 1, 2])
+        c = st.columns(4)
         statuses = c[0].multiselect("Status", list(STATUSES), key="f_statuses", format_func=status_label,
                                     placeholder="All statuses")
         owners = c[1].multiselect("Owner", sorted(o for o in everything["owner"].dropna().unique() if o),
                                   key="f_owners", placeholder="Anyone")
-        text = c[2].text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
-        c = st.columns([1, 1, 2])
-        only_overdue = c[0].toggle("Only overdue", key="f_overdue")
-        include_removed = c[1].toggle("Include removed items", key="f_removed", value=False,
+        only_overdue = c[2].toggle("Only overdue", key="f_overdue")
+        include_removed = c[3].toggle("Include removed items", key="f_removed", value=False,
                                       help="Items that are no longer on their session page after a reload")
-        c[2].toggle("Only recurring", key="f_recurring",
-                    help="Calls whose recommendation was raised in two or more sessions")
         forums = st.multiselect("Forum", sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique()),
                                 key="f_forums", placeholder="All forums (the IGF, regional, national and youth IGFs)")
-    flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions, kinds=kinds, statuses=statuses,
+    st.session_state["_only_recurring"] = only_recurring  # narrows the table after the query (render)
+    flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions,
+                     kinds=["action"] if only_calls else kinds, statuses=statuses,
                      owners=owners, themes=chosen_themes, text=text, include_removed=include_removed, forums=forums)
     return flt, only_overdue
 
 
 # --- table editor -------------------------------------------------------------------------------
+# Unsaved edits live in the session as {item id: {field: value}} (GRID_PENDING), not only in the editor widget,
+# so a filter change (which draws a new grid) keeps them: the new grid starts from them. GRID_SEEN keeps the
+# version and values of each row when it was first shown: a save refuses changes someone made since.
 
-def _grid_key(table: pd.DataFrame) -> str:
+GRID_PENDING = "grid_pending"
+GRID_SEEN = "grid_seen"
+GRID_DRAWN = "grid_drawn"
+MAIN_COLUMNS = ["flag", "text", "status", "owner", "due_date", "recurring", "rec_sessions", "rec_years",
+                "recommendation"]
+ALL_COLUMNS = MAIN_COLUMNS + ["year", "session", "kind", "notes", "themes", "addressee", "updated_by"]
+NARROW_COLUMNS = ["text", "status", "owner", "due_date", "flag", "recurring", "rec_sessions", "rec_years",
+                  "recommendation"]
+COLUMN_SETS = {"Main": MAIN_COLUMNS, "Narrow": NARROW_COLUMNS, "All": ALL_COLUMNS}
+
+
+def _on_phone() -> bool:
+    """A phone's browser says so in its User-Agent ("Mobile"): the grid then starts narrow."""
+    try:
+        agent = st.context.headers.get("User-Agent")
+    except Exception:  # bare runs have no request
+        return False
+    return isinstance(agent, str) and "Mobi" in agent
+
+
+def _opened(row: pd.Series) -> dict[str, Any]:
+    return {"status": row["status"], "owner": row["owner"] or "", "due_date": row["due_date"],
+            "notes": row["notes"] or ""}
+
+
+def _grid_key(table: pd.DataFrame) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The editor's key and the pending edits it starts from; a new key whenever other rows are shown."""
     ids = hashlib.sha1("\x1f".join(table.index).encode()).hexdigest()[:12]
-    return f"grid-{st.session_state.get('grid_nonce', 0)}-{ids}"
+    drawn = st.session_state.get(GRID_DRAWN)
+    if drawn is None or drawn[0] != ids:
+        nonce = st.session_state.get("grid_nonce", 0) + 1
+        st.session_state["grid_nonce"] = nonce
+        pending = st.session_state.get(GRID_PENDING, {})
+        seen = st.session_state.setdefault(GRID_SEEN, {})
+        for item_id, row in table.iterrows():
+            if item_id not in pending:
+                seen[item_id] = {"version": int(row["version"]), "values": _opened(row)}
+        drawn = (ids, f"grid-{nonce}", {i: dict(c) for i, c in pending.items()})
+        st.session_state[GRID_DRAWN] = drawn
+    return drawn[1], drawn[2]
 
 
 def _reset_grid() -> None:
-    st.session_state["grid_nonce"] = st.session_state.get("grid_nonce", 0) + 1
-    st.session_state.pop("grid_versions", None)
+    for key in (GRID_PENDING, GRID_SEEN, GRID_DRAWN):
+        st.session_state.pop(key, None)
 
 
-def save_grid(table: pd.DataFrame, edited_rows: dict, versions: dict[str, int], by: str) -> list[EditConflict]:
-    """Save the table editor's changes; returns the conflicts (items someone else changed meanwhile)."""
-    changes = grid_changes(table, edited_rows)
-    if not changes:
-        return []
-    saved, conflicts = save_rows(common.get_store(), changes, by=by, versions=versions)
+def save_grid(pending: dict[str, dict[str, Any]], by: str) -> list[tuple[EditConflict, dict[str, Any]]]:
+    """Save every pending edit; returns the conflicts (items someone else changed since they were shown), each
+    with the values the user had seen."""
+    seen = st.session_state.get(GRID_SEEN, {})
+    versions = {i: seen[i]["version"] for i in pending if i in seen}
+    saved, conflicts = save_rows(common.get_store(), pending, by=by, versions=versions)
     common.clear_caches()
     if saved:
         _flash(f"Saved {sum(len(r.changed) for r in saved)} change(s) to {len(saved)} item(s).")
-    return conflicts
+    return [(c, seen.get(c.item_id, {}).get("values", {})) for c in conflicts]
+
+
+def _keep_mine(conflict: EditConflict, label: str) -> None:
+    """Save the grid edit over the other person's (their other fields stay)."""
+    name = common.require_name()
+    if not name:
+        return
+    current = common.items(ItemFilter(include_removed=True)).set_index("id")
+    try:
+        set_item(common.get_store(), conflict.item_id, by=name, via="dashboard",
+                 expected_version=int(current.loc[conflict.item_id, "version"]), **conflict.yours)
+    except EditError as exc:
+        st.error(common.md(str(exc)))
+        return
+    _drop_conflict(conflict.item_id)
+    common.clear_caches()
+    _flash(f"Saved yours for: {shorten(label, 70)}")
+    st.rerun()
+
+
+def _drop_conflict(item_id: str) -> None:
+    st.session_state[GRID_CONFLICTS] = [c for c in st.session_state.get(GRID_CONFLICTS, [])
+                                        if c[0].item_id != item_id]
 
 
 def table_editor(table: pd.DataFrame) -> None:
+    for conflict, opened in list(st.session_state.get(GRID_CONFLICTS, [])):
+        label = str(common.items(ItemFilter(include_removed=True)).set_index("id")["text"].get(conflict.item_id,
+                                                                                               conflict.item_id))
+        with st.container(border=True):
+            common.show_conflict(conflict, shorten(label, 60), opened)
+            common.conflict_choices(f"grid-{conflict.item_id}-", ("", ""),  # the list is kept by the callbacks
+                                    lambda c=conflict, t=label: _keep_mine(c, t),
+                                    lambda i=conflict.item_id: _drop_conflict(i))
     if table.empty:
         st.info("No items match these filters.")
+        st.session_state.pop(GRID_DRAWN, None)  # the next grid is a new one, starting from the pending edits
+        if st.session_state.get(GRID_PENDING):
+            _pending_bar(table, st.session_state[GRID_PENDING])
         return
-    key = _grid_key(table)
-    # the versions the user saw when this grid was first drawn: the save refuses newer changes by others
-    versions = st.session_state.setdefault("grid_versions", {}).setdefault(
-        key, {i: int(v) for i, v in zip(table["id"], table["version"], strict=True)})
+    key, overlay = _grid_key(table)
     shown = display_table(table)
+    for item_id, changes in overlay.items():
+        if item_id in shown.index:
+            for field_name, value in changes.items():
+                shown.at[item_id, field_name] = value
     shown["due_date"] = pd.to_datetime(shown["due_date"], errors="coerce")
+    columns = st.session_state.get("grid_columns") or ("Narrow" if _on_phone() else "Main")
     editable = {"status", "owner", "due_date", "notes"}
     st.data_editor(
-        shown, key=key, hide_index=True, num_rows="fixed", height=min(38 + 35 * len(shown), 560),
+        shown, key=key, hide_index=True, num_rows="fixed", height=min(38 + 76 * len(shown), 620), row_height=76,
         disabled=[c for c in shown.columns if c not in editable],
-        column_order=["flag", "year", "session", "kind", "status", "owner", "due_date", "text", "recurring",
-                      "rec_sessions", "recommendation", "notes", "themes", "addressee", "updated_by"],
+        column_order=COLUMN_SETS.get(columns, MAIN_COLUMNS),
         placeholder="",
         column_config={
-            "flag": st.column_config.TextColumn("⚠", width=72, help="Due date passed and not done", pinned=True),
+            "flag": st.column_config.TextColumn("⚠", width=40, help="Due date passed and not done"),
+            "text": st.column_config.TextColumn("Item", width=230 if columns == "Narrow" else 440,
+                                                help="Full text: the Edit an item tab"),
             "year": st.column_config.NumberColumn("Year", format="%d", width=50),
             "session": st.column_config.TextColumn("Session", width=140),
             "kind": st.column_config.TextColumn("Kind", width=100),
@@ -137,11 +233,12 @@ def table_editor(table: pd.DataFrame) -> None:
                                                        format_func=status_label, width=105),
             "owner": st.column_config.TextColumn("Owner", width=110),
             "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD", width=95),
-            "text": st.column_config.TextColumn("Item", width=520, help="Full text: Edit an item tab"),
             "recurring": st.column_config.CheckboxColumn("Recurring", width=80,
                                                          help="Its recommendation was raised in 2+ sessions"),
             "rec_sessions": st.column_config.NumberColumn("Sessions", format="%d", width=75,
                                                           help="Sessions its recommendation was raised in"),
+            "rec_years": st.column_config.TextColumn("Years", width=120,
+                                                     help="Years its recommendation was raised in"),
             "recommendation": st.column_config.TextColumn("Recommendation", width=300,
                                                           help="The recommendation this call belongs to"),
             "notes": st.column_config.TextColumn("Notes", width=220),
@@ -150,26 +247,32 @@ def table_editor(table: pd.DataFrame) -> None:
             "updated_by": st.column_config.TextColumn("Last edit by", width=120),
         })
     edited_rows = st.session_state.get(key, {}).get("edited_rows", {})
-    c = st.container(horizontal=True)
-    pending = len(grid_changes(table, edited_rows)) if edited_rows else 0
-    if c.button(f"Save table changes ({pending})", type="primary", disabled=not pending, key="grid-save",
+    _pending_bar(table, pending_edits(table, overlay, edited_rows))
+
+
+def _pending_bar(table: pd.DataFrame, pending: dict[str, dict[str, Any]]) -> None:
+    """Save / Discard for every unsaved edit, shown or not."""
+    st.session_state[GRID_PENDING] = pending
+    count = len(pending)
+    hidden = sum(1 for i in pending if i not in table.index)
+    c = st.container(horizontal=True, vertical_alignment="center")
+    if c.button(f"Save table changes ({count})", type="primary", disabled=not count, key="grid-save",
                 icon=":material/save:"):
         name = common.require_name()
         if name:
             try:
-                conflicts = save_grid(table, edited_rows, versions, name)
+                conflicts = save_grid(pending, name)
             except (EditError, PermissionDenied) as exc:
                 st.error(common.md(str(exc)))
             else:
                 st.session_state[GRID_CONFLICTS] = conflicts
                 _reset_grid()
-                st.rerun()
-    if c.button("Discard", disabled=not pending, key="grid-discard"):
+                common.rerun_part()
+    if c.button("Discard", disabled=not count, key="grid-discard"):
         _reset_grid()
-        st.rerun()
-    for conflict in st.session_state.get(GRID_CONFLICTS, []):
-        common.show_conflict(conflict, shorten(table.loc[conflict.item_id, "text"], 60)
-                             if conflict.item_id in table.index else conflict.item_id)
+        common.rerun_part()
+    if hidden:
+        c.caption(f"{hidden} of them on item(s) the filters hide now: kept, and saved with the others.")
 
 
 # --- one item -----------------------------------------------------------------------------------
@@ -178,11 +281,11 @@ def _base_for(row: pd.Series) -> dict[str, Any]:
     """What the form was opened with: the item's version and values at that moment."""
     base = st.session_state.get(EDIT_BASE)
     if not base or base["id"] != row["id"]:
-        base = {"id": row["id"], "version": int(row["version"]),
-                "values": {"status": row["status"], "owner": row["owner"] or "", "due_date": row["due_date"],
-                           "notes": row["notes"] or ""}}
+        base = {"id": row["id"], "version": int(row["version"]), "values": _opened(row)}
         st.session_state[EDIT_BASE] = base
-        st.session_state.pop(EDIT_CONFLICT, None)
+        kept = st.session_state.get(EDIT_CONFLICT)
+        if kept is not None and kept[0].item_id != row["id"]:
+            st.session_state.pop(EDIT_CONFLICT, None)
     return base
 
 
@@ -197,9 +300,12 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
         result = set_item(common.get_store(), item_id, by=name, via="dashboard", expected_version=version,
                           **changes)
     except EditConflict as conflict:
-        st.session_state[EDIT_CONFLICT] = conflict
+        # keep what the user had opened (to show what the other person changed), then refresh the form
+        opened = dict(st.session_state.get(EDIT_BASE, {}).get("values", {}))
+        st.session_state[EDIT_CONFLICT] = (conflict, opened)
+        st.session_state.pop(EDIT_BASE, None)
         common.clear_caches()
-        st.rerun()
+        common.rerun_part()
     except (EditError, PermissionDenied) as exc:
         st.error(common.md(str(exc)))
     else:
@@ -208,7 +314,7 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
         common.clear_caches()
         fields = ", ".join(result.changed) or "nothing"
         _flash(f"Saved {fields} for: {shorten(label, 70)}")
-        st.rerun()
+        common.rerun_part()
 
 
 def item_form(table: pd.DataFrame) -> None:
@@ -227,12 +333,14 @@ def item_form(table: pd.DataFrame) -> None:
             st.caption(common.md("Themes: " + ", ".join(row["themes"])))
         if row["recommendation"]:
             raised = (f" — raised in {int(row['rec_sessions'])} sessions ({row['rec_years']})"
-                      if row["recurring"] else "")
+                      if row["recurring"] else " — raised once")
             st.caption(common.md(f"Recommendation: {row['recommendation']}{raised}"))
 
-    conflict: EditConflict | None = st.session_state.get(EDIT_CONFLICT)
-    if conflict is not None and conflict.item_id == item_id:
-        common.show_conflict(conflict)
+    kept = st.session_state.get(EDIT_CONFLICT)
+    if kept is not None and kept[0].item_id == item_id:
+        conflict, opened = kept
+        common.show_conflict(conflict, opened=opened)
+        st.caption("The form below shows the values saved now.")
         common.conflict_choices("", (EDIT_BASE, EDIT_CONFLICT),
                                 lambda: _save_item(item_id, dict(conflict.yours), int(row["version"]), row["text"]))
     elif int(row["version"]) != base["version"]:
@@ -276,15 +384,21 @@ def item_form(table: pd.DataFrame) -> None:
                     else:
                         common.clear_caches()
                         _flash("Themes saved; they are kept when the analysis runs again.")
-                        st.rerun()
+                        common.rerun_part()
 
 
 # --- bulk ---------------------------------------------------------------------------------------
+BULK_SEEN = "bulk_seen"
+
 
 def bulk_update(table: pd.DataFrame) -> None:
     if table.empty:
         st.info("No items match these filters.")
         return
+    # the versions of the rows when they were shown: a change someone saves meanwhile makes Apply refuse
+    seen = st.session_state.setdefault(BULK_SEEN, {})
+    for item_id, version in zip(table.index, table["version"], strict=True):
+        seen.setdefault(item_id, int(version))
     labels = {i: _item_label(r) for i, r in table.iterrows()}
     use_all = st.checkbox(f"All {len(table)} items shown by the filters", key="bulk_all")
     chosen = list(table.index) if use_all else st.multiselect(
@@ -303,47 +417,72 @@ def bulk_update(table: pd.DataFrame) -> None:
             changes["status"] = status
         if owner.strip():
             changes["owner"] = owner.strip()
-        versions = {i: int(table.loc[i, "version"]) for i in chosen}
+        versions = {i: seen.get(i, int(table.loc[i, "version"])) for i in chosen}
         try:
             results = set_items(common.get_store(), chosen, by=name, via="bulk", expected_versions=versions,
                                 **changes)
         except EditConflict as conflict:
             common.clear_caches()
-            common.show_conflict(conflict, "nothing in this bulk update was saved")
+            st.session_state.pop(BULK_SEEN, None)  # the rows now shown are the ones a new Apply is checked against
+            common.show_conflict(conflict, "nothing in this bulk update was saved; check the items and apply again")
         except (EditError, PermissionDenied) as exc:
             st.error(common.md(str(exc)))
         else:
             common.clear_caches()
+            st.session_state.pop(BULK_SEEN, None)
             _flash(f"Updated {sum(1 for r in results if r.changed)} of {len(chosen)} item(s).")
-            st.rerun()
+            common.rerun_part()
 
 
-def render() -> None:
-    common.page_header("Tracker", "Every takeaway, call to action and question: filter, follow up, download.")
-    _show_flash()
-    flt, only_overdue = filters()
+# --- the page -----------------------------------------------------------------------------------
+
+def _table(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> pd.DataFrame:
     table = common.tracker_table(flt, only_overdue)
-    if st.session_state.get("f_recurring") and not table.empty:
+    if only_recurring and not table.empty:
         table = table[table["recurring"]]
-    total = len(common.items())
-    overdue = int(table["overdue"].sum()) if not table.empty else 0
-    c = st.columns([3, 1, 1])
-    c[0].markdown(f"**{len(table)}** of {total} items shown"
-                  + (f" · :red[**{overdue} overdue**]" if overdue else ""))
-    stamp = date.today().isoformat()
-    c[1].download_button("CSV", lambda: csv_bytes(table), f"igf-items-{stamp}.csv", "text/csv",
-                         icon=":material/download:", on_click="ignore", disabled=table.empty, width="stretch")
-    c[2].download_button("Excel", lambda: excel_bytes(table), f"igf-items-{stamp}.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         icon=":material/download:", on_click="ignore", disabled=table.empty, width="stretch")
-    grid, form, bulk = st.tabs(["Table", "Edit an item", "Bulk update"])
+    return table
+
+
+@st.fragment
+def views(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> None:
+    """The table, the form and bulk updates: a save reruns only this part (and re-reads the rows)."""
+    _show_flash()
+    table = _table(flt, only_overdue, only_recurring)
+    # a keyed tab bar that reruns: the tab the user was on stays open after a save
+    grid, form, bulk = st.tabs(["Table", "Edit an item", "Bulk update"], key="tracker_view", on_change="rerun")
     with grid:
-        st.caption("Edit status, owner, due date and notes in place, then save. Other columns are read-only.")
+        # the control on the left: the grid's own toolbar appears on its top right
+        c = st.container(horizontal=True, vertical_alignment="center")
+        c.segmented_control("Columns", list(COLUMN_SETS), default="Narrow" if _on_phone() else "Main",
+                            required=True, key="grid_columns", label_visibility="collapsed",
+                            help="Main: the item and its follow-up; Narrow: for a phone; All: every column")
+        c.caption("Edit status, owner, due date and notes in place, then save. Other columns are read-only.")
         table_editor(table)
     with form:
         item_form(table)
     with bulk:
         bulk_update(table)
+
+
+def render() -> None:
+    common.page_header("Tracker", "Every takeaway, call to action and question: filter, follow up, download.")
+    flt, only_overdue = filters()
+    only_recurring = bool(st.session_state.get("_only_recurring"))
+    table = _table(flt, only_overdue, only_recurring)
+    total = len(common.items())
+    overdue = int(table["overdue"].sum()) if not table.empty else 0
+    c = st.container(horizontal=True, vertical_alignment="center")
+    c.markdown(f"**{len(table)}** of {total} items shown" + (f" · :red[**{overdue} overdue**]" if overdue else ""),
+               width="stretch")
+    stamp = date.today().isoformat()
+    c.download_button("CSV", lambda: csv_bytes(table), f"igf-items-{stamp}.csv", "text/csv",
+                      icon=":material/download:", on_click="ignore", disabled=table.empty,
+                      help="Readable headers and labels")
+    c.download_button("Excel", lambda: excel_bytes(table), f"igf-items-{stamp}.xlsx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      icon=":material/download:", on_click="ignore", disabled=table.empty,
+                      help="Readable headers, filters on every column, wrapped text")
+    views(flt, only_overdue, only_recurring)
 
 
 if __name__ == "__main__":

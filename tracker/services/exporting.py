@@ -64,6 +64,8 @@ def _with_recommendation_titles(store: Store, frame: pd.DataFrame) -> pd.DataFra
 
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
 KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
+ORIGIN_LABELS = {"section": "Outcome section", "report": "Report text"}
+REVIEW_LABELS = {"accepted": "Accepted", "suggested": "Suggested, to review", "rejected": "Rejected"}
 
 ITEM_HEADERS = {
     "session": "Session",
@@ -86,6 +88,8 @@ ITEM_HEADERS = {
     "section": "Section",
     "speaker": "Asked by",
     "in_source": "Still on its page",
+    "origin": "Found in",
+    "review": "Review",
     "updated_at": "Last changed",
     "updated_by": "Last changed by",
     "session_title": "Session title",
@@ -97,6 +101,7 @@ ITEM_HEADERS = {
 }
 SESSION_HEADERS = {
     "session": "Session",
+    "forum": "Forum",
     "year": "Year",
     "type": "Type",
     "number": "Number",
@@ -106,6 +111,7 @@ SESSION_HEADERS = {
     "item_count": "Items",
     "has_outcomes": "Published outcomes",
     "source": "Source file",
+    "url": "Web address",
 }
 RECOMMENDATION_HEADERS = {
     "title": "Recommendation",
@@ -177,7 +183,8 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         table["recurring"] = (sessions.fillna(0) >= 2).astype(bool)
     if what == "recommendations" and "recurring" not in table and "n_sessions" in table:
         table["recurring"] = (pd.to_numeric(table["n_sessions"], errors="coerce").fillna(0) >= 2).astype(bool)
-    for column, labels in (("status", STATUS_LABELS), ("kind", KIND_LABELS)):
+    for column, labels in (("status", STATUS_LABELS), ("kind", KIND_LABELS), ("origin", ORIGIN_LABELS),
+                           ("review", REVIEW_LABELS)):
         if column in table:
             table[column] = table[column].map(lambda v, m=labels: m.get(str(v), v))
     headers = HEADERS.get(what, {})

@@ -35,6 +35,16 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+
+
+def launch(pw):
+    """Debian's Chromium, headless, and a desktop-sized context that waits up to 30 s for an element."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                 args=["--no-sandbox", "--headless", "--disable-gpu",
+                                       "--disable-background-networking"])
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(30_000)
+    return browser, context
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PAGES = {"overview": "", "tracker": "tracker", "recommendations": "recurring", "review": "review",
          "sessions": "sessions", "plan": "plan", "add_report": "add", "history": "history"}
@@ -112,11 +122,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 def page(server: tuple[str, Path]) -> Iterator:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--headless", "--disable-gpu",
-                                           "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        context.set_default_timeout(30_000)
+        browser, context = launch(pw)
         tab = context.new_page()
         tab.alerts = []  # any JavaScript dialog means injected markup ran
         tab.on("dialog", lambda dialog: (tab.alerts.append(dialog.message), dialog.dismiss()))

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_db
-from tests.test_browser import CHROMIUM, IDLE, _choose, _chromium_or_skip, _edit_form, _free_port, _idle, _screenshot
+from tests.test_browser import IDLE, _choose, _chromium_or_skip, _edit_form, _free_port, _idle, _screenshot, launch
 from tracker.services.editing import set_item
 from tracker.store import Store
 from tracker.store.access import PermissionDenied, actor_for
@@ -129,11 +129,7 @@ admins = ["{ADMIN.upper()}"]
 def page(deployment: dict) -> Iterator:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--headless", "--disable-gpu",
-                                           "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        context.set_default_timeout(30_000)
+        browser, context = launch(pw)
         try:
             yield context.new_page()
         finally:

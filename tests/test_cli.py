@@ -94,8 +94,11 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
 def test_export_with_labels_is_readable(analyzed_store: Store):
     """--labels: a session label first (not a hash), headers and values in words, the recommendation's title,
     whether it recurred, in how many sessions and which years; the machine form stays the default."""
-    rows = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+    every = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+    rows = [r for r in every if r["Review"] == "Accepted"]
     assert len(rows) == 30
+    # the calls found in the report text that nobody accepted follow the items, in words
+    assert {(r["Found in"], r["Review"]) for r in every[30:]} == {("Report text", "Suggested, to review")}
     header = list(rows[0])
     assert header[:6] == ["Session", "Year", "Kind", "Text", "Status", "Owner"]
     assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised", "Item id"} <= set(header)

@@ -49,9 +49,10 @@ def _tiles(numbers: dict) -> None:
           "(see Recommendations)"),
          ("Recurring recommendations", "–" if recurring is None else recurring,
           "Recommendations raised in two or more sessions"),
-         ("To review", numbers["to_review"],
-          "New takeaways and calls to action the analysis matched to a recommendation, waiting for a person to "
-          "confirm (see To review)"),
+         ("To review", numbers["to_review"] + numbers["report_calls"],
+          f"{numbers['to_review']} new takeaways and calls to action the analysis matched to a recommendation, "
+          f"and {numbers['report_calls']} sentences of session reports that read as calls to action, waiting "
+          "for a person to decide (see To review)"),
          ("Share done", f"{numbers['share_done']:.0%}", basis)],
     ]
     for row in rows:
@@ -63,7 +64,7 @@ def _tiles(numbers: dict) -> None:
 
 def render() -> None:
     common.page_header("Overview", "What came back year after year, and how far the follow-up has got.")
-    numbers = common.headline()
+    numbers = dict(common.headline(), report_calls=common.report_call_counts()["suggested"])
     _tiles(numbers)
 
     recommendations = common.recommendations()
@@ -71,8 +72,9 @@ def render() -> None:
         analysis_missing_note("run-analysis-overview")
     else:
         st.caption(common.md(f"Similarity used to match takeaways and calls to action: {common.analysis_mode()}"))
-        if numbers["to_review"]:
-            st.page_link("tracker/ui/pages/review.py", label=f"{numbers['to_review']} suggestion(s) to review",
+        waiting = numbers["to_review"] + numbers["report_calls"]
+        if waiting:
+            st.page_link("tracker/ui/pages/review.py", label=f"{waiting} suggestion(s) to review",
                          icon=":material/rate_review:")
 
     st.subheader("What came back")

@@ -15,7 +15,8 @@ def render() -> None:
                                "give editors and admins their role here.")
     admins = sorted(auth.configured_admins())
     if admins:
-        st.caption(common.md("Admins from the configuration (always admins): " + ", ".join(admins)))
+        # plain text: Markdown would turn every address into a mail link
+        st.text("Admins from the configuration (always admins): " + ", ".join(a.lower() for a in admins))
     roles = roles_frame(common.get_store())
     if roles.empty:
         st.info(f"No roles given yet: everyone signed in is a {DEFAULT_ROLE}.")

@@ -255,9 +255,9 @@ def test_recommendation_helpers() -> None:
     assert recommendation_name("R3", "International cooperation") == "R3 'International cooperation'"
     assert recommendation_name("R9", None) == "R9"
     rec = {"years": [2024, 2022, 2023], "n_sessions": 3, "n_items": 4, "pending": 1}
-    assert recommendation_facts(rec) == "2022, 2023, 2024 · 3 sessions · 4 calls · 1 to review"
+    assert recommendation_facts(rec) == "2022, 2023, 2024 · 3 sessions · 4 takeaways and calls · 1 to review"
     assert recommendation_facts({"years": [2024], "n_sessions": 1, "n_items": 1, "pending": 0}) == \
-        "2024 · 1 session · 1 call"
+        "2024 · 1 session · 1 takeaway or call"
 
 
 def test_recommendation_conflict_shows_every_field_either_side_changed() -> None:

@@ -447,11 +447,12 @@ def recommendation_name(rec_id: Any, title: Any) -> str:
 
 
 def recommendation_facts(rec: Mapping[str, Any]) -> str:
-    """One line about a recommendation row of ``recommendations_frame``: years, sessions, calls, pending."""
+    """One line about a recommendation row of ``recommendations_frame``: years, sessions, members, pending."""
     n_sessions, n_items = _int(rec.get("n_sessions")), _int(rec.get("n_items"))
     parts = [years_text(rec.get("years")) or "no year",
              f"{n_sessions} session{'s' if n_sessions != 1 else ''}",
-             f"{n_items} call{'s' if n_items != 1 else ''}"]
+             # "calls" means calls to action everywhere; a recommendation gathers key takeaways too
+             f"{n_items} takeaways and calls" if n_items != 1 else "1 takeaway or call"]
     pending = _int(rec.get("pending"))
     if pending:
         parts.append(f"{pending} to review")

@@ -36,8 +36,8 @@ from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
 from ..store.queries import ItemFilter, items_frame, sessions_frame
-from ..ui.dashboard_data import STATUS_LABELS, session_label
 from .editing import clean_text
+from .exporting import STATUS_LABELS, session_name
 
 CLOSED = ("done", "dropped")
 
@@ -186,7 +186,7 @@ class Proposal:
 
 def _label(row: Any) -> str:
     # the full title: nothing in a draft is cut short
-    return session_label(row.year, row.type, row.number, row.title, limit=10_000)
+    return session_name(row.year, row.type, row.number, row.title)
 
 
 def _status(value: Any) -> str:

@@ -254,3 +254,11 @@ def test_dashboard_imports_by_address_and_refreshes_keeping_edits(seed_store: St
     row = items_frame(seed_store).set_index("id").loc[first["id"]]
     assert row["status"] == "in_progress" and not row["in_source"]
     st.cache_data.clear()
+
+    # the Sessions page names the forum and the address the page came from, as text
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("tracker/ui/pages/sessions.py").run()
+    at.selectbox(key="session_pick").set_value("2025-aprigf-workshop-14").run()
+    assert not at.exception, at.exception
+    assert any("**Forum:** APrIGF" in m.value for m in at.markdown)
+    assert f"Fetched from: {base}/aprigf/ws14" in [t.value for t in at.text]

@@ -18,8 +18,8 @@ from tracker.ui.dashboard_data import (
 )
 from tracker.ui.pages import common
 
-META_FIELDS = [("year", "Year"), ("type", "Type"), ("number", "Number"), ("title", "Title"), ("date", "Date"),
-               ("sdgs", "SDG targets"), ("organizers", "Organizers"), ("speakers", "Speakers"),
+META_FIELDS = [("forum", "Forum"), ("year", "Year"), ("type", "Type"), ("number", "Number"), ("title", "Title"),
+               ("date", "Date"), ("sdgs", "SDG targets"), ("organizers", "Organizers"), ("speakers", "Speakers"),
                ("moderators", "Moderators"), ("rapporteur", "Rapporteur"), ("source", "Source file(s)")]
 
 
@@ -88,6 +88,8 @@ def render() -> None:
         # values come from the page: every one is Markdown-escaped (an address stays text, never a link)
         st.markdown("  \n".join(f"**{label}:** {common.md(_value(session[key]))}" for key, label in META_FIELDS
                                 if _value(session[key])))
+        if _value(session.get("url")):  # plain text: an address is never a link here
+            st.text(f"Fetched from: {_value(session['url'])}")
     items = common.items(ItemFilter(sessions=[session_id]))
     with stats:
         st.metric("Items", int(session["item_count"]))

@@ -37,6 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server the test started: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def launch(pw):
     """Debian's Chromium, headless, and a desktop-sized context that waits up to 30 s for an element."""
     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -109,12 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             time.sleep(0.3)
         yield url, db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 

@@ -24,7 +24,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_db
-from tests.test_browser import IDLE, _choose, _chromium_or_skip, _edit_form, _free_port, _idle, _screenshot, launch
+from tests.test_browser import (
+    IDLE,
+    _choose,
+    _chromium_or_skip,
+    _edit_form,
+    _free_port,
+    _idle,
+    _screenshot,
+    launch,
+    stop,
+)
 from tracker.services.editing import set_item
 from tracker.store import Store
 from tracker.store.access import PermissionDenied, actor_for
@@ -62,15 +72,6 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str, timeout: 
         if proc.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"{what} did not start:\n" + log.read_text(errors="replace"))
         time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +121,9 @@ admins = ["{ADMIN.upper()}"]
             _wait_http(url + "/_stcore/health", app, app_log, "streamlit")
             yield {"url": url, "db": db, "issuer": issuer, "log": app_log}
         finally:
-            _stop(app)
+            stop(app)
     finally:
-        _stop(provider)
+        stop(provider)
 
 
 @pytest.fixture(scope="module")

@@ -360,6 +360,7 @@ def test_no_page_makes_a_request_off_the_machine(server: tuple[str, Path], page)
 def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(server: tuple[str, Path], page,
                                                                                 tmp_path: Path) -> None:
     import docx
+    from playwright.sync_api import expect
 
     from tracker.services import planning
 
@@ -374,7 +375,7 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     draft_id = int(drafts["draft_id"].iat[0])
     prefilled = planning.load_draft(store, draft_id).content["description"]
     box = page.get_by_role("textbox", name="Description", exact=True)
-    assert box.input_value() == prefilled
+    expect(box).to_have_value(prefilled)  # waits: the new draft's fields can come a rerun after the click
     typed = "Written in the browser: <b>not bold</b>, **literal**, [no link](javascript:alert(1))."
     box.fill(typed)
     # straight to another page: leaving the box saves it. (Streamlit spends that first click on committing the
@@ -387,10 +388,10 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     _idle(page, "Overview")
     _nav_link(page, "Plan next proposal").click()
     _idle(page, "Plan next proposal")
-    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == typed
+    expect(page.get_by_role("textbox", name="Description", exact=True)).to_have_value(typed)
     page.reload()
     _idle(page, "Plan next proposal")
-    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == typed
+    expect(page.get_by_role("textbox", name="Description", exact=True)).to_have_value(typed)
     assert planning.load_draft(store, draft_id).content["description"] == typed
     _screenshot(page, "plan-draft")
 
@@ -404,7 +405,7 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     _idle(page)
     _screenshot(page, "plan-restored")
     page.get_by_role("tab", name="Edit").click()
-    assert page.get_by_role("textbox", name="Description", exact=True).input_value() == prefilled
+    expect(page.get_by_role("textbox", name="Description", exact=True)).to_have_value(prefilled)
     restored = planning.load_draft(store, draft_id)
     assert restored.version == 3 and restored.content["description"] == prefilled
 

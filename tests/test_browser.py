@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.helpers import import_or_fail_in_ci, missing
 from tracker import analysis
 from tracker.services.report_calls import review_counts
 from tracker.store import Store
@@ -78,11 +79,8 @@ HOSTILE_PAGE = """IGF 2026 Open Forum #99 Hostile <script>alert(1)</script> mark
 
 
 def _chromium_or_skip() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"Chromium missing at {CHROMIUM} in CI: .ci/run must install it (apt-get install -y chromium)")
-    pytest.skip("Chromium not installed: apt-get install -y chromium")
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium missing at {CHROMIUM} (.ci/run installs it: apt-get install -y chromium)")
 
 
 def _free_port() -> int:
@@ -125,7 +123,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def page(server: tuple[str, Path]) -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = import_or_fail_in_ci("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser, context = launch(pw)
         tab = context.new_page()

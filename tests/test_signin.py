@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_db
+from tests.helpers import import_or_fail_in_ci, missing
 from tests.test_browser import (
     IDLE,
     _choose,
@@ -54,10 +55,7 @@ def _node_or_skip() -> str:
     node = shutil.which("node")
     if node and (OIDC / "node_modules" / "oidc-provider").is_dir():
         return node
-    why = "Node.js missing" if not node else "tests/oidc/node_modules missing (run `npm ci` in tests/oidc)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} in CI: .ci/run must install nodejs/npm and run npm ci in tests/oidc")
-    pytest.skip(why)
+    missing("Node.js missing" if not node else "tests/oidc/node_modules missing (.ci/run runs `npm ci` in tests/oidc)")
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str, timeout: float = 60) -> None:
@@ -128,7 +126,7 @@ admins = ["{ADMIN.upper()}"]
 
 @pytest.fixture(scope="module")
 def page(deployment: dict) -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = import_or_fail_in_ci("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser, context = launch(pw)
         try:

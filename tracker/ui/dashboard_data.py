@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..reading.models import KINDS, STATUSES, Document
 from ..services.editing import EDITABLE, EditConflict
-from ..services.exporting import KIND_LABELS, STATUS_LABELS, readable, spreadsheet_safe
+from ..services.exporting import KIND_LABELS, STATUS_LABELS, readable, session_name, spreadsheet_safe
 from ..services.exporting import excel_bytes as excel_file
 from ..store import Store
 from ..store.queries import ItemFilter, history_frame, items_frame
@@ -205,10 +205,8 @@ def overdue_mask(frame: pd.DataFrame, today: date | None = None) -> pd.Series:
 
 
 def session_label(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 60) -> str:
-    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if number else "")
-                    if v is not None and str(v) not in ("", "nan", "<NA>", "None"))
-    title = shorten(title, limit) if title and str(title) not in ("nan", "<NA>", "None") else ""
-    return f"{head} — {title}" if title and head else (head or title or "unknown session")
+    """'2024 Open Forum #12 — Title', the title cut at ``limit`` (the exports' session name, shortened)."""
+    return session_name(year, session_type, number, title, limit)
 
 
 def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.DataFrame | None = None,

@@ -51,6 +51,12 @@ HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers, be
 
 T = TypeVar("T")
 _migrated: set[str] = set()
+# Threads of one process (the dashboard's sessions) open and close the file on their own. DuckDB's file lock
+# is per process, so a thread opening the file while another closes the last connection of its instance can
+# race DuckDB's own guard ("Unique file handle conflict") and, rarely, end with an edit reported saved and not
+# stored. Opening and closing one at a time within the process closes that window; the work in between
+# still runs in parallel.
+_OPEN_CLOSE = threading.Lock()
 _migrate_lock = threading.Lock()
 
 
@@ -216,7 +222,8 @@ class Store:
             raise
         finally:
             try:
-                con.close()
+                with _OPEN_CLOSE:
+                    con.close()
             except duckdb.Error as exc:
                 if not failed:  # an error already on its way says more than this one
                     raise (translate_error(exc, self.path) or exc) from exc
@@ -231,9 +238,10 @@ class Store:
         try:
             while True:
                 try:
-                    if fallback:
-                        return duckdb.connect(str(self.path), read_only=True), True
-                    return duckdb.connect(str(self.path)), False
+                    with _OPEN_CLOSE:
+                        if fallback:
+                            return duckdb.connect(str(self.path), read_only=True), True
+                        return duckdb.connect(str(self.path)), False
                 except duckdb.Error as exc:
                     if not _is_lock_error(exc):
                         translated = translate_error(exc, self.path)

@@ -70,6 +70,7 @@ class RunResult:
     suggested: int = 0
     new_recommendations: int = 0
     embedded: int = 0
+    deferred: int = 0  # placements dropped because their calls changed while the analysis ran
     seconds: float = 0.0
     summary: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (bench/)
@@ -140,30 +141,69 @@ class Sentences:
         return sum(len(h) for model, h, _ in self.fresh if model == emb.MODEL_ID)
 
 
-def _cached(con: duckdb.DuckDBPyConnection, texts: list[str], model_id: str, dim: int,
-            compute: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Vectors of ``texts``, looked up per distinct text in the cache and computed for the rest: (one row per
-    text, hashes computed now, their vectors)."""
+@dataclass
+class _Pending:
+    """Vectors of some texts as found in the cache, the rest still to compute (outside any connection)."""
+
+    codes: np.ndarray  # per text: index into ``distinct``
+    distinct: list[str]
+    hashes: list[str]
+    found: dict[str, int]
+    matrix: np.ndarray
+    model_id: str
+    dim: int
+
+    def finish(self, compute: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(one row per text, hashes computed now, their vectors)."""
+        missing = [k for k, h in enumerate(self.hashes) if h not in self.found]
+        fresh = compute([self.distinct[k] for k in missing]) if missing else np.zeros((0, self.dim), np.float32)
+        rows = np.array([self.found[h] if h in self.found else -1 for h in self.hashes], dtype=np.int64)
+        rows[missing] = len(self.matrix) + np.arange(len(missing))
+        return np.vstack([self.matrix, fresh])[rows[self.codes]], [self.hashes[k] for k in missing], fresh
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, texts: list[str], model_id: str, dim: int) -> _Pending:
+    """The cached vectors of ``texts``, per distinct text."""
     codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
     hashes = [emb.text_hash(u) for u in distinct]
     found, matrix = emb.lookup_vectors(con, hashes, model_id, dim)
-    missing = [k for k, h in enumerate(hashes) if h not in found]
-    fresh = compute([distinct[k] for k in missing]) if missing else np.zeros((0, dim), np.float32)
-    rows = np.array([found[h] if h in found else -1 for h in hashes], dtype=np.int64)
-    rows[missing] = len(matrix) + np.arange(len(missing))
-    return np.vstack([matrix, fresh])[rows[codes]], [hashes[k] for k in missing], fresh
+    return _Pending(np.asarray(codes), list(distinct), hashes, found, matrix, model_id, dim)
+
+
+@dataclass
+class SentenceLookup:
+    """The sentences of some items and what the vector cache had for them: read while the database is open,
+    finished (the missing vectors computed) after it is closed, so that nobody waits for the model."""
+
+    item_ids: list[str]
+    units: list[str]
+    starts: np.ndarray
+    char: _Pending
+    semantic: _Pending | None
+
+    def finish(self, embedder: emb.Embedder | None) -> Sentences:
+        char, hashes, fresh = self.char.finish(char_vectors)
+        out = Sentences(self.item_ids, self.starts, self.units, char, None, None, [(CHAR_MODEL_ID, hashes, fresh)])
+        if embedder is not None and self.semantic is not None:
+            both, hashes, fresh = self.semantic.finish(embedder.encode)
+            out.semantic, out.profiles = both[: len(self.units)], both[len(self.units):]
+            out.fresh.append((emb.MODEL_ID, hashes, fresh))
+        return out
+
+
+def _lookup_sentences(con: duckdb.DuckDBPyConnection, items: pd.DataFrame,
+                      embedder: emb.Embedder | None) -> SentenceLookup:
+    units, starts = unit_texts(items["text"].tolist())
+    semantic = None
+    if embedder is not None:
+        semantic = _lookup(con, units + [t.profile for t in load_themes()], emb.MODEL_ID, emb.DIM)
+    return SentenceLookup(items["item_id"].tolist(), units, starts, _lookup(con, units, CHAR_MODEL_ID, CHAR_DIM),
+                          semantic)
 
 
 def _sentences(con: duckdb.DuckDBPyConnection, items: pd.DataFrame, embedder: emb.Embedder | None) -> Sentences:
-    units, starts = unit_texts(items["text"].tolist())
-    char, hashes, fresh = _cached(con, units, CHAR_MODEL_ID, CHAR_DIM, char_vectors)
-    out = Sentences(items["item_id"].tolist(), starts, units, char, None, None, [(CHAR_MODEL_ID, hashes, fresh)])
-    if embedder is not None:
-        profiles = [t.profile for t in load_themes()]
-        both, hashes, fresh = _cached(con, units + profiles, emb.MODEL_ID, emb.DIM, embedder.encode)
-        out.semantic, out.profiles = both[: len(units)], both[len(units):]
-        out.fresh.append((emb.MODEL_ID, hashes, fresh))
-    return out
+    """Looked up and computed in one go (evaluation on a private copy; the analysis computes after closing)."""
+    return _lookup_sentences(con, items, embedder).finish(embedder)
 
 
 def _cache(con: duckdb.DuckDBPyConnection, fresh: list[tuple[str, list[str], np.ndarray]]) -> None:
@@ -204,16 +244,32 @@ def annotate(items: pd.DataFrame, sentences: Sentences, corrections: dict[str, t
     return out
 
 
-def _write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: datetime) -> None:
+def _write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: datetime,
+                       only_new: bool = False) -> None:
+    """Write the annotations computed with no connection open, re-checked against the database as it is now:
+    a theme correction made meanwhile wins, an item deleted meanwhile is skipped, and with ``only_new`` an
+    item another run annotated meanwhile is left as it is."""
     if rows.empty:
         return
+    rows = rows.copy()
+    corrections = {}
+    for item_ids, themes, by in con.execute("""SELECT item_ids, themes, decided_by FROM analysis_decisions
+                                               WHERE kind = 'themes' ORDER BY decision_id""").fetchall():
+        for item_id in item_ids:
+            corrections[item_id] = (list(themes), by)
+    picked = [corrections.get(i) for i in rows["item_id"]]
+    rows["themes"] = [c[0] if c else t for c, t in zip(picked, rows["themes"], strict=True)]
+    rows["themes_by"] = [c[1] if c else b for c, b in zip(picked, rows["themes_by"], strict=True)]
     con.register("new_analysis", rows)
     try:
-        con.execute("DELETE FROM item_analysis WHERE item_id IN (SELECT item_id FROM new_analysis)")
+        if not only_new:
+            con.execute("DELETE FROM item_analysis WHERE item_id IN (SELECT item_id FROM new_analysis)")
         con.execute("""INSERT INTO item_analysis (item_id, themes, themes_by, addressee, addressee_text, specificity,
                                                   specificity_note, analyzed_at)
                        SELECT item_id, CAST(themes AS VARCHAR[]), themes_by, CAST(addressee AS VARCHAR[]),
-                              addressee_text, specificity, specificity_note, ? FROM new_analysis""", [now])
+                              addressee_text, specificity, specificity_note, ? FROM new_analysis
+                       WHERE item_id IN (SELECT item_id FROM items)
+                         AND item_id NOT IN (SELECT item_id FROM item_analysis)""", [now])
     finally:
         con.unregister("new_analysis")
 
@@ -390,6 +446,25 @@ def _write_places(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts:
     return made
 
 
+def _still_open(con: duckdb.DuckDBPyConnection, places: list[NewPlace]) -> list[NewPlace]:
+    """The placements computed with no connection open that still hold now: the call still exists, is in its
+    source and in no recommendation, and its target still exists and was not rejected for it. A new
+    recommendation is made only if none of its calls changed meanwhile; what is dropped is placed by the
+    next run."""
+    if not places:
+        return []
+    ids = [p.item_id for p in places]
+    open_now = {r[0] for r in con.execute(
+        """SELECT item_id FROM items WHERE item_id IN (SELECT unnest(?)) AND in_source
+           AND item_id NOT IN (SELECT item_id FROM memberships)""", [ids]).fetchall()}
+    recs = {r[0] for r in con.execute("SELECT rec_id FROM recommendations").fetchall()}
+    rejected = {(r[0], r[1]) for r in con.execute(
+        "SELECT item_id, rec_id FROM rejections WHERE item_id IN (SELECT unnest(?))", [ids]).fetchall()}
+    broken = {p.rec for p in places if p.rec.startswith("new:") and p.item_id not in open_now}
+    return [p for p in places if p.item_id in open_now and p.rec not in broken
+            and (p.rec.startswith("new:") or (p.rec in recs and (p.item_id, p.rec) not in rejected))]
+
+
 def _rejected_codes(snap: Snapshot, calls: Calls) -> dict[int, set[int]]:
     index = {item_id: k for k, item_id in enumerate(calls.frame["item_id"])}
     code = {r: k for k, r in enumerate(calls.rec_ids)}
@@ -415,16 +490,20 @@ def run_analysis(store: Store) -> RunResult:
         result.timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, Sentences]:
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, SentenceLookup]:
         snap = _read(con)
         items = snap.items
         # vectors: the items to annotate (theme fallback) and every live call (placement)
         need = items[~items["annotated"] | (items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS))]
-        return snap, _sentences(con, need, embedder)
+        return snap, _lookup_sentences(con, need, embedder)
 
-    snap, sentences = store.read(read)
-    fresh_vectors = sentences.fresh
+    # the database is held only to read the snapshot and to write the result: embedding and comparing run
+    # with it closed, so editors and imports are never kept waiting for the model
+    snap, looked_up = store.read(read)
     lap("read")
+    sentences = looked_up.finish(embedder)
+    fresh_vectors = sentences.fresh
+    lap("embed")
     items = snap.items
     annotations = annotate(items[~items["annotated"]], sentences, snap.corrections)
     result.annotated = len(annotations)
@@ -443,8 +522,13 @@ def run_analysis(store: Store) -> RunResult:
     def write(con: duckdb.DuckDBPyConnection) -> None:
         now = datetime.now()
         _cache(con, fresh_vectors)
-        _write_annotations(con, annotations, now)
-        _write_places(con, places, texts, "machine", now)
+        _write_annotations(con, annotations, now, only_new=True)
+        still = _still_open(con, places)
+        result.deferred = len(places) - len(still)
+        result.placed = len(still)
+        result.suggested = sum(p.state == "suggested" for p in still)
+        result.new_recommendations = len({p.rec for p in still if p.rec.startswith("new:")})
+        _write_places(con, still, texts, "machine", now)
         result.seconds = time.perf_counter() - started
         result.summary = _summary(result)
         _log_run(con, result, now)
@@ -458,7 +542,8 @@ def _summary(result: RunResult) -> str:
     mode = result.mode if result.mode == "semantic" else f"lexical: {result.reason}"
     return (f"analysis ({mode}): {result.annotated} items annotated, {result.placed} calls placed "
             f"({result.suggested} suggestions to review, {result.new_recommendations} new recommendations), "
-            f"{result.embedded} sentences embedded, {result.seconds:.1f} s")
+            f"{result.embedded} sentences embedded, {result.seconds:.1f} s"
+            + (f"; {result.deferred} calls changed meanwhile, left for the next analysis" if result.deferred else ""))
 
 
 def _log_run(con: duckdb.DuckDBPyConnection, result: RunResult, now: datetime) -> None:
@@ -507,11 +592,12 @@ def plan_reanalysis(store: Store) -> Plan:
     require(store, "admin", "re-analyze everything")
     mode, reason, method, embedder = current_method()
 
-    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, Sentences]:
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Snapshot, SentenceLookup]:
         snap = _read(con)
-        return snap, _sentences(con, snap.items, embedder)
+        return snap, _lookup_sentences(con, snap.items, embedder)
 
-    snap, sentences = store.read(read)
+    snap, looked_up = store.read(read)  # then embed and compare with the database closed (see run_analysis)
+    sentences = looked_up.finish(embedder)
     annotations = annotate(snap.items, sentences, snap.corrections)
     calls = _calls(snap, sentences, keep_places=False)
     fresh_vectors = sentences.fresh

@@ -7,8 +7,13 @@ Saves from other processes are real ``python -m tracker`` commands against the s
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +21,11 @@ import pytest
 
 import tracker.analysis.core as core
 from tracker.analysis import set_item_themes
+from tracker.reading.fetch import fetch, internal
+from tracker.reading.models import BadInput
+from tracker.services.web import import_targets, refresh
 from tracker.store import Store
+from tracker.store.access import Actor, PermissionDenied
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +102,105 @@ def test_calls_placed_by_another_run_meanwhile_are_not_placed_twice(
     assert seed_store.scalar("SELECT count(*) FROM memberships") == members
     assert outer.placed == 0 and outer.deferred == members
     assert "left for the next analysis" in outer.summary
+
+
+# --- the server's fetch: admins only, never into the server's own network, bounded in time ----------------
+
+@pytest.fixture
+def local_site() -> Iterator[tuple[list[str], int]]:
+    """A web server on 127.0.0.1: /page is a session page, /hop redirects to /page by the loopback address,
+    /secret is what must never be read; returns (paths requested, port)."""
+    requested: list[str] = []
+    page = (ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            requested.append(self.path)
+            port = self.server.server_address[1]
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{port}/secret")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield requested, server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_viewer_cannot_make_the_server_fetch_anything(store: Store, local_site, monkeypatch) -> None:
+    requested, port = local_site
+    monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    viewer = Store(store.path, actor=Actor("Vera", "vera@example.org", "viewer"))
+    for attempt in (lambda: import_targets(viewer, [f"http://127.0.0.1:{port}/page"], analyze=False),
+                    lambda: refresh(viewer, analyze=False)):
+        with pytest.raises(PermissionDenied, match="vera@example.org is a viewer: .* needs the admin role"):
+            attempt()
+    assert requested == []
+
+
+def test_loopback_and_private_addresses_are_refused_after_resolution_and_on_redirects(local_site, monkeypatch) -> None:
+    requested, port = local_site
+    monkeypatch.delenv("TRACKER_FETCH_ALLOW_HOSTS", raising=False)
+    for url, host in ((f"http://127.0.0.1:{port}/page", "127.0.0.1"), (f"http://localhost:{port}/page", "localhost")):
+        with pytest.raises(BadInput) as refused:
+            fetch(url)
+        assert refused.value.reason == (f"{host} is a loopback address on the server's own network: not fetched "
+                                        "(name it in $TRACKER_FETCH_ALLOW_HOSTS to allow it)")
+    assert requested == []  # refused before anything was sent
+    for address, why in (("169.254.169.254", "a link-local (cloud metadata) address"),
+                         ("10.1.2.3", "a private address"), ("192.168.0.1", "a private address"),
+                         ("::ffff:127.0.0.1", "a loopback address"), ("100.64.0.1", "a non-public address"),
+                         ("fd00:ec2::254", "a private address"), ("240.0.0.1", "a private address")):
+        assert internal(address) == why, address
+    assert internal("93.184.215.14") is None
+
+    # a host named in the setting is fetched; its redirect to another, unnamed, internal host is not
+    monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "localhost")
+    assert b"Key Takeaways" in fetch(f"http://localhost:{port}/page").data
+    with pytest.raises(BadInput, match="127.0.0.1 is a loopback address"):
+        fetch(f"http://localhost:{port}/hop")
+    assert "/secret" not in requested and "/hop" in requested
+
+
+def test_a_server_that_drips_its_headers_times_out_at_the_deadline(monkeypatch) -> None:
+    monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"x" * 1000:
+                if stop.wait(0.3):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(BadInput) as refused:
+            fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=1.5)
+    finally:
+        stop.set()
+        listener.close()
+    assert refused.value.reason == "timed out after 1.5 s"
+    assert time.monotonic() - started < 3

@@ -42,7 +42,9 @@ class Site:
 
 
 @pytest.fixture
-def site() -> Iterator[tuple[Site, str]]:
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, str]]:
+    # the test server runs on loopback, which is refused unless named as an allowed internal host
+    monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "127.0.0.1")
     state = Site()
 
     class Handler(BaseHTTPRequestHandler):
@@ -206,7 +208,8 @@ def test_cli_load_with_addresses_and_refresh(tmp_path: Path, site) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "tracker", "--db", str(db), *args], capture_output=True,
                               text=True, cwd=ROOT, timeout=120,
-                              env={"PATH": "/usr/bin:/bin", "TRACKER_FETCH_TIMEOUT": "5"})
+                              env={"PATH": "/usr/bin:/bin", "TRACKER_FETCH_TIMEOUT": "5",
+                                   "TRACKER_FETCH_ALLOW_HOSTS": "127.0.0.1"})
 
     done = run("load", "--no-analyze", f"{base}/s/9", f"{base}/gone", str(SEED_2024))
     assert done.returncode == 1

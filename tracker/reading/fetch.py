@@ -6,12 +6,22 @@ proxy or certificate settings from the environment. Redirects are followed by ha
 checked like the first address, so a page cannot send the request to ``file:``, ``ftp:`` or a
 credential-carrying address. The body is read as a stream and dropped as soon as it passes the limit.
 Every failure is a ``BadInput`` naming the address, in one line.
+
+The server's own network is out of reach: the address every connection actually reaches (after DNS, on
+every redirect) must be a public one; loopback, private, link-local (cloud metadata), shared, reserved and
+multicast addresses are refused before anything is sent, unless the host is named in
+``$TRACKER_FETCH_ALLOW_HOSTS``. The timeout bounds the whole exchange: a watchdog shuts the connection
+at the deadline, so a server that sends its headers one byte at a time cannot hold the fetch.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import os
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -35,6 +45,69 @@ _SUFFIX_BY_TYPE = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
 _SNIFFED = {"application/octet-stream", "binary/octet-stream", ""}  # decided from the bytes, as for a file
+
+
+ALLOW_ENV = "TRACKER_FETCH_ALLOW_HOSTS"
+
+
+def allowed_hosts() -> set[str]:
+    """Host names (or addresses) on the server's own network that may be fetched: $TRACKER_FETCH_ALLOW_HOSTS,
+    comma-separated (an intranet that serves session pages)."""
+    return {h.strip().lower().strip("[]") for h in os.environ.get(ALLOW_ENV, "").split(",") if h.strip()}
+
+
+def internal(address: str) -> str | None:
+    """Why an IP address is not fetched ("a loopback address"), or None for a public one."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind, test in (("a loopback", ip.is_loopback), ("a link-local (cloud metadata)", ip.is_link_local),
+                       ("a private", ip.is_private), ("a multicast", ip.is_multicast),
+                       ("a reserved", ip.is_reserved or ip.is_unspecified), ("a non-public", not ip.is_global)):
+        if test:
+            return f"{kind} address"
+    return None
+
+
+class _Guard:
+    """Checks the address each connection reached before anything is sent, and shuts every connection at the
+    deadline (httpx's timeouts are per read: a slow drip of bytes never trips them)."""
+
+    def __init__(self, given: str) -> None:
+        self.given = given
+        self.host = ""
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def trace(self, event: str, info: dict) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+        if self.host in allowed_hosts():
+            return
+        why = internal(sock.getpeername()[0])
+        if why:
+            self._shut(sock)
+            raise BadInput(self.given, f"{self.host} is {why} on the server's own network: not fetched (name it "
+                                       f"in ${ALLOW_ENV} to allow it)")
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # already closed
+            pass
 
 
 def is_url(text: str) -> bool:
@@ -82,12 +155,17 @@ def fetch(url: str, timeout: float | None = None, max_bytes: int = MAX_BYTES) ->
     limit = timeout if timeout is not None else env_number("TRACKER_FETCH_TIMEOUT", DEFAULT_TIMEOUT, minimum=0.1)
     deadline = time.monotonic() + limit
     current = given
+    guard = _Guard(given)
+    watchdog = threading.Timer(limit, guard.expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         with httpx.Client(timeout=httpx.Timeout(limit), follow_redirects=False, trust_env=False,
                           headers={"User-Agent": USER_AGENT, "Accept": ACCEPT}) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 client.cookies.clear()  # a cookie a server set is never sent back
-                with client.stream("GET", current) as response:
+                guard.host = (urlsplit(current).hostname or "").lower()
+                with client.stream("GET", current, extensions={"trace": guard.trace}) as response:
                     if response.is_redirect:
                         target = response.headers.get("location", "")
                         try:
@@ -96,13 +174,20 @@ def fetch(url: str, timeout: float | None = None, max_bytes: int = MAX_BYTES) ->
                             raise BadInput(given, f"redirected to an address that is not fetched ({exc.reason})") \
                                 from None
                         continue
-                    return _read(given, current, response, deadline, limit, max_bytes)
+                    page = _read(given, current, response, deadline, limit, max_bytes)
+                    if guard.expired:  # a body without a length ends where the watchdog cut it: not the page
+                        raise httpx.ReadTimeout("whole exchange")
+                    return page
     except httpx.TimeoutException:
         raise BadInput(given, f"timed out after {limit:g} s") from None
     except httpx.ConnectError as exc:
         raise BadInput(given, f"cannot connect ({_first_line(exc)})") from None
     except httpx.HTTPError as exc:  # the connection broke, a malformed answer, too many redirects of its own
+        if guard.expired:
+            raise BadInput(given, f"timed out after {limit:g} s") from None
         raise BadInput(given, f"the download failed ({type(exc).__name__}: {_first_line(exc)})") from None
+    finally:
+        watchdog.cancel()
     raise BadInput(given, f"too many redirects (more than {MAX_REDIRECTS})")
 
 

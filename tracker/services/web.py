@@ -13,6 +13,7 @@ from pathlib import Path
 from ..reading.fetch import fetch, is_url, name_for
 from ..reading.models import BadInput
 from ..store import Store
+from ..store.access import require
 from ..store.documents import FileResult, LoadReport, find_files, load_files
 from .importing import Imported, _analyzed
 
@@ -50,7 +51,9 @@ def _fetch_all(urls: Sequence[str], on_progress: Callable[[int], None] | None
 def import_targets(store: Store, targets: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                    analyze: bool = True) -> Imported:
     """Load files, folders and web addresses together, then place the new calls (suggestions to review).
-    A page that cannot be fetched is a failed entry of the report, like a file that cannot be read."""
+    A page that cannot be fetched is a failed entry of the report, like a file that cannot be read.
+    Only an admin may import: checked before anything is fetched, so nobody else can make the server fetch."""
+    require(store, "admin", "import reports")
     paths, urls = split_targets(targets)
     files: list[tuple[Path | str, bytes | None]] = [(f, None) for f in find_files(paths)]
     fetched, names, failed = _fetch_all(urls, on_progress)
@@ -70,6 +73,7 @@ def refresh(store: Store, which: Iterable[str] = (), on_progress: Callable[[int]
             analyze: bool = True) -> Imported:
     """Fetch stored pages again from their addresses (all, or those whose address or file name is in
     ``which``) and load them, keeping every edit; an unknown address or name is a one-line error."""
+    require(store, "admin", "refresh reports")
     stored = web_documents(store)
     wanted = [w.strip() for w in which if w.strip()]
     if wanted:

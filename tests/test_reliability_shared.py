@@ -25,7 +25,8 @@ from tracker.reading.fetch import fetch, internal
 from tracker.reading.models import BadInput
 from tracker.services.web import import_targets, refresh
 from tracker.store import Store
-from tracker.store.access import Actor, PermissionDenied
+from tracker.services.editing import set_item
+from tracker.store.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,3 +205,27 @@ def test_a_server_that_drips_its_headers_times_out_at_the_deadline(monkeypatch) 
         listener.close()
     assert refused.value.reason == "timed out after 1.5 s"
     assert time.monotonic() - started < 3
+
+
+# --- roles: checked at each write against the database; only a verified e-mail gets one --------------------
+
+def test_an_editor_whose_role_was_removed_cannot_save_with_the_role_read_before(seed_store: Store) -> None:
+    set_role(seed_store, "ed@example.org", "editor", by="Ada")
+    ed = Store(seed_store.path, actor=actor_for(seed_store, "Ed Editor", "ed@example.org"))
+    item_id = str(seed_store.scalar("SELECT min(item_id) FROM items"))
+    set_item(ed, item_id, by="Ed", status="in_progress")
+    remove_role(seed_store, "ed@example.org", by="Ada")  # the page still holds Ed's actor, read as an editor
+    with pytest.raises(PermissionDenied, match=r"^ed@example.org is now a viewer \(was an editor when the page "
+                                               r"was loaded\): nothing was saved; reload the page$"):
+        set_item(ed, item_id, by="Ed", status="done")
+    assert seed_store.scalar("SELECT status FROM items WHERE item_id = ?", [item_id]) == "in_progress"
+    # an admin named in the configuration stays one whatever the table says
+    ada = Store(seed_store.path, actor=actor_for(seed_store, "Ada", "ada@example.org", admins=["ada@example.org"]))
+    set_item(ada, item_id, by="Ada", status="done")
+
+
+def test_an_unverified_e_mail_gets_no_role(seed_store: Store) -> None:
+    set_role(seed_store, "ed@example.org", "editor", by="Ada")
+    assert actor_for(seed_store, "Eve", "ed@example.org", verified=False).role == "viewer"
+    assert actor_for(seed_store, "Eve", "ada@example.org", admins=["ada@example.org"], verified=False).role == "viewer"
+    assert actor_for(seed_store, "Ed", "ed@example.org").role == "editor"

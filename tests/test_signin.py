@@ -38,7 +38,7 @@ from tests.test_browser import (
 )
 from tracker.services.editing import set_item
 from tracker.store import Store
-from tracker.store.access import PermissionDenied, actor_for
+from tracker.store.access import PermissionDenied, actor_for, remove_role
 from tracker.store.queries import items_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,7 +48,9 @@ OIDC = ROOT / "tests" / "oidc"
 ADMIN = "ada@example.org"
 ACCOUNTS = {"vera": {"email": "vera@example.org", "name": "Vera Viewer"},
             "ed": {"email": "ed@example.org", "name": "Ed Editor"},
-            "ada": {"email": ADMIN, "name": "Ada Admin"}}
+            "ada": {"email": ADMIN, "name": "Ada Admin"},
+            # someone whose provider lets them claim Ed's address without confirming it
+            "eve": {"email": "ed@example.org", "name": "Eve Impostor", "email_verified": False}}
 
 
 def _node_or_skip() -> str:
@@ -228,6 +230,29 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     page.goto(f"{url}/history")
     _idle(page, "History")
     assert "Ed Editor <ed@example.org>" in page.get_by_test_id("stMain").inner_text()
+
+    _sign_out(page, url)
+
+    # an e-mail the provider did not verify gets no role, even one that has a role stored
+    _sign_in(page, url, "eve")
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    assert "viewer" in sidebar and "did not confirm this e-mail address" in sidebar
+    _set_status(page, url, "In progress", "ed@example.org is a viewer: changing a status needs the editor role")
+    assert items_frame(store).set_index("id").loc[target["id"], "status"] == "done"
+    _sign_out(page, url)
+
+    # an editor whose role is removed while the page is open cannot save any more from that page
+    _sign_in(page, url, "ed")
+    page.goto(f"{url}/tracker")
+    _idle(page, "Tracker")
+    form = _edit_form(page)
+    remove_role(store, "ed@example.org", by="Ada Admin")
+    _choose(page, form.get_by_role("combobox", name="Status"), "In progress")
+    form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    page.get_by_test_id("stMain").get_by_text("ed@example.org is now a viewer").first.wait_for()
+    _idle(page)
+    assert items_frame(store).set_index("id").loc[target["id"], "status"] == "done"
+    assert store.scalar("SELECT count(*) FROM history WHERE item_id = ? AND field = 'status'", [target["id"]]) == 1
 
     _sign_out(page, url)
     page.goto(f"{url}/history")  # signed out: the pages are closed again

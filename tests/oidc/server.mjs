@@ -2,6 +2,7 @@
 // Usage: node server.mjs CONFIG.json, where the file holds
 //   {"port": 9000, "client_id": "...", "client_secret": "...", "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
 //    "accounts": {"vera": {"email": "vera@example.org", "name": "Vera Viewer"}, ...}}
+// An account may say "email_verified": false (the claim is true otherwise).
 // The login form is the package's development one (any password); the login must be one of the accounts.
 // Prints "ready" on stdout once it listens on 127.0.0.1.
 import { readFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ const provider = new Provider(issuer, {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: account.email, email_verified: true, name: account.name };
+        return { sub: id, email: account.email, email_verified: account.email_verified ?? true, name: account.name };
       },
     };
   },

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -42,6 +42,25 @@ class Actor:
     name: str
     email: str
     role: str = DEFAULT_ROLE
+    # the configured admins when the role was looked up (``actor_for``): the role is then looked up again in
+    # every write's transaction (``still_allowed``), so a role removed meanwhile stops the next save; None for
+    # an actor given its role directly
+    admins: tuple[str, ...] | None = field(default=None, compare=False)
+    verified: bool = True  # the provider confirmed the e-mail (``email_verified``): roles are matched on it
+
+    def still_allowed(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse (PermissionDenied) when the role stored now is lower than the one this actor was given: a
+        page or fragment may act on a role read minutes ago. Called inside the write's transaction."""
+        if self.admins is None or rank(self.role) <= 0:
+            return
+        email = normal_email(self.email)
+        if email and email in configured_admins(self.admins):
+            return
+        row = con.execute("SELECT role FROM roles WHERE email = ?", [email]).fetchone() if email else None
+        now = str(row[0]) if row and row[0] in ROLES else DEFAULT_ROLE
+        if rank(now) < rank(self.role):
+            raise PermissionDenied(f"{self.email or self.name} is now {_article(now)} {now} (was {_article(self.role)} "
+                                   f"{self.role} when the page was loaded): nothing was saved; reload the page")
 
     @property
     def label(self) -> str:
@@ -112,10 +131,13 @@ def role_of(store: Store, email: str, admins: Iterable[str] = ()) -> str:
     return str(stored) if stored in ROLES else DEFAULT_ROLE
 
 
-def actor_for(store: Store, name: str, email: str, admins: Iterable[str] = ()) -> Actor:
-    """The Actor for a person the identity provider signed in."""
+def actor_for(store: Store, name: str, email: str, admins: Iterable[str] = (), verified: bool = True) -> Actor:
+    """The Actor for a person the identity provider signed in. Roles are matched on the e-mail, so only an
+    e-mail the provider says it verified (``email_verified``) gets one: an unverified e-mail is a viewer."""
     email = normal_email(email)
-    return Actor(" ".join(str(name or "").split()) or email, email, role_of(store, email, admins))
+    admins = tuple(admins)
+    role = role_of(store, email, admins) if verified else DEFAULT_ROLE
+    return Actor(" ".join(str(name or "").split()) or email, email, role, admins, verified)
 
 
 def roles_frame(store: Store) -> pd.DataFrame:

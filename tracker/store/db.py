@@ -130,10 +130,14 @@ def _is_write_conflict(exc: Exception) -> bool:
     return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """fn in one transaction: committed, or rolled back and the error raised again."""
+def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T],
+                    actor: Actor | None = None) -> T:
+    """fn in one transaction: committed, or rolled back and the error raised again. With an actor, their role
+    is checked again in the same transaction first (it may have been lowered since it was read)."""
     con.begin()
     try:
+        if actor is not None:
+            actor.still_allowed(con)
         result = fn(con)
         con.commit()
         return result
@@ -301,7 +305,7 @@ class Store:
             result: T
             try:
                 with self.connect() as con:
-                    result = _in_transaction(con, fn)
+                    result = _in_transaction(con, fn, self.actor)
                     committed = True
                     if checkpoint or self._checkpoint_due():
                         with contextlib.suppress(duckdb.Error):  # committed already; a later write retries
@@ -456,7 +460,7 @@ class HeldConnection:
             if self._con is None:
                 self._opened = self.store.connect()
                 self._con = self._opened.__enter__()
-            return _in_transaction(self._con, fn)
+            return _in_transaction(self._con, fn, self.store.actor)
 
         try:
             result = _retrying(attempt, retries)

@@ -57,7 +57,8 @@ def resolve_actor(store: Store) -> Actor | None:
     if not signed_in():
         actor = NOT_SIGNED_IN
     else:
-        actor = actor_for(store, str(st.user.get("name") or ""), str(st.user.get("email") or ""), configured_admins())
+        actor = actor_for(store, str(st.user.get("name") or ""), str(st.user.get("email") or ""), configured_admins(),
+                          verified=st.user.get("email_verified") is True)
     st.session_state[ACTOR_KEY] = actor
     return actor
 
@@ -87,7 +88,10 @@ def sign_in_page() -> None:
 def sidebar(actor: Actor) -> None:
     """Who is signed in, with which role, and the way out."""
     st.sidebar.markdown(f"Signed in as **{_md(actor.name)}**  \n{_md(actor.email)} · {actor.role}")
-    if actor.role == "viewer":
+    if not actor.verified:
+        st.sidebar.caption("Your identity provider did not confirm this e-mail address (email_verified), so it "
+                           "gets no role: you can read and export.")
+    elif actor.role == "viewer":
         st.sidebar.caption("You can read and export. Changes need the editor role: ask an admin.")
     if st.sidebar.button("Sign out", icon=":material/logout:"):
         st.session_state.pop(ACTOR_KEY, None)

@@ -6,6 +6,7 @@ Saves from other processes are real ``python -m tracker`` commands against the s
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -229,3 +230,37 @@ def test_an_unverified_e_mail_gets_no_role(seed_store: Store) -> None:
     assert actor_for(seed_store, "Eve", "ed@example.org", verified=False).role == "viewer"
     assert actor_for(seed_store, "Eve", "ada@example.org", admins=["ada@example.org"], verified=False).role == "viewer"
     assert actor_for(seed_store, "Ed", "ed@example.org").role == "editor"
+
+
+# --- control characters: cleaned at input, and never able to break an export ---------------------------------
+
+def test_control_characters_are_cleaned_at_input_and_exports_survive_what_is_stored(
+        analyzed_store: Store, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from tracker import analysis
+    from tracker.services.exporting import excel_bytes, export_frame, readable, write_frame
+
+    rec = analysis.recommendations_frame(analyzed_store)["rec_id"].iat[0]
+    analysis.set_recommendation(analyzed_store, rec, by="Ana", title="Ring\x07 the \x1b[31mbell")
+    assert analyzed_store.scalar("SELECT title FROM recommendations WHERE rec_id = ?", [rec]) == "Ring the [31mbell"
+
+    page = (ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt").read_text(encoding="utf-8")
+    page = page.replace("International cooperation", "International\x07 cooperation", 1)
+    (tmp_path / "bell.txt").write_text(page, encoding="utf-8")
+    from tracker.store.documents import parse_bytes
+
+    texts = [i.text for i in parse_bytes("bell.txt", page.encode()).items]
+    assert any(t.startswith("International cooperation") for t in texts)
+    assert not any("\x07" in t for t in texts)
+
+    # a title stored before input was cleaned (or written by another tool): every export still works
+    analyzed_store.write(lambda con: con.execute("UPDATE recommendations SET title = 'Old\x07\x1b title' "
+                                                 "WHERE rec_id = ?", [rec]))
+    for what in ("recommendations", "items"):
+        frame = readable(export_frame(analyzed_store, what), what)
+        book = load_workbook(io.BytesIO(excel_bytes(frame)))
+        values = [str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None]
+        assert any("Old title" in v for v in values), what
+        csv = write_frame(export_frame(analyzed_store, what), "csv")
+        assert "Old title" in csv and "\x07" not in csv and "\x1b" not in csv

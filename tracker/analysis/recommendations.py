@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
+from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean, clean_text
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
@@ -37,6 +37,11 @@ class RecommendationEdit:
     changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     version: int = 0
     calls_changed: int = 0
+
+
+def clean_title(title: object) -> str:
+    """A title on one line, without control characters (ESC, BEL … break spreadsheet exports)."""
+    return " ".join(clean_text(str(title or "")).split())
 
 
 def _who(by: str) -> str:
@@ -73,7 +78,7 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
     clean = {}
     for name, value in changes.items():
         if name == "title":
-            value = " ".join(str(value or "").split())
+            value = clean_title(value)
             if not value:
                 raise EditError("a recommendation needs a title")
             clean[name] = value
@@ -142,7 +147,7 @@ def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: st
                         title: str | None = None) -> str:
     number = fetch_one(con, "SELECT nextval('recommendation_seq')")[0]
     rec_id = f"R{number}"
-    title = " ".join((title or "").split())
+    title = clean_title(title)
     con.execute("""INSERT INTO recommendations (rec_id, title, title_by, confirmed, created_at, created_by)
                    VALUES (?, ?, ?, TRUE, ?, ?)""",
                 [rec_id, title or suggest_title(texts), by if title else "machine", now, by])

@@ -24,8 +24,9 @@ _TABLE_CELL = re.compile(rb"<t[dh][\s>/]", re.IGNORECASE)
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_SPACE_OR_INVISIBLE = re.compile(r"[\u00a0\u2000-\u200d\u202f\u205f\u3000\t\f\v\u2060\ufeff\u00ad]")
+# control characters (BEL, ESC …) go too: they ring terminals and make spreadsheets refuse the whole file
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
+_SPACE_OR_INVISIBLE = re.compile(r"[\u00a0\u2000-\u200d\u202f\u205f\u3000\t\f\v\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
 _LOOKS_HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[ >])", re.IGNORECASE)
 
 
@@ -95,7 +96,7 @@ def html_to_text(html: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """One canonical text per page: LF line endings, plain spaces, no invisible characters."""
+    """One canonical text per page: LF line endings, plain spaces, no invisible or control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _SPACE_OR_INVISIBLE.search(text):  # most pages have neither: one scan instead of two
         text = _SPACES.sub(" ", _INVISIBLE.sub("", text))

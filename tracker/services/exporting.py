@@ -199,9 +199,13 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _safe_cell(value: object) -> object:
     if not isinstance(value, str):
         return value
+    value = _CONTROL.sub("", value)  # stored before input was cleaned: never into a spreadsheet or terminal
     # a lone carriage return would end the row in a spreadsheet and start a new one (with its own formula);
     # as newlines the CSV writer quotes the cell and it stays one cell
     value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -247,12 +251,18 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
     sensible widths. Text starting with '=' stays text, never becomes a formula."""
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+
     table = frame.reset_index(drop=True).copy()
     for column in table.columns:
         if pd.api.types.is_datetime64_any_dtype(table[column]) and table[column].dt.tz is not None:
             table[column] = table[column].dt.tz_localize(None)
-        elif table[column].dtype == object:
-            table[column] = table[column].map(_words)
+        elif table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            # whatever is stored (a title saved before control characters were cleaned at input): a control
+            # character in one cell would make openpyxl refuse the whole file
+            table[column] = table[column].map(_words).map(
+                lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    table.columns = [ILLEGAL_CHARACTERS_RE.sub("", str(c)) for c in table.columns]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)

@@ -264,3 +264,42 @@ def test_control_characters_are_cleaned_at_input_and_exports_survive_what_is_sto
         assert any("Old title" in v for v in values), what
         csv = write_frame(export_frame(analyzed_store, what), "csv")
         assert "Old title" in csv and "\x07" not in csv and "\x1b" not in csv
+
+
+# --- files private from their creation -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_database_log_and_exports_are_never_readable_by_others_even_for_a_moment(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "tracker.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
+    seen: dict[str, int] = {}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db), *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: os.umask(0o022))
+        while proc.poll() is None:  # watch every file as it appears, as another user of the machine could
+            for entry in os.scandir(folder):
+                try:
+                    seen[entry.name] = seen.get(entry.name, 0) | entry.stat().st_mode & 0o077
+                except OSError:
+                    pass
+            time.sleep(0.001)
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    assert run("load", "--no-analyze", str(ROOT / "seeds")).returncode == 0
+    item_id = str(Store(db).scalar("SELECT min(item_id) FROM items"))
+    for n in range(3):
+        assert run("set", item_id, "--note", f"note {n}", "--by", "Ana").returncode == 0
+    (folder / "old.csv").write_text("made readable by others\n")
+    os.chmod(folder / "old.csv", 0o644)
+    assert run("export", "--out", str(folder / "items.csv")).returncode == 0
+    assert run("export", "--out", str(folder / "old.csv")).returncode == 0
+    assert run("brief", "--format", "docx", "--out", str(folder / "proposal.docx")).returncode == 0
+    assert {"tracker.duckdb", "tracker.duckdb.wal"} <= set(seen), seen
+    assert {name: oct(mode) for name, mode in seen.items() if mode and name != "old.csv"} == {}
+    for name in ("tracker.duckdb", "items.csv", "old.csv", "proposal.docx"):
+        assert (folder / name).stat().st_mode & 0o777 == 0o600, name

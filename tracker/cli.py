@@ -65,6 +65,18 @@ def _store(ctx_obj: str | None) -> Store:
     return Store(ctx_obj)  # made here, not in the group, so a bad setting is reported like any error
 
 
+def _write_private(out: Path, data: bytes) -> None:
+    """Write an export readable by its owner only from the start (it holds people's notes), replacing any
+    file there; one line on failure."""
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode otherwise
+            handle.write(data)
+    except OSError as exc:
+        raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+
+
 def _report(imported: Any) -> None:
     for failure in imported.report.failed:
         click.echo(f"error: {failure.error}", err=True)
@@ -170,10 +182,7 @@ def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) 
     frame = export_frame(_store(db), what, labels=labels)
     text = write_frame(frame, fmt)
     if out:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        _write_private(out, text.encode("utf-8"))
         click.echo(f"wrote {len(frame)} {what} to {out}", err=True)
     else:
         click.echo(text, nl=False)
@@ -203,10 +212,7 @@ def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, 
     if not out:
         click.echo(data.decode("utf-8"), nl=False)
         return
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    _write_private(out, data)
     click.echo(f"wrote the proposal for IGF {draft.target_year} ({draft.scope_text}) to {out}", err=True)
 
 

@@ -162,6 +162,21 @@ def _retrying(attempt: Callable[[], T], retries: int) -> T:
     raise AssertionError("unreachable")
 
 
+_umask_tightened = False
+
+
+def private_files() -> None:
+    """From now on every file this process creates is readable by its owner only (umask 077 added): the
+    database file from its first byte, and the write-ahead log DuckDB creates afresh after each checkpoint,
+    which no chmod after the fact could cover. Process-wide on purpose and never loosened again, so that no
+    thread can restore a looser mask while another creates a file."""
+    global _umask_tightened
+    if not _umask_tightened:
+        current = os.umask(0o077)
+        os.umask(current | 0o077)
+        _umask_tightened = True
+
+
 def _owner_only(path: Path) -> None:
     """The database and its write-ahead log readable by their owner only: they hold people's notes.
     The owner's own bits are kept (a file made read-only stays read-only)."""
@@ -209,6 +224,7 @@ class Store:
         ``read_only=True`` is for reads: a file that cannot be written is then opened read-only instead of
         refused. A damaged file is refused either way (DamagedDatabase).
         """
+        private_files()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             _migrated.discard(str(self.path))  # a deleted and recreated file needs its schema again

@@ -24,9 +24,9 @@ import tracker.analysis.core as core
 from tracker.analysis import set_item_themes
 from tracker.reading.fetch import fetch, internal
 from tracker.reading.models import BadInput
+from tracker.services.editing import set_item
 from tracker.services.web import import_targets, refresh
 from tracker.store import Store
-from tracker.services.editing import set_item
 from tracker.store.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -141,6 +142,14 @@ def test_a_full_disk_stops_the_load_at_the_first_failed_write_with_one_line(tmp_
     line = one_error_line(result)
     assert time.monotonic() - started < 60
     assert "disk is full" in line and "File too large" in line and str(db) in line
+    # the line says what was stored before the stop, and that is what the file holds
+    told = re.search(r"stored before the load stopped: ([\d,]+) files \(([\d,]+) added, 0 updated\), "
+                     r"([\d,]+) new items$", line)
+    assert told is not None, line
+    stored = int(told.group(1).replace(",", ""))
+    assert 0 < stored < 1500 and told.group(1) == told.group(2)
+    assert Store(db).scalar("SELECT count(*) FROM documents") == stored
+    assert Store(db).scalar("SELECT count(*) FROM items") == int(told.group(3).replace(",", ""))
     # what was committed before is whole, and a load with space again completes the rest
     again = tracker(db, "load", "--no-analyze", str(pages))
     assert again.returncode == 0, again.stderr

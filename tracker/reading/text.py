@@ -26,7 +26,8 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 # control characters (BEL, ESC …) go too: they ring terminals and make spreadsheets refuse the whole file
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
-_SPACE_OR_INVISIBLE = re.compile(r"[\u00a0\u2000-\u200d\u202f\u205f\u3000\t\f\v\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
+_SPACE_OR_INVISIBLE = re.compile(r"[\u00a0\u2000-\u200d\u202f\u205f\u3000\t\f\v\u2060\ufeff\u00ad"
+                                 r"\x00-\x08\x0e-\x1f\x7f]")
 _LOOKS_HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<div|<p[ >])", re.IGNORECASE)
 
 

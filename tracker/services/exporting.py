@@ -249,9 +249,8 @@ DEFAULT_WIDTH = 14
 def excel_bytes(frame: pd.DataFrame, sheet: str = "Items") -> bytes:
     """An .xlsx of a (readable) frame: a filter on every column, the header row frozen, long text wrapped in
     sensible widths. Text starting with '=' stays text, never becomes a formula."""
-    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
-
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
     table = frame.reset_index(drop=True).copy()
     for column in table.columns:

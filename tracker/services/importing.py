@@ -17,6 +17,7 @@ from ..errors import TrackerError
 from ..reading.models import BadInput
 from ..store import Store
 from ..store.access import require
+from ..store.db import StoreError
 from ..store.documents import LoadReport, load_files, load_paths, parse_bytes
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
@@ -49,7 +50,11 @@ def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
     if analyze:
         from ..analysis import analyze as run
 
-        return Imported(report, run(store), pending)
+        try:
+            return Imported(report, run(store), pending)
+        except StoreError as exc:  # the pages are stored: say so, and that only the analysis is left to do
+            raise type(exc)(f"{report.summary()}; the analysis that follows did not finish ({exc}): run "
+                            "`tracker analyze`") from exc
     return Imported(report, None, pending)
 
 

@@ -35,7 +35,7 @@ from ..reading.models import BadInput, Document, item_id_for
 from ..reading.parsing import parse_text
 from ..reading.text import bytes_to_text, read_file
 from .access import require
-from .db import HeldConnection, Store
+from .db import HeldConnection, Store, StoreError
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
@@ -58,6 +58,7 @@ class FileResult:
     error: str = ""
     renamed_from: str = ""  # the name asked for, when another session's page already had it
     url: str = ""  # the web address the page was fetched from, if it was
+    stored: bool = False  # its document was committed (added or updated) by this load
 
 
 @dataclass
@@ -74,6 +75,13 @@ class LoadReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def stored_summary(self) -> str:
+        """What a load that stopped part-way had committed: '505 files (505 added, 0 updated), 2,020 new items'."""
+        stored = [r for r in self.results if r.stored]
+        added = sum(r.status == "added" for r in stored)
+        return (f"{len(stored):,} files ({added:,} added, {len(stored) - added:,} updated), "
+                f"{sum(r.items_new for r in stored):,} new items")
 
     def summary(self) -> str:
         new = sum(r.items_new for r in self.results)
@@ -395,6 +403,7 @@ def load_documents(store: HeldConnection, prepared: Sequence[Prepared], results:
         for source, (new, gone) in counts.items():
             results[requested[source]].items_new = new
             results[requested[source]].items_gone = gone
+            results[requested[source]].stored = True
         if on_progress:
             on_progress(len(batch))
 
@@ -502,8 +511,11 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
         results[source] = result
         report.results.append(result)
         jobs.append((source, str(name), data, known.get(source)))
-    with store.holding() as held:
-        _parse_and_write(jobs, report.results, results, known, owners, held, on_progress)
+    try:
+        with store.holding() as held:
+            _parse_and_write(jobs, report.results, results, known, owners, held, on_progress)
+    except StoreError as exc:  # a full disk, a busy or damaged file: say what is stored before it stopped
+        raise type(exc)(f"{exc}; stored before the load stopped: {report.stored_summary()}") from exc
     return report
 
 

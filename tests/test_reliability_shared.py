@@ -303,3 +303,47 @@ def test_database_log_and_exports_are_never_readable_by_others_even_for_a_moment
     assert {name: oct(mode) for name, mode in seen.items() if mode and name != "old.csv"} == {}
     for name in ("tracker.duckdb", "items.csv", "old.csv", "proposal.docx"):
         assert (folder / name).stat().st_mode & 0o777 == 0o600, name
+
+
+# --- bulk update: only the rows the person saw, at the versions they saw -----------------------------------
+
+def test_bulk_apply_to_all_shown_leaves_rows_a_load_added_meanwhile(seed_store: Store) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_pages import PAGES, _button
+    from tracker.store.documents import load_files
+    from tracker.store.queries import items_frame
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.text_input(key="_name_input").set_value("Ana").run()
+    at.switch_page(PAGES["tracker"]).run()
+    shown = set(at.dataframe[0].value["id"])
+    at.checkbox(key="bulk_all").check().run()
+    at.selectbox(key="bulk_status").set_value("dropped").run()
+    assert _button(at, "Apply to").label == f"Apply to {len(shown)} item(s)"
+    # another process loads a page (new items) after Ana saw the rows, and Bob takes one of them up
+    page = (ROOT / "tests" / "data" / "pages" / "2025_open_forum_31.txt").read_bytes()
+    assert load_files([("2025_open_forum_31.txt", page)], seed_store).count("added") == 1
+    new = set(items_frame(seed_store)["id"]) - shown
+    assert new
+    set_item(seed_store, sorted(new)[0], by="Bob", status="in_progress")
+    st.cache_data.clear()
+    _button(at, "Apply to").click().run()
+    assert not at.exception, at.exception
+    frame = items_frame(seed_store).set_index("id")
+    assert set(frame.loc[list(shown), "status"]) == {"dropped"}
+    assert frame.loc[sorted(new)[0], "status"] == "in_progress"
+    assert set(frame.loc[sorted(new)[1:], "status"]) == {"not_started"}
+    assert any(f"of {len(shown)} item(s)" in s.value for s in at.success), [s.value for s in at.success]
+    st.cache_data.clear()
+
+
+def test_bulk_update_refuses_items_without_the_version_they_were_seen_at(seed_store: Store) -> None:
+    from tracker.services.editing import EditError, set_items
+
+    ids = [str(i) for i in seed_store.query("SELECT item_id FROM items ORDER BY item_id LIMIT 3")["item_id"]]
+    with pytest.raises(EditError, match="was not among the items shown"):
+        set_items(seed_store, ids, by="Ana", expected_versions={ids[0]: 1}, status="done")
+    assert seed_store.scalar("SELECT count(*) FROM items WHERE status = 'done'") == 0

@@ -141,11 +141,18 @@ def set_item(store: Store, item_id: str, *, by: str, via: str = "cli", expected_
 
 def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bulk",
               expected_versions: dict[str, int] | None = None, **changes: Any) -> list[EditResult]:
-    """The same change to many items in one transaction: all are saved, or none if any is refused."""
+    """The same change to many items in one transaction: all are saved, or none if any is refused.
+    With ``expected_versions`` every item needs the version it was seen at (an item the person never saw,
+    such as one a load added meanwhile, is refused rather than changed unseen)."""
     by = require(store, "editor", change_action(changes), by)
     clean = _validated(changes, by)
     now = datetime.now()
     versions = expected_versions or {}
+    if expected_versions is not None:
+        unseen = [i for i in item_ids if i not in expected_versions]
+        if unseen:
+            raise EditError(f"item {unseen[0]} was not among the items shown ({len(unseen)} such); nothing was "
+                            "saved: check the items and apply again")
 
     def run(con: duckdb.DuckDBPyConnection) -> list[EditResult]:
         return [_apply(con, i, clean, by.strip(), via, versions.get(i), now) for i in item_ids]

@@ -38,7 +38,7 @@ def _flash(message: str) -> None:
     """After one of this editor's own saves: say so, and take the new versions as seen (their own change must
     not count as someone else's in the table or a bulk update); unsaved table edits stay."""
     st.session_state[FLASH] = message
-    for key in (BULK_SEEN, EDIT_BASE):  # the form reopens on the values saved now
+    for key in (BULK_SEEN, BULK_SHOWN, EDIT_BASE):  # the form reopens on the values saved now
         st.session_state.pop(key, None)
     pending = st.session_state.get(GRID_PENDING, {})
     seen = st.session_state.get(GRID_SEEN, {})
@@ -389,6 +389,7 @@ def item_form(table: pd.DataFrame) -> None:
 
 # --- bulk ---------------------------------------------------------------------------------------
 BULK_SEEN = "bulk_seen"
+BULK_SHOWN = "bulk_shown"  # the items the Apply button counted when it was last drawn
 
 
 def bulk_update(table: pd.DataFrame) -> None:
@@ -403,12 +404,18 @@ def bulk_update(table: pd.DataFrame) -> None:
     use_all = st.checkbox(f"All {len(table)} items shown by the filters", key="bulk_all")
     chosen = list(table.index) if use_all else st.multiselect(
         "Items", list(labels), format_func=lambda i: labels[i], key="bulk_items", placeholder="Choose items")
+    # the click reruns the page, which reads the rows again: items another process added meanwhile are in
+    # this run's table, but the person applied to the ones the button counted
+    shown_before = st.session_state.get(BULK_SHOWN)
+    st.session_state[BULK_SHOWN] = list(chosen)
     a, b = st.columns(2)
     status = a.selectbox("Set status", [""] + list(STATUSES), key="bulk_status",
                          format_func=lambda s: status_label(s) if s else "(leave as is)")
     owner = b.text_input("Set owner", key="bulk_owner", placeholder="(leave as is)")
     if st.button(f"Apply to {len(chosen)} item(s)", disabled=not chosen or not (status or owner.strip()),
                  key="bulk_apply", type="primary"):
+        if use_all and shown_before is not None:
+            chosen = [i for i in shown_before if i in seen]
         name = common.require_name()
         if not name:
             return
@@ -423,13 +430,15 @@ def bulk_update(table: pd.DataFrame) -> None:
                                 **changes)
         except EditConflict as conflict:
             common.clear_caches()
-            st.session_state.pop(BULK_SEEN, None)  # the rows now shown are the ones a new Apply is checked against
+            for key in (BULK_SEEN, BULK_SHOWN):  # the rows now shown are the ones a new Apply is checked against
+                st.session_state.pop(key, None)
             common.show_conflict(conflict, "nothing in this bulk update was saved; check the items and apply again")
         except (EditError, PermissionDenied) as exc:
             st.error(common.md(str(exc)))
         else:
             common.clear_caches()
-            st.session_state.pop(BULK_SEEN, None)
+            for key in (BULK_SEEN, BULK_SHOWN):
+                st.session_state.pop(key, None)
             _flash(f"Updated {sum(1 for r in results if r.changed)} of {len(chosen)} item(s).")
             common.rerun_part()
 

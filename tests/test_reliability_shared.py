@@ -347,3 +347,24 @@ def test_bulk_update_refuses_items_without_the_version_they_were_seen_at(seed_st
     with pytest.raises(EditError, match="was not among the items shown"):
         set_items(seed_store, ids, by="Ana", expected_versions={ids[0]: 1}, status="done")
     assert seed_store.scalar("SELECT count(*) FROM items WHERE status = 'done'") == 0
+
+
+def test_setting_a_status_on_the_calls_refuses_a_call_changed_since_the_page_was_opened(analyzed_store: Store) -> None:
+    from tracker import analysis
+    from tracker.services.editing import EditConflict
+
+    members = analysis.members_frame(analyzed_store)
+    members = members[members["state"] == "member"]
+    rec = members["rec_id"].value_counts().index[0]
+    calls = list(members[members["rec_id"] == rec]["id"])
+    opened = analysis.call_versions(analyzed_store, rec)  # Ana opens the recommendation
+    set_item(analyzed_store, calls[0], by="Bob", status="done")  # Bob changes one of its calls meanwhile
+    with pytest.raises(EditConflict, match=f"item {calls[0]} was changed by Bob"):
+        analysis.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
+                                    call_versions=opened)
+    assert analyzed_store.scalar("SELECT status FROM items WHERE item_id = ?", [calls[0]]) == "done"
+    assert analyzed_store.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [rec]) == "not_started"
+    # opened again, the calls as they are now: the save goes through
+    result = analysis.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
+                                         call_versions=analysis.call_versions(analyzed_store, rec))
+    assert result.calls_changed == len(calls)

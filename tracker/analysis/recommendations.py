@@ -66,11 +66,23 @@ def _history(con: duckdb.DuckDBPyConnection, subject_id: str, rows: list[tuple[s
                     [(subject_id, f, _as_text(old), _as_text(new), by, now, via, subject) for f, old, new in rows])
 
 
+def call_versions(store: Store, rec_id: str) -> dict[str, int]:
+    """The version of each call of a recommendation now: what a form that may set their status was opened
+    with (``set_recommendation(call_versions=…)``)."""
+    rows = store.read(lambda con: con.execute("""SELECT i.item_id, i.version FROM memberships m
+                                                 JOIN items i USING (item_id) WHERE m.rec_id = ?""",
+                                              [rec_id]).fetchall())
+    return {str(item_id): int(version) for item_id, version in rows}
+
+
 def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
-                       apply_to_calls: bool = False, **changes: Any) -> RecommendationEdit:
+                       apply_to_calls: bool = False, call_versions: dict[str, int] | None = None,
+                       **changes: Any) -> RecommendationEdit:
     """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
     ``apply_to_calls`` a status change is also made on each of its member calls. Raises and writes nothing
-    when refused (unknown id or value, or someone changed it since ``expected_version``)."""
+    when refused (unknown id or value, or someone changed it since ``expected_version``). ``call_versions``
+    (item id -> version when the person saw them) applies the same rule to each call: one changed since, or
+    one that joined since, refuses the whole save (EditConflict / EditError)."""
     by = _who(require(store, "editor", "follow up a recommendation", by))
     unknown = set(changes) - set(FIELDS)
     if unknown:
@@ -106,7 +118,11 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
                                      WHERE m.rec_id = ? AND m.state = 'member' AND i.kind IN ('takeaway', 'action')
                                      ORDER BY m.item_id""", [rec_id]).fetchall()
             for (item_id,) in members:
-                if _apply(con, item_id, {"status": clean["status"]}, by, via, None, now).changed:
+                seen = None if call_versions is None else call_versions.get(item_id)
+                if call_versions is not None and seen is None:
+                    raise EditError(f"call {item_id} joined this recommendation after you opened it; nothing was "
+                                    "saved: open it again to see its calls")
+                if _apply(con, item_id, {"status": clean["status"]}, by, via, seen, now).changed:
                     result.calls_changed += 1
         return result
 

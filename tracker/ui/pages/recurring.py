@@ -149,6 +149,8 @@ def _base_for(rec: pd.Series) -> dict[str, Any]:
         due = rec["due_date"]
         due = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
         base = {"rec_id": rec["rec_id"], "version": int(rec["version"]),
+                # the calls as they were when the form opened: setting their status refuses one changed since
+                "calls": analysis.call_versions(common.get_store(), str(rec["rec_id"])),
                 "values": {"title": str(rec["title"]), "status": str(rec["status"]), "owner": rec["owner"] or "",
                            "due_date": due, "notes": rec["notes"] or ""}}
         st.session_state[BASE] = base
@@ -156,7 +158,8 @@ def _base_for(rec: pd.Series) -> dict[str, Any]:
     return base
 
 
-def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls: bool) -> None:
+def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls: bool,
+          calls: dict[str, int] | None = None) -> None:
     name = common.require_name()
     if not name:
         return
@@ -165,8 +168,15 @@ def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls:
         return
     try:
         result = analysis.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
-                                             expected_version=version, apply_to_calls=apply_to_calls, **changes)
+                                             expected_version=version, apply_to_calls=apply_to_calls,
+                                             call_versions=calls if apply_to_calls else None, **changes)
     except EditConflict as conflict:
+        if conflict.item_id != rec["rec_id"]:  # one of its calls: the form reopens on the calls as they are now
+            st.session_state.pop(BASE, None)
+            common.clear_caches()
+            st.error(common.md(f"Not saved: {conflict.changed_by or 'someone else'} changed the status of one of "
+                               f"its calls after you opened it ({conflict}). Check its calls and save again."))
+            return
         st.session_state[CONFLICT] = conflict
         common.clear_caches()
         st.rerun()
@@ -221,7 +231,7 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         changes = {k: v for k, v in new.items() if v != values[k]}
         if apply:
             changes["status"] = status  # also when unchanged: it is set on the calls
-        _save(rec, changes, base["version"], apply)
+        _save(rec, changes, base["version"], apply, base.get("calls"))
 
 
 def _others(rec_id: str) -> dict[str, str]:

@@ -368,3 +368,29 @@ def test_setting_a_status_on_the_calls_refuses_a_call_changed_since_the_page_was
     result = analysis.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
                                          call_versions=analysis.call_versions(analyzed_store, rec))
     assert result.calls_changed == len(calls)
+
+
+# --- pages that name no session ---------------------------------------------------------------------------
+
+def test_two_pasted_pages_without_a_title_stay_two_sessions(store: Store) -> None:
+    from tracker.services.importing import import_files
+    from tracker.store.queries import items_frame
+
+    first = b"Key Takeaways\n\nSchools should teach children to report online abuse.\n"
+    second = b"Key Takeaways\n\nPlatforms must publish how fast they remove harmful content.\n"
+    loaded = import_files(store, [("pasted-session.txt", first)], analyze=False)
+    assert "session unknown for pasted-session.txt" in loaded.summary and "add the title" in loaded.summary
+    item_id = str(items_frame(store)["id"].iat[0])
+    set_item(store, item_id, by="Ana", status="in_progress", notes="asked the ministry")
+    again = import_files(store, [("pasted-session.txt", second)], analyze=False)  # another paste, another day
+    assert again.report.count("added") == 1 and again.report.count("updated") == 0
+    assert "session unknown for pasted-session (2).txt" in again.summary
+    frame = items_frame(store).set_index("id")
+    assert len(frame) == 2 and frame["in_source"].all()
+    assert (frame.loc[item_id, "status"], frame.loc[item_id, "notes"]) == ("in_progress", "asked the ministry")
+    assert store.scalar("SELECT count(DISTINCT session_id) FROM documents") == 2
+    # two files of that name from different folders, loaded together, stay apart too
+    together = import_files(store, [("a/pasted-session.txt", first.replace(b"abuse", b"grooming")),
+                                    ("b/pasted-session.txt", second.replace(b"fast", b"often"))], analyze=False)
+    assert together.report.count("added") == 2
+    assert store.scalar("SELECT count(*) FROM items WHERE in_source") == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .headings import STOP_HEADINGS, heading_key
+from .headings import STOP_HEADINGS, heading_key, item_heading_kind
 from .models import SessionMeta, fold_whitespace
 
 _TYPES = {
@@ -205,6 +205,8 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
             meta.forum = meta.forum or "IGF"
             return
     for line in lines[:5]:  # no recognizable "type #number": keep the first line as the title
+        if item_heading_kind(line) or STOP_HEADINGS.fullmatch(heading_key(line)):
+            break  # the page starts with its outcomes ("Key Takeaways"): it names no session
         if 10 <= len(line.strip()) <= 200 and not line.strip().lower().startswith("check-in"):
             meta.title = fold_whitespace(line)
             break

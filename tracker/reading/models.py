@@ -119,8 +119,15 @@ class Document:
     report_calls: list[ReportCall] = field(default_factory=list)
 
     @property
+    def session_known(self) -> bool:
+        """The page says which session it is (a title, or type and number); else it is a session of its own."""
+        return bool(self.meta.session_id)
+
+    @property
     def session_id(self) -> str:
-        return self.meta.session_id or f"file-{short_hash(self.source, length=10)}"
+        # a page that names no session is its own session, told apart by its text: two pastes with no title
+        # (both "pasted-session.txt") must never become one session, where the second would replace the first
+        return self.meta.session_id or f"file-{short_hash(normalize_text(self.text), length=10)}"
 
     @property
     def has_outcomes(self) -> bool:

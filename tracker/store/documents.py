@@ -59,6 +59,7 @@ class FileResult:
     renamed_from: str = ""  # the name asked for, when another session's page already had it
     url: str = ""  # the web address the page was fetched from, if it was
     stored: bool = False  # its document was committed (added or updated) by this load
+    unknown_session: bool = False  # the page names no session (no title line): kept as a session of its own
 
 
 @dataclass
@@ -89,6 +90,10 @@ class LoadReport:
         renamed = [f"{r.renamed_from} stored as {r.source}" for r in self.results if r.renamed_from
                    and r.status in ("added", "updated")]
         note = f" ({'; '.join(renamed)}: another session's page has that name)" if renamed else ""
+        unknown = [r.source for r in self.results if r.unknown_session and r.status in ("added", "updated")]
+        if unknown:
+            note += (f"; session unknown for {', '.join(unknown)} (the page has no title line such as "
+                     "\"IGF 2025 Open Forum #31: …\"): kept as a session of its own; add the title and load it again")
         return (f"{len(self.results)} files: {self.count('added')} added, {self.count('updated')} updated, "
                 f"{self.count('unchanged')} unchanged, {self.count('failed')} failed; "
                 f"{new} new items, {gone} items no longer in their source{note}")
@@ -545,6 +550,7 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
             continue
         result.status = "updated" if source in known else "added"
         result.session_id = prepared.session_id
+        result.unknown_session = not prepared.document.session_known
         result.items = len(prepared.document.items)
         prepared.url = result.url or None
         batch.append(prepared)

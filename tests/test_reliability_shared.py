@@ -394,3 +394,27 @@ def test_two_pasted_pages_without_a_title_stay_two_sessions(store: Store) -> Non
                                     ("b/pasted-session.txt", second.replace(b"fast", b"often"))], analyze=False)
     assert together.report.count("added") == 2
     assert store.scalar("SELECT count(*) FROM items WHERE in_source") == 4
+
+
+# --- one long item ------------------------------------------------------------------------------------------
+
+def test_a_page_with_one_giant_item_is_refused_naming_the_limit(store: Store) -> None:
+    from tracker.services.importing import import_files
+
+    head = b"IGF 2025 Open Forum #77: Children online\n\nKey Takeaways\n\n"
+    for body in (b"children need safer platforms and " * 300_000, b"x" * 5_000_000,
+                 b"\n".join(b"line %d of a paragraph that goes on and on" % n for n in range(99_000))):
+        imported = import_files(store, [("long.txt", head + body + b"\n")], analyze=False)
+        (failure,) = imported.report.failed
+        assert "(limit 5,000 per takeaway, call or question): not a session page" in failure.error
+        assert failure.error.startswith("long.txt: a takeaway of ")
+    assert store.scalar("SELECT count(*) FROM items") == 0
+
+
+def test_the_analysis_reads_a_bounded_part_of_each_item() -> None:
+    long_sentence = "word " * 2_000
+    many = " ".join(f"Sentence number {n} asks platforms to act." for n in range(50))
+    units, starts = core._bounded_units([long_sentence, many, "Governments should act."])
+    assert starts.tolist() == [0, 1, 1 + core.MAX_ITEM_SENTENCES, 2 + core.MAX_ITEM_SENTENCES]
+    assert len(units[0]) == core.MAX_SENTENCE_CHARS
+    assert units[1] == "Sentence number 0 asks platforms to act." and units[-1] == "Governments should act."

@@ -191,9 +191,28 @@ class SentenceLookup:
         return out
 
 
+# what of a sentence the vectors are made from: the model reads its first 256 tokens (about 1,000 characters)
+# anyway, and a longer run without a full stop (a pasted list, one giant word) would only cost memory
+MAX_SENTENCE_CHARS = 2_000
+# sentences of one item the analysis reads (a real item has one to five): the first ones carry its ask, and the
+# bound keeps the work of an item of the longest allowed length near that of a real one
+MAX_ITEM_SENTENCES = 8
+
+
+def _bounded_units(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The sentences of each text, at most MAX_ITEM_SENTENCES each and each cut to MAX_SENTENCE_CHARS."""
+    units, starts = unit_texts(texts)
+    kept: list[str] = []
+    bounds = [0]
+    for k in range(len(texts)):
+        kept.extend(u[:MAX_SENTENCE_CHARS] for u in units[starts[k]:min(starts[k + 1], starts[k] + MAX_ITEM_SENTENCES)])
+        bounds.append(len(kept))
+    return kept, np.array(bounds, dtype=np.int64)
+
+
 def _lookup_sentences(con: duckdb.DuckDBPyConnection, items: pd.DataFrame,
                       embedder: emb.Embedder | None) -> SentenceLookup:
-    units, starts = unit_texts(items["text"].tolist())
+    units, starts = _bounded_units(items["text"].tolist())
     semantic = None
     if embedder is not None:
         semantic = _lookup(con, units + [t.profile for t in load_themes()], emb.MODEL_ID, emb.DIM)

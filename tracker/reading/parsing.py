@@ -17,6 +17,9 @@ _TERMINAL = ('.', '!', '?', ';', ':', '"', '”', ')', '’', "'")
 _FOLLOWUP_FIELDS = {"speaker": "speaker", "speakers": "speaker", "explanation": "explanation"}
 # items on one page, repeats counted; real pages have dozens. Bounds the work of a load and of its analysis
 MAX_ITEMS = 1_000
+# one takeaway, call or question: a real one is a paragraph (the longest in the seeds and labelled pages has
+# 450 characters); a page with a far longer one is refused, before the analysis has to read it
+MAX_ITEM_CHARS = 5_000
 
 
 class TooManyItems(ValueError):
@@ -168,7 +171,7 @@ def _heading_candidates(text: str) -> list[int]:
 
 def extract_items(text: str) -> tuple[list[Item], int]:
     """All outcome items of a page, in document order, with repeats merged; also the heading count.
-    Raises TooManyItems past MAX_ITEMS."""
+    Raises TooManyItems past MAX_ITEMS, or for an item longer than MAX_ITEM_CHARS."""
     lines = _lines(text)
     by_key: dict[str, Item] = {}
     items: list[Item] = []
@@ -189,6 +192,10 @@ def extract_items(text: str) -> tuple[list[Item], int]:
             if position >= MAX_ITEMS:
                 raise TooManyItems(f"more than {MAX_ITEMS:,} takeaways, calls to action and questions on one page "
                                    f"(limit {MAX_ITEMS:,}): not a session page")
+            if len(piece.text) > MAX_ITEM_CHARS:
+                raise TooManyItems(f"a {kind} of {len(piece.text):,} characters under \"{section[:60]}\" (limit "
+                                   f"{MAX_ITEM_CHARS:,} per takeaway, call or question): not a session page; "
+                                   "split it into its items")
             key = normalize_text(piece.text)
             occurrence = Occurrence(section, position, piece.start, piece.end)
             position += 1

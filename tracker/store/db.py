@@ -255,6 +255,7 @@ class Store:
         delay = 0.02
         marked = False
         fallback = False  # the file cannot be written: open it read-only (reads only)
+        self._let_waiter_in()
         try:
             while True:
                 try:
@@ -281,6 +282,14 @@ class Store:
         finally:
             if marked:
                 self.waiting_marker.unlink(missing_ok=True)
+
+    def _let_waiter_in(self) -> None:
+        """Another process waits for the file: open it only once that one is in (or after HANDOVER_WAIT).
+        The threads of one process share its hold on the file, so without this a busy dashboard's saves, one
+        after another, could keep a load (or another server) out until it gives up."""
+        deadline = time.monotonic() + HANDOVER_WAIT
+        while self.someone_waiting() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _check(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
         """Refuse a damaged file before anything reads or writes it; bring the schema up to date."""

@@ -40,6 +40,7 @@ from .db import HeldConnection, Store, StoreError
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
 # gets the file after at most one batch (see Store.holding)
+WAITED_BATCH = 10  # while someone waits for the file, batches this small, so that a save waits for little
 PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 
@@ -554,7 +555,7 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
         result.items = len(prepared.document.items)
         prepared.url = result.url or None
         batch.append(prepared)
-        if len(batch) == BATCH_SIZE:
+        if len(batch) == BATCH_SIZE or (len(batch) >= WAITED_BATCH and held.store.someone_waiting()):
             load_documents(held, batch, results, on_progress)
             batch = []
     load_documents(held, batch, results, on_progress)

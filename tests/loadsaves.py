@@ -67,7 +67,8 @@ def _saver(db: str, item_ids: list[str], who: str, threads: int, pause: float, s
 
 @dataclass
 class Figures:
-    idle: list[float] = field(default_factory=list)  # seconds per save with nothing else running
+    alone: list[float] = field(default_factory=list)  # seconds per save of one editor, nobody else saving
+    idle: list[float] = field(default_factory=list)  # seconds per save, all the savers saving, no load
     during: list[float] = field(default_factory=list)  # seconds per save that started while the load ran
     refused: list[str] = field(default_factory=list)  # the message of every save that was not stored
     stored_notes: list[str] = field(default_factory=list)
@@ -80,9 +81,12 @@ class Figures:
         return (f"{saves} saves during a {self.load_seconds:.0f} s load, {len(self.refused)} refused "
                 f"({100 * len(self.refused) / max(saves, 1):.1f}%); slowest save during the load "
                 f"{max(self.during, default=0):.2f} s, median {statistics.median(self.during or [0]):.3f} s; "
-                f"idle: median {statistics.median(self.idle or [0]):.3f} s, slowest {max(self.idle, default=0):.3f} s "
+                f"all savers, no load: median {statistics.median(self.idle or [0]):.3f} s, slowest "
+                f"{max(self.idle, default=0):.3f} s; one editor alone: median "
+                f"{statistics.median(self.alone or [0]):.3f} s "
                 f"(slowest during the load = {max(self.during, default=0) / statistics.median(self.idle or [1]):.1f}x "
-                "the idle median)")
+                f"the no-load median, {max(self.during, default=0) / statistics.median(self.alone or [1]):.0f}x "
+                "a save alone)")
 
 
 def _run_savers(db: Path, item_ids: list[str], processes: int, threads: int, pause: float,
@@ -112,10 +116,15 @@ def _run_savers(db: Path, item_ids: list[str], processes: int, threads: int, pau
 def measure(db: Path, pages: Path, processes: int = 3, threads: int = 5, pause: float = 1.0,
             idle_seconds: float = 10.0, env: dict[str, str] | None = None) -> Figures:
     """Saves on an idle tracker for idle_seconds, then the same savers during `tracker load pages`."""
+    from tracker.services.editing import set_item
     from tracker.store import Store
 
     item_ids = [str(i) for i in Store(db).query("SELECT item_id FROM items ORDER BY item_id")["item_id"]]
     figures = Figures()
+    for n in range(20):
+        started = time.time()
+        set_item(Store(db), item_ids[n % len(item_ids)], by="alone", notes=f"alone {n}")
+        figures.alone.append(time.time() - started)
     stop_file = db.with_name("stop-saving")
     for _, records in _run_savers(db, item_ids, processes, threads, pause, stop_file,
                                   lambda: time.sleep(idle_seconds)):

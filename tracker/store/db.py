@@ -41,7 +41,10 @@ PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when ru
 DEFAULT_DB = default_db()
 LOCK_TIMEOUT = 30.0  # seconds; $TRACKER_LOCK_TIMEOUT overrides it (read when a Store is made)
 WAITING_FRESH = 3.0  # seconds: a waiter re-marks on every retry, so an older marker is a waiter that gave up
-HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~1 s apart)
+HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~0.15 s apart)
+RETRY_MAX = 0.1  # seconds between a waiter's attempts at most (plus up to as much at random): a file let go
+# of is taken at once, and a waiter gives way to another process for at most POLITE_WAIT
+POLITE_WAIT = 0.5
 # Small writes leave their commit in the write-ahead log (see Store.write); the log is folded into the file by
 # the first write that finds the file older than this, or the log larger than CHECKPOINT_LOG_BYTES, so a copy
 # of the file alone is never far behind and the log never grows without end.
@@ -278,16 +281,16 @@ class Store:
                         raise StoreBusy(f"{self.path} is busy in another process (waited {self.lock_timeout:.0f} "
                                         "s); try again when the running load has finished") from exc
                     time.sleep(delay + random.random() * delay)
-                    delay = min(delay * 2, 0.5)
+                    delay = min(delay * 2, RETRY_MAX)
         finally:
             if marked:
                 self.waiting_marker.unlink(missing_ok=True)
 
     def _let_waiter_in(self) -> None:
-        """Another process waits for the file: open it only once that one is in (or after HANDOVER_WAIT).
+        """Another process waits for the file: open it only once that one is in (or after POLITE_WAIT).
         The threads of one process share its hold on the file, so without this a busy dashboard's saves, one
         after another, could keep a load (or another server) out until it gives up."""
-        deadline = time.monotonic() + HANDOVER_WAIT
+        deadline = time.monotonic() + POLITE_WAIT
         while self.someone_waiting() and time.monotonic() < deadline:
             time.sleep(0.01)
 

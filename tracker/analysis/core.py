@@ -281,9 +281,11 @@ def _decision_pairs(snap: Snapshot, frame: pd.DataFrame) -> np.ndarray:
         if isinstance(rec, str) and state == "member":
             members.setdefault(rec, []).append(k)
     out: set[tuple[int, int, int]] = set()
+    confirmed = set(snap.recs["rec_id"][snap.recs["confirmed"].astype(bool)])  # a re-analysis applied confirms none
     for k, (rec, state, by, at) in enumerate(zip(frame["rec_id"], frame["state"], frame["decided_by"],
                                                  frame["decided_at"], strict=True)):
-        if state == "member" and isinstance(by, str) and by != "machine" and (since is None or at > since):
+        if (state == "member" and rec in confirmed and isinstance(by, str) and by != "machine"
+                and (since is None or at > since)):
             out.update((min(k, m), max(k, m), 1) for m in members[rec] if m != k)
     for item_id, rec, at in zip(snap.rejected["item_id"], snap.rejected["rec_id"], snap.rejected["decided_at"],
                                 strict=True):

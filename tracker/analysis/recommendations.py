@@ -141,6 +141,13 @@ def _move(con: duckdb.DuckDBPyConnection, item_id: str, rec_id: str, by: str, no
     return old_rec
 
 
+def _offered(con: duckdb.DuckDBPyConnection, item_id: str, chosen: str) -> list[str]:
+    """The recommendations offered for a suggested call other than the one a person chose: turned down too."""
+    return [r[0] for r in con.execute("""SELECT c.rec_id FROM candidates c JOIN memberships m USING (item_id)
+                                         WHERE c.item_id = ? AND c.rec_id <> ? AND m.state = 'suggested'
+                                         ORDER BY c.rank""", [item_id, chosen]).fetchall()]
+
+
 def _reject_all(con: duckdb.DuckDBPyConnection, item_id: str, rec_ids: list[str], by: str, now: datetime) -> None:
     for rec_id in rec_ids:
         con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
@@ -171,7 +178,9 @@ def accept(store: Store, item_id: str, by: str) -> str:
         rec_id, state = _membership(con, item_id)
         if state != "suggested":
             raise AnalysisError(f"item {item_id} is already a member of {rec_id}")
-        _move(con, item_id, rec_id, by, datetime.now(), "review")
+        now = datetime.now()
+        _reject_all(con, item_id, _offered(con, item_id, rec_id), by, now)
+        _move(con, item_id, rec_id, by, now, "review")
         return rec_id
 
     return store.write(run, checkpoint=False)
@@ -202,7 +211,7 @@ def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
         old_rec, state = _membership(con, item_id)
         now = datetime.now()
         if state == "suggested" and old_rec != rec_id:  # a person turned the suggestion down for another
-            _reject_all(con, item_id, [old_rec], by, now)
+            _reject_all(con, item_id, [old_rec] + _offered(con, item_id, rec_id), by, now)
             _move(con, item_id, rec_id, by, now, "review", not_same=[old_rec])
         else:
             _move(con, item_id, rec_id, by, now, "review")

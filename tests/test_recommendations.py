@@ -236,7 +236,8 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     queue = analysis.review_queue(analyzed)
     pending = queue["item_id"].iat[0]
     assert listing.exit_code == 0 and f"{pending} (2024): {queue['text'].iat[0]}" in listing.output
-    assert f"  1. {queue['rec_id'].iat[0]} " in listing.output and f"or none of these: --none {pending}" in listing.output
+    assert f"  1. {queue['rec_id'].iat[0]} " in listing.output
+    assert f"or none of these: --none {pending}" in listing.output
     decided = runner.invoke(cli, db + ["review", "--accept", pending, "--by", "Ana"])
     assert decided.exit_code == 0 and "joined" in decided.output
     assert pending not in set(analysis.review_queue(analyzed)["item_id"])

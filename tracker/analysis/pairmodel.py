@@ -32,7 +32,8 @@ from sklearn.linear_model import LogisticRegression
 from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
 
 WEIGHTS = Path(__file__).with_name("pair_weights.json")
-PRIOR = 30.0  # pull towards the shipped coefficients (one decision pair weighs 1; chosen by bench/learning.py --within-tune)
+# pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
+PRIOR = 30.0
 MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any figure
 C = 1.0  # inverse regularization of the shipped fit (sklearn's default)
 

@@ -92,6 +92,32 @@ def test_adding_a_report_moves_no_existing_membership(analyzed: Store, tmp_path:
     assert new["evidence_mine"].iat[0] and new["evidence_theirs"].iat[0]
 
 
+def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path: Path) -> None:
+    rec = cooperation(analyzed)
+    for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
+        if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
+            analysis.accept(analyzed, item_id, by="Ana")
+    add_page(analyzed, tmp_path / "more")
+    analysis.analyze(analyzed)
+    queue = analysis.review_queue(analyzed).set_index("item_id")
+    new = queue[queue["text"].str.startswith("We call on governments and international organizations")].index[0]
+    options = analysis.review_candidates(analyzed, new)
+    assert options["rec_id"].iat[0] == rec.name
+    evidence = options["evidence_item_id"].iat[0]
+    shown = analyzed.scalar("SELECT text FROM items WHERE item_id = ?", [evidence])
+    assert queue.loc[new, "representative"] == shown == options["representative"].iat[0]
+    # a person says that call is not the same after all: it leaves the recommendation ...
+    analysis.reject(analyzed, evidence, by="Bo")
+    # ... and is never shown again as the recommendation's evidence
+    queue = analysis.review_queue(analyzed).set_index("item_id")
+    options = analysis.review_candidates(analyzed, new)
+    assert evidence not in set(options["evidence_item_id"])
+    assert shown not in set(options["representative"]) and queue.loc[new, "representative"] != shown
+    assert queue.loc[new, "evidence_theirs"] == "" and options["evidence_theirs"].iat[0] == ""
+    members = set(analysis.members_frame(analyzed, rec.name)["id"])
+    assert options["evidence_item_id"].iat[0] in members
+
+
 def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
     rec_id = cooperation(analyzed).name
     analysis.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",

@@ -4,7 +4,7 @@ Two items are the same recommendation with a probability given by a logistic reg
 (``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
 addressee, same action verb, shared content words, item kinds, same session), as record-linkage tools do.
 
-- **Shipped.** ``pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
+- **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
   ``python -m tracker.analysis.pairmodel`` on the labelled pairs of the tune half only (the seeds and the
   tune pages of tests/data/recurrence_labels.json). The threshold is the one whose average-linkage grouping
   of the tune pages has the best cross-session pair F1 among those with cross-session precision >= 0.90.
@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
 
-WEIGHTS = Path(__file__).with_name("pair_weights.json")
+WEIGHTS = Path(__file__).parent / "model" / "pair_weights.json"
 # pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
 PRIOR = 30.0
 MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any figure

@@ -33,7 +33,7 @@ from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
 
 WEIGHTS = Path(__file__).parent / "model" / "pair_weights.json"
 # pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
-PRIOR = 30.0
+PRIOR = 10.0
 MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any figure
 C = 1.0  # inverse regularization of the shipped fit (sklearn's default)
 

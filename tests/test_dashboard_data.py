@@ -287,9 +287,11 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     assert "Status: Not started → In progress" in changes
     assert f"Notes: (empty) → {'a long note ' * 20}".rstrip() in [c.rstrip() for c in changes]  # never cut
     assert f"accepted into {target['rec_id']} '{target['title']}' (same recommendation)" in changes
-    moved = log[(log["subject_id"] == rejected) & (log["field"] == "recommendation")]["change"].iat[0]
-    assert moved.startswith(f"moved to {new} '") and f"(from {queue.set_index('item_id').loc[rejected, 'rec_id']}" \
-        in moved
+    # it was only suggested there, never in it: the history says so, and never "moved … (from R…)"
+    was = queue.set_index("item_id").loc[rejected]
+    turned_down = log[(log["subject_id"] == rejected) & (log["field"] == "not_same_started")]["change"].iat[0]
+    assert turned_down.startswith(f"not the same as {was['rec_id']} '") and f"; started {new} '" in turned_down
+    assert not any(c.startswith("moved") for c in log[log["subject_id"] == rejected]["change"])
     rec_rows = log[log["subject"] == "recommendation"]
     assert f"Recommendation {coop.name} 'International cooperation'" in set(rec_rows["what"])
     assert "Status: Not started → In progress" in set(rec_rows["change"])

@@ -627,7 +627,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     assert _progress(at) == f"Suggestion 1 of {len(queue)}"
     first = queue.iloc[0]
     shown = " ".join(m.value for m in at.markdown)
-    assert f"**{common_md(first['title'])}**" in shown  # the recommendation it would join, by its full title
+    assert f"**1. {common_md(first['title'])}**" in shown  # the recommendation it would join, by its full title
     _button(at, "Same recommendation").click().run()
     assert not at.exception and not at.error
     assert any("Added to" in s.value for s in at.success)
@@ -651,7 +651,8 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     at.switch_page(PAGES["history"]).run()
     changes = [c for c, who in _history_rows(at) if who.startswith("Ana")]  # "Ana in To review"
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in changes
-    assert any(c.startswith("moved to") for c in changes)
+    assert any(c.startswith(f"not the same as {second['rec_id']}") for c in changes)
+    assert not any(c.startswith("moved") for c in changes)
 
 
 def test_review_choose_another_and_start_new(seed_store: Store) -> None:
@@ -672,6 +673,40 @@ def test_review_choose_another_and_start_new(seed_store: Store) -> None:
     assert analysis.item_annotations(seed_store).set_index("id").loc[second["item_id"], "recommendation_title"] == \
         "Its own thing"
     assert analysis.review_count(seed_store) == len(queue) - 2
+
+
+def test_review_offers_three_choices_and_none_of_these(seed_store: Store) -> None:
+    analysis.analyze(seed_store)
+    queue = analysis.review_queue(seed_store)
+    offered = {i: analysis.review_candidates(seed_store, i) for i in queue["item_id"]}
+    item = next(i for i, o in offered.items() if len(o) == 3)
+    options = offered[item]
+    at = _app("review", name="Ana")
+    at.selectbox(key="review_pick").set_value(item).run()
+    shown = " ".join(m.value for m in at.markdown)
+    for k, title in enumerate(options["title"], start=1):
+        assert f"**{k}. {common_md(title)}**" in shown
+    assert "**None of these — start a new one**" in shown
+    # the evidence of each: the call of that recommendation it matches best
+    captions = " ".join(c.value for c in at.caption)
+    assert captions.count("Its call that matches best:") + captions.count("One of its calls:") == 3
+    # choosing the second: it joins that one, and the other two are remembered as not the same
+    at.button(key="review-choose-2").click().run()
+    assert not at.exception and not at.error
+    rec_1, rec_2, rec_3 = options["rec_id"]
+    assert seed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [item]) == rec_2
+    assert set(seed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [item])["rec_id"]) == {rec_1, rec_3}
+    change = history_table(seed_store, subject_id=item)["change"].iat[0]
+    assert change.startswith(f"not the same as {rec_1} ") and f"; added to {rec_2} " in change
+    # "none of these" on the next one: every recommendation offered is turned down, a new one starts
+    other = analysis.review_queue(seed_store)["item_id"].iat[0]
+    turned_down = set(analysis.review_candidates(seed_store, other)["rec_id"])
+    at.selectbox(key="review_pick").set_value(other).run()
+    at.button(key="review-new").click().run()
+    assert not at.exception and not at.error
+    assert any("None of these" in s.value for s in at.success)
+    assert set(seed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [other])["rec_id"]) == turned_down
+    assert seed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other]) not in turned_down
 
 
 def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> None:

@@ -15,6 +15,7 @@ from tracker.cli import cli
 from tracker.services.editing import EditError
 from tracker.store import Store
 from tracker.store.documents import load_paths
+from tracker.ui.dashboard_data import history_table
 
 # a 2025 page of the series: one call that recurs (cooperation), one new one
 NEW_PAGE = (Path(__file__).parent / "data" / "pages" / "2025_open_forum_31.txt").read_text(encoding="utf-8")
@@ -44,20 +45,28 @@ def add_page(store: Store, folder: Path, name: str = "2025_open_forum_31.txt", t
     assert load_paths([folder / name], store).ok
 
 
-def test_international_cooperation_is_one_recommendation_2022_to_2024(analyzed: Store) -> None:
+def test_international_cooperation_recurs_and_the_question_about_it_joins(analyzed: Store) -> None:
     rec = cooperation(analyzed)
-    assert rec["years"] == [2022, 2023, 2024]
-    assert rec["recurring"] and rec["n_sessions"] == 3
+    assert rec["years"] == [2022, 2024]
+    assert rec["recurring"] and rec["n_sessions"] == 2
     assert not rec["title"].endswith("…") and len(rec["title"]) <= 80
+    # the 2024 open question on the same matter counts as that matter coming back
+    members = analysis.members_frame(analyzed, rec.name)
+    question = members[members["text"].str.startswith("How can international cooperation be strengthened")]
+    assert list(question["kind"]) == ["question"]
+    # and it is offered the cooperation recommendation first, with the 2022 call as the evidence
+    options = analysis.review_candidates(analyzed, question["id"].iat[0])
+    assert options["rec_id"].iat[0] == rec.name and 1 <= len(options) <= 3
+    assert options["representative"].iat[0].startswith("International cooperation should be strengthened")
 
 
 def test_every_live_call_is_in_exactly_one_recommendation(analyzed: Store) -> None:
-    calls = analyzed.query("SELECT item_id FROM items WHERE in_source AND kind IN ('takeaway', 'action')")
+    calls = analyzed.query("SELECT item_id FROM items WHERE in_source AND kind IN ('takeaway', 'action', 'question')")
     placed = memberships(analyzed)
     assert sorted(placed["item_id"]) == sorted(calls["item_id"])
     questions = analyzed.query("SELECT count(*) AS n FROM memberships JOIN items USING (item_id) "
                                "WHERE kind = 'question'")
-    assert questions["n"].iat[0] == 0
+    assert questions["n"].iat[0] == 9  # the 2024 report's open questions are placed like any call
     # a new recommendation's first call is its member; the ones that joined it wait for review
     first = analyzed.query("SELECT rec_id, bool_or(state = 'member') AS has_member FROM memberships GROUP BY rec_id")
     assert first["has_member"].all()
@@ -81,6 +90,32 @@ def test_adding_a_report_moves_no_existing_membership(analyzed: Store, tmp_path:
     new = queue[queue["text"].str.startswith("We call on governments and international organizations")]
     assert len(new) == 1 and new["rec_id"].iat[0] == cooperation(analyzed).name
     assert new["evidence_mine"].iat[0] and new["evidence_theirs"].iat[0]
+
+
+def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path: Path) -> None:
+    rec = cooperation(analyzed)
+    for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
+        if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
+            analysis.accept(analyzed, item_id, by="Ana")
+    add_page(analyzed, tmp_path / "more")
+    analysis.analyze(analyzed)
+    queue = analysis.review_queue(analyzed).set_index("item_id")
+    new = queue[queue["text"].str.startswith("We call on governments and international organizations")].index[0]
+    options = analysis.review_candidates(analyzed, new)
+    assert options["rec_id"].iat[0] == rec.name
+    evidence = options["evidence_item_id"].iat[0]
+    shown = analyzed.scalar("SELECT text FROM items WHERE item_id = ?", [evidence])
+    assert queue.loc[new, "representative"] == shown == options["representative"].iat[0]
+    # a person says that call is not the same after all: it leaves the recommendation ...
+    analysis.reject(analyzed, evidence, by="Bo")
+    # ... and is never shown again as the recommendation's evidence
+    queue = analysis.review_queue(analyzed).set_index("item_id")
+    options = analysis.review_candidates(analyzed, new)
+    assert evidence not in set(options["evidence_item_id"])
+    assert shown not in set(options["representative"]) and queue.loc[new, "representative"] != shown
+    assert queue.loc[new, "evidence_theirs"] == "" and options["evidence_theirs"].iat[0] == ""
+    members = set(analysis.members_frame(analyzed, rec.name)["id"])
+    assert options["evidence_item_id"].iat[0] in members
 
 
 def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
@@ -119,8 +154,8 @@ def test_full_reanalysis_leaves_confirmed_recommendations_alone(analyzed: Store,
     assert not set(plan.changes["item_id"]) & (set(confirmed["item_id"]) | {other["item_id"]})
     analysis.apply_plan(analyzed, plan, by="Ana")
     pd.testing.assert_frame_equal(
-        analyzed.query("SELECT item_id, rec_id, state FROM memberships WHERE rec_id = ? ORDER BY item_id",
-                       [first["rec_id"]]), confirmed)
+        analyzed.query("SELECT item_id, rec_id, state FROM memberships WHERE item_id IN (SELECT unnest(?)) "
+                       "ORDER BY item_id", [confirmed["item_id"].tolist()]), confirmed)
     assert analyzed.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other["item_id"]]) == own
     # applied twice: nothing left to change
     assert analysis.plan_reanalysis(analyzed).empty
@@ -141,9 +176,15 @@ def test_review_decisions_are_kept_and_logged(analyzed: Store) -> None:
     plan = analysis.plan_reanalysis(analyzed)
     assert not ((plan.changes["item_id"] == no["item_id"]) & (plan.changes["to_rec"] == no["rec_id"])).any()
     log = analyzed.query("SELECT item_id, field, old_value, new_value, changed_by, via FROM history "
-                         "WHERE field = 'recommendation' ORDER BY change_id")
+                         "WHERE subject = 'item' ORDER BY change_id")
     assert list(log["changed_by"]) == ["Ana", "Bo"] and set(log["via"]) == {"review"}
+    assert list(log["field"]) == ["recommendation", "not_same_started"]
     assert log["new_value"].iat[1] == new_rec and log["old_value"].iat[1] == no["rec_id"]
+    # the history says what happened: the call was never in that recommendation
+    changes = set(history_table(analyzed)["change"])
+    titles = dict(analyzed.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
+    assert f"not the same as {no['rec_id']} '{no['title']}'; started {new_rec} '{titles[new_rec]}'" in changes
+    assert not any(c.startswith("moved") for c in changes)
 
 
 def test_move_merge_and_start(analyzed: Store) -> None:
@@ -168,15 +209,18 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
         if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
             analysis.accept(analyzed, item_id, by="Ana")
+    calls = analysis.members_frame(analyzed, rec.name)
+    calls = calls[calls["kind"].isin(["takeaway", "action"])]
+    assert len(calls) == 2  # the 2022 and 2024 calls; the 2024 question has no follow-up status of its own
     result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
-    assert result.calls_changed == 3
-    statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ?",
-                              [rec.name])
+    assert result.calls_changed == 2
+    statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ? "
+                              "AND i.kind <> 'question'", [rec.name])
     assert set(statuses["status"]) == {"done"}
-    assert analyzed.scalar("SELECT count(*) FROM history WHERE subject = 'item' AND field = 'status'") == 3
+    assert analyzed.scalar("SELECT count(*) FROM history WHERE subject = 'item' AND field = 'status'") == 2
     progress = analysis.progress_by_first_year_frame(analyzed)
     done_2022 = progress[(progress["first_year"] == 2022) & (progress["status"] == "done")]
-    assert done_2022["recommendations"].sum() == 1  # raised three times, counted once
+    assert done_2022["recommendations"].sum() == 1  # raised twice, counted once
 
 
 @pytest.mark.parametrize("changes, message", [({"status": "finished"}, "unknown status"),
@@ -215,11 +259,29 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     mine = [r for r in item_rows if r["recommendation_id"] == rec_id]
     assert mine and all(r["recommendation_title"] == "Cooperation" for r in mine)
     listing = runner.invoke(cli, db + ["review"])
-    assert listing.exit_code == 0 and "->" in listing.output
-    pending = analysis.review_queue(analyzed)["item_id"].iat[0]
+    queue = analysis.review_queue(analyzed)
+    pending = queue["item_id"].iat[0]
+    assert listing.exit_code == 0 and f"{pending} (2024): {queue['text'].iat[0]}" in listing.output
+    assert f"  1. {queue['rec_id'].iat[0]} " in listing.output
+    assert f"or none of these: --none {pending}" in listing.output
     decided = runner.invoke(cli, db + ["review", "--accept", pending, "--by", "Ana"])
     assert decided.exit_code == 0 and "joined" in decided.output
     assert pending not in set(analysis.review_queue(analyzed)["item_id"])
+    # choose one of the others offered, and "none of these"
+    queue = analysis.review_queue(analyzed)
+    offered = {i: analysis.review_candidates(analyzed, i) for i in queue["item_id"]}
+    chooser = next(i for i, o in offered.items() if len(o) >= 2)
+    second = offered[chooser]["rec_id"].iat[1]
+    chosen = runner.invoke(cli, db + ["review", "--choose", f"{chooser}={second}", "--by", "Ana"])
+    assert chosen.exit_code == 0 and f"{chooser}: joined {second}" in chosen.output
+    assert analyzed.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [chooser]) == second
+    other = next(i for i in analysis.review_queue(analyzed)["item_id"] if i != chooser)
+    turned_down = set(analysis.review_candidates(analyzed, other)["rec_id"])
+    none = runner.invoke(cli, db + ["review", "--none", other, "--by", "Ana"])
+    assert none.exit_code == 0 and "none of these" in none.output
+    assert set(analyzed.query("SELECT rec_id FROM rejections WHERE item_id = ?", [other])["rec_id"]) == turned_down
+    bad = runner.invoke(cli, db + ["review", "--choose", other, "--by", "Ana"])
+    assert bad.exit_code == 2 and "ITEM_ID=REC_ID" in bad.output
 
 
 def test_cooperation_stays_together_when_the_labelled_pages_arrive(analyzed: Store) -> None:
@@ -230,7 +292,7 @@ def test_cooperation_stays_together_when_the_labelled_pages_arrive(analyzed: Sto
     after = memberships(analyzed)
     pd.testing.assert_frame_equal(after[after["item_id"].isin(before["item_id"])].reset_index(drop=True), before)
     rec = cooperation(analyzed)
-    assert {2022, 2023, 2024} <= set(rec["years"])
+    assert {2022, 2024} <= set(rec["years"])
     # the new pages' cooperation calls are offered to it, for a person to accept
     queue = analysis.review_queue(analyzed)
     assert (queue["rec_id"] == rec.name).sum() >= 1

@@ -139,16 +139,31 @@ def refresh(db: str | None, pages: tuple[str, ...], no_analyze: bool) -> None:
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-analyze every item and show what would change in the recommendations.")
 @click.option("--apply", "apply_", is_flag=True, help="With --full: carry the changes out (needs --by).")
-@click.option("--by", help="Your name, recorded in the history (with --apply).")
+@click.option("--reset-learning", is_flag=True,
+              help="Forget what the grouping learned from people's decisions (needs --by); the decisions stay.")
+@click.option("--by", help="Your name, recorded in the history (with --apply or --reset-learning).")
 @click.pass_obj
-def analyze(db: str | None, full: bool, apply_: bool, by: str | None) -> None:
+def analyze(db: str | None, full: bool, apply_: bool, reset_learning: bool, by: str | None) -> None:
     """Tag themes and addressees of new items and place new calls among the recommendations (runs after
     every load too): a call that matches a recommendation becomes a suggestion to review, nothing placed
     before moves. --full re-analyzes everything and lists what would change; --full --apply --by NAME
-    carries it out for what no person has confirmed."""
+    carries it out for what no person has confirmed.
+
+    The grouping learns from every decision people make on its suggestions (same, not the same, another
+    one): each is a labelled pair its pair score is refitted on. --reset-learning --by NAME goes back to the
+    shipped scoring; the decisions themselves stay in force."""
     from .analysis import analyze as run
     from .analysis import apply_plan, plan_reanalysis
+    from .analysis import reset_learning as reset
 
+    if reset_learning:
+        if not by:
+            raise click.UsageError("--reset-learning needs --by NAME")
+        pairs = reset(_store(db), by)
+        click.echo(f"learning reset: the {pairs} labelled pairs from people's decisions so far are no longer "
+                   "learned from")
+        if not full:
+            return
     if apply_ and not full:
         raise click.UsageError("--apply goes with --full")
     if apply_ and not by:
@@ -278,25 +293,40 @@ def recommendation(db: str | None, rec_id: str, title: str | None, status: str |
               help="Report call id: it is a call to action; it becomes an item (repeatable).")
 @click.option("--reject-call", "reject_calls", multiple=True,
               help="Report call id: not a call to action; it never comes back (repeatable).")
-@click.option("--by", help="Your name, recorded in the history (with --accept/--reject/--accept-call/--reject-call).")
+@click.option("--choose", "choices", multiple=True, metavar="ITEM_ID=REC_ID",
+              help="Put the call in this recommendation: one of those offered for it, or any other (repeatable).")
+@click.option("--none", "none_ids", multiple=True, metavar="ITEM_ID",
+              help="None of the recommendations offered: the call starts a new one (repeatable).")
+@click.option("--by", help="Your name, recorded in the history (with any decision).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "jsonl"]), default="text",
               show_default=True)
 @click.pass_obj
 def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, ...], calls: bool,
-           accept_calls: tuple[str, ...], reject_calls: tuple[str, ...], by: str | None, fmt: str) -> None:
-    """List the machine's pending suggestions (a call that would join a recommendation), or decide them.
+           accept_calls: tuple[str, ...], reject_calls: tuple[str, ...], choices: tuple[str, ...],
+           none_ids: tuple[str, ...], by: str | None, fmt: str) -> None:
+    """List the machine's pending suggestions (a call that would join a recommendation), each with the three
+    most likely recommendations and their evidence, or decide them: --accept (the first one), --reject (not
+    the same: the call starts its own), --choose ITEM_ID=REC_ID (one of the others, or any recommendation),
+    --none ITEM_ID (none of these: a new recommendation).
 
     --calls lists the other kind of suggestion: sentences of a session report or summary that read as calls
     to action ("All parties were called upon to …"). They count nowhere until accepted with --accept-call
     (then they are items like any other); --reject-call keeps them out for good."""
-    from .analysis import accept, reject, review_queue
+    from .analysis import accept, choose, none_of_these, reject, review_candidates, review_queue
     from .services.exporting import write_frame
     from .services.report_calls import accept_call, reject_call, report_calls_frame
 
     store = _store(db)
-    if accept_ids or reject_ids or accept_calls or reject_calls:
+    if accept_ids or reject_ids or accept_calls or reject_calls or choices or none_ids:
         if not by:
             raise click.UsageError("deciding needs --by NAME")
+        for choice in choices:
+            item_id, _, rec_id = choice.partition("=")
+            if not item_id.strip() or not rec_id.strip():
+                raise click.UsageError(f"--choose {choice!r}: write ITEM_ID=REC_ID")
+            click.echo(f"{item_id.strip()}: joined {choose(store, item_id.strip(), rec_id.strip(), by)}")
+        for item_id in none_ids:
+            click.echo(f"{item_id}: none of these; now its own recommendation {none_of_these(store, item_id, by)}")
         for item_id in accept_ids:
             click.echo(f"{item_id}: joined {accept(store, item_id, by)}")
         for item_id in reject_ids:
@@ -324,9 +354,19 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
     if queue.empty:
         click.echo("nothing to review")
     for row in queue.itertuples():
-        years = ", ".join(str(y) for y in row.rec_years)
-        click.echo(f"{row.item_id} ({row.year}) -> {row.rec_id} {row.title!r} ({years}; score {row.score:.2f})\n"
-                   f"  this call:  {row.evidence_mine}\n  its member: {row.evidence_theirs}")
+        click.echo(f"{row.item_id} ({row.year}): {row.text}")
+        options = review_candidates(store, row.item_id)
+        for option in options.itertuples():
+            years = ", ".join(str(y) for y in option.rec_years)
+            click.echo(f"  {option.rank}. {option.rec_id} {option.title!r} ({years}; likelihood {option.score:.2f})")
+            if option.evidence_mine:
+                click.echo(f"     this call:  {option.evidence_mine}\n     its member: {option.evidence_theirs}")
+            elif option.representative:
+                click.echo(f"     one of its calls: {option.representative}")
+        if options.empty:
+            years = ", ".join(str(y) for y in row.rec_years)
+            click.echo(f"  1. {row.rec_id} {row.title!r} ({years}; likelihood {row.score:.2f})")
+        click.echo(f"  or none of these: --none {row.item_id}")
     from .services.report_calls import review_counts
 
     waiting = review_counts(store)["suggested"]

@@ -1,4 +1,4 @@
-"""Check tests/data/recurrence_labels.json against what the loader really extracts.
+"""Check tests/data/recurrence_labels.json (and recurrence_labels_b.json) against what the loader extracts.
 
     python tests/data/check_labels.py            # from the project root, with the project's virtualenv active
 
@@ -7,12 +7,9 @@ Loads seeds/ and tests/data/eval_pages/ into a temporary database with the proje
 
 - every page loads, and the split names every page exactly once (seeds in "tune");
 - every labelled (page, text) is an item the loader extracted from that page, with exactly that text;
-- every extracted takeaway and action is labelled exactly once (in one cluster or as a singleton);
-  questions may be left out but are labelled at most once;
-- ambiguous and hard-negative pairs name labelled items, never two items of the same cluster, and no pair
-  is both ambiguous and a hard negative;
-- the seed labels of tests/data/recurrence_eval.json are carried over unchanged (same clusters,
-  singletons and ambiguous pairs).
+- every extracted takeaway, action and question is labelled exactly once (in one group or alone);
+- every group has a title, a why and at least two items; every doubtful decision names labelled items;
+- the second labelling (recurrence_labels_b.json) names extracted items, each once.
 
 Standalone: standard library + duckdb. Exit status 0 when everything holds, 1 otherwise.
 """
@@ -32,10 +29,9 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 LABELS = HERE / "recurrence_labels.json"
-SEED_LABELS = HERE / "recurrence_eval.json"
+LABELS_B = HERE / "recurrence_labels_b.json"
 PAGES = HERE / "eval_pages"
 SEEDS = ROOT / "seeds"
-CALL_KINDS = ("takeaway", "action")
 
 
 def load_items(db: Path) -> list[tuple[str, str, str, str]]:
@@ -61,7 +57,7 @@ def load_items(db: Path) -> list[tuple[str, str, str, str]]:
 
 def main() -> int:
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
-    seed_labels = json.loads(SEED_LABELS.read_text(encoding="utf-8"))
+    second = json.loads(LABELS_B.read_text(encoding="utf-8")) if LABELS_B.exists() else None
     errors: list[str] = []
 
     # --- the split
@@ -93,74 +89,45 @@ def main() -> int:
         if not any(page in p for p in pages_of.values()):
             errors.append(f"{page}: no items extracted")
 
-    # --- labelled entries
     def resolve(entry: dict, where: str) -> str | None:
         item_id = found.get((entry.get("page"), entry.get("text")))
         if item_id is None:
             errors.append(f"{where}: not an extracted item: {entry.get('page')}: {str(entry.get('text'))[:80]!r}")
         return item_id
 
-    times: Counter[str] = Counter()
-    cluster_of: dict[str, str] = {}
-    names = Counter(c["name"] for c in labels["clusters"])
-    errors.extend(f"cluster name used twice: {n}" for n, k in names.items() if k > 1)
-    for cluster in labels["clusters"]:
-        if not cluster.get("why"):
-            errors.append(f"cluster {cluster['name']}: no 'why'")
-        if len(cluster["items"]) < 2:
-            errors.append(f"cluster {cluster['name']}: fewer than two items")
-        for entry in cluster["items"]:
-            if (item_id := resolve(entry, f"cluster {cluster['name']}")):
+    def check(data: dict, name: str, complete: bool) -> None:
+        times: Counter[str] = Counter()
+        where: dict[str, set[str]] = defaultdict(set)  # a text listed twice on a page is one item: one label
+        for group in data["groups"]:
+            if not group.get("title") or not group.get("why"):
+                errors.append(f"{name}: group {group.get('title')!r} without title or why")
+            if len(group["items"]) < 2:
+                errors.append(f"{name}: group {group['title']!r}: fewer than two items")
+            for entry in group["items"]:
+                if (item_id := resolve(entry, f"{name}: group {group['title']!r}")):
+                    times[item_id] += 1
+                    where[item_id].add(group["title"])
+        for k, entry in enumerate(data["alone"]):
+            if (item_id := resolve(entry, f"{name}: alone")):
                 times[item_id] += 1
-                cluster_of[item_id] = cluster["name"]
-    for entry in labels["singletons"]:
-        if (item_id := resolve(entry, "singletons")):
-            times[item_id] += 1
-    for item_id, n in times.items():
-        if n > 1:
-            errors.append(f"labelled {n} times: {sorted(pages_of[item_id])}: {item_id}")
-    unlabelled = [i for i in kind if times[i] == 0]
-    for item_id in unlabelled:
-        if kind[item_id] in CALL_KINDS:
-            text = next(t for (p, t), i in found.items() if i == item_id)
-            errors.append(f"unlabelled {kind[item_id]}: {sorted(pages_of[item_id])}: {text[:80]!r}")
+                where[item_id].add(f"alone {k}")
+        for item_id, labels_of in where.items():
+            if len(labels_of) > 1:
+                errors.append(f"{name}: one item with {len(labels_of)} labels: {sorted(pages_of[item_id])}: "
+                              f"{sorted(labels_of)}")
+        for doubt in data.get("doubtful", []):
+            for entry in doubt["items"]:
+                if (item_id := resolve(entry, f"{name}: doubtful")) and not times[item_id]:
+                    errors.append(f"{name}: doubtful names an unlabelled item {item_id}")
+        if complete:
+            for item_id in kind:
+                if times[item_id] == 0:
+                    text = next(t for (p, t), i in found.items() if i == item_id)
+                    errors.append(f"{name}: unlabelled {kind[item_id]}: {sorted(pages_of[item_id])}: {text[:80]!r}")
 
-    # --- pairs
-    ambiguous = set()
-    for pair in labels["ambiguous"]:
-        a, b = resolve(pair["a"], "ambiguous"), resolve(pair["b"], "ambiguous")
-        if a and b:
-            if not pair.get("why"):
-                errors.append("ambiguous pair without 'why'")
-            if a in cluster_of and cluster_of.get(a) == cluster_of.get(b):
-                errors.append(f"ambiguous pair inside cluster {cluster_of[a]}")
-            ambiguous.add(frozenset((a, b)))
-    for pair in labels["hard_negatives"]:
-        a, b = resolve(pair["a"], "hard_negatives"), resolve(pair["b"], "hard_negatives")
-        if a and b:
-            if a in cluster_of and cluster_of.get(a) == cluster_of.get(b):
-                errors.append(f"hard negative inside cluster {cluster_of[a]}")
-            if frozenset((a, b)) in ambiguous:
-                errors.append("pair both ambiguous and hard negative")
-
-    # --- seed labels carried over (recurrence_eval.json refers to seed items by id and text)
-    seed_id = {i: t for i, t in ((i, t) for (p, t), i in found.items() if p in seeds)}
-    by_text = {t: i for i, t in seed_id.items()}
-    for cluster in seed_labels["clusters"]:
-        for entry in cluster["items"]:
-            item_id = by_text.get(entry["text"])
-            if item_id is None or cluster_of.get(item_id) != cluster["name"]:
-                errors.append(f"seed item not in cluster {cluster['name']!r}: {entry['text'][:60]!r}")
-    for entry in seed_labels["singletons"]:
-        item_id = by_text.get(entry["text"])
-        if item_id is None or item_id in cluster_of or times[item_id] != 1:
-            errors.append(f"seed singleton not a singleton: {entry['text'][:60]!r}")
-    seed_text = {e["id"]: e["text"] for c in seed_labels["clusters"] for e in c["items"]}
-    seed_text.update({e["id"]: e["text"] for e in seed_labels["singletons"]})
-    for pair in seed_labels["ambiguous"]:
-        a, b = by_text.get(seed_text[pair["a"]]), by_text.get(seed_text[pair["b"]])
-        if not (a and b and frozenset((a, b)) in ambiguous):
-            errors.append(f"seed ambiguous pair missing: {pair['why'][:60]!r}")
+    check(labels, "labels", complete=True)
+    if second is not None:
+        check(second, "second labelling", complete=False)
 
     # --- summary
     per_page: dict[str, Counter] = defaultdict(Counter)
@@ -172,11 +139,11 @@ def main() -> int:
         half = "tune" if page in tune else "holdout" if page in holdout else "?"
         print(f"  {page:40s} {half:8s} takeaways {c['takeaway']:2d}  actions {c['action']:2d}  "
               f"questions {c['question']:2d}")
-    new_calls = sum(c["takeaway"] + c["action"] for p, c in per_page.items() if p in pages)
-    print(f"{len(labels['clusters'])} clusters, {len(labels['singletons'])} singletons, "
-          f"{len(labels['ambiguous'])} ambiguous pairs, {len(labels['hard_negatives'])} hard negatives; "
-          f"{new_calls} takeaways/actions on the {len(pages)} new pages; "
-          f"{sum(1 for i in unlabelled if kind[i] == 'question')} questions left unlabelled")
+    labelled = sum(len(g["items"]) for g in labels["groups"]) + len(labels["alone"])
+    print(f"{len(labels['groups'])} groups, {len(labels['alone'])} alone, {len(labels['doubtful'])} doubtful; "
+          f"{labelled} items labelled over {len(per_page)} pages"
+          + (f"; second labelling: {sum(len(g['items']) for g in second['groups']) + len(second['alone'])} items"
+             if second else ""))
     for error in errors:
         print("ERROR", error)
     print("OK" if not errors else f"{len(errors)} errors")

@@ -10,7 +10,17 @@ import pandas as pd
 from ..store import Store
 from ..store.access import require
 from .addressees import extract_addressee, specificity
-from .core import CALL_KINDS, AnalysisError, Plan, apply_plan, current_method, mode_text, plan_reanalysis, run_analysis
+from .core import (
+    CALL_KINDS,
+    AnalysisError,
+    Plan,
+    apply_plan,
+    current_method,
+    mode_text,
+    plan_reanalysis,
+    reset_learning,
+    run_analysis,
+)
 from .frames import (
     ANNOTATION_COLUMNS,
     MEMBER_COLUMNS,
@@ -21,6 +31,7 @@ from .frames import (
     progress_by_first_year_frame,
     recommendations_frame,
     recurring_count,
+    review_candidates,
     review_count,
     review_queue,
     status_by_theme_frame,
@@ -33,8 +44,10 @@ from .recommendations import (
     accept,
     accept_all,
     call_versions,
+    choose,
     merge_recommendations,
     move_item,
+    none_of_these,
     reject,
     set_recommendation,
     start_recommendation,
@@ -43,9 +56,9 @@ from .themes import load_themes
 
 __all__ = [
     "ANNOTATION_COLUMNS", "CALL_KINDS", "MEMBER_COLUMNS", "RECOMMENDATION_COLUMNS", "REVIEW_COLUMNS", "AnalysisError",
-    "Plan", "UnknownRecommendation", "accept", "accept_all", "analysis_info", "analysis_mode", "analyze",
-    "apply_plan", "call_versions", "extract_addressee", "item_annotations", "members_frame", "merge_recommendations",
-    "move_item",
+    "Plan", "UnknownRecommendation", "accept", "accept_all", "analysis_info", "call_versions", "choose",
+    "none_of_these", "reset_learning", "review_candidates", "analysis_mode", "analyze",
+    "apply_plan", "extract_addressee", "item_annotations", "members_frame", "merge_recommendations", "move_item",
     "plan_reanalysis", "progress_by_first_year_frame", "recommendations_frame", "recurring_count", "reject",
     "review_count", "review_queue", "set_item_themes", "set_recommendation", "specificity", "start_recommendation",
     "status_by_theme_frame", "status_counts", "suggested_owner", "theme_year_frame", "themes_list",

@@ -25,7 +25,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ..errors import TrackerError
 from ..store import Store
@@ -33,8 +32,9 @@ from ..store.access import require
 from ..store.db import fetch_one
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
-from .grouping import ROW_BLOCK, best_matches, cluster, cluster_all, report_order
+from .grouping import best_matches, cluster, cluster_all, report_order
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from .pairmodel import adapt, pair_matrix
 from .similarity import (
     CHAR_DIM,
     CHAR_MODEL_ID,
@@ -44,7 +44,7 @@ from .similarity import (
     build_features,
     char_vectors,
     condensed_distances,
-    item_blocks,
+    item_info,
     item_similarities,
     unit_texts,
     word_vectorizer,
@@ -52,7 +52,8 @@ from .similarity import (
 from .themes import Theme, assign_themes, load_themes
 from .titles import suggest_title
 
-CALL_KINDS = ("takeaway", "action")  # what recommendations are made of; questions are planning material
+# what recommendations are made of: an open question on the same matter counts as that matter coming back
+CALL_KINDS = ("takeaway", "action", "question")
 
 
 class AnalysisError(TrackerError):
@@ -95,25 +96,29 @@ def mode_text(mode: str, reason: str, method: Method) -> str:
 class Snapshot:
     items: pd.DataFrame  # every item: ids, session, year, kind, text, in_source, position, themes, rec_id, state
     recs: pd.DataFrame  # rec_id, title, confirmed
-    rejected: pd.DataFrame  # item_id, rec_id
+    rejected: pd.DataFrame  # item_id, rec_id, decided_at
     corrections: dict[str, tuple[list[str], str]]  # item id -> (themes, who): people's theme corrections
+    learning_since: Any = None  # decisions before this time are not learned from (a reset), None: all
 
 
 def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
     items = con.execute("""
         SELECT i.item_id, i.session_id, s.year, i.kind, i.text, i.in_source, i.position,
-               a.item_id IS NOT NULL AS annotated, a.themes, m.rec_id, m.state
+               a.item_id IS NOT NULL AS annotated, a.themes, a.addressee, m.rec_id, m.state, m.decided_by,
+               m.decided_at
         FROM items i LEFT JOIN sessions s USING (session_id) LEFT JOIN item_analysis a USING (item_id)
         LEFT JOIN memberships m USING (item_id) ORDER BY i.item_id""").df()
-    items["themes"] = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [] for t in items["themes"]]
+    for column in ("themes", "addressee"):
+        items[column] = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [] for t in items[column]]
     recs = con.execute("SELECT rec_id, title, confirmed FROM recommendations ORDER BY rec_id").df()
-    rejected = con.execute("SELECT item_id, rec_id FROM rejections").df()
+    rejected = con.execute("SELECT item_id, rec_id, decided_at FROM rejections").df()
     corrections: dict[str, tuple[list[str], str]] = {}
     for item_ids, themes, by in con.execute("""SELECT item_ids, themes, decided_by FROM analysis_decisions
                                                WHERE kind = 'themes' ORDER BY decision_id""").fetchall():
         for item_id in item_ids:
             corrections[item_id] = (list(themes), by)
-    return Snapshot(items, recs, rejected, corrections)
+    since = con.execute("SELECT max(decided_at) FROM analysis_decisions WHERE kind = 'reset_learning'").fetchall()[0][0]
+    return Snapshot(items, recs, rejected, corrections, since)
 
 
 @dataclass
@@ -299,14 +304,23 @@ def _write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: 
 class Calls:
     """The live calls in report order, with their features, and where each is now."""
 
-    frame: pd.DataFrame  # item_id, session_id, year, text, rec_id, state (report order)
+    frame: pd.DataFrame  # item_id, session_id, year, kind, text, rec_id, state (report order)
     features: Features
     units: list[str]
     labels: np.ndarray  # per call: index into ``rec_ids``, -1 when in no recommendation
     rec_ids: list[str]
+    decisions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # (call, call, same)
+
+    @property
+    def members(self) -> np.ndarray:
+        """``labels`` of the members only (-1 for pending suggestions): what evidence may name."""
+        return np.where(self.frame["state"].to_numpy(dtype=object) == "member", self.labels, -1)
 
 
-def _calls(snap: Snapshot, sentences: Sentences, keep_places: bool) -> Calls:
+def _calls(snap: Snapshot, sentences: Sentences, keep_places: bool,
+           annotations: pd.DataFrame | None = None) -> Calls:
+    """The live calls with their features; themes and addressees from ``annotations`` where given (made in
+    this run), else as stored."""
     items = snap.items
     live = items[items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)]
     order = report_order(live["year"].to_numpy(dtype="float64", na_value=np.nan), live["session_id"].tolist(),
@@ -315,15 +329,71 @@ def _calls(snap: Snapshot, sentences: Sentences, keep_places: bool) -> Calls:
     rows, starts = sentences.rows(frame["item_id"].tolist())
     units = [sentences.units[r] for r in rows.tolist()]
     semantic = None if sentences.semantic is None else sentences.semantic[rows]
-    features = build_features(starts, sentences.char[rows], semantic)
+    themes, actors = frame["themes"].tolist(), frame["addressee"].tolist()
+    if annotations is not None and len(annotations):
+        fresh = annotations.set_index("item_id")
+        themes = [fresh["themes"].get(i, t) for i, t in zip(frame["item_id"], themes, strict=True)]
+        actors = [fresh["addressee"].get(i, a) for i, a in zip(frame["item_id"], actors, strict=True)]
+    info = item_info(frame["kind"].tolist(), frame["session_id"].tolist(), frame["text"].tolist(),
+                     [list(t) for t in themes], [list(a) for a in actors])
+    features = build_features(starts, sentences.char[rows], semantic, info)
     rec_ids = sorted(set(frame["rec_id"].dropna()), key=_rec_number) if keep_places else []
     code = {r: k for k, r in enumerate(rec_ids)}
     labels = np.array([code.get(r, -1) if isinstance(r, str) else -1 for r in frame["rec_id"]], dtype=np.int64)
-    return Calls(frame, features, units, labels, rec_ids)
+    calls = Calls(frame, features, units, labels, rec_ids)
+    calls.decisions = _decision_pairs(snap, frame)
+    return calls
+
+
+def _decision_pairs(snap: Snapshot, frame: pd.DataFrame) -> np.ndarray:
+    """People's decisions as labelled pairs of calls (positions in ``frame``): a call a person made a member of
+    a recommendation is the same as its other members; a call a person said is not a recommendation is not
+    the same as its members. Decisions before the last learning reset are left out."""
+    since = snap.learning_since
+    index = {item_id: k for k, item_id in enumerate(frame["item_id"])}
+    members: dict[str, list[int]] = {}
+    for k, (rec, state) in enumerate(zip(frame["rec_id"], frame["state"], strict=True)):
+        if isinstance(rec, str) and state == "member":
+            members.setdefault(rec, []).append(k)
+    out: set[tuple[int, int, int]] = set()
+    confirmed = set(snap.recs["rec_id"][snap.recs["confirmed"].astype(bool)])  # a re-analysis applied confirms none
+    for k, (rec, state, by, at) in enumerate(zip(frame["rec_id"], frame["state"], frame["decided_by"],
+                                                 frame["decided_at"], strict=True)):
+        if (state == "member" and rec in confirmed and isinstance(by, str) and by != "machine"
+                and (since is None or at > since)):
+            out.update((min(k, m), max(k, m), 1) for m in members[rec] if m != k)
+    for item_id, rec, at in zip(snap.rejected["item_id"], snap.rejected["rec_id"], snap.rejected["decided_at"],
+                                strict=True):
+        if item_id in index and (since is None or at > since):
+            k = index[item_id]
+            out.update((min(k, m), max(k, m), 0) for m in members.get(rec, []) if m != k)
+    same = {(a, b) for a, b, y in out if y}
+    rows = sorted((a, b, y) for a, b, y in out if y or (a, b) not in same)  # "same" wins a contradiction
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def learned_method(method: Method, calls: Calls) -> Method:
+    """The method adapted to people's decisions on these calls (pairmodel.adapt); unchanged when none."""
+    if not len(calls.decisions):
+        return method
+    x = pair_matrix(calls.features, calls.decisions[:, :2], method.needs_model)
+    return adapt(method, x, calls.decisions[:, 2])
 
 
 def _rec_number(rec_id: str) -> int:
     return int(rec_id[1:]) if rec_id[1:].isdigit() else 0
+
+
+@dataclass
+class Candidate:
+    """A recommendation a call may belong to, with the evidence: its member the call matches best and the two
+    sentences most alike."""
+
+    rec: str  # an existing rec id, or "new:<k>"
+    score: float  # the call's average probability with the recommendation's calls
+    evidence_item_id: str = ""
+    evidence_mine: str = ""
+    evidence_theirs: str = ""
 
 
 @dataclass
@@ -335,96 +405,92 @@ class NewPlace:
     evidence_item_id: str = ""
     evidence_mine: str = ""
     evidence_theirs: str = ""
+    candidates: list[Candidate] = field(default_factory=list)  # the most likely recommendations, best first
 
 
-def _best_mates(sims: sparse.csr_matrix, targets: np.ndarray, col_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``sims``: the column most alike among those whose label is that row's target (-1: none),
-    and the row's summed similarity to those columns. A block of rows at a time."""
-    best = np.full(sims.shape[0], -1, dtype=np.int64)
-    totals = np.zeros(sims.shape[0], dtype=np.float64)
-    indptr = sims.indptr
-    for start in range(0, sims.shape[0], ROW_BLOCK):
-        stop = min(sims.shape[0], start + ROW_BLOCK)
-        lo, hi = int(indptr[start]), int(indptr[stop])
-        rows = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(indptr[start:stop + 1]))
-        cols, vals = sims.indices[lo:hi], sims.data[lo:hi]
-        keep = col_labels[cols] == targets[rows]
-        rows, cols, vals = rows[keep], cols[keep], vals[keep]
-        totals += np.bincount(rows, weights=vals, minlength=len(totals))
-        order = np.lexsort((-vals, rows))
-        rows, cols = rows[order], cols[order]
-        first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
-        best[rows[first]] = cols[first]
-    return best, totals
+CANDIDATES = 3  # recommendations offered for each suggested call
 
 
-def _suggestion(calls: Calls, method: Method, item: int, rec: str, mate: int, score: float) -> NewPlace:
-    """A suggestion with its evidence: the call's best-matching mate and the two sentences most alike."""
-    mine, theirs, _ = best_sentence_pair(calls.features, method, item, mate, calls.units)
-    return NewPlace(calls.frame["item_id"].iat[item], rec, "suggested", score, calls.frame["item_id"].iat[mate],
-                    mine, theirs)
+def _candidates(calls: Calls, method: Method, item: int, cols: np.ndarray, vals: np.ndarray, labels: np.ndarray,
+                members: np.ndarray, names: list[str], chosen: int, banned: set[int]) -> list[Candidate]:
+    """The call's ``chosen`` recommendation and the next most likely ones (never one a person said it is not),
+    each with evidence drawn from its members only. ``cols``/``vals``: the call's nonzero probabilities."""
+    theirs = labels[cols]
+    known = (theirs >= 0) & (cols != item)
+    sizes = np.bincount(labels[labels >= 0], minlength=len(names)).astype(np.float64)
+    if labels[item] >= 0:
+        sizes[labels[item]] -= 1
+    totals = np.bincount(theirs[known], weights=vals[known], minlength=len(names))
+    averages = np.divide(totals, sizes, out=np.zeros(len(names)), where=sizes > 0)
+    ranked = [chosen] + [int(k) for k in np.argsort(-averages, kind="stable")[: CANDIDATES + len(banned) + 1]
+                         if averages[k] > 0 and int(k) != chosen and int(k) not in banned]
+    out = []
+    for label in ranked[:CANDIDATES]:
+        mine = cols[(members[cols] == label) & (cols != item)]
+        if not len(mine):
+            mine = np.flatnonzero(members == label)[:1]
+        candidate = Candidate(names[label], float(averages[label]))
+        if len(mine):
+            best = mine[np.argmax(vals[np.searchsorted(cols, mine)])] if np.isin(mine, cols).all() else mine[0]
+            sentence, other, _ = best_sentence_pair(calls.features, method, item, int(best), calls.units)
+            candidate = Candidate(names[label], float(averages[label]), calls.frame["item_id"].iat[int(best)],
+                                  sentence, other)
+        out.append(candidate)
+    return out
 
 
 def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> list[NewPlace]:
-    """Place the calls in no recommendation yet (see grouping.py): a call whose average similarity to an
-    existing recommendation reaches the threshold is suggested there; the others are clustered among
-    themselves, each cluster a new recommendation whose first call (in report order) is its member."""
+    """Place the calls in no recommendation yet (see grouping.py): a call whose average probability with an
+    existing recommendation's calls reaches the threshold is suggested there; the others are clustered among
+    themselves, each cluster a new recommendation whose first call (in report order) is its member. Each
+    suggestion carries its most likely recommendations with their evidence. The pair score is adapted to
+    people's decisions first (``learned_method``)."""
+    method = learned_method(method, calls)
     todo = np.flatnonzero(calls.labels < 0)
     if not len(todo):
         return []
-    if len(todo) == calls.features.n:  # a first analysis: every call is new
-        return _first_places(calls, method)
-    sims = item_similarities(calls.features, method, todo)
-    matches = best_matches(sims, calls.labels, method.threshold, rejected, rows=todo)
-    places: list[NewPlace] = []
-    if matches:
-        matched = np.array([k for k, item in enumerate(todo.tolist()) if item in matches], dtype=np.int64)
-        targets = np.array([matches[int(todo[k])].label for k in matched], dtype=np.int64)
-        mates, _ = _best_mates(sims[matched], targets, calls.labels)
-        for k, target, mate in zip(matched.tolist(), targets.tolist(), mates.tolist(), strict=True):
-            item = int(todo[k])
-            places.append(_suggestion(calls, method, item, calls.rec_ids[target], mate, matches[item].score))
-    rest = np.array([k for k, item in enumerate(todo.tolist()) if item not in matches], dtype=np.int64)
-    if len(rest):  # the unmatched new calls among themselves, in report order
-        among = sims[rest][:, todo[rest]].tocsr()
-        labels = cluster(among, method.threshold)
-        mates, totals = _best_mates(among, labels, labels)
-        places += _new_recommendations(calls, method, todo[rest], labels, mates, totals)
-    return places
-
-
-def _new_recommendations(calls: Calls, method: Method, items: np.ndarray, labels: np.ndarray, mates: np.ndarray,
-                         totals: np.ndarray) -> list[NewPlace]:
-    """Clusters of new calls as new recommendations: the first call of each (report order) is its member, the
-    others suggestions (``mates``/``totals``: per call, its best mate's position and its summed similarity
-    to its cluster)."""
-    sizes = np.bincount(labels)
-    places, founded = [], set()
-    for pos, label in enumerate(labels.tolist()):
-        item = int(items[pos])
-        if label not in founded:
-            founded.add(label)
-            places.append(NewPlace(calls.frame["item_id"].iat[item], f"new:{label}", "member", 0.0))
-        else:
-            score = float(totals[pos]) / (sizes[label] - 1)
-            places.append(_suggestion(calls, method, item, f"new:{label}", int(items[mates[pos]]), score))
-    return places
-
-
-def _first_places(calls: Calls, method: Method) -> list[NewPlace]:
-    """A first analysis: every call clustered from its condensed distances like a full re-analysis (no list of
-    pairs kept), then one more pass over the similarities for each call's best mate and summed similarity."""
     n = calls.features.n
-    labels = cluster_all(condensed_distances(calls.features, method), n, method.threshold)
-    mates = np.full(n, -1, dtype=np.int64)
-    totals = np.zeros(n, dtype=np.float64)
-    for start, block in item_blocks(calls.features, method, np.arange(n)):
-        mine = labels[start:start + len(block)]
-        block[labels[None, :] != mine[:, None]] = -1.0  # only the mates in the same cluster, not the call itself
-        block[np.arange(len(block)), np.arange(start, start + len(block))] = -1.0
-        mates[start:start + len(block)] = np.argmax(block, axis=1)
-        totals[start:start + len(block)] = np.where(block > 0, block, 0).sum(axis=1)
-    return _new_recommendations(calls, method, np.arange(n), labels, mates, totals)
+    labels, members = calls.labels.copy(), calls.members.copy()
+    names = list(calls.rec_ids)
+    chosen: dict[int, int] = {}  # suggested call -> label
+    if len(todo) == n:  # a first analysis: every call is new, clustered from its condensed distances
+        fresh = cluster_all(condensed_distances(calls.features, method), n, method.threshold)
+        rest, fresh_labels = todo, fresh
+    else:
+        sims = item_similarities(calls.features, method, todo)
+        matches = best_matches(sims, calls.labels, method.threshold, rejected, rows=todo)
+        chosen.update({item: m.label for item, m in matches.items()})
+        rest = np.array([item for item in todo.tolist() if item not in matches], dtype=np.int64)
+        position = {item: k for k, item in enumerate(todo.tolist())}
+        among = sims[[position[i] for i in rest.tolist()]][:, rest].tocsr()
+        fresh_labels = cluster(among, method.threshold)
+    founders: set[int] = set()
+    offset = len(names)
+    for item, label in zip(rest.tolist(), fresh_labels.tolist(), strict=True):
+        labels[item] = offset + label
+        if offset + label >= len(names):
+            names.append(f"new:{label}")
+            members[item] = offset + label
+            founders.add(item)
+        else:
+            chosen[item] = offset + label
+    suggested = np.array(sorted(chosen), dtype=np.int64)
+    rows = item_similarities(calls.features, method, suggested) if len(suggested) else None
+    places: list[NewPlace] = []
+    ids = calls.frame["item_id"]
+    for item in sorted(founders):
+        places.append(NewPlace(ids.iat[item], names[labels[item]], "member", 0.0))
+    for k, item in enumerate(suggested.tolist()):
+        assert rows is not None
+        lo, hi = rows.indptr[k], rows.indptr[k + 1]
+        cols, vals = rows.indices[lo:hi].astype(np.int64), rows.data[lo:hi]
+        order = np.argsort(cols, kind="stable")
+        options = _candidates(calls, method, item, cols[order], vals[order], labels, members, names, chosen[item],
+                              rejected.get(item, set()))
+        first = options[0]
+        places.append(NewPlace(ids.iat[item], first.rec, "suggested", first.score, first.evidence_item_id,
+                               first.evidence_mine, first.evidence_theirs, options))
+    return places
 
 
 def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str],
@@ -462,6 +528,18 @@ def _write_places(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts:
                                   ?, ? FROM new_places""", [by, now])
         finally:
             con.unregister("new_places")
+        options = pd.DataFrame([(p.item_id, rank, made.get(c.rec, c.rec), c.score, c.evidence_item_id,
+                                 c.evidence_mine, c.evidence_theirs)
+                                for p in places for rank, c in enumerate(p.candidates, start=1)],
+                               columns=["item_id", "rank", "rec_id", "score", "evidence_item_id", "evidence_mine",
+                                        "evidence_theirs"])
+        con.execute("DELETE FROM candidates WHERE item_id IN (SELECT unnest(?))", [[p.item_id for p in places]])
+        if len(options):
+            con.register("new_candidates", options)
+            try:
+                con.execute("INSERT INTO candidates SELECT * FROM new_candidates")
+            finally:
+                con.unregister("new_candidates")
     return made
 
 
@@ -492,6 +570,25 @@ def _rejected_codes(snap: Snapshot, calls: Calls) -> dict[int, set[int]]:
         if item_id in index and rec_id in code:
             out.setdefault(index[item_id], set()).add(code[rec_id])
     return out
+
+
+def reset_learning(store: Store, by: str) -> int:
+    """Make the analysis forget what it learned from people's decisions: decisions made before now are no
+    longer learned from (they stay in force: members stay, rejected calls are still never suggested there).
+    Returns how many labelled pairs it had learned from."""
+    by = require(store, "admin", "reset what the analysis learned", by)
+    if not (by or "").strip():
+        raise AnalysisError("say who resets the learning (--by NAME): it goes into the history")
+
+    def run(con: duckdb.DuckDBPyConnection) -> int:
+        snap = _read(con)
+        live = snap.items[snap.items["in_source"].astype(bool) & snap.items["kind"].isin(CALL_KINDS)]
+        pairs = len(_decision_pairs(snap, live.reset_index(drop=True)))
+        con.execute("""INSERT INTO analysis_decisions (kind, item_ids, other_ids, themes, decided_by, decided_at)
+                       VALUES ('reset_learning', [], [], [], ?, ?)""", [by.strip(), datetime.now()])
+        return pairs
+
+    return store.write(run)
 
 
 # --- the run after every import ---------------------------------------------------------------------
@@ -528,7 +625,7 @@ def run_analysis(store: Store) -> RunResult:
     result.annotated = len(annotations)
     lap("annotate")
 
-    calls = _calls(snap, sentences, keep_places=True)
+    calls = _calls(snap, sentences, keep_places=True, annotations=annotations)
     places = place_new(calls, method, _rejected_codes(snap, calls))
     lap("place")
     result.items = len(calls.frame)
@@ -618,9 +715,10 @@ def plan_reanalysis(store: Store) -> Plan:
     snap, looked_up = store.read(read)  # then embed and compare with the database closed (see run_analysis)
     sentences = looked_up.finish(embedder)
     annotations = annotate(snap.items, sentences, snap.corrections)
-    calls = _calls(snap, sentences, keep_places=False)
+    calls = _calls(snap, sentences, keep_places=False, annotations=annotations)
     fresh_vectors = sentences.fresh
     del sentences  # the calls' features hold what the clustering needs
+    method = learned_method(method, calls)
     fresh = cluster_all(condensed_distances(calls.features, method), calls.features.n, method.threshold)
     plan = _compare(snap, calls, fresh, method)
 

@@ -1,11 +1,14 @@
-"""Measure grouping quality on labelled pages: ``python -m tracker.analysis.evaluate [--sweep]``.
+"""Measure grouping quality on labelled pages: ``python -m tracker.analysis.evaluate``.
 
-The labels (tests/data/recurrence_labels.json) put every takeaway and call to action of the seeds and of
-the pages in tests/data/eval_pages/ into clusters of the same recommendation; pairs marked ambiguous are not
-scored. The pages are split: the method is tuned on the seeds plus the "tune" half (only those pages loaded)
-and reported on the "holdout" half (all pages loaded, as a user would have them, scoring the pairs that
-involve a holdout call). Scores are pairwise; "cross" counts only pairs from different sessions, the pairs
-that make a recommendation recurring.
+The labels (tests/data/recurrence_labels.json, made by docs/labelling.md) put every takeaway, call to action
+and question of the seeds and of the pages in tests/data/eval_pages/ into groups of the same recommendation
+or alone. The pages are split: the pair coefficients and thresholds are fitted on the seeds plus the "tune"
+half (only those pages loaded; tracker/analysis/pairmodel.py) and reported on the "holdout" half too (all
+pages loaded, as a user would have them, scoring the pairs that involve a holdout item). Scores are pairwise;
+"cross" counts only pairs from different sessions, the pairs that make a recommendation recurring. The
+top-3 rate is how often the three most likely recommendations offered for a call include its own, with the
+other half's labelled groups as the recommendations that exist. A second labeller's file
+(recurrence_labels_b.json) gives the agreement between people on the pages both labelled.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ import pandas as pd
 from ..store.db import PROJECT_ROOT, Store
 from ..store.documents import load_paths
 from . import embeddings as emb
-from .core import Calls, Sentences, Snapshot, _calls, _read, _sentences
+from .core import Calls, Sentences, Snapshot, _calls, _read, _sentences, annotate
 from .grouping import cluster
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .similarity import Method, item_similarities
 
 LABELS = PROJECT_ROOT / "tests" / "data" / "recurrence_labels.json"
+LABELS_B = PROJECT_ROOT / "tests" / "data" / "recurrence_labels_b.json"
 PAGES = PROJECT_ROOT / "tests" / "data" / "eval_pages"
 SEEDS = PROJECT_ROOT / "seeds"
-MIN_CROSS_PRECISION = 0.85
 
 
 @dataclass
@@ -52,26 +55,38 @@ class Scores:
 @dataclass
 class EvalSet:
     calls: Calls
-    gold: np.ndarray  # label per call (-1: unlabelled)
-    page: list[str]  # source page per call
-    ambiguous: set[frozenset[int]]
+    gold: np.ndarray  # label per item (-1: unlabelled)
+    page: list[str]  # source page per item
 
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def labels_file() -> dict:
-    return json.loads(LABELS.read_text(encoding="utf-8"))
+def labels_file(path: Path = LABELS) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def page_path(name: str) -> Path:
     return SEEDS / name if (SEEDS / name).exists() else PAGES / name
 
 
+def gold_of(data: dict, key: dict[tuple[str, str], int], n: int) -> np.ndarray:
+    """The labelled group of each item (positions in ``key``): a group's index, or a number of its own for an
+    item labelled alone; -1 for items the labels do not name."""
+    gold = np.full(n, -1, dtype=np.int64)
+    for k, group in enumerate(data["groups"]):
+        for item in group["items"]:
+            if (item["page"], item["text"]) in key:
+                gold[key[item["page"], item["text"]]] = k
+    for k, item in enumerate(data["alone"]):
+        if (item["page"], item["text"]) in key:
+            gold[key[item["page"], item["text"]]] = 100_000 + k
+    return gold
+
+
 def prepare(pages: list[str], use_model: bool, folder: Path) -> EvalSet:
     """Load these pages into a fresh database and return its calls as the analysis sees them."""
-    data = labels_file()
     store = Store(folder / f"eval-{len(pages)}-{use_model}.duckdb")
     report = load_paths([page_path(p) for p in pages], store)
     if not report.ok:
@@ -84,22 +99,12 @@ def prepare(pages: list[str], use_model: bool, folder: Path) -> EvalSet:
         return snap, _sentences(con, snap.items, state.embedder), sources
 
     snap, sentences, sources = store.read(read)
-    calls = _calls(snap, sentences, keep_places=False)
+    annotations = annotate(snap.items, sentences, snap.corrections)
+    calls = _calls(snap, sentences, keep_places=False, annotations=annotations)
     source = dict(zip(sources["item_id"], sources["source"], strict=True))
     page = [Path(source[i]).name for i in calls.frame["item_id"]]
     key = {(p, t): k for k, (p, t) in enumerate(zip(page, calls.frame["text"], strict=True))}
-    gold = np.full(len(page), -1, dtype=np.int64)
-    for k, labelled in enumerate(data["clusters"]):
-        for item in labelled["items"]:
-            if (item["page"], item["text"]) in key:
-                gold[key[item["page"], item["text"]]] = k
-    for k, item in enumerate(data["singletons"]):
-        if (item["page"], item["text"]) in key:
-            gold[key[item["page"], item["text"]]] = 100_000 + k
-    ambiguous = {frozenset((key[a["a"]["page"], a["a"]["text"]], key[a["b"]["page"], a["b"]["text"]]))
-                 for a in data.get("ambiguous", []) if (a["a"]["page"], a["a"]["text"]) in key
-                 and (a["b"]["page"], a["b"]["text"]) in key}
-    return EvalSet(calls, gold, page, ambiguous)
+    return EvalSet(calls, gold_of(labels_file(), key, len(page)), page)
 
 
 def predict(ev: EvalSet, method: Method) -> np.ndarray:
@@ -112,7 +117,7 @@ def score(ev: EvalSet, labels: np.ndarray, pages: set[str] | None = None) -> Sco
     idx = np.flatnonzero(ev.gold >= 0)
     i, j = np.triu_indices(len(idx), k=1)
     a, b = idx[i], idx[j]
-    keep = np.array([frozenset((x, y)) not in ev.ambiguous for x, y in zip(a, b, strict=True)], dtype=bool)
+    keep = np.ones(len(a), dtype=bool)
     if pages is not None:
         mine = np.array([p in pages for p in ev.page])
         keep &= mine[a] | mine[b]
@@ -147,50 +152,82 @@ def measure(method: Method, folder: Path) -> tuple[Scores, Scores]:
     return score(tuned, predict(tuned, method)), score(full, predict(full, method), set(holdout))
 
 
-def sweep(base: Method, folder: Path, gates: list[float], thresholds: list[float]) -> pd.DataFrame:
-    """Tune-half figures for each gate x threshold (the holdout half is not looked at)."""
-    seeds, tune, _ = split()
-    tuned = prepare(seeds + tune, base.needs_model, folder)
-    rows = []
-    for gate in gates:
-        for threshold in thresholds:
-            method = base.with_(gate=gate, threshold=threshold)
-            rows.append({"gate": gate, "threshold": threshold, **score(tuned, predict(tuned, method)).row()})
-    frame = pd.DataFrame(rows).sort_values(["F1", "cross F1"], ascending=False).reset_index(drop=True)
-    # the selection rule (methods.py): best F1 among settings with cross-session precision >= 0.85
-    frame["chosen"] = False
-    eligible = frame.index[frame["cross P"] >= MIN_CROSS_PRECISION]
-    if len(eligible):
-        frame.loc[eligible[0], "chosen"] = True
-    return frame
+def top3_rate(ev: EvalSet, method: Method, new_pages: set[str]) -> tuple[float, int]:
+    """Share of the calls of ``new_pages`` whose labelled group has calls on the other pages, for which the
+    three recommendations most alike on average (the other pages' labelled groups, as people would have
+    confirmed them) include that group; and how many such calls there are."""
+    new = np.array([p in new_pages for p in ev.page]) & (ev.gold >= 0)
+    existing = ~new & (ev.gold >= 0)
+    groups = np.where(existing, ev.gold, -1)
+    codes, labels = np.unique(groups[existing], return_inverse=True)
+    label = np.full(len(groups), -1, dtype=np.int64)
+    label[existing] = labels
+    rows = np.flatnonzero(new & np.isin(ev.gold, codes))
+    if not len(rows):
+        return 0.0, 0
+    sims = item_similarities(ev.calls.features, method, rows)
+    sizes = np.bincount(labels, minlength=len(codes)).astype(np.float64)
+    hits = 0
+    for k, item in enumerate(rows.tolist()):
+        cols, vals = sims.indices[sims.indptr[k]:sims.indptr[k + 1]], sims.data[sims.indptr[k]:sims.indptr[k + 1]]
+        mine = label[cols] >= 0
+        averages = np.bincount(label[cols][mine], weights=vals[mine], minlength=len(codes)) / sizes
+        top = [codes[j] for j in np.argsort(-averages, kind="stable")[:3] if averages[j] > 0]
+        hits += int(ev.gold[item] in top)
+    return hits / len(rows), len(rows)
+
+
+def agreement(path_a: Path = LABELS, path_b: Path = LABELS_B) -> dict[str, float]:
+    """How far two labellers agree on the items both labelled: pairwise precision, recall and F1 of B against
+    A, and Cohen's kappa over every pair of those items (same / not the same); all pairs and cross-page."""
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = labels_file(path_a), labels_file(path_b)
+    items = [(e["page"], e["text"]) for g in b["groups"] for e in g["items"]] + [(e["page"], e["text"])
+                                                                               for e in b["alone"]]
+    key = {item: k for k, item in enumerate(items)}
+    gold_a, gold_b = gold_of(a, key, len(items)), gold_of(b, key, len(items))
+    both = np.flatnonzero((gold_a >= 0) & (gold_b >= 0))
+    i, j = np.triu_indices(len(both), k=1)
+    x, y = both[i], both[j]
+    same_a, same_b = gold_a[x] == gold_a[y], gold_b[x] == gold_b[y]
+    cross = np.array([items[p][0] != items[q][0] for p, q in zip(x, y, strict=True)], dtype=bool)
+    out: dict[str, float] = {"items": float(len(both)), "pages": float(len({items[k][0] for k in both}))}
+    for name, mask in (("", np.ones_like(cross)), ("cross ", cross)):
+        tp = int((same_a & same_b & mask).sum())
+        p = tp / max(int((same_b & mask).sum()), 1)
+        r = tp / max(int((same_a & mask).sum()), 1)
+        out.update({f"{name}P": p, f"{name}R": r, f"{name}F1": _f1(p, r),
+                    f"{name}kappa": float(cohen_kappa_score(same_a[mask], same_b[mask]))})
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sweep", action="store_true", help="grid of gates and thresholds on the tune half")
-    args = parser.parse_args()
+    parser.parse_args()
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        methods = [("semantic (default)", SEMANTIC_METHOD), ("lexical fallback", LEXICAL_METHOD)]
-        if args.sweep:
-            grid = np.round(np.arange(0.2, 0.751, 0.05), 2).tolist()
-            for name, method in methods:
-                if method.needs_model and emb.get_embedder().embedder is None:
-                    continue
-                gates = [0.3, 0.4, 0.5, 0.6] if method.needs_model else [0.1, 0.2, 0.3]
-                table = sweep(method, folder, gates, grid)
-                print(f"\n{name}: tune half, best 10 of the grid, and the one the rule chooses")
-                print(pd.concat([table.head(10), table[table["chosen"]]]).to_string(index=False, float_format="%.3f"))
+        seeds, tune, holdout = split()
         rows = []
-        for name, method in methods:
+        for name, method in (("semantic (default)", SEMANTIC_METHOD), ("lexical", LEXICAL_METHOD)):
             if method.needs_model and emb.get_embedder().embedder is None:
+                print(f"{name}: not measured (the model is not available)")
                 continue
-            tune, holdout = measure(method, folder)
-            rows.append({"method": name, "half": "tune (seeds + tune pages)", **tune.row()})
-            rows.append({"method": name, "half": "holdout", **holdout.row()})
+            tuned, full = measure(method, folder)
+            ev = prepare(seeds + tune + holdout, method.needs_model, folder)
+            rate_tune, n_tune = top3_rate(ev, method, set(seeds + tune))
+            rate_hold, n_hold = top3_rate(ev, method, set(holdout))
+            rows.append({"mode": name, "half": "tune", **tuned.row(), "top-3": rate_tune, "top-3 calls": n_tune})
+            rows.append({"mode": name, "half": "holdout", **full.row(), "top-3": rate_hold, "top-3 calls": n_hold})
             print(f"{name}: {method.describe()}")
         print(pd.DataFrame(rows).to_string(index=False, float_format="%.3f"))
+        if LABELS_B.exists():
+            agree = agreement()
+            print(f"\nagreement of labeller B with labeller A on B's {int(agree['pages'])} pages "
+                  f"({int(agree['items'])} items): P {agree['P']:.3f} R {agree['R']:.3f} F1 {agree['F1']:.3f} "
+                  f"kappa {agree['kappa']:.3f}; cross-page P {agree['cross P']:.3f} R {agree['cross R']:.3f} "
+                  f"F1 {agree['cross F1']:.3f} kappa {agree['cross kappa']:.3f}")
 
 
 if __name__ == "__main__":

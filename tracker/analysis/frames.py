@@ -91,17 +91,21 @@ def members_frame(store: Store, rec_id: str | None = None) -> pd.DataFrame:
 
 def review_queue(store: Store) -> pd.DataFrame:
     """Pending suggestions, oldest report first: the call, the recommendation it would join (title, years,
-    sessions, members, one representative member) and the evidence (the two sentences that matched best)."""
+    sessions, members, one representative member) and the evidence (the two sentences that matched best).
+    The evidence names a call only while it is a member of that recommendation: a call a person took out of it
+    is never shown as its evidence (another member stands in, with no sentence marked)."""
     frame = store.query(f"""
         WITH {_SPANS.strip()}
         SELECT m.item_id, i.text, s.year, s.title AS session_title, i.kind, m.rec_id, r.title, sp.years AS rec_years,
                sp.n_sessions AS rec_sessions, sp.n_items AS rec_members,
-               coalesce(e.text, (SELECT first(i2.text ORDER BY i2.item_id) FROM memberships m2
-                                 JOIN items i2 USING (item_id)
-                                 WHERE m2.rec_id = m.rec_id AND m2.state = 'member')) AS representative,
-               m.evidence_mine, m.evidence_theirs, m.score
+               CASE WHEN em.item_id IS NOT NULL THEN e.text ELSE
+                   (SELECT first(i2.text ORDER BY i2.item_id) FROM memberships m2 JOIN items i2 USING (item_id)
+                    WHERE m2.rec_id = m.rec_id AND m2.state = 'member') END AS representative,
+               CASE WHEN em.item_id IS NOT NULL THEN m.evidence_mine ELSE '' END AS evidence_mine,
+               CASE WHEN em.item_id IS NOT NULL THEN m.evidence_theirs ELSE '' END AS evidence_theirs, m.score
         FROM memberships m JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
         JOIN recommendations r USING (rec_id) JOIN spans sp USING (rec_id)
+        LEFT JOIN memberships em ON em.item_id = m.evidence_item_id AND em.rec_id = m.rec_id AND em.state = 'member'
         LEFT JOIN items e ON e.item_id = m.evidence_item_id
         WHERE m.state = 'suggested' AND i.in_source
         ORDER BY s.year NULLS LAST, i.session_id, i.position""")
@@ -110,6 +114,41 @@ def review_queue(store: Store) -> pd.DataFrame:
     frame["rec_years"] = frame["rec_years"].map(_as_list)
     frame["year"] = frame["year"].astype("Int64")
     return frame[REVIEW_COLUMNS].reset_index(drop=True)
+
+
+CANDIDATE_COLUMNS = ["rank", "rec_id", "title", "rec_years", "rec_sessions", "rec_members", "score", "evidence_item_id",
+                     "representative", "evidence_mine", "evidence_theirs"]
+
+
+def review_candidates(store: Store, item_id: str) -> pd.DataFrame:
+    """The recommendations offered for a suggested call, most likely first (the suggestion itself first): each
+    with its facts and evidence, the member the call matches best and the two sentences most alike. A
+    recommendation a person said the call is not, or that no longer exists, is left out; evidence that is no
+    longer a member of the recommendation (a call a person took out) is replaced by a current member."""
+    frame = store.query(f"""
+        WITH {_SPANS.strip()}
+        SELECT c.rank, c.rec_id, r.title, sp.years AS rec_years, sp.n_sessions AS rec_sessions,
+               sp.n_items AS rec_members, c.score,
+               CASE WHEN em.item_id IS NOT NULL THEN c.evidence_item_id ELSE
+                   (SELECT first(m2.item_id ORDER BY m2.item_id) FROM memberships m2
+                    WHERE m2.rec_id = c.rec_id AND m2.state = 'member' AND m2.item_id <> c.item_id) END
+                   AS evidence_item_id,
+               CASE WHEN em.item_id IS NOT NULL THEN c.evidence_mine ELSE '' END AS evidence_mine,
+               CASE WHEN em.item_id IS NOT NULL THEN c.evidence_theirs ELSE '' END AS evidence_theirs
+        FROM candidates c JOIN recommendations r USING (rec_id) JOIN spans sp USING (rec_id)
+        LEFT JOIN memberships em ON em.item_id = c.evidence_item_id AND em.rec_id = c.rec_id
+                                 AND em.state = 'member'
+        WHERE c.item_id = ? AND NOT EXISTS (SELECT 1 FROM rejections x WHERE x.item_id = c.item_id
+                                                                       AND x.rec_id = c.rec_id)
+        ORDER BY c.rank""", [item_id])
+    if frame.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    texts = dict(store.query("SELECT item_id, text FROM items WHERE item_id IN (SELECT unnest(?))",
+                             [[i for i in frame["evidence_item_id"] if isinstance(i, str)]]).itertuples(index=False,
+                                                                                                 name=None))
+    frame["representative"] = [texts.get(i, "") if isinstance(i, str) else "" for i in frame["evidence_item_id"]]
+    frame["rec_years"] = frame["rec_years"].map(_as_list)
+    return frame[CANDIDATE_COLUMNS].reset_index(drop=True)
 
 
 def review_count(store: Store) -> int:

@@ -139,19 +139,39 @@ def _membership(con: duckdb.DuckDBPyConnection, item_id: str) -> tuple[str, str]
     return row[0], row[1]
 
 
-def _move(con: duckdb.DuckDBPyConnection, item_id: str, rec_id: str, by: str, now: datetime, via: str) -> str:
-    """Make the item a member of rec_id (confirmed); remove an unconfirmed recommendation it leaves empty."""
-    old_rec, _ = _membership(con, item_id)
+def _move(con: duckdb.DuckDBPyConnection, item_id: str, rec_id: str, by: str, now: datetime, via: str,
+          not_same: list[str] | None = None, started: bool = False) -> str:
+    """Make the item a member of rec_id (confirmed); remove an unconfirmed recommendation it leaves empty.
+    The history row says what happened: accepted, moved (from a recommendation it was a member of), or "not
+    the same as" the recommendations a person turned down (``not_same``) and then started or chose."""
+    old_rec, old_state = _membership(con, item_id)
     con.execute("DELETE FROM memberships WHERE item_id = ?", [item_id])
     con.execute("""INSERT INTO memberships (item_id, rec_id, state, decided_by, decided_at)
                    VALUES (?, ?, 'member', ?, ?)""", [item_id, rec_id, by, now])
     con.execute("UPDATE recommendations SET confirmed = TRUE WHERE rec_id = ?", [rec_id])
-    if old_rec != rec_id:
-        _history(con, item_id, [("recommendation", old_rec, rec_id)], by, now, via, "item")
-        _drop_if_empty(con, old_rec)
+    if not_same:
+        field_name = "not_same_started" if started else "not_same"
+        _history(con, item_id, [(field_name, ", ".join(not_same), rec_id)], by, now, via, "item")
+    elif old_rec != rec_id:
+        old = old_rec if old_state == "member" else f"suggested: {old_rec}"
+        _history(con, item_id, [("recommendation", old, rec_id)], by, now, via, "item")
     else:
         _history(con, item_id, [("recommendation", "suggested: " + rec_id, rec_id)], by, now, via, "item")
+    if old_rec != rec_id:
+        _drop_if_empty(con, old_rec)
     return old_rec
+
+
+def _offered(con: duckdb.DuckDBPyConnection, item_id: str, chosen: str) -> list[str]:
+    """The recommendations offered for a suggested call other than the one a person chose: turned down too."""
+    return [r[0] for r in con.execute("""SELECT c.rec_id FROM candidates c JOIN memberships m USING (item_id)
+                                         WHERE c.item_id = ? AND c.rec_id <> ? AND m.state = 'suggested'
+                                         ORDER BY c.rank""", [item_id, chosen]).fetchall()]
+
+
+def _reject_all(con: duckdb.DuckDBPyConnection, item_id: str, rec_ids: list[str], by: str, now: datetime) -> None:
+    for rec_id in rec_ids:
+        con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
 
 
 def _drop_if_empty(con: duckdb.DuckDBPyConnection, rec_id: str) -> None:
@@ -179,7 +199,9 @@ def accept(store: Store, item_id: str, by: str) -> str:
         rec_id, state = _membership(con, item_id)
         if state != "suggested":
             raise AnalysisError(f"item {item_id} is already a member of {rec_id}")
-        _move(con, item_id, rec_id, by, datetime.now(), "review")
+        now = datetime.now()
+        _reject_all(con, item_id, _offered(con, item_id, rec_id), by, now)
+        _move(con, item_id, rec_id, by, now, "review")
         return rec_id
 
     return store.write(run, checkpoint=False)
@@ -192,10 +214,10 @@ def reject(store: Store, item_id: str, by: str) -> str:
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
         now = datetime.now()
-        con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
+        _reject_all(con, item_id, [rec_id], by, now)
         text = fetch_one(con, "SELECT text FROM items WHERE item_id = ?", [item_id])[0]
         new = _new_recommendation(con, [text], by, now)
-        _move(con, item_id, new, by, now, "review")
+        _move(con, item_id, new, by, now, "review", not_same=[rec_id], started=True)
         return new
 
     return store.write(run, checkpoint=False)
@@ -207,7 +229,13 @@ def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
 
     def run(con: duckdb.DuckDBPyConnection) -> None:
         _rec_row(con, rec_id)
-        _move(con, item_id, rec_id, by, datetime.now(), "review")
+        old_rec, state = _membership(con, item_id)
+        now = datetime.now()
+        if state == "suggested" and old_rec != rec_id:  # a person turned the suggestion down for another
+            _reject_all(con, item_id, [old_rec] + _offered(con, item_id, rec_id), by, now)
+            _move(con, item_id, rec_id, by, now, "review", not_same=[old_rec])
+        else:
+            _move(con, item_id, rec_id, by, now, "review")
 
     store.write(run, checkpoint=False)
 
@@ -221,8 +249,39 @@ def start_recommendation(store: Store, item_id: str, by: str, title: str | None 
         now = datetime.now()
         text = fetch_one(con, "SELECT text FROM items WHERE item_id = ?", [item_id])[0]
         new = _new_recommendation(con, [text], by, now, title)
-        con.execute("INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)", [item_id, rec_id, by, now])
-        _move(con, item_id, new, by, now, "review")
+        _reject_all(con, item_id, [rec_id], by, now)
+        _move(con, item_id, new, by, now, "review", not_same=[rec_id], started=True)
+        return new
+
+    return store.write(run, checkpoint=False)
+
+
+def choose(store: Store, item_id: str, rec_id: str, by: str) -> str:
+    """The person picks one of the recommendations offered for a suggested call (or any other): the suggested
+    one accepts it; another one turns the suggestion down and makes the call a member there."""
+    by = _who(require(store, "editor", "choose a recommendation", by))
+    current, state = store.read(lambda con: _membership(con, item_id))
+    if state == "suggested" and current == rec_id:
+        return accept(store, item_id, by)
+    move_item(store, item_id, rec_id, by)
+    return rec_id
+
+
+def none_of_these(store: Store, item_id: str, by: str, title: str | None = None) -> str:
+    """None of the recommendations offered is the call's: each is remembered as "not the same" (never suggested
+    again, and learned from), and the call starts a new recommendation. Returns its id."""
+    by = _who(require(store, "editor", "start a recommendation", by))
+
+    def run(con: duckdb.DuckDBPyConnection) -> str:
+        rec_id, _ = _membership(con, item_id)
+        offered = [r[0] for r in con.execute("""SELECT c.rec_id FROM candidates c JOIN recommendations USING (rec_id)
+                                                WHERE c.item_id = ? ORDER BY c.rank""", [item_id]).fetchall()]
+        turned_down = [rec_id] + [r for r in offered if r != rec_id]
+        now = datetime.now()
+        text = fetch_one(con, "SELECT text FROM items WHERE item_id = ?", [item_id])[0]
+        new = _new_recommendation(con, [text], by, now, title)
+        _reject_all(con, item_id, turned_down, by, now)
+        _move(con, item_id, new, by, now, "review", not_same=turned_down, started=True)
         return new
 
     return store.write(run, checkpoint=False)

@@ -13,9 +13,11 @@ never on the rest of the tracker: the rarity weights come from a fixed reference
 so a sentence's vectors never change, are cached in the database (``embeddings`` table), and comparing a new
 report with the tracker costs the same whatever else it holds.
 
-A sentence pair's similarity is the weighted mean of its two cosines (the n-gram cosine alone in lexical
-mode); pairs below ``Method.gate`` count as 0, so unrelated calls add nothing to an average. Nothing depends
-on which other items are compared: the numbers are the same for two items alone or among 20,000 others.
+Two items' similarity is the probability that they are the same recommendation: a logistic regression
+(``Method``, fitted by pairmodel.py on labelled pairs) over their best-sentence MiniLM and n-gram cosines,
+shared themes, addressees, requested action (verb and content words) and kinds. Pairs below ``Method.floor``
+count as 0, so unrelated calls add nothing to an average. Nothing depends on which other items are
+compared: the numbers are the same for two items alone or among 20,000 others.
 """
 
 from __future__ import annotations
@@ -46,29 +48,37 @@ DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "pr
                      "strategies", "specific", "continue", "continued", "continuing"]
 
 
+PAIR_FEATURES = ("semantic", "char", "shared_theme", "same_addressee", "other_addressee", "same_verb",
+                 "object_words", "one_question", "both_questions", "one_takeaway", "same_session")
+
+
 @dataclass(frozen=True)
 class Method:
-    """How to compare items and when an item joins a recommendation (``grouping.assign``)."""
+    """How to compare items and when an item joins a recommendation: a logistic regression over the pair's
+    signals (``PAIR_FEATURES``) gives the probability that two items are the same recommendation; pairs below
+    ``floor`` count as 0; calls are one recommendation when their average probability reaches ``threshold``
+    (average linkage over 1 - p). The coefficients are fitted by ``tracker.analysis.pairmodel``."""
 
     name: str
-    semantic: float = 0.0  # weight of the MiniLM cosine
-    char: float = 1.0  # weight of the character n-gram cosine
-    gate: float = 0.3  # sentence pairs less alike than this count as 0
-    threshold: float = 0.35  # calls are one recommendation when their average similarity reaches this
+    needs_model: bool  # uses the MiniLM cosine
+    weights: tuple[tuple[str, float], ...]  # (feature, coefficient)
+    intercept: float
+    threshold: float
+    floor: float = 0.05
+    learned: int = 0  # people's decisions the coefficients were adapted to (0: as shipped)
 
-    @property
-    def needs_model(self) -> bool:
-        return self.semantic > 0
+    def coef(self, feature: str) -> float:
+        return dict(self.weights).get(feature, 0.0)
 
-    def with_(self, *, gate: float | None = None, threshold: float | None = None) -> Method:
-        """The same method with another gate and/or threshold (what ``evaluate --sweep`` varies)."""
-        return replace(self, gate=self.gate if gate is None else gate,
-                       threshold=self.threshold if threshold is None else threshold)
+    def with_(self, *, threshold: float | None = None) -> Method:
+        """The same method with another threshold (what the fitting script chooses on the tune half)."""
+        return replace(self, threshold=self.threshold if threshold is None else threshold)
 
     def describe(self) -> str:
-        parts = [f"{w:g} x {n}" for n, w in (("char n-grams", self.char), ("MiniLM", self.semantic)) if w]
-        return (f"{' + '.join(parts)} (best sentence pair, pairs below {self.gate:g} count as 0); "
-                f"average linkage at {self.threshold:g}")
+        signals = ", ".join(f for f, w in self.weights if w)
+        learned = f"; adapted to {self.learned} decisions" if self.learned else ""
+        return (f"pair probability from a logistic regression over {signals}{learned}; average linkage at "
+                f"p >= {self.threshold:g} (pairs below {self.floor:g} count as 0)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -131,12 +141,26 @@ def word_vectorizer() -> TfidfVectorizer:
 
 
 @dataclass
+class ItemInfo:
+    """What the pair score uses besides the sentence vectors, one row per item."""
+
+    question: np.ndarray  # 1.0 for a question
+    takeaway: np.ndarray  # 1.0 for a takeaway
+    session: np.ndarray  # session code
+    themes: np.ndarray  # item x theme, 0/1
+    actors: np.ndarray  # item x normalized addressee, 0/1
+    verbs: sparse.csr_matrix  # item x action verb, 0/1
+    objects: sparse.csr_matrix  # item x content word, unit length rows
+
+
+@dataclass
 class Features:
     """Sentence vectors of n items: item i's sentences are rows starts[i]:starts[i+1]."""
 
     starts: np.ndarray  # n + 1 offsets
     char: np.ndarray  # n-gram vectors (char_vectors)
     semantic: np.ndarray | None  # MiniLM vectors (semantic mode), else None
+    info: ItemInfo
 
     @property
     def n(self) -> int:
@@ -152,34 +176,90 @@ class Features:
         return (offsets + np.arange(int(lengths.sum()))).astype(np.int64)
 
 
-def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | None) -> Features:
+# the verbs of a requested action; a word is matched by its stem (funding -> fund, strengthened -> strengthen)
+ACTION_VERBS = frozenset("""
+adopt advocat allocat amplif assess audit ban build certif collaborat collect conduct consult coordinat cooperat
+creat criminali defin deliver design develop disclos empower enabl enact encourag enforc engag equip establish
+evaluat expand fund guarantee harmoniz identif implement improv includ incorporat inform integrat introduc invest
+involv label launch legislat limit listen lower map measur mobili moderat monitor offer partner prevent prioriti
+promot protect provid publish rais recogni regulat remov report requir research restrict review safeguard scal
+set share standardi strengthen support teach test train translat updat verif
+""".split())
+_WORD = re.compile(r"[a-z][a-z'-]+")
+_STOP = ENGLISH_STOP_WORDS.union(DOMAIN_STOP_WORDS)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ening", "ened", "ing", "ies", "ied", "es", "ed", "s", "e", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def action_words(text: str) -> tuple[list[str], list[str]]:
+    """(action verbs, content words) of a text, as stems: what is asked, and of what."""
+    verbs: list[str] = []
+    objects: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP or len(word) < 4:
+            continue
+        stem = _stem(word)
+        root = next((stem[:k] for k in range(len(stem), 2, -1) if stem[:k] in ACTION_VERBS), "")
+        (verbs if root and len(root) >= len(stem) - 2 else objects).append(root or stem)
+    return verbs, objects
+
+
+def item_info(kinds: list[str], sessions: list[str], texts: list[str], themes: list[list[str]],
+              actors: list[list[str]]) -> ItemInfo:
+    """The pair score's per-item inputs from each item's kind, session, text, themes and addressees."""
+    def binary(values: list[list[str]], unit: bool = False) -> sparse.csr_matrix:
+        vocab: dict[str, int] = {}
+        rows, cols = [], []
+        for i, names in enumerate(values):
+            for name in set(names):
+                rows.append(i)
+                cols.append(vocab.setdefault(name, len(vocab)))
+        matrix = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                                   shape=(len(values), max(len(vocab), 1)), dtype=np.float32)
+        return normalize(matrix, norm="l2") if unit else matrix
+
+    words = [action_words(t) for t in texts]
+    return ItemInfo(
+        question=np.array([k == "question" for k in kinds], dtype=np.float32),
+        takeaway=np.array([k == "takeaway" for k in kinds], dtype=np.float32),
+        session=np.unique(np.array(sessions, dtype=object).astype(str), return_inverse=True)[1].astype(np.int64),
+        themes=binary(themes).toarray(), actors=binary(actors).toarray(),
+        verbs=binary([v for v, _ in words]), objects=binary([o for _, o in words], unit=True))
+
+
+def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | None, info: ItemInfo) -> Features:
     if semantic is not None and len(semantic) != len(char):
         raise ValueError("sentence vectors do not match the sentences")
-    return Features(starts, char, semantic)
+    return Features(starts, char, semantic, info)
 
 
-def item_blocks(features: Features, method: Method, rows: np.ndarray,
-                cols: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """The similarities of items ``rows`` (in that order) to items ``cols`` (all items when None), as dense
-    blocks: (position in ``rows`` of the block's first row, block of len(chunk) x len(cols)). Each value is
-    the pair's best sentence pair, zero where that is below the gate and for an item with itself.
+def _best(block: np.ndarray, offsets: np.ndarray, col_offsets: np.ndarray) -> np.ndarray:
+    """Sentence x sentence cosines reduced to item x item: the best pair of sentences of each two items."""
+    return np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
 
-    Rows go in chunks of whole items (about UNIT_CHUNK sentences): a dense sentence block against every
-    column sentence, reduced to items by taking maxima over each item's rows and columns."""
-    n = features.n
-    cols = np.arange(n) if cols is None else np.asarray(cols, dtype=np.int64)
-    rows = np.asarray(rows, dtype=np.int64)
-    if method.needs_model and features.semantic is None:
-        raise ValueError(f"method {method.name} needs sentence vectors")
+
+def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
+                use_model: bool) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
+    """Every signal of every pair (row item, column item), as dense blocks of whole row items (about
+    UNIT_CHUNK sentences): (position in ``rows`` of the block's first row, the block's rows, {feature:
+    len(chunk) x len(cols) array}). Sentence cosines are
+    the best pair of sentences of the two items."""
     lengths = np.diff(features.starts)
     col_units = features.units_of(cols)
     col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
     col_char = features.char[col_units]
-    semantic = features.semantic if method.needs_model else None
+    semantic = features.semantic if use_model else None
     col_semantic = semantic[col_units] if semantic is not None else None
-    col_pos = np.full(n, -1, dtype=np.int64)
-    col_pos[cols] = np.arange(len(cols))
-    total = method.semantic + method.char if col_semantic is not None else 1.0
+    info = features.info
+    col_themes, col_actors = info.themes[cols], info.actors[cols]
+    col_verbs, col_objects = info.verbs[cols].T.tocsr(), info.objects[cols].T.tocsr()
+    col_q, col_t, col_s = info.question[cols], info.takeaway[cols], info.session[cols]
+    named = col_actors.sum(axis=1) > 0
     ends = np.cumsum(lengths[rows])
     start = 0
     while start < len(rows) and len(cols):
@@ -187,17 +267,56 @@ def item_blocks(features: Features, method: Method, rows: np.ndarray,
         stop = max(start + 1, int(np.searchsorted(ends, done + UNIT_CHUNK, side="right")))
         chunk = rows[start:stop]
         units = features.units_of(chunk)
-        block = features.char[units] @ col_char.T
-        if semantic is not None and col_semantic is not None:  # the weighted mean of the two cosines
-            block *= method.char / total
-            block += (semantic[units] @ col_semantic.T) * (method.semantic / total)
         offsets = np.concatenate([[0], np.cumsum(lengths[chunk])[:-1]]).astype(np.int64)
-        block = np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
-        block[block < method.gate] = 0
+
+        out = {"char": _best(features.char[units] @ col_char.T, offsets, col_offsets)}
+        if semantic is not None and col_semantic is not None:
+            out["semantic"] = _best(semantic[units] @ col_semantic.T, offsets, col_offsets)
+        shared_actors = info.actors[chunk] @ col_actors.T
+        both_named = (info.actors[chunk].sum(axis=1) > 0)[:, None] & named[None, :]
+        out["shared_theme"] = ((info.themes[chunk] @ col_themes.T) > 0).astype(np.float32)
+        out["same_addressee"] = (shared_actors > 0).astype(np.float32)
+        out["other_addressee"] = (both_named & (shared_actors == 0)).astype(np.float32)
+        out["same_verb"] = ((info.verbs[chunk] @ col_verbs).toarray() > 0).astype(np.float32)
+        out["object_words"] = (info.objects[chunk] @ col_objects).toarray().astype(np.float32)
+        q, t = info.question[chunk][:, None], info.takeaway[chunk][:, None]
+        out["one_question"] = np.abs(q - col_q[None, :])
+        out["both_questions"] = q * col_q[None, :]
+        out["one_takeaway"] = np.maximum(t, col_t[None, :])
+        out["same_session"] = (info.session[chunk][:, None] == col_s[None, :]).astype(np.float32)
+        yield start, chunk, out
+        start = stop
+
+
+def pair_probability(method: Method, signals: dict[str, np.ndarray]) -> np.ndarray:
+    """The method's probability that each pair is the same recommendation, from ``pair_blocks`` signals."""
+    logit = np.full(next(iter(signals.values())).shape, method.intercept, dtype=np.float32)
+    for feature, weight in method.weights:
+        if weight and feature in signals:
+            logit += np.float32(weight) * signals[feature]
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def item_blocks(features: Features, method: Method, rows: np.ndarray,
+                cols: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """The similarities of items ``rows`` (in that order) to items ``cols`` (all items when None), as dense
+    blocks: (position in ``rows`` of the block's first row, block of len(chunk) x len(cols)). Each value is
+    the pair's probability of being the same recommendation, zero below the method's floor and for an item
+    with itself."""
+    n = features.n
+    cols = np.arange(n) if cols is None else np.asarray(cols, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    if method.needs_model and features.semantic is None:
+        raise ValueError(f"method {method.name} needs sentence vectors")
+    col_pos = np.full(n, -1, dtype=np.int64)
+    col_pos[cols] = np.arange(len(cols))
+    for start, chunk, signals in pair_blocks(features, rows, cols, method.needs_model):
+        block = pair_probability(method, signals)
+        del signals
+        block[block < method.floor] = 0
         mine = col_pos[chunk]
         block[np.flatnonzero(mine >= 0), mine[mine >= 0]] = 0  # an item is not alike itself
         yield start, block
-        start = stop
 
 
 def item_similarities(features: Features, method: Method, rows: np.ndarray,
@@ -237,8 +356,7 @@ def best_sentence_pair(features: Features, method: Method, item: int, other: int
     a, b = features.units_of(np.array([item])), features.units_of(np.array([other]))
     char = features.char[a] @ features.char[b].T
     if method.needs_model and features.semantic is not None:
-        sem = features.semantic[a] @ features.semantic[b].T
-        block = (method.semantic * sem + method.char * char) / (method.semantic + method.char)
+        block = (features.semantic[a] @ features.semantic[b].T + char) / 2
     else:
         block = char
     i, j = np.unravel_index(int(np.argmax(block)), block.shape)

@@ -286,6 +286,21 @@ def m009_roles(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m010_candidates(con: duckdb.DuckDBPyConnection) -> None:
+    """The recommendations offered for each suggested call, best first, with their evidence (review queue)."""
+    con.execute("""
+        CREATE TABLE candidates (
+            item_id VARCHAR NOT NULL,        -- a call placed by the machine as a suggestion
+            rank INTEGER NOT NULL,           -- 1: the suggestion itself, then the next most likely
+            rec_id VARCHAR NOT NULL,
+            score DOUBLE NOT NULL,           -- average probability with the recommendation's calls
+            evidence_item_id VARCHAR NOT NULL,  -- its member the call matches best ...
+            evidence_mine VARCHAR NOT NULL,  -- ... this call's sentence ...
+            evidence_theirs VARCHAR NOT NULL,  -- ... and the member's sentence
+            PRIMARY KEY (item_id, rank)
+        )""")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
@@ -295,6 +310,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_forum_url", m007_forum_url),
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
+    ("010_candidates", m010_candidates),
 ]
 
 

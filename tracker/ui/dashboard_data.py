@@ -36,7 +36,8 @@ DOWNLOAD_COLUMNS = ["year", "session_type", "session_number", "session_title", "
                     "recommendation_years", "themes", "addressee", "section", "in_source", "updated_at", "updated_by",
                     "recommendation_id", "source", "id"]
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
-                "recommendation": "Recommendation", "created": "Started", "merged_into": "Merged"}
+                "recommendation": "Recommendation", "not_same": "Recommendation",
+                "not_same_started": "Recommendation", "created": "Started", "merged_into": "Merged"}
 HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of a recommendation",
                  "decision": "Review and grouping", "import": "Import", "person": "Roles",
                  "draft": "Proposal drafts"}
@@ -505,7 +506,8 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
                        for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
         log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
                          zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
-        log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "created", "merged_into", "review") else
+        log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "not_same", "not_same_started", "created",
+                                                          "merged_into", "review") else
                        HISTORY_KINDS[subject if subject in ("recommendation", "person", "draft") else "item"]
                        for f, subject in zip(log["field"], log["subject"], strict=True)]
     parts = [log.reindex(columns=columns)] if not log.empty else []
@@ -552,7 +554,13 @@ def describe_change(field_name: str, old: Any, new: Any, via: Any, titles: Mappi
         if not old:
             return f"placed in {rec(new)}"
         how = " by the re-analysis" if via == "reanalysis" else ""
-        return f"moved{how} to {rec(new)} (from {rec(old.removeprefix('suggested: '))})"
+        if old.startswith("suggested: "):  # it was only a suggestion there, never in it
+            return f"placed{how} in {rec(new)} (it had been suggested for {rec(old.removeprefix('suggested: '))})"
+        return f"moved{how} to {rec(new)} (from {rec(old)})"
+    if field_name in ("not_same", "not_same_started"):
+        turned_down = ", ".join(rec(r.strip()) for r in old.split(",") if r.strip())
+        done = "started" if field_name == "not_same_started" else "added to"
+        return f"not the same as {turned_down}; {done} {rec(new)}"
     if field_name == "created":
         return "started this recommendation" + (f", titled '{new}'" if new else "")
     if field_name == "merged_into":

@@ -101,6 +101,11 @@ def _review_queue(db: str, tok: str) -> pd.DataFrame:
     return analysis.review_queue(Store(db))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _review_candidates(db: str, tok: str, item_id: str) -> pd.DataFrame:
+    return analysis.review_candidates(Store(db), item_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _review_count(db: str, tok: str) -> int:
     return analysis.review_count(Store(db))
@@ -202,6 +207,11 @@ def members(rec_id: str | None = None) -> pd.DataFrame:
 
 def review_queue() -> pd.DataFrame:
     return _review_queue(*_key())
+
+
+def review_candidates(item_id: str) -> pd.DataFrame:
+    """The recommendations offered for a suggested call, most likely first, with their evidence."""
+    return _review_candidates(*_key(), item_id)
 
 
 def review_count() -> int:

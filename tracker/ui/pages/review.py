@@ -1,9 +1,10 @@
 """To review: the machine's suggestions. Two kinds, each with its count:
 
-- Grouping, one at a time — is this new call the same recommendation? Each suggestion shows the new call,
-  the recommendation it would join (title, years, sessions, one of its calls) and the evidence (the two
-  sentences that matched best). A person decides: same recommendation, not the same, another one, or a new
-  one; the next suggestion follows at once. Keys: S same, N not the same, ← → previous / next.
+- Grouping, one at a time — which recommendation is this new call? Each suggestion shows the new call and
+  the three recommendations it most likely belongs to, each with its facts (title, years, sessions) and its
+  evidence (the member the call matches best, and the two sentences most alike). A person picks one, says
+  "none of these" (a new recommendation starts), or chooses any other; the next suggestion follows at once.
+  Keys: S same as the first, N not the same, ← → previous / next.
 - Calls in the report text — sentences of a session report or summary that read as calls to action, each
   shown in its paragraph. Accept makes it an item (counted, followed up, grouped like any call); Reject keeps
   it out for good.
@@ -85,52 +86,78 @@ def marked(text: str, sentence: str) -> str:
     return f"{common.md(text[:at])}:orange-background[{common.md(sentence)}]{common.md(text[end:])}"
 
 
-def suggestion(row: pd.Series) -> None:
-    mine, theirs = str(row["evidence_mine"] or ""), str(row["evidence_theirs"] or "")
-    representative = row["representative"] if isinstance(row["representative"], str) else ""
-    new, joins = st.columns(2, gap="medium")
-    with new, st.container(border=True):
+def new_call(row: pd.Series) -> None:
+    with st.container(border=True):
         st.markdown("**The new call**")
         year = "" if pd.isna(row["year"]) else f"{int(row['year'])} · "
         st.caption(common.md(f"{year}{row['session_title'] or 'unknown session'} · {kind_label(row['kind'])}"))
-        st.markdown(marked(row["text"], mine))
-    with joins, st.container(border=True):
-        st.markdown("**Would join the recommendation**")
-        st.markdown(f"**{common.md(row['title'])}**")
-        facts = recommendation_facts({"years": row["rec_years"], "n_sessions": row["rec_sessions"],
-                                      "n_items": row["rec_members"]})
-        st.caption(common.md(f"{row['rec_id']} · {facts}"))
-        if representative:
-            st.caption("Its call that matches best:" if theirs and theirs in representative else "One of its calls:")
-            st.markdown(marked(representative, theirs if theirs in representative else ""))
-    score = f" (similarity {float(row['score']):.2f})" if pd.notna(row["score"]) else ""
-    whole = mine.strip() == str(row["text"]).strip() and theirs.strip() == representative.strip()
-    if (mine or theirs) and not whole:
-        st.markdown(f"**Why: the two sentences that match best** :gray[{common.md(score.strip())}]")
-        left, right = st.columns(2, gap="medium")
-        with left, st.container(border=True):
-            st.caption("This call says")
-            st.markdown(common.md(mine))
-        with right, st.container(border=True):
-            st.caption("The recommendation's call says")
-            st.markdown(common.md(theirs))
-    elif mine or theirs:
-        st.caption(common.md(f"Why: the two calls above match as a whole{score}."))
+        st.markdown(common.md(row["text"]))
+
+
+def _options(row: pd.Series) -> pd.DataFrame:
+    """The recommendations offered, the suggestion first; the suggestion alone when none were stored."""
+    options = common.review_candidates(str(row["item_id"]))
+    if not options.empty and options["rec_id"].iat[0] == row["rec_id"]:
+        return options
+    first = pd.DataFrame([{"rank": 1, "rec_id": row["rec_id"], "title": row["title"], "rec_years": row["rec_years"],
+                           "rec_sessions": row["rec_sessions"], "rec_members": row["rec_members"],
+                           "score": row["score"], "representative": row["representative"],
+                           "evidence_mine": row["evidence_mine"], "evidence_theirs": row["evidence_theirs"]}])
+    return pd.concat([first, options[options["rec_id"] != row["rec_id"]]], ignore_index=True).head(3)
+
+
+def candidate(option: Any, number: int) -> None:
+    """One recommendation offered: its title, facts and evidence."""
+    st.markdown(f"**{number}. {common.md(option.title)}**")
+    facts = recommendation_facts({"years": option.rec_years, "n_sessions": option.rec_sessions,
+                                  "n_items": option.rec_members})
+    likely = f" · likelihood {float(option.score):.2f}" if pd.notna(option.score) else ""
+    st.caption(common.md(f"{option.rec_id} · {facts}{likely}"))
+    representative = option.representative if isinstance(option.representative, str) else ""
+    mine = option.evidence_mine if isinstance(option.evidence_mine, str) else ""
+    theirs = option.evidence_theirs if isinstance(option.evidence_theirs, str) else ""
+    if representative:
+        matched = bool(theirs) and theirs in representative
+        st.caption("Its call that matches best:" if matched else "One of its calls:")
+        st.markdown(marked(representative, theirs if matched else ""))
+    if mine and mine.strip() != representative.strip():
+        st.caption("This call says, most alike:")
+        st.markdown(common.md(mine))
 
 
 def decisions(row: pd.Series) -> None:
     item_id, rec_id, title = str(row["item_id"]), str(row["rec_id"]), str(row["title"])
     name = recommendation_name(rec_id, title)
+    options = _options(row)
+    st.markdown("**Which recommendation is it?** The three most likely, with their evidence:")
+    columns = st.columns(len(options) + 1, gap="small")
+    for k, option in enumerate(options.itertuples()):
+        with columns[k], st.container(border=True, key=f"review-option-{k + 1}"):
+            candidate(option, k + 1)
+            if k == 0:
+                if st.button("Same recommendation", key="review-same", type="primary", icon=":material/check:",
+                             shortcut="S", help=f"Add the call to {name}"):
+                    _decide(f"Added to {name}.", analysis.accept, item_id)
+            else:
+                other = recommendation_name(option.rec_id, option.title)
+                if st.button("This one", key=f"review-choose-{k + 1}", icon=":material/check:",
+                             help=f"Add the call to {other} (it is not {name})"):
+                    _decide(f"Added to {other}.", analysis.choose, item_id, str(option.rec_id))
+    with columns[-1], st.container(border=True, key="review-option-none"):
+        st.markdown("**None of these — start a new one**")
+        new_title = st.text_input("Its title", key=f"review-title-{item_id}",
+                                  placeholder="optional: suggested from the call")
+        if st.button("Start a new recommendation", key="review-new", icon=":material/add:",
+                     help="None of the recommendations offered: each is remembered as not the same"):
+            _decide(lambda new: f"None of these: the call now starts recommendation {new}.", analysis.none_of_these,
+                    item_id, title=new_title.strip() or None)
     buttons = st.container(horizontal=True)
-    if buttons.button("Same recommendation", key="review-same", type="primary", icon=":material/check:",
-                      shortcut="S", help=f"Add the call to {name}"):
-        _decide(f"Added to {name}.", analysis.accept, item_id)
     if buttons.button("Not the same", key="review-reject", icon=":material/close:", shortcut="N",
-                      help="The call starts a recommendation of its own; it is not suggested here again"):
+                      help=f"Not {name}: the call starts a recommendation of its own; it is not suggested there "
+                           "again"):
         _decide(lambda new: f"Not the same as {name}: the call now starts recommendation {new}.",
                 analysis.reject, item_id)
-    other, start = st.columns(2, gap="medium")
-    with other, st.container(border=True):
+    with st.expander("Choose another recommendation"):
         recs = common.recommendations()
         labels = {str(r.rec_id): f"{r.title} ({r.rec_id}; {years_text(r.years)})"
                   for r in recs.itertuples() if r.rec_id != rec_id}
@@ -139,13 +166,7 @@ def decisions(row: pd.Series) -> None:
                               placeholder="Type words of its title", key=f"review-other-{item_id}")
         if st.button("Move it there", key="review-move", disabled=chosen is None, icon=":material/move_item:"):
             target = recommendation_name(chosen, recs.set_index("rec_id")["title"].get(chosen))
-            _decide(f"Added to {target}.", analysis.move_item, item_id, chosen)
-    with start, st.container(border=True):
-        new_title = st.text_input("Start a new recommendation", key=f"review-title-{item_id}",
-                                  placeholder="Its title (optional: suggested from the call)")
-        if st.button("Start a new recommendation", key="review-new", icon=":material/add:"):
-            _decide(lambda new: f"The call now starts recommendation {new}.", analysis.start_recommendation,
-                    item_id, title=new_title.strip() or None)
+            _decide(f"Added to {target}.", analysis.choose, item_id, chosen)
 
 
 CALLS_SHOWN = 25  # report calls listed at once; the session filter narrows a long list
@@ -203,8 +224,8 @@ def render() -> None:
     if mode == "calls":
         report_calls()
         return
-    st.caption("New calls the analysis matched to a recommendation. Is it the same recommendation? "
-               "Keys: S same, N not the same, ← → previous / next.")
+    st.caption("New calls the analysis matched to a recommendation. Which one is it? "
+               "Keys: S same as the first, N not the same, ← → previous / next.")
     queue = common.review_queue()
     if queue.empty:
         if common.headline()["recurring"] is None:
@@ -217,7 +238,7 @@ def render() -> None:
     position = _current(queue)
     navigator(queue, position)
     row = queue.iloc[position]
-    suggestion(row)
+    new_call(row)
     decisions(row)
 
 

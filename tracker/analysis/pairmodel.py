@@ -1,0 +1,153 @@
+"""The pair score: shipped coefficients, how they are fitted, and how they adapt to people's decisions.
+
+Two items are the same recommendation with a probability given by a logistic regression over their signals
+(``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
+addressee, same action verb, shared content words, item kinds, same session), as record-linkage tools do.
+
+- **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
+  ``python -m tracker.analysis.pairmodel`` on the labelled pairs of the tune half only (the seeds and the
+  tune pages of tests/data/recurrence_labels.json). The threshold is the one whose average-linkage grouping
+  of the tune pages has the best cross-session pair F1 among those with cross-session precision >= 0.90.
+- **Learned.** Every decision people made on the machine's suggestions is a labelled pair: a call a person
+  put in a recommendation is the same as its members, a call a person said is not the same (a rejection) is
+  not. ``adapt`` refits the coefficients on those pairs by maximum a posteriori: the logistic loss of the
+  decisions plus a Gaussian prior centred on the shipped coefficients (``PRIOR``), minimised with L-BFGS from
+  the shipped values, so the same decisions always give the same coefficients. ``tracker analyze
+  --reset-learning`` makes the analysis ignore every decision made before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.linear_model import LogisticRegression
+
+from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
+
+WEIGHTS = Path(__file__).parent / "model" / "pair_weights.json"
+# pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
+PRIOR = 10.0
+MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any figure
+C = 1.0  # inverse regularization of the shipped fit (sklearn's default)
+
+
+def _features(use_model: bool) -> list[str]:
+    return [f for f in PAIR_FEATURES if use_model or f != "semantic"]
+
+
+@lru_cache(maxsize=1)
+def shipped() -> dict[str, Method]:
+    """The shipped methods, by mode ('semantic', 'lexical')."""
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    out = {}
+    for mode, name, use_model in (("semantic", "MiniLM + char n-grams + pair signals", True),
+                                  ("lexical", "char n-grams + pair signals", False)):
+        entry = data[mode]
+        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"][f])) for f in _features(use_model)),
+                           float(entry["intercept"]), float(entry["threshold"]))
+    return out
+
+
+def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool) -> np.ndarray:
+    """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``_features``."""
+    names = _features(use_model)
+    out = np.zeros((len(pairs), len(names)), dtype=np.float64)
+    if not len(pairs):
+        return out
+    rows = np.unique(pairs[:, 0])
+    cols = np.unique(pairs[:, 1])
+    row_pos = {int(r): k for k, r in enumerate(rows)}
+    col_pos = np.searchsorted(cols, pairs[:, 1])
+    where = np.array([row_pos[int(r)] for r in pairs[:, 0]], dtype=np.int64)
+    for start, chunk, signals in pair_blocks(features, rows, cols, use_model):
+        mine = (where >= start) & (where < start + len(chunk))
+        for c, name in enumerate(names):
+            out[mine, c] = signals[name][where[mine] - start, col_pos[mine]]
+    return out
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Intercept and coefficients of a logistic regression (lbfgs: deterministic)."""
+    model = LogisticRegression(C=C, max_iter=5000)
+    model.fit(x, y)
+    return float(model.intercept_[0]), model.coef_[0].astype(np.float64)
+
+
+def adapt(method: Method, x: np.ndarray, y: np.ndarray) -> Method:
+    """The method refitted on decision pairs (signals ``x``, 1 same / 0 not) with the shipped coefficients as
+    the prior; the method unchanged when there are none."""
+    if not len(y):
+        return method
+    names = [f for f, _ in method.weights]
+    prior = np.array([method.intercept] + [w for _, w in method.weights], dtype=np.float64)
+    design = np.hstack([np.ones((len(x), 1)), x])
+    sign = np.where(np.asarray(y) > 0, 1.0, -1.0)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ theta
+        margin = sign * z
+        value = float(np.logaddexp(0.0, -margin).sum() + PRIOR / 2 * np.sum((theta - prior) ** 2))
+        grad = design.T @ (-sign / (1.0 + np.exp(margin))) + PRIOR * (theta - prior)
+        return value, grad
+
+    theta = minimize(loss, prior, jac=True, method="L-BFGS-B").x
+    return Method(method.name, method.needs_model, tuple(zip(names, theta[1:].tolist(), strict=True)),
+                  float(theta[0]), method.threshold, method.floor, learned=len(y))
+
+
+# --- fitting the shipped coefficients (tune half only) -------------------------------------------------
+
+def _labelled_pairs(gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.flatnonzero(gold >= 0)
+    i, j = np.triu_indices(len(idx), k=1)
+    pairs = np.stack([idx[i], idx[j]], axis=1)
+    return pairs, (gold[pairs[:, 0]] == gold[pairs[:, 1]]).astype(np.int64)
+
+
+def fit_mode(use_model: bool, folder: Path) -> dict:
+    """Fit one mode on the tune half and choose its threshold there; returns the JSON entry."""
+    from .evaluate import predict, prepare, score, split
+
+    seeds, tune, _ = split()
+    ev = prepare(seeds + tune, use_model, folder)
+    pairs, y = _labelled_pairs(ev.gold)
+    x = pair_matrix(ev.calls.features, pairs, use_model)
+    intercept, coef = fit(x, y)
+    names = _features(use_model)
+    base = Method("fit", use_model, tuple(zip(names, coef.tolist(), strict=True)), intercept, 0.5)
+    rows = []
+    for threshold in np.round(np.arange(0.10, 0.901, 0.025), 3).tolist():
+        s = score(ev, predict(ev, base.with_(threshold=threshold)))
+        rows.append((threshold, s.cross_precision, s.cross_f1, s.f1))
+    eligible = [r for r in rows if r[1] >= MIN_CROSS_PRECISION] or rows
+    chosen = max(eligible, key=lambda r: (r[2], r[3], -r[0]))
+    print(f"{'semantic' if use_model else 'lexical'}: {len(y)} tune pairs ({int(y.sum())} same); threshold "
+          f"{chosen[0]:.3f}: tune cross P {chosen[1]:.3f}, cross F1 {chosen[2]:.3f}, F1 {chosen[3]:.3f}")
+    return {"intercept": round(intercept, 6), "coef": {n: round(float(c), 6) for n, c in zip(names, coef, strict=True)},
+            "threshold": chosen[0], "tune_pairs": len(y), "tune_same_pairs": int(y.sum())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fit the shipped pair coefficients on the tune half.")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    args = parser.parse_args()
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = {"about": "Logistic regression of 'same recommendation' over pair signals, fitted on the tune half of "
+                         "tests/data/recurrence_labels.json by python -m tracker.analysis.pairmodel; "
+                         f"threshold: best tune cross-session F1 with cross-session precision >= "
+                         f"{MIN_CROSS_PRECISION}.",
+                "semantic": fit_mode(True, Path(tmp)), "lexical": fit_mode(False, Path(tmp))}
+    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

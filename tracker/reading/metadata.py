@@ -194,14 +194,14 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
     if _parse_forum_title(lines, meta):
         return
     meta.forum = _page_forum(lines)
-    for line in lines[:40]:
+    for k, line in enumerate(lines[:40]):
         match = _TITLE.match(line)
         if match and len(line) < 300:
             meta.year = int(match["year"]) if match["year"] else None
             meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
                                            match["type"].strip())
             meta.number = match["num"]
-            meta.title = fold_whitespace(match["title"]).strip(" :-–")
+            meta.title = fold_whitespace(match["title"]).strip(" :-–") or _title_below(lines, k)
             meta.forum = meta.forum or "IGF"
             return
     for line in lines[:5]:  # no recognizable "type #number": keep the first line as the title
@@ -210,6 +210,14 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
             break
     if not meta.forum and re.search(r"\bIGF\b|Internet Governance Forum", "\n".join(lines[:60])):
         meta.forum = "IGF"
+
+
+def _title_below(lines: list[str], index: int) -> str:
+    """The title on the line under "IGF 2025 Open Forum #28", where a narrow layout wrapped it."""
+    below = next((fold_whitespace(ln) for ln in lines[index + 1:index + 3] if ln.strip()), "")
+    if 10 <= len(below) <= 200 and not _label(below) and not STOP_HEADINGS.fullmatch(heading_key(below)):
+        return below
+    return ""
 
 
 def _split_people(value: str) -> list[str]:

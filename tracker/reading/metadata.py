@@ -116,6 +116,15 @@ _INLINE_ROLE = re.compile(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$")
 _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
 # 2025 proposal pages run every organizer into one line: "Organizer 1: Name, Org, … Organizer 2: …"
 _ORGANIZER_N = re.compile(r"(?:^|\s)Organizer\s+\d{1,2}\s*:\s*")
+# IGF 2023-2025 pages: "Organizer 1: Name, Organization", "Speaker 2: Name, Stakeholder group, Regional group",
+# and a role with its person on one line ("Online Moderator: Name, …")
+# (a transcript's "Moderator: Thank you, Dora." or "Speaker 1: …" is speech: a sentence, not a person line)
+_ROLE_LINE = re.compile(r"^(?:(?P<role>(?:co-?)?organi[sz]er|speaker)\s*\d{1,2}|(?P<single>onsite moderator"
+                        r"|on-site moderator|online moderator|rapporteur))\s*:\s*"
+                        r"(?P<person>[^\s,.][^,]{0,60}(?:,[^,]{1,120}){0,6})$", re.IGNORECASE)
+_ROLE_KEYS = {"organizer": "organizers", "coorganizer": "organizers", "co organizer": "organizers",
+              "speaker": "speakers", "onsite moderator": "moderators", "on site moderator": "moderators",
+              "online moderator": "moderators", "moderator": "moderators", "rapporteur": "rapporteur"}
 _PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
 
 
@@ -231,6 +240,16 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
     collected: dict[str, list[str]] = {"organizers": [], "speakers": [], "moderators": [], "rapporteur": []}
     for raw in lines:
         line = raw.strip()
+        role = _ROLE_LINE.match(line) if line[:1] in "OoSsMmRrCc" else None
+        if role and (role["person"][-1] in ".?!" or len(role["person"].split(",")[0].split()) > 5):
+            role = None
+        if role:  # "Speaker 2: Name, …" wherever it stands: the role says which list it belongs to
+            written = role["role"] or role["single"]
+            key = _ROLE_KEYS[re.sub(r"[\s-]+", " ", written).casefold().replace("organiser", "organizer")]
+            collected[key].append(fold_whitespace(role["person"]))
+            current = None if key in ("moderators", "rapporteur") else key
+            taken = 0
+            continue
         if current is None and len(line) > _LONGEST_LABEL and line[-1] != ":" and line[0] not in "–-•":
             continue  # outside a block only a label or an inline role line matters, and this is neither
         label = _label(line)

@@ -278,8 +278,8 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
             continue
         line = re.sub(r"^[–\-•]\s*", "", line).lstrip("🔒")
         if ":" in line and current == "speakers" and not re.match(r"^\d", line):
-            name, _, role = line.partition(":")
-            line = f"{name.strip()}, {role.strip()}"
+            name, _, title = line.partition(":")
+            line = f"{name.strip()}, {title.strip()}"
         collected[current].extend(_split_people(line) if current in ("organizers", "speakers") else [line])
     if not (collected["organizers"] and collected["speakers"]):
         _unlabelled_people(lines, collected)

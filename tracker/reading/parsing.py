@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .headings import STOP_HEADINGS, heading_key, heading_text, is_stop_heading, item_heading_kind, section_number
 from .metadata import METADATA_LABELS, parse_metadata
 from .models import BadInput, Document, Item, Occurrence, fold_whitespace, normalize_text
+from .quality import page_warnings
 from .report_calls import find_report_calls
 
 # "- ", "• ", "1. ", "1) ", "(1) ", "1.Text" — the list markers users' renderings put before items
@@ -226,7 +227,8 @@ def parse_text(text: str, source: str) -> Document:
     glance = re.search(r"^\s*session at a glance\s*$", text, re.IGNORECASE | re.MULTILINE)
     page_kind = "proposal" if not items else ("glance" if glance else "outcomes")
     return Document(source=source, text=text, page_kind=page_kind, meta=meta, items=items,
-                    report_calls=find_report_calls(text, items))
+                    report_calls=find_report_calls(text, items),
+                    warnings=page_warnings(text, items, outcome_headings))
 
 
 def _count_labels(text: str) -> int:

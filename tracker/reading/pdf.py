@@ -24,12 +24,17 @@ from pathlib import Path
 from ..errors import env_number
 from .headings import STOP_HEADINGS, heading_key, is_stop_heading, item_heading_kind
 from .models import BadInput
+from .quality import odd_share
 
 MAX_PAGES = 1000  # far above any session report; a 10,000-page file is refused before its pages are read
 MAX_CHARS = 5_000_000  # text extracted from one PDF
 MEMORY_LIMIT = 2 * 1024**3  # address space of the PDFium process
 DEFAULT_TIMEOUT = 60.0  # seconds for one PDF ($TRACKER_PDF_TIMEOUT)
 NO_TEXT = "the PDF has no text to read (a scan?): paste the text or attach the page instead"
+
+# a text layer whose fonts lost their map to letters (a PDF printed to PostScript and distilled again) gives codes
+NO_LETTERS = ("the PDF's text cannot be read: its fonts do not say which letters they draw (printed through a "
+              "driver that drops that?); save the PDF again from the program that made it, or paste the text")
 
 _CHILD = Path(__file__).with_name("pdf_child.py")
 _LABEL = re.compile(r"^\s*(speakers?|explanation)\s*:?\s*$", re.IGNORECASE)  # follow-up question fields
@@ -82,10 +87,12 @@ def pdf_to_text(data: bytes, source: str) -> str:
                                "paste the text instead") from None
     if "error" in answer:
         raise BadInput(source, str(answer["error"]))
-    pages = [[Line(*row[:4], _repair(row[4])) for row in page] for page in answer["pages"]]
+    pages = [[Line(row[0], row[1], row[2], row[3], _repair(row[4])) for row in page] for page in answer["pages"]]
     text = lines_to_text(pages)
     if not text.strip():
         raise BadInput(source, NO_TEXT)
+    if odd_share(text) > 0.1:
+        raise BadInput(source, NO_LETTERS)
     return text
 
 

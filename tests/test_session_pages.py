@@ -84,6 +84,24 @@ def test_people_lines_as_igf_pages_write_them_are_read_in_every_form(form: str) 
         "Ministry of Communications", "Government", "Latin American and Caribbean Group")
 
 
+@pytest.mark.slow
+def test_people_lines_of_the_page_saved_as_pdf_by_chromium_are_read(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import missing
+
+    if not shutil.which("chromium"):
+        missing("chromium is not installed")
+    (tmp_path / "ws318.html").write_text(HTML_PAGE, encoding="utf-8")
+    out = tmp_path / "ws318.pdf"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={out}", (tmp_path / "ws318.html").as_uri()], check=True, capture_output=True,
+                   timeout=120)
+    meta = parse_bytes(out.name, out.read_bytes()).meta
+    assert (meta.organizers, meta.speakers, meta.moderators, meta.rapporteur) == (
+        ORGANIZERS, SPEAKERS, [ONSITE, ONLINE], RAPPORTEUR)
+
+
 def test_people_of_an_igf_page_reach_the_proposal_fields_and_the_balance(store: Store) -> None:
     from tracker.services.planning import proposal_fields, speaker_balance
 

@@ -79,3 +79,18 @@ def test_a_session_page_saved_as_pdf_by_chromium_reads_like_its_text(tmp_path: P
     assert (doc.meta.year, doc.meta.session_type, doc.meta.number) == (2021, "Workshop", "212")
     assert [(i.kind, i.text) for i in doc.items] == [("takeaway", t) for t in TAKEAWAYS] + \
         [("action", c) for c in CALLS]
+
+
+def test_a_hyphen_that_broke_a_word_goes_and_one_of_a_compound_stays() -> None:
+    from tracker.reading.pdf import Line, lines_to_text
+
+    # Chromium writes a soft hyphen's break as U+2010, PDFium reports one as \u00ad; "age-" is typed
+    rows = ["Call to Action", "National regu\u2010", "lators and inter\u00ad", "national bodies should publish age-",
+            "appropriate guidance, and regulators should make it age-appropriate for every child and every language",
+            "for ever."]
+    lines = [Line(72, 72 + 6 * len(text), 700 - 14 * k, 690 - 14 * k, text) for k, text in enumerate(rows)]
+    lines[0].right = 400  # the heading ends short of the margin
+    for line in lines[1:4]:
+        line.right = 672  # each broken line reaches the margin
+    text = lines_to_text([lines])
+    assert "National regulators and international bodies should publish age-appropriate guidance" in text

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,7 @@ def lines_to_text(pages: list[list[Line]]) -> str:
     words = _Words({w for ln in every for w in _WORD.findall(ln.text) if w[0].islower()},
                    {w for ln in every for w in _INSIDE_CAPITAL.findall(ln.text)})
     body = _median([ln.top - ln.bottom for ln in every])
+    counts = Counter(w.casefold() for ln in every for w in _WORD.findall(ln.text))
     out: list[str] = []
     previous: Line | None = None
     lines_in_last = 0  # how many PDF lines the last output line was joined from
@@ -151,7 +153,9 @@ def lines_to_text(pages: list[list[Line]]) -> str:
                 previous, right_edge = line, column_edge or full_width
                 continue
             # two tall lines in a row are one heading or title the writer's width wrapped
-            tall = min(previous.top - previous.bottom, line.top - line.bottom) > 1.07 * body
+            # (of one size: a title and the heading under it are two)
+            high, low = previous.top - previous.bottom, line.top - line.bottom
+            tall = min(high, low) > 1.07 * body and abs(high - low) < 0.1 * max(high, low)
             wrapped = _wrapped(previous, line, right_edge, words, entry=_shape(out[-1]),
                                inside=lines_in_last > 1, tall=tall)
             if k == 0:  # a new page: room left at the foot of the last one, a gap at the top of this one, or an
@@ -167,7 +171,7 @@ def lines_to_text(pages: list[list[Line]]) -> str:
                 out.extend(["", line.text])
                 lines_in_last = 1
             elif wrapped:
-                out[-1] = _join(out[-1], line.text, words.lower)
+                out[-1] = _join(out[-1], line.text, counts)
                 lines_in_last += 1
             else:
                 out.append(line.text)
@@ -178,18 +182,20 @@ def lines_to_text(pages: list[list[Line]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _join(left: str, right: str, lower: set[str]) -> str:
-    """A wrapped line and the next one. A hyphen at the end of a word goes when the writer's program broke
-    the word there (a soft hyphen, or the page writes the joined word elsewhere and not the two halves as
-    words), and stays in a compound ("age-" + "appropriate" when both are words of the page)."""
-    hyphen = left[-1:] in ("-", "\u00ad") and left[-2:-1].isalpha() and right[:1].islower()
-    if not hyphen:
-        return (left[:-1] if left.endswith("\u00ad") else left + " ") + right
+def _join(left: str, right: str, counts: Counter[str]) -> str:
+    """A wrapped line and the next one. A word broken at the line end by a soft hyphen (or U+2010, which
+    Chromium writes for one) is joined again, unless the page shows a compound: the joined word appears
+    nowhere else and both halves do. A typed "-" stays ("age-" + "appropriate": browsers break after it)
+    unless the page writes the joined word elsewhere."""
+    mark = left[-1:]
+    if not (mark in ("-", "\u00ad", "\u2010") and left[-2:-1].isalpha() and right[:1].islower()):
+        return (left[:-1] if mark == "\u00ad" else left + " ") + right
     stem = _WORD.findall(left[:-1])[-1].casefold()
     head = _WORD.match(right)
     rest = head[0].casefold() if head else ""
-    keep = f"{stem}{rest}" not in lower and stem in lower and rest in lower
-    return (left if keep else left[:-1]).replace("\u00ad", "-") + right
+    elsewhere = counts[stem] >= 2, counts[rest] >= 2  # the broken line itself counts each half once
+    keep = not counts[stem + rest] and (mark == "-" or all(elsewhere))
+    return (left[:-1] + "-" if keep else left[:-1]) + right
 
 
 def _columns(lines: list[Line]) -> list[tuple[list[Line], float | None]]:

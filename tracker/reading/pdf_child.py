@@ -55,10 +55,11 @@ def page_lines(page) -> list[list]:  # type: ignore[no-untyped-def]
                     _close(lines, chars, box)
                     chars, box = [], []
                 continue
-            if char == "\x02" or (char == "-" and raw.FPDFText_IsHyphen(textpage, index) == 1):
+            if char in ("\x02", "\ufffe") or (char == "-" and raw.FPDFText_IsHyphen(textpage, index) == 1):
                 # a hyphen that ends a line inside a word: PDFium runs the two lines together without a break;
-                # the line ends here, and the parent decides whether the hyphen stays (a compound) or goes
-                chars.append("\u00ad")
+                # the line ends here, and the parent decides whether the hyphen stays (a compound) or goes. A
+                # soft hyphen (PDFium's \x02) is told apart from a typed one.
+                chars.append("-" if char == "-" else "\u00ad")
                 _close(lines, chars, box)
                 chars, box = [], []
                 continue

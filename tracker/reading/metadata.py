@@ -102,6 +102,7 @@ _WEEKDAY_DATE = re.compile(
     r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+),?\s+((?:19|20)\d\d)"
 )
 _SDG = re.compile(r"^(\d{1,2})(?:\.(\w{1,2}))?\b")
+_SDG_LINE = re.compile(r"\d{1,2}(?:\.\w{1,2})?\.?(?:\s+[^.!?]{1,60})?")  # "16.2", "4. Quality Education"
 
 METADATA_LABELS = {
     "organizers", "organisers", "organizer", "speakers", "additional speakers", "onsite moderator",
@@ -115,7 +116,7 @@ _PEOPLE_LABELS = {"organizers": "organizers", "organisers": "organizers", "organ
 _INLINE_ROLE = re.compile(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$")
 _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
 # 2025 proposal pages run every organizer into one line: "Organizer 1: Name, Org, … Organizer 2: …"
-_ORGANIZER_N = re.compile(r"(?:^|\s)Organizer\s+\d{1,2}\s*:\s*")
+_ORGANIZER_N = re.compile(r"(?:^|\s)(?:Organi[sz]er|Speaker)\s+\d{1,2}\s*:\s*")
 # IGF 2023-2025 pages: "Organizer 1: Name, Organization", "Speaker 2: Name, Stakeholder group, Regional group",
 # and a role with its person on one line ("Online Moderator: Name, …")
 # (a transcript's "Moderator: Thank you, Dora." or "Speaker 1: …" is speech: a sentence, not a person line)
@@ -246,7 +247,8 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
         if role:  # "Speaker 2: Name, …" wherever it stands: the role says which list it belongs to
             written = role["role"] or role["single"]
             key = _ROLE_KEYS[re.sub(r"[\s-]+", " ", written).casefold().replace("organiser", "organizer")]
-            collected[key].append(fold_whitespace(role["person"]))
+            # 2025 pages run every organizer into one line: "Organizer 1: …, Org Organizer 2: …"
+            collected[key].extend(_split_people(line) if role["role"] else [fold_whitespace(role["person"])])
             current = None if key in ("moderators", "rapporteur") else key
             taken = 0
             continue
@@ -324,13 +326,13 @@ def _dedupe(values: list[str]) -> list[str]:
 
 def _parse_sdgs(lines: list[str]) -> list[str]:
     found: list[str] = []
-    in_block = False
+    in_block = blank = False
     for raw in lines:
         line = raw.strip()
         if not in_block and len(line) != 4 and line[-1:] != ":" and line[:1] not in "tT":
             continue  # neither the SDGs label nor a "Targets:" line
         if _label(line) == "sdgs":
-            in_block = True
+            in_block, blank = True, False
             continue
         if line[:8].lower() == "targets:":  # only İ lengthens under lower(), and it cannot start "targets:"
             for token in line[len("targets:"):].split():
@@ -342,11 +344,10 @@ def _parse_sdgs(lines: list[str]) -> list[str]:
             continue
         if in_block:
             if not line:
-                if found:
-                    in_block = False
+                blank = True  # a rendering that spaces its lines out (HTML, PDF) puts blank lines between codes
                 continue
             match = _SDG.match(line)
-            if not match:
+            if not match or blank and found and not _SDG_LINE.fullmatch(line):
                 in_block = False
                 continue
             found.append(match[0] if match[2] else match[1])

@@ -55,6 +55,7 @@ class Line:
     top: float
     bottom: float
     text: str
+    first: float = 0.0  # the width of its first word, when the PDF says (0: estimate it from the letters)
 
     @property
     def char_width(self) -> float:
@@ -88,7 +89,8 @@ def pdf_to_text(data: bytes, source: str) -> str:
                                "paste the text instead") from None
     if "error" in answer:
         raise BadInput(source, str(answer["error"]))
-    pages = [[Line(row[0], row[1], row[2], row[3], _repair(row[4])) for row in page] for page in answer["pages"]]
+    pages = [[Line(row[0], row[1], row[2], row[3], _repair(row[4]), row[5]) for row in page]
+             for page in answer["pages"]]
     text = lines_to_text(pages)
     if not text.strip():
         raise BadInput(source, NO_TEXT)
@@ -156,8 +158,10 @@ def lines_to_text(pages: list[list[Line]]) -> str:
             # (of one size: a title and the heading under it are two)
             high, low = previous.top - previous.bottom, line.top - line.bottom
             tall = min(high, low) > 1.07 * body and abs(high - low) < 0.1 * max(high, low)
+            # a wrapped paragraph, or a line of comma-separated parts ("Name, Organization, group, Asia-
+            # Pacific" + "States"), goes on past a capitalised word
             wrapped = _wrapped(previous, line, right_edge, words, entry=_shape(out[-1]),
-                               inside=lines_in_last > 1, tall=tall)
+                               inside=lines_in_last > 1 or ", " in previous.text, tall=tall)
             if k == 0:  # a new page: room left at the foot of the last one, a gap at the top of this one, or an
                 # indented first line after a finished one (a blank line between paragraphs fell on the break)
                 # and a sentence cut by the break (no closing mark, a small letter next) is one paragraph
@@ -188,8 +192,10 @@ def _join(left: str, right: str, counts: Counter[str]) -> str:
     nowhere else and both halves do. A typed "-" stays ("age-" + "appropriate": browsers break after it)
     unless the page writes the joined word elsewhere."""
     mark = left[-1:]
-    if not (mark in ("-", "\u00ad", "\u2010") and left[-2:-1].isalpha() and right[:1].islower()):
+    if not (mark in ("-", "\u00ad", "\u2010") and left[-2:-1].isalpha()):
         return (left[:-1] if mark == "\u00ad" else left + " ") + right
+    if not right[:1].islower():  # "Asia-" + "Pacific Group": a compound of names
+        return (left[:-1] + "-" if mark == "\u00ad" else left) + right
     stem = _WORD.findall(left[:-1])[-1].casefold()
     head = _WORD.match(right)
     rest = head[0].casefold() if head else ""
@@ -233,15 +239,18 @@ def _wrapped(previous: Line, line: Line, right_edge: float, words: _Words, entry
     the next word: a writer's paragraph of several lines is prose, and prose ends its sentences. Two lines
     in a larger type than the body (`tall`) are one heading."""
     width = line.char_width
-    needed = (len(line.text.split(" ", 1)[0]) + 1) * width
+    needed = line.first + width if line.first else (len(line.text.split(" ", 1)[0]) + 1) * width
     if needed <= right_edge - previous.right - 0.5 * width:
         return False
     ending, start = previous.text.rstrip()[-1:], line.text.lstrip()[:1]
-    if tall or ending in ",;" or previous.text.rsplit(None, 1)[-1].casefold() in _GOES_ON:
+    broken = ending in "-\u00ad\u2010" and previous.text[-2:-1].isalpha()  # a word cut at a hyphen goes on
+    if tall or broken or ending in ",;" or previous.text.rsplit(None, 1)[-1].casefold() in _GOES_ON:
         return True  # nobody ends a line on a comma, "for" or "the": a long line wrapped there
     if entry:  # "(3) …" inside a "- " entry is the entry's own text wrapped; a "- " starts the next one
-        return not (_shape(line.text) == entry or _LABEL.match(line.text)
-                    or start.isupper() and (is_stop_heading(line.text) or item_heading_kind(line.text)))
+        # (a line with a comma is an entry's next part, "Giusti, UNICEF China, …", never a heading)
+        return not (_shape(line.text) == entry or _LABEL.match(line.text) or start.isupper() and (
+            item_heading_kind(line.text) or STOP_HEADINGS.fullmatch(heading_key(line.text))
+            or not inside and "," not in line.text and is_stop_heading(line.text)))
     if ending in "?!" or (ending == "." and (start.isupper() or start.isdigit())):
         return False
     if inside and (ending.isalnum() or ending in "’'”\"),") and not (

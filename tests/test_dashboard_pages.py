@@ -402,6 +402,27 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     assert not at.success
 
 
+def test_add_report_preview_says_which_document_a_page_replaces_and_when_its_text_looks_damaged(
+        seed_store: Store) -> None:
+    from tests.test_pdf_docx import word_file
+
+    seed = (ROOT / "seeds" / "001_ea05bb5c5b5740a5.txt").read_text(encoding="utf-8")
+    split = "Regulators should publish a shar ed method befor e making them mandatory . Platfor ms ar e invited. " * 20
+    at = _app("add")
+    at.file_uploader[0].set_value([
+        ("of15.docx", word_file(seed), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("ws212.txt", f"IGF 2021 Workshop #212 Age-appr opriate design\n\nCall to Action\n\n{split}\n".encode(),
+         "text/plain")]).run()
+    assert not at.exception
+    said = " ".join(m.value for m in at.info).replace("\\", "")
+    assert "Same session as 001_ea05bb5c5b5740a5.txt, already imported: importing of15.docx replaces it" in said
+    assert "no item changes" in said
+    warned = " ".join(m.value for m in at.warning).replace("\\", "")
+    assert "ws212.txt: the text looks damaged" in warned and "no Key Takeaways found" in warned
+    _button(at, "Import 2 page").click().run()
+    assert seed_store.scalar("SELECT count(*) FROM documents WHERE session_id = '2023-open-forum-15'") == 1
+
+
 def test_add_report_pasted_text(seed_store: Store) -> None:
     at = _app("add")
     at.text_area(key="paste-0").set_value(HOSTILE.decode()).run()

@@ -80,6 +80,9 @@ def _write_private(out: Path, data: bytes) -> None:
 def _report(imported: Any) -> None:
     for failure in imported.report.failed:
         click.echo(f"error: {failure.error}", err=True)
+    for result in imported.report.results:  # loaded, but a person should look at it
+        for warning in result.warnings:
+            click.echo(f"warning: {result.source}: {warning}", err=True)
     click.echo(imported.summary)
     if not imported.report.ok:
         sys.exit(1)

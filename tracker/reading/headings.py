@@ -24,15 +24,36 @@ STOP_HEADINGS = re.compile(
     r"|agreements and disagreements|points of agreement|differences|partial agreements|similar viewpoints"
     r"|unexpected differences|unexpected consensus|arguments|description|organizers|format|sdgs"
     r"|session at a glance|expanded summary.*|introduction|conclusion|key themes.*|documents|video"
-    r"|onsite moderator|online moderator|rapporteur|speech speed|speech length|speech time)"
+    r"|onsite moderator|online moderator|rapporteur|speech speed|speech length|speech time"
+    # the blocks a wiki or report page puts after its outcomes
+    r"|video( record(ing)?)?|recording|resources|related resources|references|further reading|links"
+    r"|related links|session teaser|people|agenda|participants|photos|annex(es)?|attachments|background)"
 )
+# "4. Key Takeaways", "IV. Calls to action", "4.2 Recommendations": a report's numbered section heading
+_SECTION_NUMBER = re.compile(r"^\s*(?:(\d{1,2})(?:\.\d{1,2})*\.?|([IVXLC]{1,7})\.)\s+(?=\S)")
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _STOP_PREFIX = re.compile(r"(disclaimer|session report \(|related event)", re.IGNORECASE)
 _SMALL_WORDS = {"a", "an", "and", "or", "of", "the", "to", "in", "on", "for", "with", "at", "by", "&", "-"}
 
 
+def section_number(line: str) -> int | None:
+    """The number of a numbered heading ("4. Key Takeaways" -> 4, "IV. Calls to action" -> 4), else None."""
+    match = _SECTION_NUMBER.match(line.strip().strip(_DECORATION))
+    if not match:
+        return None
+    if match[1]:
+        return int(match[1])
+    total = 0
+    values = [_ROMAN[c] for c in match[2]]
+    for k, value in enumerate(values):
+        total += -value if k + 1 < len(values) and values[k + 1] > value else value
+    return total
+
+
 def heading_key(line: str) -> str:
-    """A line reduced to what a heading match looks at: no markup, deadline note or trailing colon."""
-    text = line.strip().strip(_DECORATION)
+    """A line reduced to what a heading match looks at: no markup, section number, deadline note or trailing
+    colon."""
+    text = _SECTION_NUMBER.sub("", line.strip().strip(_DECORATION), count=1)
     text = _DEADLINE.sub("", text)
     text = _CLICK_NOTE.sub("", text)
     return _SPACE_RUN.sub(" ", text.rstrip(":").strip(_DECORATION)).casefold()
@@ -51,7 +72,7 @@ def item_heading_kind(line: str) -> str | None:
 
 def heading_text(line: str) -> str:
     """The heading as written, without markup or the deadline note."""
-    text = line.strip().strip(_DECORATION)
+    text = _SECTION_NUMBER.sub("", line.strip().strip(_DECORATION), count=1)
     text = _DEADLINE.sub("", text)
     return text.rstrip(":").strip(_DECORATION)
 

@@ -102,6 +102,7 @@ _WEEKDAY_DATE = re.compile(
     r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+),?\s+((?:19|20)\d\d)"
 )
 _SDG = re.compile(r"^(\d{1,2})(?:\.(\w{1,2}))?\b")
+_SDG_LINE = re.compile(r"\d{1,2}(?:\.\w{1,2})?\.?(?:\s+[^.!?]{1,60})?")  # "16.2", "4. Quality Education"
 
 METADATA_LABELS = {
     "organizers", "organisers", "organizer", "speakers", "additional speakers", "onsite moderator",
@@ -115,7 +116,16 @@ _PEOPLE_LABELS = {"organizers": "organizers", "organisers": "organizers", "organ
 _INLINE_ROLE = re.compile(r"^[–\-•]\s*(Moderator|Rapporteur)\s*:\s*(.+)$")
 _NUMBERED_PEOPLE = re.compile(r"(?:^|\s)\d{1,2}\.\s*(?=[A-Z\u00c0-\u024f])")
 # 2025 proposal pages run every organizer into one line: "Organizer 1: Name, Org, … Organizer 2: …"
-_ORGANIZER_N = re.compile(r"(?:^|\s)Organizer\s+\d{1,2}\s*:\s*")
+_ORGANIZER_N = re.compile(r"(?:^|\s)(?:Organi[sz]er|Speaker)\s+\d{1,2}\s*:\s*")
+# IGF 2023-2025 pages: "Organizer 1: Name, Organization", "Speaker 2: Name, Stakeholder group, Regional group",
+# and a role with its person on one line ("Online Moderator: Name, …")
+# (a transcript's "Moderator: Thank you, Dora." or "Speaker 1: …" is speech: a sentence, not a person line)
+_ROLE_LINE = re.compile(r"^(?:(?P<role>(?:co-?)?organi[sz]er|speaker)\s*\d{1,2}|(?P<single>onsite moderator"
+                        r"|on-site moderator|online moderator|rapporteur))\s*:\s*"
+                        r"(?P<person>[^\s,.][^,]{0,60}(?:,[^,]{1,120}){0,6})$", re.IGNORECASE)
+_ROLE_KEYS = {"organizer": "organizers", "coorganizer": "organizers", "co organizer": "organizers",
+              "speaker": "speakers", "onsite moderator": "moderators", "on site moderator": "moderators",
+              "online moderator": "moderators", "moderator": "moderators", "rapporteur": "rapporteur"}
 _PERSON_LINE = re.compile(r"^[^\s,\d–•-][^,\d]{1,60},[^\d]*,[^\d]+$")
 
 
@@ -194,14 +204,14 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
     if _parse_forum_title(lines, meta):
         return
     meta.forum = _page_forum(lines)
-    for line in lines[:40]:
+    for k, line in enumerate(lines[:40]):
         match = _TITLE.match(line)
         if match and len(line) < 300:
             meta.year = int(match["year"]) if match["year"] else None
             meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
                                            match["type"].strip())
             meta.number = match["num"]
-            meta.title = fold_whitespace(match["title"]).strip(" :-–")
+            meta.title = fold_whitespace(match["title"]).strip(" :-–") or _title_below(lines, k)
             meta.forum = meta.forum or "IGF"
             return
     for line in lines[:5]:  # no recognizable "type #number": keep the first line as the title
@@ -212,6 +222,14 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
             break
     if not meta.forum and re.search(r"\bIGF\b|Internet Governance Forum", "\n".join(lines[:60])):
         meta.forum = "IGF"
+
+
+def _title_below(lines: list[str], index: int) -> str:
+    """The title on the line under "IGF 2025 Open Forum #28", where a narrow layout wrapped it."""
+    below = next((fold_whitespace(ln) for ln in lines[index + 1:index + 3] if ln.strip()), "")
+    if 10 <= len(below) <= 200 and not _label(below) and not STOP_HEADINGS.fullmatch(heading_key(below)):
+        return below
+    return ""
 
 
 def _split_people(value: str) -> list[str]:
@@ -225,6 +243,17 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
     collected: dict[str, list[str]] = {"organizers": [], "speakers": [], "moderators": [], "rapporteur": []}
     for raw in lines:
         line = raw.strip()
+        role = _ROLE_LINE.match(line) if line[:1] in "OoSsMmRrCc" else None
+        if role and (role["person"][-1] in ".?!" or len(role["person"].split(",")[0].split()) > 5):
+            role = None
+        if role:  # "Speaker 2: Name, …" wherever it stands: the role says which list it belongs to
+            written = role["role"] or role["single"]
+            key = _ROLE_KEYS[re.sub(r"[\s-]+", " ", written).casefold().replace("organiser", "organizer")]
+            # 2025 pages run every organizer into one line: "Organizer 1: …, Org Organizer 2: …"
+            collected[key].extend(_split_people(line) if role["role"] else [fold_whitespace(role["person"])])
+            current = None if key in ("moderators", "rapporteur") else key
+            taken = 0
+            continue
         if current is None and len(line) > _LONGEST_LABEL and line[-1] != ":" and line[0] not in "–-•":
             continue  # outside a block only a label or an inline role line matters, and this is neither
         label = _label(line)
@@ -253,8 +282,8 @@ def _parse_labelled_blocks(lines: list[str], meta: SessionMeta) -> None:
             continue
         line = re.sub(r"^[–\-•]\s*", "", line).lstrip("🔒")
         if ":" in line and current == "speakers" and not re.match(r"^\d", line):
-            name, _, role = line.partition(":")
-            line = f"{name.strip()}, {role.strip()}"
+            name, _, title = line.partition(":")
+            line = f"{name.strip()}, {title.strip()}"
         collected[current].extend(_split_people(line) if current in ("organizers", "speakers") else [line])
     if not (collected["organizers"] and collected["speakers"]):
         _unlabelled_people(lines, collected)
@@ -299,13 +328,13 @@ def _dedupe(values: list[str]) -> list[str]:
 
 def _parse_sdgs(lines: list[str]) -> list[str]:
     found: list[str] = []
-    in_block = False
+    in_block = blank = False
     for raw in lines:
         line = raw.strip()
         if not in_block and len(line) != 4 and line[-1:] != ":" and line[:1] not in "tT":
             continue  # neither the SDGs label nor a "Targets:" line
         if _label(line) == "sdgs":
-            in_block = True
+            in_block, blank = True, False
             continue
         if line[:8].lower() == "targets:":  # only İ lengthens under lower(), and it cannot start "targets:"
             for token in line[len("targets:"):].split():
@@ -317,11 +346,10 @@ def _parse_sdgs(lines: list[str]) -> list[str]:
             continue
         if in_block:
             if not line:
-                if found:
-                    in_block = False
+                blank = True  # a rendering that spaces its lines out (HTML, PDF) puts blank lines between codes
                 continue
             match = _SDG.match(line)
-            if not match:
+            if not match or blank and found and not _SDG_LINE.fullmatch(line):
                 in_block = False
                 continue
             found.append(match[0] if match[2] else match[1])

@@ -94,6 +94,12 @@ class SessionMeta:
     rapporteur: str = ""
 
     @property
+    def keyed(self) -> bool:
+        """True when the page names its session fully (year, type and number): another page with the same
+        key is the same session's page."""
+        return bool(self.year and self.session_type and self.number)
+
+    @property
     def session_id(self) -> str:
         """Sessions are identified by what the page says, so other renderings join the same session."""
         # the IGF's own sessions keep the ids they always had; another forum's name is part of its sessions' ids
@@ -117,6 +123,7 @@ class Document:
     meta: SessionMeta
     items: list[Item]
     report_calls: list[ReportCall] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what to check before importing (reading.quality)
 
     @property
     def session_known(self) -> bool:

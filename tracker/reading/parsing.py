@@ -6,9 +6,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from .headings import heading_text, is_stop_heading, item_heading_kind
+from .headings import STOP_HEADINGS, heading_key, heading_text, is_stop_heading, item_heading_kind, section_number
 from .metadata import METADATA_LABELS, parse_metadata
 from .models import BadInput, Document, Item, Occurrence, fold_whitespace, normalize_text
+from .quality import page_warnings
 from .report_calls import find_report_calls
 
 # "- ", "• ", "1. ", "1) ", "(1) ", "1.Text" — the list markers users' renderings put before items
@@ -136,12 +137,21 @@ def _followup_pieces(body: list[_Line]) -> list[tuple[_Piece, dict[str, str]]]:
     return out
 
 
-def _section_end(lines: list[_Line], start: int) -> int:
+def _section_end(lines: list[_Line], start: int, number: int | None = None) -> int:
+    """The line that ends the outcome section whose items start at `start`: a heading, or in a report whose
+    sections are numbered (the outcome heading had `number`), the next section's number before a short title
+    or any known heading after a number ("5. Call to Action", "6. Video record")."""
     previous = ""  # the last non-blank line: a name after "speaker" is not a heading
     for j in range(start, len(lines)):
+        text = lines[j].text
         after_field = previous.casefold().rstrip(":") in _FOLLOWUP_FIELDS
-        if is_stop_heading(lines[j].text) and not _MARKER.match(lines[j].text) and not after_field:
-            return j
+        if not after_field and is_stop_heading(text):
+            if not _MARKER.match(text):
+                return j
+            numbered = section_number(text)
+            if item_heading_kind(text) or STOP_HEADINGS.fullmatch(heading_key(text)) or (
+                    number is not None and numbered == number + 1):
+                return j
         previous = lines[j].stripped or previous
     return len(lines)
 
@@ -187,7 +197,7 @@ def extract_items(text: str) -> tuple[list[Item], int]:
         i = candidate
         headings += 1
         section = heading_text(lines[i].text)
-        end = _section_end(lines, i + 1)
+        end = _section_end(lines, i + 1, section_number(lines[i].text))
         for piece, fields in _section_pieces(lines[i + 1:end], kind):
             if position >= MAX_ITEMS:
                 raise TooManyItems(f"more than {MAX_ITEMS:,} takeaways, calls to action and questions on one page "
@@ -224,7 +234,8 @@ def parse_text(text: str, source: str) -> Document:
     glance = re.search(r"^\s*session at a glance\s*$", text, re.IGNORECASE | re.MULTILINE)
     page_kind = "proposal" if not items else ("glance" if glance else "outcomes")
     return Document(source=source, text=text, page_kind=page_kind, meta=meta, items=items,
-                    report_calls=find_report_calls(text, items))
+                    report_calls=find_report_calls(text, items),
+                    warnings=page_warnings(text, items, outcome_headings))
 
 
 def _count_labels(text: str) -> int:

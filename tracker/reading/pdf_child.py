@@ -1,9 +1,9 @@
 """The PDFium side of reading a PDF, run as a script in a child process by ``pdf.pdf_to_text``.
 
-Reads the PDF's bytes on stdin and writes JSON on stdout: ``{"pages": [[[left, right, top, bottom, text],
-...], ...]}`` (each page's text lines, top to bottom) or ``{"error": "<reason>"}``. It imports nothing of
-the tracker, so starting it costs only Python and PDFium; its memory and CPU are limited before the file
-is opened.
+Reads the PDF's bytes on stdin and writes JSON on stdout: ``{"pages": [[[left, right, top, bottom, text,
+first word's width], ...], ...]}`` (each page's text lines, top to bottom) or ``{"error": "<reason>"}``.
+It imports nothing of the tracker, so starting it costs only Python and PDFium; its memory and CPU are
+limited before the file is opened.
 """
 
 from __future__ import annotations
@@ -37,32 +37,55 @@ def limit_resources() -> None:
 
 
 def page_lines(page) -> list[list]:  # type: ignore[no-untyped-def]
-    """One page's text lines, top to bottom: PDFium's text rectangles grouped by their height band."""
+    """One page's text lines, in PDFium's reading order: PDFium joins the characters into words and lines by
+    their boxes and gaps (kerned runs, as browsers write them, become one word again; the spaces and line
+    breaks it infers are marked as generated). Each line's box is the union of its characters' boxes."""
+    import pypdfium2.raw as raw
+
     textpage = page.get_textpage()
-    rects = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        # PDFium marks a hyphen it thinks breaks a word at the line end with \x02
-        text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "\u00ad").strip()
-        if text:
-            rects.append((left, bottom, right, top, text))
-    rects.sort(key=lambda r: (-r[3], r[0]))
-    lines: list[list[tuple[float, float, float, float, str]]] = []
-    for rect in rects:
-        if lines:
-            last = lines[-1][-1]
-            overlap = min(last[3], rect[3]) - max(last[1], rect[1])
-            if overlap > 0.5 * min(last[3] - last[1], rect[3] - rect[1]):
-                lines[-1].append(rect)
+    try:
+        lines: list[list] = []
+        chars: list[str] = []
+        box: list[float] = []
+        first_done = False
+        for index in range(textpage.count_chars()):
+            code = raw.FPDFText_GetUnicode(textpage, index)
+            char = chr(code) if 0 < code < 0x110000 else ""
+            if char in ("\r", "\n"):
+                if char == "\n":
+                    _close(lines, chars, box)
+                    chars, box, first_done = [], [], False
                 continue
-        lines.append([rect])
-    out = []
-    for parts in lines:
-        parts.sort(key=lambda r: r[0])
-        out.append([parts[0][0], max(p[2] for p in parts), max(p[3] for p in parts), min(p[1] for p in parts),
-                    " ".join(p[4] for p in parts)])
-    return out
+            if char in ("\x02", "\ufffe") or (char == "-" and raw.FPDFText_IsHyphen(textpage, index) == 1):
+                # a hyphen that ends a line inside a word: PDFium runs the two lines together without a break;
+                # the line ends here, and the parent decides whether the hyphen stays (a compound) or goes. A
+                # soft hyphen (PDFium's \x02) is told apart from a typed one (\ufffe: PDFium's mark for a typed
+                # hyphen it found at a line end)
+                chars.append("\u00ad" if char == "\x02" else "-")
+                _close(lines, chars, box)
+                chars, box, first_done = [], [], False
+                continue
+            chars.append(char)
+            if char.strip():
+                left, bottom, right, top = textpage.get_charbox(index, loose=True)
+                if box:
+                    box = [min(box[0], left), max(box[1], right), max(box[2], top), min(box[3], bottom), box[4]]
+                else:
+                    box = [left, right, top, bottom, right]
+                if not first_done:
+                    box[4] = right  # the right edge of the line's first word, so far
+            elif box:
+                first_done = True
+        _close(lines, chars, box)
+        return lines
+    finally:
+        textpage.close()
+
+
+def _close(lines: list[list], chars: list[str], box: list[float]) -> None:
+    text = "".join(chars).strip()
+    if text and box:
+        lines.append([*box[:4], text, box[4] - box[0]])  # and the width of its first word
 
 
 def extract(data: bytes) -> dict:

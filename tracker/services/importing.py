@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
-from ..reading.models import BadInput
+from ..reading.models import BadInput, Document
 from ..store import Store
 from ..store.access import require
 from ..store.db import StoreError
-from ..store.documents import LoadReport, load_files, load_paths, parse_bytes
+from ..store.documents import LoadReport, load_files, load_paths, parse_bytes, safe_source_name, same_session_documents
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
 MAX_IMPORT_ITEMS = 2_000  # items in the pages sent at once
@@ -85,3 +85,18 @@ def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]],
             raise ImportTooLarge(f"the pages hold more than {MAX_IMPORT_ITEMS:,} items in all (counted up to "
                                  f"{Path(name).name}): import them in smaller groups, or use `tracker load`")
     return _analyzed(store, load_files(files, store), analyze)
+
+
+def replacement_note(store: Store, name: str, document: Document) -> str:
+    """What importing this page would replace (one session, one page), in words; "" when nothing."""
+    source = safe_source_name(name)
+    found = same_session_documents(store, document, source)
+    if not found:
+        return ""
+    old = set().union(*found.values())
+    new = {document.item_id(item) for item in document.items}
+    added, gone = len(new - old), len(old - new)
+    changes = (f"{added} item{'s' if added != 1 else ''} new, {gone} no longer on the page (kept, marked)"
+               if added or gone else "no item changes")
+    return (f"Same session as {', '.join(sorted(found))}, already imported: importing {source} replaces it "
+            f"({changes}; {len(new & old)} unchanged keep their status, owner and notes).")

@@ -9,6 +9,11 @@ item that vanished from its document is marked ``in_source = false``, never dele
 A document is stored under its file name, and a page loaded again under its name replaces it — but only
 a page of the same session: a name that another session's page already has (two pastes both called
 ``pasted-session.txt``, names that clean to the same ``a_b.txt``) gets a suffix, ``a_b (2).txt``.
+
+One session, one page: a page that names its session fully (year, type and number, ``SessionMeta.keyed``)
+replaces the document of the same kind that session already has under another name or address (the PDF
+of a page, then its .docx), under the same rules: unchanged items keep everything, vanished ones are marked.
+A page without a full session key never replaces another.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ class FileResult:
     url: str = ""  # the web address the page was fetched from, if it was
     stored: bool = False  # its document was committed (added or updated) by this load
     unknown_session: bool = False  # the page names no session (no title line): kept as a session of its own
+    replaced: list[str] = field(default_factory=list)  # the same session's documents this page took over from
+    warnings: list[str] = field(default_factory=list)  # signs of damaged text or missing outcomes
 
 
 @dataclass
@@ -91,6 +98,9 @@ class LoadReport:
         renamed = [f"{r.renamed_from} stored as {r.source}" for r in self.results if r.renamed_from
                    and r.status in ("added", "updated")]
         note = f" ({'; '.join(renamed)}: another session's page has that name)" if renamed else ""
+        replaced = [f"{r.source} replaced {', '.join(r.replaced)}" for r in self.results if r.replaced
+                    and r.status in ("added", "updated")]
+        note += f" ({'; '.join(replaced)}: the same session's page)" if replaced else ""
         unknown = [r.source for r in self.results if r.unknown_session and r.status in ("added", "updated")]
         if unknown:
             note += (f"; session unknown for {', '.join(unknown)} (the page has no title line such as "
@@ -111,6 +121,7 @@ class Prepared:
     item_ids: list[str] = field(default_factory=list)
     requested: str = ""  # the name the file came with; ``source`` differs when that name was another session's
     url: str | None = None  # the web address it was fetched from (None: a file or an upload)
+    replaces: list[str] = field(default_factory=list)  # stored documents of the same session it takes over from
 
     @classmethod
     def of(cls, source: str, content_hash: str, document: Document) -> Prepared:
@@ -151,6 +162,27 @@ def safe_source_name(name: str) -> str:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def same_session_documents(store: Store, document: Document, source: str) -> dict[str, set[str]]:
+    """The stored documents a page would replace (one session, one page): those of its session and page kind
+    under another name, each with its item ids. {} for a page without a full session key."""
+    if not document.meta.keyed:
+        return {}
+
+    def read(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+        rows = con.execute("""
+            SELECT d.source, o.item_id FROM documents d LEFT JOIN occurrences o USING (source)
+            WHERE d.session_id = ? AND d.page_kind = ? AND d.source <> ?""",
+                           [document.session_id, document.page_kind, source]).fetchall()
+        found: dict[str, set[str]] = {}
+        for name, item_id in rows:
+            found.setdefault(name, set())
+            if item_id:
+                found[name].add(item_id)
+        return found
+
+    return store.read(read)
 
 
 def parse_bytes(name: str, data: bytes) -> Document:
@@ -236,6 +268,11 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
     moved = {old: by_url[url] for old, url in con.execute(
         "SELECT source, url FROM documents WHERE url IN (SELECT unnest(?::VARCHAR[]))", [list(by_url)]).fetchall()
         if old not in by_url.values()} if by_url else {}
+    # and the page of a session in another form replaces the document that session had (one session, one page)
+    moved.update({old: p.source for p in batch for old in p.replaces})
+    if moved:  # the calls read in a replaced document's report are no longer in any source, unless found again
+        con.execute("UPDATE report_calls SET in_source = FALSE WHERE source IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(moved)])
     con.register("batch_sources", pa.table({"source": sorted(set(sources) | set(moved))}))
     previous = con.execute("""SELECT source, item_id FROM occurrences
                               WHERE source IN (SELECT source FROM batch_sources)""").fetchall()
@@ -495,9 +532,11 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
     files (in worker processes for large loads) overlaps with writing the previous ones.
     """
     require(store, "admin", "import reports")
-    stored = store.read(lambda con: con.execute("SELECT source, content_hash, session_id FROM documents").fetchall())
-    known = {source: digest for source, digest, _ in stored}
-    owners = {source: session_id for source, _, session_id in stored}
+    stored = store.read(lambda con: con.execute(
+        "SELECT source, content_hash, session_id, page_kind FROM documents").fetchall())
+    known = {source: digest for source, digest, _, _ in stored}
+    owners = {source: session_id for source, _, session_id, _ in stored}
+    kinds = {source: page_kind for source, _, _, page_kind in stored}
     report = LoadReport()
     results: dict[str, FileResult] = {}
     jobs: list[Job] = []
@@ -519,14 +558,14 @@ def load_files(files: Sequence[tuple[Path | str, bytes | None]], store: Store,
         jobs.append((source, str(name), data, known.get(source)))
     try:
         with store.holding() as held:
-            _parse_and_write(jobs, report.results, results, known, owners, held, on_progress)
+            _parse_and_write(jobs, report.results, results, known, owners, kinds, held, on_progress)
     except StoreError as exc:  # a full disk, a busy or damaged file: say what is stored before it stopped
         raise type(exc)(f"{exc}; stored before the load stopped: {report.stored_summary()}") from exc
     return report
 
 
 def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[str, FileResult],
-                     known: dict[str, str], owners: dict[str, str], held: HeldConnection,
+                     known: dict[str, str], owners: dict[str, str], kinds: dict[str, str], held: HeldConnection,
                      on_progress: Callable[[int], None] | None) -> None:
     batch: list[Prepared] = []
     asked = {job[0] for job in jobs}
@@ -553,7 +592,18 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
         result.session_id = prepared.session_id
         result.unknown_session = not prepared.document.session_known
         result.items = len(prepared.document.items)
+        result.warnings = prepared.document.warnings
         prepared.url = result.url or None
+        if prepared.document.meta.keyed:
+            prepared.replaces = result.replaced = sorted(
+                old for old, session_id in owners.items() if session_id == prepared.session_id and old != source
+                and kinds.get(old) == prepared.document.page_kind)
+            if any(p.source in prepared.replaces for p in batch):  # replaced within this load: store that first
+                load_documents(held, batch, results, on_progress)
+                batch = []
+            for old in prepared.replaces:
+                owners.pop(old, None)
+        kinds[source] = prepared.document.page_kind
         batch.append(prepared)
         if len(batch) == BATCH_SIZE or (len(batch) >= WAITED_BATCH and held.store.someone_waiting()):
             load_documents(held, batch, results, on_progress)

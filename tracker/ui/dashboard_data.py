@@ -583,7 +583,11 @@ def import_summary(imported: Any) -> str:
     sentences = []
     for result in imported.report.results:
         items = f"{result.items} item{'s' if result.items != 1 else ''}"
-        if result.status == "added":
+        if result.replaced and result.status in ("added", "updated"):
+            gone = f", {result.items_gone} no longer on the page (kept, marked removed)" if result.items_gone else ""
+            sentences.append(f"{result.source} replaced {', '.join(result.replaced)} (the same session's page): "
+                             f"{result.items_new} new item(s){gone}.")
+        elif result.status == "added":
             sentences.append(f"Added {result.source}: {items}.")
         elif result.status == "updated":
             gone = f", {result.items_gone} no longer on the page (kept, marked removed)" if result.items_gone else ""

@@ -11,7 +11,7 @@ import streamlit as st
 
 from tracker.reading.models import BadInput
 from tracker.reading.text import MAX_BYTES
-from tracker.services.importing import ImportTooLarge, import_files
+from tracker.services.importing import ImportTooLarge, import_files, replacement_note
 from tracker.services.web import import_targets, refresh, web_documents
 from tracker.store.access import PermissionDenied
 from tracker.store.documents import parse_bytes, safe_source_name
@@ -71,6 +71,10 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
                 counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
             summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())
             st.caption(common.md(f"Page type: {doc.page_kind}; " + (summary or "no published outcomes")))
+            for warning in doc.warnings:  # nothing that reads badly is imported without being said
+                st.warning(common.md(f"{name}: {warning}."), icon=":material/warning:")
+            if note := replacement_note(common.get_store(), name, doc):
+                st.info(common.md(note), icon=":material/swap_horiz:")
             if doc.report_calls:
                 n = len(doc.report_calls)
                 st.caption(f"{n} sentence{'s' if n != 1 else ''} of the report text read{'' if n != 1 else 's'} "

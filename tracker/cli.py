@@ -188,18 +188,23 @@ def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) 
 @click.option("--format", "fmt", type=click.Choice(["md", "docx"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (needed for docx; md goes to stdout without it).")
+@click.option("--internal", is_flag=True,
+              help="Add the internal appendix for the organizers: follow-up with statuses, owners and notes, "
+                   "policy questions not chosen, SDG suggestions. Never for sending.")
 @click.pass_obj
-def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, fmt: str, out: Path | None) -> None:
-    """Write the next session proposal pre-filled from the tracker (title, format, description, policy
-    questions, expected outcomes, connection with previous sessions, people and their balance, SDGs,
-    follow-up tasks) as Markdown or Word. Nothing is saved in the database."""
+def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, fmt: str, out: Path | None,
+          internal: bool) -> None:
+    """Write the next session proposal pre-filled from the tracker (title, format, description, at most three
+    policy questions, expected outcomes, connection with previous sessions, people and their balance, SDGs) as
+    Markdown or Word, ready to send: no status, owner, note, id or to-do unless --internal. Nothing is saved
+    in the database."""
     from .services.planning import brief as make_brief
     from .services.planning import to_docx, to_markdown
 
     if fmt == "docx" and not out:
         raise click.UsageError("--format docx needs --out FILE")
     draft = make_brief(_store(db), year=year, scope=scope, draft_name=draft_name)
-    data = to_docx(draft) if fmt == "docx" else to_markdown(draft).encode("utf-8")
+    data = to_docx(draft, internal) if fmt == "docx" else to_markdown(draft, internal).encode("utf-8")
     if not out:
         click.echo(data.decode("utf-8"), nl=False)
         return

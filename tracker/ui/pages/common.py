@@ -26,6 +26,9 @@ from tracker.ui import auth, dashboard_data
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
+# Where the name box is, also on a phone, where the sidebar is folded away behind the » button at the top left
+NAME_FIRST = ("Enter your name first, under “Your name” in the side menu (on a phone, open it with the » button at "
+              "the top left).")
 
 
 def get_store() -> Store:
@@ -324,7 +327,7 @@ def require_name() -> str | None:
     """The editor's name, or None after showing why saving is refused."""
     name = editor_name()
     if not name:
-        st.error("Enter your name in the sidebar (“Your name”) before saving: every change is logged with it.")
+        st.error(NAME_FIRST + " Every change is logged with it.")
         return None
     return name
 

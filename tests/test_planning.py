@@ -98,7 +98,8 @@ def test_the_default_brief_keeps_a_2024_question_among_its_three(with_2025: Stor
 def test_questions_are_phrased_as_questions() -> None:
     assert planning.as_question("How can AI help?") == "How can AI help?"
     assert planning.as_question("How to address conflicts with privacy") == "How can we address conflicts with privacy?"
-    assert planning.as_question("Strategies for protecting children.") == "What are the strategies for protecting children?"
+    assert planning.as_question("Strategies for protecting children.") == \
+        "What are the strategies for protecting children?"
     assert planning.as_question("AI literacy for parents") == "What are the AI literacy for parents?"
     assert planning.as_question("The role of platforms") == "What should be done about the role of platforms?"
 

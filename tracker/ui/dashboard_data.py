@@ -113,7 +113,10 @@ def highlight_html(text: str, spans: Iterable[tuple], *, title: str = "") -> str
         cursor = end
     parts.append(html.escape(text[cursor:]))
     heading = f'<div class="doc-title">{html.escape(title)}</div>' if title else ""
-    return f'{heading}<div class="doc-text">{"".join(parts)}</div>'
+    # a scrollable region: focusable and named, so it can be scrolled with the keyboard (WCAG 2.1.1)
+    label = html.escape(f"Source text{': ' + title if title else ''}", quote=True)
+    return (f'{heading}<div class="doc-text" tabindex="0" role="region" aria-label="{label}">'
+            f'{"".join(parts)}</div>')
 
 
 def items_html(items: Iterable[Mapping[str, Any]]) -> str:
@@ -139,7 +142,8 @@ HIGHLIGHT_CSS = """<style>
 .doc-text mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-text mark.action{background:rgba(245,158,11,.32)}
 .doc-text mark.question{background:rgba(168,85,247,.22)}
-.doc-text mark:target{outline:2px solid #ef4444;outline-offset:1px}
+.doc-text mark:target{outline:2px solid #c81e1e;outline-offset:1px}
+.doc-text:focus-visible{outline:2px solid #0b57d0;outline-offset:2px}
 .doc-text{scroll-padding-top:2rem}
 .item-list{padding-left:1.4rem;margin:0}
 .item-list li{margin:.2rem 0 .6rem}
@@ -147,7 +151,7 @@ HIGHLIGHT_CSS = """<style>
 .item-list mark.takeaway{background:rgba(59,130,246,.22)}
 .item-list mark.action{background:rgba(245,158,11,.32)}
 .item-list mark.question{background:rgba(168,85,247,.22)}
-.item-list .status{font-size:.8rem;opacity:.75;margin-left:.3rem}
+.item-list .status{font-size:.8rem;color:#4a4a4a;margin-left:.3rem}
 .item-list .jump{font-size:.8rem;margin-left:.5rem}
 .item-list .item-text{white-space:pre-wrap;overflow-wrap:anywhere}
 .doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}

@@ -286,6 +286,12 @@ def m009_roles(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m013_loaded_by(con: duckdb.DuckDBPyConnection) -> None:
+    """Who imported each document: the signed-in person, the name given in the dashboard, or the command line's
+    user. Empty for the documents loaded before it was recorded."""
+    con.execute("ALTER TABLE documents ADD COLUMN loaded_by VARCHAR NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
@@ -295,6 +301,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_forum_url", m007_forum_url),
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
+    ("013_loaded_by", m013_loaded_by),
 ]
 
 

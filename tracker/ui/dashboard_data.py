@@ -526,15 +526,18 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
 
 
 def _imports(store: Store) -> pd.DataFrame:
-    """One row per loaded file: when it was last loaded, what session it is and how many items it gave."""
-    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, s.year, s.session_type, s.number, s.title
+    """One row per loaded file: when it was last loaded and by whom, what session it is and how many items it
+    gave."""
+    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, d.loaded_by, s.year, s.session_type, s.number,
+                                 s.title
                           FROM documents d LEFT JOIN sessions s USING (session_id)""")
     if docs.empty:
         return pd.DataFrame()
     label = [session_label(y, t, n, title, 80) for y, t, n, title in
              zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
     return pd.DataFrame({
-        "changed_at": docs["loaded_at"], "changed_by": "", "kind": HISTORY_KINDS["import"], "subject": "document",
+        "changed_at": docs["loaded_at"], "changed_by": docs["loaded_by"].fillna(""), "kind": HISTORY_KINDS["import"],
+        "subject": "document",
         "subject_id": docs["source"], "what": label,
         "change": [f"imported {src}: {int(n)} item{'s' if int(n) != 1 else ''}" if int(n) else
                    f"imported {src}: no published outcomes" for src, n in zip(docs["source"], docs["item_count"],

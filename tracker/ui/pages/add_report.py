@@ -105,7 +105,8 @@ def from_the_web() -> None:
         if not (fetch_now or again):
             return
         with st.spinner("Fetching, importing and re-analyzing …"):
-            imported = import_targets(store, wanted) if fetch_now else refresh(store)
+            imported = import_targets(store, wanted, by=common.editor_name()) if fetch_now else \
+                    refresh(store, by=common.editor_name())
         common.clear_caches()
         for failure in imported.report.failed:
             st.error(common.md(failure.error), icon=":material/error:")
@@ -130,7 +131,7 @@ def render() -> None:
         store = common.get_store()
         try:
             with st.spinner("Importing and re-analyzing …"):
-                imported = import_files(store, good)
+                imported = import_files(store, good, by=common.editor_name())
         except (ImportTooLarge, PermissionDenied) as exc:  # nothing was written: say why next to the button
             st.error(common.md(str(exc)), icon=":material/block:")
             return

@@ -465,6 +465,31 @@ def _int(value: Any) -> int:
     return 0 if _blank(value) else int(value)
 
 
+def calls_progress(members: pd.DataFrame, rec_id: str) -> tuple[int, dict[str, int], str]:
+    """How the calls of a recommendation stand (its members still on their page): how many, how many per
+    status, and the status they all share ('' when they differ or there are none)."""
+    if members.empty:
+        return 0, {}, ""
+    mine = members[(members["rec_id"] == rec_id) & (members["state"] == "member")
+                   & members["in_source"].astype(bool)]
+    counts = {str(k): int(v) for k, v in mine["status"].value_counts().items()}
+    agreed = next(iter(counts)) if len(counts) == 1 else ""
+    return len(mine), counts, agreed
+
+
+def calls_progress_text(total: int, counts: Mapping[str, int]) -> str:
+    """'2 of 3 calls done', '3 of 3 calls done', '1 of 2 calls done, 1 in progress'."""
+    if not total:
+        return ""
+    noun = "call" if total == 1 else "calls"
+    text = f"{counts.get('done', 0)} of {total} {noun} done"
+    if counts.get("in_progress"):
+        text += f", {counts['in_progress']} in progress"
+    if counts.get("dropped"):
+        text += f", {counts['dropped']} dropped"
+    return text
+
+
 def recommendation_conflict_rows(conflict: EditConflict, base: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Both sides of a refused recommendation edit: every field you changed, and every field the other person
     changed since you opened it (their value differs from ``base``, the values you opened)."""

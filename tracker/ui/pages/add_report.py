@@ -52,6 +52,11 @@ def collect() -> list[tuple[str, bytes]]:
     return files
 
 
+# a count in words: "1 call to action", "3 calls to action"
+KIND_COUNT = {"takeaway": ("key takeaway", "key takeaways"), "action": ("call to action", "calls to action"),
+              "question": ("question", "questions")}
+
+
 def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """Parse each file without writing; show what would be imported; return the ones that parse."""
     good = []
@@ -68,8 +73,9 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
                         f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
             counts: dict[str, int] = {}
             for item in doc.items:
-                counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
-            summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())
+                counts[item.kind] = counts.get(item.kind, 0) + 1
+            summary = ", ".join(f"{n} {KIND_COUNT[k][n != 1] if k in KIND_COUNT else kind_label(k).lower()}"
+                                for k, n in counts.items())
             st.caption(common.md(f"Page type: {doc.page_kind}; " + (summary or "no published outcomes")))
             if doc.report_calls:
                 n = len(doc.report_calls)

@@ -424,6 +424,18 @@ def status_label(status: Any) -> str:
 SMALL_SCREEN_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 2rem !important; } }</style>"
 
 
+def review_link() -> None:
+    """One way of counting what waits for review, the same as the navigation's "To review (N)": the calls the
+    analysis matched to a recommendation and the sentences of the reports that read as calls to action."""
+    grouped, found = review_count(), report_call_counts()["suggested"]
+    if not grouped + found:
+        return
+    parts = [f"{grouped} call{'s' if grouped != 1 else ''} matched to a recommendation" if grouped else "",
+             f"{found} call{'s' if found != 1 else ''} found in the report text" if found else ""]
+    st.page_link("tracker/ui/pages/review.py", label=f"To review ({grouped + found}): "
+                 + " and ".join(p for p in parts if p), icon=":material/rate_review:")
+
+
 def page_header(title: str, caption: str) -> None:
     st.title(title)
     st.caption(caption)

@@ -26,7 +26,7 @@ def render() -> None:
                 "(viewer, editor or admin), and the **Team** page to give roles.")
     st.markdown("**To turn it on**, add an `[auth]` section to `.streamlit/secrets.toml` next to `dashboard.py` "
                 "and restart the dashboard:")
-    st.code(EXAMPLE, language="toml")
+    st.code(EXAMPLE, language=None, wrap_lines=True)  # plain: highlighted tokens were too pale to read
     st.caption("The README's section “Sign-in and roles” explains each setting, several providers and the "
                "deployment notes.")
 

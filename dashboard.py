@@ -15,11 +15,15 @@ ICON = Image.open(Path(__file__).parent / "tracker" / "ui" / "icon.png")
 st.set_page_config(page_title="IGF Recommendations Tracker", page_icon=ICON, layout="wide")
 
 
-def pages(to_review: int, admin: bool = False) -> list:
+def pages(to_review: int, admin: bool = False, signin: bool = True) -> list:
     """The navigation; "To review" carries the number of suggestions waiting for a person
     (groupings and calls found in the report text). "Team" (roles) is
-    there for admins when sign-in is on."""
+    there for admins when sign-in is on; without sign-in, /team, /login and /signin say that it is off and how
+    to turn it on (hidden from the menu)."""
     team = [st.Page("tracker/ui/pages/team.py", title="Team", icon=":material/group:", url_path="team")]
+    if not signin:
+        team = [st.Page("tracker/ui/pages/signin_off.py", title="Sign-in is off", icon=":material/no_accounts:",
+                        url_path=path, visibility="hidden") for path in ("team", "login", "signin")]
     return [
         st.Page("tracker/ui/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("tracker/ui/pages/tracker_page.py", title="Tracker", icon=":material/checklist:", url_path="tracker"),
@@ -31,7 +35,7 @@ def pages(to_review: int, admin: bool = False) -> list:
         st.Page("tracker/ui/pages/plan.py", title="Plan next proposal", icon=":material/edit_note:", url_path="plan"),
         st.Page("tracker/ui/pages/add_report.py", title="Add a report", icon=":material/upload_file:", url_path="add"),
         st.Page("tracker/ui/pages/history.py", title="History", icon=":material/history:", url_path="history"),
-    ] + (team if admin else [])
+    ] + (team if admin or not signin else [])
 
 
 try:
@@ -41,7 +45,7 @@ try:
         st.stop()
     common.ensure_seeded()
     page = st.navigation(pages(common.review_count() + common.report_call_counts()["suggested"],
-                               admin=actor is not None and actor.role == "admin"))
+                               admin=actor is not None and actor.role == "admin", signin=actor is not None))
     common.sidebar_tools()
     page.run()
 except TrackerError as exc:  # busy or unreadable database, a bad setting: one clear message, never a traceback

@@ -418,7 +418,8 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     with page.expect_download() as download:
         page.get_by_role("button", name="Download .docx").click()
     document = docx.Document(download.value.path())
-    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == [f.label for f in planning.FIELDS]
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == \
+        [f.label for f in planning.PUBLIC_FIELDS]  # the organizers' own fields only in the internal appendix
     assert page.alerts == []
 
 def test_addresses_in_documents_are_never_links(server: tuple[str, Path], page) -> None:

@@ -65,9 +65,9 @@ def test_db_option_overrides_the_environment(tmp_path: Path):
 def test_export_items_csv_has_the_documented_columns(loaded_db: Path):
     result = run("export", "--what", "items", "--format", "csv", db=loaded_db)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    # the 30 items, then the calls found in the report text that nobody has accepted yet
-    assert len([r for r in rows if r["review"] == "accepted"]) == 30
-    assert {r["review"] for r in rows} == {"accepted", "suggested"}
+    # the 30 items and nothing else: every row has a status a script can read
+    assert len(rows) == 30 and {r["review"] for r in rows} == {"accepted"}
+    assert all(r["status"] in ("not_started", "in_progress", "done", "dropped") for r in rows)
     for column in ("id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
                    "text", "status", "owner", "due_date", "notes", "in_source", "origin", "review"):
         assert column in rows[0]
@@ -87,18 +87,20 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
     no_outcomes = sorted(s["source"] for s in sessions if not s["has_outcomes"])
     assert no_outcomes == ["003_25d1d3cd035a7625.txt", "004_496a218183d0acf1.txt"]
     lines = run("export", "--format", "jsonl", db=loaded_db).stdout.splitlines()
-    items = [row for row in map(json.loads, lines) if row["review"] == "accepted"]  # then the report calls
+    items = [json.loads(line) for line in lines]
     assert len(items) == 30 and items[0]["kind"] in ("takeaway", "action", "question")
 
 
 def test_export_with_labels_is_readable(analyzed_store: Store):
     """--labels: a session label first (not a hash), headers and values in words, the recommendation's title,
     whether it recurred, in how many sessions and which years; the machine form stays the default."""
-    every = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
-    rows = [r for r in every if r["Review"] == "Accepted"]
-    assert len(rows) == 30
-    # the calls found in the report text that nobody accepted follow the items, in words
-    assert {(r["Found in"], r["Review"]) for r in every[30:]} == {("Report text", "Suggested, to review")}
+    rows = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+    assert len(rows) == 30 and {r["Review"] for r in rows} == {"Accepted"}
+    # the calls found in the report text that nobody accepted are their own export, in words
+    calls = list(csv.DictReader(io.StringIO(run("export", "--what", "report-calls", "--labels",
+                                                db=analyzed_store.path).stdout)))
+    assert len(calls) == 14 and {r["Review"] for r in calls} == {"Suggested, to review"}
+    assert list(calls[0])[:3] == ["Session", "Year", "Text"] and calls[0]["Session"].startswith("20")
     header = list(rows[0])
     assert header[:6] == ["Session", "Year", "Kind", "Text", "Status", "Owner"]
     assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised", "Item id"} <= set(header)
@@ -243,3 +245,29 @@ def test_history_right_after_a_load_is_an_empty_log(loaded_db: Path) -> None:
     assert result.returncode == 0, result.stderr
     header = "changed_at,changed_by,subject,item_id,field,old_value,new_value,via,item_text"
     assert result.stdout.splitlines() == [header]
+
+
+def test_history_with_labels_is_readable_and_names_who_imported(tmp_path: Path):
+    """The change log in the readable form of the other exports: headers in words, times to the second, the
+    change in words; an import names who ran it (--by, else the login name)."""
+    import getpass
+
+    db = tmp_path / "h.duckdb"
+    assert run("load", "--no-analyze", db=db).returncode == 0
+    page = tmp_path / "2025_open_forum_31.txt"
+    page.write_bytes((ROOT / "tests" / "data" / "pages" / "2025_open_forum_31.txt").read_bytes())
+    assert run("load", "--no-analyze", "--by", "Ming Yan", str(page), db=db).returncode == 0
+    item_id = Store(db).scalar("SELECT item_id FROM items WHERE text LIKE 'We call on relevant government%'")
+    assert run("set", item_id, "--status", "done", "--by", "Li", db=db).returncode == 0
+    result = run("history", "--labels", db=db)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["When", "Who", "How", "Kind of change", "What", "Change", "Id"]
+    edit = rows[0]
+    assert (edit["Who"], edit["How"], edit["Change"]) == ("Li", "on the command line", "Status: Not started → Done")
+    assert len(edit["When"]) == 19 and edit["When"][4] == "-" and "." not in edit["When"]  # to the second
+    imports = {r["Id"]: r["Who"] for r in rows if r["Kind of change"] == "Import"}
+    assert imports["2025_open_forum_31.txt"] == "Ming Yan"
+    assert imports["000_b1319ff3bb3a17cc.txt"] == getpass.getuser()
+    machine = list(csv.DictReader(io.StringIO(run("history", db=db).stdout)))
+    assert "changed_at" in machine[0] and "field" in machine[0]  # the machine form stays the default

@@ -343,3 +343,15 @@ def test_seed_if_empty_loads_once(store: Store, seeds_dir: Path) -> None:
     assert summary and "5 added" in summary
     assert counts(store)["sessions"] == 5
     assert seed_if_empty(store, seeds_dir) is None
+
+
+def test_an_upload_names_who_imported_it(seed_store: Store) -> None:
+    """The name given in the dashboard (or the signed-in person) is recorded with the files it imports."""
+    from tracker.services.importing import import_files
+
+    page = (Path(__file__).parent / "data" / "pages" / "2025_open_forum_31.txt").read_bytes()
+    assert import_files(seed_store, [("of31.txt", page)], analyze=False, by="Ming Yan").report.ok
+    imports = history_table(seed_store)
+    imports = imports[imports["subject"] == "document"].set_index("subject_id")
+    assert imports.loc["of31.txt", "changed_by"] == "Ming Yan"
+    assert imports.loc["000_b1319ff3bb3a17cc.txt", "changed_by"] == ""  # the fixture's load named no one

@@ -359,14 +359,14 @@ def test_plan_page_draft_is_saved_as_you_type_and_survives_navigation_and_reload
 def test_plan_page_policy_questions_tick_reword_reorder(seed_store: Store) -> None:
     draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
     offered = [q["text"] for q in draft.content["policy_questions"]]
-    assert len(offered) == 9 and [q["use"] for q in draft.content["policy_questions"]] == [True] * 8 + [False]
+    assert len(offered) == 9 and [q["use"] for q in draft.content["policy_questions"]] == [True] * 3 + [False] * 6
     at = _app("plan", name="Bo")
     d = draft.draft_id
 
     def stored() -> list[tuple[str, bool]]:
         return [(q["text"], q["use"]) for q in planning.load_draft(seed_store, d).content["policy_questions"]]
 
-    at.text_input(key=f"plan-{d}-0-q1-text").set_value("Reworded by Bo?").run()
+    at.text_area(key=f"plan-{d}-0-q1-text").set_value("Reworded by Bo?").run()  # a box that wraps
     next(b for b in at.button if b.key == f"plan-{d}-0-q2-up").click().run()  # the third moves above the second
     assert stored()[:3] == [(offered[0], True), (offered[2], True), ("Reworded by Bo?", True)]
     at.checkbox(key=f"plan-{d}-1-q0-use").uncheck().run()  # dropped: it joins the other candidates
@@ -378,7 +378,7 @@ def test_plan_page_policy_questions_tick_reword_reorder(seed_store: Store) -> No
     assert [text for text, use in stored() if use][-1] == "A question of my own?"
     export = planning.to_markdown(planning.load_draft(seed_store, d))
     block = export.split("## Policy questions\n\n")[1].split("\n\n")[0].splitlines()
-    assert block[0] == f"1. {planning.md_text(offered[2])}" and block[-1] == "9. A question of my own?"
+    assert block[0] == f"1. {planning.md_text(offered[2])}" and block[-1] == "4. A question of my own?"
 
 
 def test_add_report_previews_then_imports(seed_store: Store) -> None:

@@ -66,16 +66,42 @@ def test_the_2024_open_questions_are_still_offered_after_a_2025_report(with_2025
     proposal = planning.proposal_fields(with_2025)
     assert proposal.target_year == 2026
     assert "2022–2025" in proposal.scope.description  # every earlier year: no earlier draft
-    offered = [q["text"] for q in proposal.content["policy_questions"]]
+    questions = proposal.content["policy_questions"]
+    offered = [q["text"] for q in questions]
     open_2024 = items_frame(with_2025, ItemFilter(years=[2024], kinds=["question"]))
     assert len(open_2024) == 9
     for text in open_2024["text"]:
-        assert offered.count(text) == 1
+        assert offered.count(planning.as_question(text)) == 1
+    # at most three chosen, every one a question, at least one of them an open question of 2024
+    chosen = [q for q in questions if q["use"]]
+    assert len(chosen) == 3 and all(q["text"].endswith("?") for q in chosen)
+    assert sum("2024 Open Forum #6" in q["origin"] for q in chosen) >= 1
+    # the phrased question keeps the page's own words in its origin
+    metrics = next(q for q in questions if "metrics or standards" in q["text"])
+    assert metrics["text"].startswith("What are the specific metrics or standards for evaluating")
+    assert "“Specific metrics or standards for evaluating" in metrics["origin"]
     # a question marked done is no longer a candidate
     done = open_2024.iloc[0]
     set_item(with_2025, done["id"], by="Ana", status="done")
     offered = [q["text"] for q in planning.proposal_fields(with_2025).content["policy_questions"]]
-    assert done["text"] not in offered and open_2024["text"].iloc[1] in offered
+    assert planning.as_question(done["text"]) not in offered
+    assert planning.as_question(open_2024["text"].iloc[1]) in offered
+
+
+def test_the_default_brief_keeps_a_2024_question_among_its_three(with_2025: Store) -> None:
+    block = _section(planning.to_markdown(planning.brief(with_2025)), "Policy questions").strip().splitlines()
+    assert len(block) == 3 and [line[:3] for line in block] == ["1. ", "2. ", "3. "]
+    open_2024 = items_frame(with_2025, ItemFilter(years=[2024], kinds=["question"]))["text"]
+    assert any(md_text(planning.as_question(text)) in "\n".join(block) for text in open_2024)
+
+
+def test_questions_are_phrased_as_questions() -> None:
+    assert planning.as_question("How can AI help?") == "How can AI help?"
+    assert planning.as_question("How to address conflicts with privacy") == "How can we address conflicts with privacy?"
+    assert planning.as_question("Strategies for protecting children.") == \
+        "What are the strategies for protecting children?"
+    assert planning.as_question("AI literacy for parents") == "What are the AI literacy for parents?"
+    assert planning.as_question("The role of platforms") == "What should be done about the role of platforms?"
 
 
 def test_each_recurring_recommendation_once_with_its_full_title(with_2025: Store) -> None:
@@ -92,13 +118,19 @@ def test_each_recurring_recommendation_once_with_its_full_title(with_2025: Store
     assert "…" not in markdown
     connection = _section(markdown, "Connection with previous sessions")
     for rec in recs.itertuples():
-        lines = [line for line in connection.splitlines() if f"({rec.rec_id})" in line]
-        assert len(lines) == 1 and lines[0].startswith(f"- {md_text(rec.title)} ({rec.rec_id})")
-        assert sum(md_text(rec.title) in line for line in connection.splitlines()) == 1
+        lines = [line for line in connection.splitlines() if md_text(rec.title) in line]
+        assert len(lines) == 1 and lines[0].startswith(f"- “{md_text(rec.title)}” came back in ")
+        assert rec.rec_id not in connection
         assert _section(markdown, "Expected outcomes").count(md_text(rec.title)) == 1
     line = next(x for x in connection.splitlines() if long_title in x)
-    assert "2022, 2023, 2024, 2025" in line and "owner: CFIS" in line and "notes: MoU drafted" in line
+    assert "four sessions, at IGF 2022, 2023, 2024 and 2025" in line
     assert "2025 Open Forum #31 — Keeping children safe online together" in line
+    assert "CFIS" not in markdown and "MoU drafted" not in markdown
+    # the organizers' own view of it: in the internal appendix only
+    internal = planning.to_markdown(draft, internal=True)
+    follow_up = _section(internal, "Internal appendix: for the organizers, not part of the proposal")
+    line = next(x for x in follow_up.splitlines() if long_title in x)
+    assert f"({coop})" in line and "owner: CFIS" in line and "notes: MoU drafted" in line
 
 
 def test_sessions_without_outcomes_are_follow_up_tasks(with_2025: Store) -> None:
@@ -108,7 +140,7 @@ def test_sessions_without_outcomes_are_follow_up_tasks(with_2025: Store) -> None
     assert ("Report missing: 2024 Launch / Award Event #30 — Protecting Children from Online Abuse in AI Age — no "
             "outcomes published; ask for the session report") in tasks
     assert any(t.startswith("Report missing: 2025 Open Forum #28 — Responsible Innovation") for t in tasks)
-    assert not any("Open Forum #31" in t for t in tasks)  # its report is in
+    assert not any(t.startswith("Report missing") and "Open Forum #31" in t for t in tasks)  # its report is in
     assert f"Overdue since 2025-01-31: {past['text']}" in "\n".join(tasks)
 
 
@@ -210,7 +242,7 @@ def test_exports_keep_document_text_literal(seed_store: Store) -> None:
     assert not re.search(r"(?<!\\)(<script|<img|<b>|\*\*not|\$x)", markdown)
     assert "\n## Not a heading" not in markdown and r"\## Not a heading" in markdown
     expected = ["# Session proposal for IGF 2027: Literal"]
-    for f in planning.FIELDS:
+    for f in planning.PUBLIC_FIELDS:
         expected.append(f"## {md_text(f.label)}")
         if f.key == "speakers":
             expected.append("### Balance of the speakers: stakeholder groups × regions")
@@ -226,8 +258,12 @@ def test_docx_has_a_heading_per_field_and_lists(with_2025: Store) -> None:
     draft = planning.create_draft(with_2025, "Main", 2026, by="Ana")
     document = docx.Document(io.BytesIO(planning.to_docx(draft)))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == [f.label for f in planning.FIELDS]
+    assert headings == [f.label for f in planning.PUBLIC_FIELDS]
     assert document.paragraphs[0].text == "Session proposal for IGF 2026: Main"
+    props = document.core_properties
+    assert props.author == "Ana" and props.last_modified_by == "Ana"
+    assert props.title == "Session proposal for IGF 2026: Main"
+    assert props.created is not None and props.created.date() == draft.saved_at.date()
     numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
     assert numbered == [q["text"] for q in draft.content["policy_questions"] if q["use"]]
     bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
@@ -268,3 +304,60 @@ def test_brief_writes_a_saved_draft_by_name(seed_store: Store) -> None:
     assert "## Session title\n\nOur saved title\n" in markdown and "Version 2, saved by Ana" in markdown
     with pytest.raises(PlanningError, match="no draft named"):
         planning.brief(seed_store, year=2025, draft_name="Main")
+
+
+def test_the_exports_carry_no_internal_follow_up_unless_asked(with_2025: Store, tmp_path: Path) -> None:
+    """What organizers paste into the IGF form: no owner, note, status, due date, id or to-do line, in Markdown
+    or Word, from the command line or a saved draft; the internal appendix has them when asked for."""
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    recs = analysis.recommendations_frame(with_2025, recurring_only=True)
+    rec = recs.iloc[0]
+    set_recommendation(with_2025, rec["rec_id"], by="Ana", status="in_progress", owner="CFIS",
+                       notes="Draft letter to UNICEF sent", due_date="2025-02-01")
+    calls = items_frame(with_2025, ItemFilter(kinds=["action"]))
+    for item_id in calls["id"].head(4):
+        set_item(with_2025, item_id, by="Ana", status="in_progress", owner="Zed Quill", notes="Asked the ministry",
+                 due_date="2025-01-31")
+    item_ids = list(items_frame(with_2025)["id"])
+    forbidden = ["CFIS", "Zed Quill", "owner", "Draft letter to UNICEF sent", "Asked the ministry", "In progress",
+                 "Not started", "Done", "Report missing", "Overdue", "2025-01-31", "2025-02-01", "Follow-up for the "
+                 "organizers", "Internal appendix", "suggested by the open recommendations"]
+
+    def check(text: str) -> None:
+        for word in forbidden:
+            assert word not in text, word
+        assert not re.search(r"\bR\d+\b", text), re.search(r"\bR\d+\b", text)
+        assert not any(i in text for i in item_ids)
+
+    def docx_text(path: Path) -> str:
+        document = docx.Document(str(path))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+
+    runner = CliRunner()
+    db = str(with_2025.path)
+    md_out, docx_out, internal_out = tmp_path / "p.md", tmp_path / "p.docx", tmp_path / "internal.md"
+    for args in (["--format", "md", "--out", str(md_out)], ["--format", "docx", "--out", str(docx_out)],
+                 ["--format", "md", "--internal", "--out", str(internal_out)]):
+        result = runner.invoke(cli, ["--db", db, "brief", *args])
+        assert result.exit_code == 0, result.output
+    check(md_out.read_text(encoding="utf-8"))
+    check(docx_text(docx_out))
+    # a saved draft too, in both forms
+    draft = planning.create_draft(with_2025, "Sent", 2026, by="Ana")
+    check(planning.to_markdown(planning.with_scope_text(with_2025, draft)))
+    path = tmp_path / "draft.docx"
+    path.write_bytes(planning.to_docx(draft))
+    check(docx_text(path))
+    # asked for: the appendix after the proposal, with the follow-up, statuses, owners and candidates
+    internal = internal_out.read_text(encoding="utf-8")
+    proposal, appendix = internal.split("## Internal appendix: for the organizers, not part of the proposal")
+    check(proposal)
+    for word in ("CFIS", "Draft letter to UNICEF sent", "In progress", "Report missing", rec["rec_id"],
+                 "Overdue since 2025-01-31", "Policy questions not chosen"):
+        assert word in appendix, word
+    path.write_bytes(planning.to_docx(draft, internal=True))
+    assert "CFIS" in docx_text(path) and "Report missing" in docx_text(path)

@@ -75,6 +75,17 @@ def _write_private(out: Path, data: bytes) -> None:
             handle.write(data)
     except OSError as exc:
         raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+def _os_user() -> str:
+    """Who runs the command, for the history's import rows when --by is not given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no user database entry (some containers)
+        return ""
+
+
+BY_IMPORT = click.option("--by", help="Your name, recorded as who imported (default: your login name).")
 
 
 def _report(imported: Any) -> None:
@@ -91,8 +102,9 @@ def _report(imported: Any) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--no-analyze", is_flag=True, help="Skip the analysis that normally follows a load.")
+@BY_IMPORT
 @click.pass_obj
-def load(db: str | None, paths: tuple[str, ...], no_analyze: bool) -> None:
+def load(db: str | None, paths: tuple[str, ...], no_analyze: bool, by: str | None) -> None:
     """Load session pages (.txt, .html, .pdf or .docx files, folders of them, or http(s):// addresses of
     session pages; default: the bundled seeds) into the database, then place their calls among the
     recommendations (suggestions to review). A page fetched from an address keeps it: `tracker refresh`
@@ -113,15 +125,17 @@ def load(db: str | None, paths: tuple[str, ...], no_analyze: bool) -> None:
     targets: list[str | Path] = [*paths] or [seeds_dir()]
     length = len(find_files(files or ([] if urls else targets))) + len(urls)
     with click.progressbar(length=length, label="Loading", file=sys.stderr, show_pos=True) as bar:
-        imported = import_targets(store, targets, on_progress=bar.update, analyze=not no_analyze)
+        imported = import_targets(store, targets, on_progress=bar.update, analyze=not no_analyze,
+                                  by=by or _os_user())
     _report(imported)
 
 
 @cli.command()
 @click.argument("pages", nargs=-1)
 @click.option("--no-analyze", is_flag=True, help="Skip the analysis that normally follows a load.")
+@BY_IMPORT
 @click.pass_obj
-def refresh(db: str | None, pages: tuple[str, ...], no_analyze: bool) -> None:
+def refresh(db: str | None, pages: tuple[str, ...], no_analyze: bool, by: str | None) -> None:
     """Fetch the pages imported from web addresses again (all of them, or the PAGES given by address or
     file name) and load what changed: every edit is kept, items no longer on a page are marked.
     Exits with status 1 if any page could not be fetched or read (the others are loaded anyway)."""
@@ -135,7 +149,7 @@ def refresh(db: str | None, pages: tuple[str, ...], no_analyze: bool) -> None:
         return
     length = len(pages) if pages else len(stored)
     with click.progressbar(length=length, label="Refreshing", file=sys.stderr, show_pos=True) as bar:
-        imported = run(store, pages, on_progress=bar.update, analyze=not no_analyze)
+        imported = run(store, pages, on_progress=bar.update, analyze=not no_analyze, by=by or _os_user())
     _report(imported)
 
 
@@ -185,8 +199,10 @@ def analyze(db: str | None, full: bool, apply_: bool, reset_learning: bool, by: 
 
 
 @cli.command()
-@click.option("--what", type=click.Choice(["items", "sessions", "recommendations"]), default="items",
-              show_default=True, help="Items (takeaways, calls to action, questions), sessions or recommendations.")
+@click.option("--what", type=click.Choice(["items", "sessions", "recommendations", "report-calls"]), default="items",
+              show_default=True,
+              help="Items (takeaways, calls to action, questions), sessions, recommendations, or report-calls: the "
+                   "calls found in the report text that nobody accepted (suggested or rejected; not items).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("--labels", is_flag=True,
@@ -194,14 +210,14 @@ def analyze(db: str | None, full: bool, apply_: bool, reset_learning: bool, by: 
                    "instead of the machine names and codes scripts read.")
 @click.pass_obj
 def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) -> None:
-    """Export items, sessions or recommendations as CSV, JSON or JSON lines."""
+    """Export items, sessions, recommendations or the report calls not accepted as CSV, JSON or JSON lines."""
     from .services.exporting import export_frame, write_frame
 
     frame = export_frame(_store(db), what, labels=labels)
     text = write_frame(frame, fmt)
     if out:
         _write_private(out, text.encode("utf-8"))
-        click.echo(f"wrote {len(frame)} {what} to {out}", err=True)
+        click.echo(f"wrote {len(frame)} {what.replace('-', ' ')} to {out}", err=True)
     else:
         click.echo(text, nl=False)
 
@@ -215,18 +231,23 @@ def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) 
 @click.option("--format", "fmt", type=click.Choice(["md", "docx"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (needed for docx; md goes to stdout without it).")
+@click.option("--internal", is_flag=True,
+              help="Add the internal appendix for the organizers: follow-up with statuses, owners and notes, "
+                   "policy questions not chosen, SDG suggestions. Never for sending.")
 @click.pass_obj
-def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, fmt: str, out: Path | None) -> None:
-    """Write the next session proposal pre-filled from the tracker (title, format, description, policy
-    questions, expected outcomes, connection with previous sessions, people and their balance, SDGs,
-    follow-up tasks) as Markdown or Word. Nothing is saved in the database."""
+def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, fmt: str, out: Path | None,
+          internal: bool) -> None:
+    """Write the next session proposal pre-filled from the tracker (title, format, description, at most three
+    policy questions, expected outcomes, connection with previous sessions, people and their balance, SDGs) as
+    Markdown or Word, ready to send: no status, owner, note, id or to-do unless --internal. Nothing is saved
+    in the database."""
     from .services.planning import brief as make_brief
     from .services.planning import to_docx, to_markdown
 
     if fmt == "docx" and not out:
         raise click.UsageError("--format docx needs --out FILE")
     draft = make_brief(_store(db), year=year, scope=scope, draft_name=draft_name)
-    data = to_docx(draft) if fmt == "docx" else to_markdown(draft).encode("utf-8")
+    data = to_docx(draft, internal) if fmt == "docx" else to_markdown(draft, internal).encode("utf-8")
     if not out:
         click.echo(data.decode("utf-8"), nl=False)
         return
@@ -381,13 +402,23 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
 @click.option("--item", "item_id", help="Only this item (or recommendation id, or report call id).")
 @click.option("--by", "person", help="Only changes by this person.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
+@click.option("--labels", is_flag=True,
+              help="The readable form the dashboard downloads: When (to the second), Who, How, Kind of change, What, "
+                   "Change in words, Id; the imports included, with who imported.")
 @click.pass_obj
-def history(db: str | None, item_id: str | None, person: str | None, fmt: str) -> None:
+def history(db: str | None, item_id: str | None, person: str | None, fmt: str, labels: bool) -> None:
     """Show the change log (newest first)."""
-    from .services.exporting import write_frame
+    from .services.exporting import readable, write_frame
     from .store.queries import history_frame
 
-    click.echo(write_frame(history_frame(_store(db), item_id, person), fmt), nl=False)
+    store = _store(db)
+    if labels:
+        from .ui.dashboard_data import history_table
+
+        frame = readable(history_table(store, subject_id=item_id, person=person), "history")
+    else:
+        frame = history_frame(store, item_id, person)
+    click.echo(write_frame(frame, fmt), nl=False)
 
 
 @cli.command()

@@ -656,9 +656,13 @@ def run_analysis(store: Store) -> RunResult:
 
 def _summary(result: RunResult) -> str:
     mode = result.mode if result.mode == "semantic" else f"lexical: {result.reason}"
-    return (f"analysis ({mode}): {result.annotated} items annotated, {result.placed} calls placed "
-            f"({result.suggested} suggestions to review, {result.new_recommendations} new recommendations), "
-            f"{result.embedded} sentences embedded, {result.seconds:.1f} s"
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    return (f"analysis ({mode}): themes and addressees read for {n(result.annotated, 'item', 'items')}; "
+            f"{n(result.placed, 'new call', 'new calls')} placed: "
+            f"{n(result.suggested, 'suggestion', 'suggestions')} to review, "
+            f"{n(result.new_recommendations, 'new recommendation', 'new recommendations')}; {result.seconds:.1f} s"
             + (f"; {result.deferred} calls changed meanwhile, left for the next analysis" if result.deferred else ""))
 
 

@@ -20,16 +20,29 @@ SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
     """Items with their follow-up fields and, once analyzed, themes, addressee and recommendation; then
-    `origin` and `review`, and (unfiltered) the report calls not accepted, marked suggested or rejected."""
+    `origin` and `review` (accepted: every row is an item). The calls found in the report text that nobody
+    accepted are not items: ``export_report_calls`` has them."""
     from ..analysis import item_annotations
 
     frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
     notes = item_annotations(store)
     if not notes.empty:
         frame = frame.merge(notes, on="id", how="left")
-    from .report_calls import review_columns  # origin and review; report calls not accepted as extra rows
+    from .report_calls import review_columns  # origin and review
 
-    return review_columns(store, frame, with_suggestions=flt is None)
+    return review_columns(store, frame, with_suggestions=False)
+
+
+def export_report_calls(store: Store) -> pd.DataFrame:
+    """The calls found in the report text that nobody accepted (review suggested or rejected): id, source,
+    year, session_type, session_number, session_title, section, text, in_source, review. Accepted ones are
+    items and in the items export."""
+    from .report_calls import review_columns
+
+    empty = pd.DataFrame(columns=ITEM_EXPORT_COLUMNS)
+    calls = review_columns(store, empty, with_suggestions=True)
+    return calls.reindex(columns=["id", "source", "year", "session_type", "session_number", "session_title",
+                                  "section", "text", "in_source", "review"]).reset_index(drop=True)
 
 
 def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFrame:
@@ -40,6 +53,8 @@ def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFra
         from ..analysis import RECOMMENDATION_COLUMNS, recommendations_frame
 
         frame = recommendations_frame(store)[RECOMMENDATION_COLUMNS]
+    elif what == "report-calls":
+        frame = export_report_calls(store)
     else:
         frame = export_items(store)
         if labels and not frame.empty:
@@ -129,10 +144,32 @@ RECOMMENDATION_HEADERS = {
     "rec_id": "Id",
     "item_ids": "Item ids",
 }
-HEADERS = {"items": ITEM_HEADERS, "sessions": SESSION_HEADERS, "recommendations": RECOMMENDATION_HEADERS}
+REPORT_CALL_HEADERS = {
+    "session": "Session",
+    "year": "Year",
+    "text": "Text",
+    "section": "Section",
+    "review": "Review",
+    "in_source": "Still on its page",
+    "source": "Source file",
+    "id": "Call id",
+}
+# the change log (``ui.dashboard_data.history_table``): the raw field and values stay in the machine form
+HISTORY_HEADERS = {
+    "changed_at": "When",
+    "changed_by": "Who",
+    "how": "How",
+    "kind": "Kind of change",
+    "what": "What",
+    "change": "Change",
+    "subject_id": "Id",
+}
+HEADERS = {"items": ITEM_HEADERS, "sessions": SESSION_HEADERS, "recommendations": RECOMMENDATION_HEADERS,
+           "report-calls": REPORT_CALL_HEADERS, "history": HISTORY_HEADERS}
 # machine columns dropped from the readable form because another column says the same in words
 FOLDED = {"suggested_recommendation_id", "suggested_recommendation_title", "recommendation_title",
-          "recommendation_recurring", "specificity_note", "themes_by"}
+          "recommendation_recurring", "specificity_note", "themes_by", "subject", "via", "field", "old_value",
+          "new_value"}
 
 
 def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0) -> str:
@@ -161,9 +198,12 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     '; ', a session label first, and an item's recommendation by its title (a pending suggestion says so)."""
     table = frame.copy()
     blank = pd.Series(None, index=table.index, dtype=object)
-    if what in ("items", "sessions") and "session" not in table:
-        parts = ("year", "session_type", "session_number", "session_title") if what == "items" else \
-            ("year", "type", "number", "title")
+    if what == "history" and "changed_at" in table:  # to the second, as a person reads a time
+        table["changed_at"] = pd.to_datetime(table["changed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+        table["changed_by"] = table["changed_by"].fillna("").map(lambda v: v or "not recorded")
+    if what in ("items", "sessions", "report-calls") and "session" not in table:
+        parts = ("year", "type", "number", "title") if what == "sessions" else \
+            ("year", "session_type", "session_number", "session_title")
         columns = [table[c] if c in table else blank for c in parts]
         table.insert(0, "session", [session_name(*row) for row in zip(*columns, strict=True)])
     if what == "items" and "recommendation" not in table:

@@ -41,9 +41,21 @@ class Imported:
         return self.report.summary() + (f"\n{self.analysis}" if self.analysis else "") + calls
 
 
-def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
+def record_importer(store: Store, report: LoadReport, by: str) -> None:
+    """Name who imported the files the load added or updated (the history's import rows show it)."""
+    sources = [r.source for r in report.results if r.status in ("added", "updated")]
+    name = " ".join(str(by or "").split())
+    if not sources or not name:
+        return
+    marks = ", ".join("?" for _ in sources)
+    store.write(lambda con: con.execute(f"UPDATE documents SET loaded_by = ? WHERE source IN ({marks})",
+                                        [name, *sources]), checkpoint=False)
+
+
+def _analyzed(store: Store, report: LoadReport, analyze: bool, by: str = "") -> Imported:
     if not (report.count("added") or report.count("updated")):
         return Imported(report, None)
+    record_importer(store, report, by)
     from .report_calls import review_counts
 
     pending = review_counts(store)["suggested"]
@@ -59,17 +71,19 @@ def _analyzed(store: Store, report: LoadReport, analyze: bool) -> Imported:
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
-                 analyze: bool = True) -> Imported:
-    """Load files and folders, then place the new calls (suggestions to review)."""
-    require(store, "admin", "import reports")
-    return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze)
+                 analyze: bool = True, by: str = "") -> Imported:
+    """Load files and folders, then place the new calls (suggestions to review). ``by``: who imports (the
+    signed-in person replaces it)."""
+    by = require(store, "admin", "import reports", by)
+    return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze, by)
 
 
-def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True) -> Imported:
+def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True,
+                 by: str = "") -> Imported:
     """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
     written) when the bytes given come to more than MAX_IMPORT_BYTES or their pages to more than
     MAX_IMPORT_ITEMS items."""
-    require(store, "admin", "import reports")
+    by = require(store, "admin", "import reports", by)
     given = [(str(name), data) for name, data in files if data is not None]
     total = sum(len(data) for _, data in given)
     if total > MAX_IMPORT_BYTES:
@@ -84,7 +98,7 @@ def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]],
         if items > MAX_IMPORT_ITEMS:
             raise ImportTooLarge(f"the pages hold more than {MAX_IMPORT_ITEMS:,} items in all (counted up to "
                                  f"{Path(name).name}): import them in smaller groups, or use `tracker load`")
-    return _analyzed(store, load_files(files, store), analyze)
+    return _analyzed(store, load_files(files, store), analyze, by)
 
 
 def replacement_note(store: Store, name: str, document: Document) -> str:

@@ -52,6 +52,8 @@ class Field:
     label: str
     kind: str  # text (paragraphs) | lines (one entry per line, a list) | questions (ticked, ordered)
     help: str = ""
+    # False: for the organizers only, left out of the proposal's exports (their internal appendix has it)
+    public: bool = True
 
 
 FIELDS: tuple[Field, ...] = (
@@ -64,7 +66,7 @@ FIELDS: tuple[Field, ...] = (
           "Candidates from the open questions of earlier sessions and the open recurring recommendations."),
     Field("expected_outcomes", "Expected outcomes", "lines", "From the open recurring recommendations."),
     Field("connection", "Connection with previous sessions", "lines",
-          "Recommendations that recurred (years, sessions, follow-up) and what was done since."),
+          "The recommendations that came back in several sessions, in prose for the reviewers."),
     Field("organizers", "Organizers", "lines", "Name, Organization, Stakeholder group, Region — one per line."),
     Field("speakers", "Speakers", "lines",
           "Name, Organization, Stakeholder group, Region — one per line; the balance table counts these."),
@@ -74,10 +76,13 @@ FIELDS: tuple[Field, ...] = (
     Field("sdg_targets", "SDG targets", "lines", "Targets such as 16.2 (goals go in the next field)."),
     Field("sdg_goals", "SDG goals", "lines", "Whole goals such as 16."),
     Field("sdg_suggestions", "SDG targets suggested by the open recommendations' themes", "lines",
-          "Suggestions only: copy the ones that fit into SDG targets."),
-    Field("follow_up", "Follow-up tasks", "lines", "Reports to chase and overdue items (for the organizers)."),
+          "Suggestions only: copy the ones that fit into SDG targets. Not part of the proposal.", public=False),
+    Field("follow_up", "Follow-up for the organizers", "lines",
+          "Reports to chase, overdue items, and where each recurring recommendation stands (status, owner, notes). "
+          "Not part of the proposal: only its internal appendix has it.", public=False),
 )
 FIELD_KEYS = tuple(f.key for f in FIELDS)
+PUBLIC_FIELDS = tuple(f for f in FIELDS if f.public)
 _FIELD = {f.key: f for f in FIELDS}
 
 # Which SDG targets a theme of data/themes.toml speaks to: only suggestions, people choose
@@ -96,7 +101,7 @@ THEME_SDGS: dict[str, tuple[str, ...]] = {
     "Excessive use and mental health": ("3.4",),
     "AI and emerging technology": ("9.5", "9.c"),
 }
-TICKED = 8  # policy-question candidates ticked at first (the recurring ones, then the newest open questions)
+TICKED = 3  # policy questions chosen at first: the IGF form asks for a few; the others stay candidates
 FORMATS = ("Roundtable", "Panel", "Debate", "Birds of a Feather", "Break-out Group Discussions", "Classroom",
            "Fishbowl", "Theater", "Other")
 _DURATION = re.compile(r"Duration\s*\(minutes\)\s*:?\s*(\d{2,3})\b", re.IGNORECASE)
@@ -212,8 +217,56 @@ def _recurring(store: Store, scope_ids: set[str]) -> pd.DataFrame:
                             kind="stable")
 
 
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{_NUMBERS[n] if 0 <= n < len(_NUMBERS) else n} {noun}{'' if n == 1 else 's'}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) < 2 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _connection_line(rec: Any, labels: Mapping[str, str]) -> str:
+    """A recurring recommendation as a reviewer reads it: its full title, when and where it came back; nothing
+    of the organizers' follow-up (status, owner, notes, ids)."""
+    years = [str(y) for y in rec.years]
+    sessions = "; ".join(labels.get(s, s) for s in rec.sessions)
+    return (f"“{rec.title}” came back in {_count(int(rec.n_sessions), 'session')}, at IGF {_and(years)} "
+            f"({sessions}).")
+
+
+_QUESTION_START = {"how", "what", "which", "why", "who", "whom", "whose", "where", "when", "should", "can", "could",
+                   "would", "will", "is", "are", "do", "does", "did", "to", "in"}
+
+
+def as_question(text: str) -> str:
+    """An open issue phrased as a question for the IGF form ("Specific metrics for …" -> "What are the specific
+    metrics for …?"); a question stays as written."""
+    text = " ".join(str(text).split()).rstrip(" .;:")
+    if not text or "?" in text:
+        return text
+    first = text.split(" ", 1)[0].casefold()
+    if first in _QUESTION_START:
+        return re.sub(r"^How to ", "How can we ", text) + "?"
+    # lower the first letter of an ordinary word, not of an acronym ("AI", "UNICEF")
+    lowered = text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+    if first in {"the", "a", "an", "this", "these", "those"}:
+        return f"What should be done about {lowered}?"
+    return f"What are the {lowered}?"
+
+
+def _round_robin(groups: list[list[Any]]) -> list[Any]:
+    out: list[Any] = []
+    for k in range(max((len(g) for g in groups), default=0)):
+        out += [g[k] for g in groups if k < len(g)]
+    return out
+
+
 def _rec_line(rec: Any, labels: Mapping[str, str]) -> str:
-    """A recurring recommendation in full: title, id, years and sessions, status, owner, notes — never cut."""
+    """A recurring recommendation in full for the organizers: title, id, years and sessions, status, owner,
+    notes — never cut."""
     sessions = "; ".join(labels.get(s, s) for s in rec.sessions)
     parts = [f"status: {_status(rec.status)}", f"owner: {rec.owner or 'none yet'}"]
     if rec.due_date is not None and not pd.isna(rec.due_date):
@@ -347,31 +400,40 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
     recs = _recurring(store, ids)
     open_recs = recs[recs["open"]] if not recs.empty else recs
 
-    questions: list[dict[str, Any]] = []
-    for rec in open_recs.itertuples():
-        questions.append({"text": f"What would move “{rec.title}” forward, raised in {int(rec.n_sessions)} "
-                                  f"sessions ({', '.join(str(y) for y in rec.years)})?",
-                          "use": True, "origin": f"recurring recommendation {rec.rec_id}"})
+    # Policy questions, chosen across the whole scope: one for the recurring recommendation that came back
+    # most, then the open questions of the sessions taken in turn (unresolved issues before follow-up
+    # questions), so the latest session does not crowd out the earlier ones; the rest wait as candidates.
+    rec_questions = [{"text": f"What would move “{rec.title}” forward, after {_count(int(rec.n_sessions), 'session')} "
+                              f"({_and([str(y) for y in rec.years])}) raised it?",
+                      "use": False, "origin": f"recurring recommendation {rec.rec_id}"}
+                     for rec in open_recs.itertuples()]
     open_q = items[(items["kind"] == "question") & ~items["status"].isin(CLOSED)]
-    newest_first = open_q.sort_values("year", ascending=False, na_position="last", kind="stable")
-    for item in newest_first.itertuples():
+    by_session: dict[str, list[dict[str, Any]]] = {}
+    ordered_q = open_q.assign(_unresolved=~open_q["section"].fillna("").str.casefold().str.contains("unresolved"))
+    ordered_q = ordered_q.sort_values(["year", "_unresolved"], ascending=[False, True], na_position="last",
+                                      kind="stable")
+    for item in ordered_q.itertuples():
         origin = f"{item.section.split(' | ')[0] or 'Question'}, {labels.get(item.session_id, item.session_id)}"
-        questions.append({"text": item.text, "use": True, "origin": origin})
-    for question in questions[TICKED:]:
-        question["use"] = False  # offered, not chosen: the organizer ticks more
+        phrased = as_question(item.text)
+        if phrased != item.text:
+            origin += f": “{item.text}”"
+        by_session.setdefault(item.session_id, []).append({"text": phrased, "use": False, "origin": origin})
+    item_questions = _round_robin(list(by_session.values()))
+    chosen_q = rec_questions[:1] + item_questions[:TICKED - 1]
+    for more in (rec_questions[1:], item_questions[TICKED - 1:]):  # fewer of one kind: more of the other
+        chosen_q += more[:TICKED - len(chosen_q)]
+    for question in chosen_q:
+        question["use"] = True
+    questions = chosen_q + [q for q in rec_questions + item_questions if not q["use"]]
 
-    connection = [_rec_line(rec, labels) for rec in recs.itertuples()] if not recs.empty else []
-    progress = items[items["status"].isin(["done", "in_progress"])]
-    for item in progress.itertuples():
-        extra = [f"owner: {item.owner}"] if item.owner else []
-        if item.notes:
-            extra.append(f"notes: {' '.join(str(item.notes).split())}")
-        connection.append(f"{_status(item.status)} since: {item.text} ({labels.get(item.session_id, '')}"
-                          + ("; " + "; ".join(extra) if extra else "") + ")")
+    connection = [_connection_line(rec, labels) for rec in recs.itertuples()] if not recs.empty else []
+    outcomes = [f"Agreed next steps on “{rec.title}”, which {_count(int(rec.n_sessions), 'session')} have asked for "
+                f"since {min(int(y) for y in rec.years)}." for rec in open_recs.itertuples()]
+    if outcomes or questions:
+        outcomes.append("A short report of the session's answers to the policy questions, published with its key "
+                        "takeaways and calls to action.")
 
-    outcomes = [f"A concrete next step on “{rec.title}” ({rec.rec_id}; {_status(rec.status)}"
-                + (f"; owner: {rec.owner}" if rec.owner else "") + ")" for rec in open_recs.itertuples()]
-
+    # What only the organizers need: where each recommendation and call stands, and what to chase
     follow_up = [f"Report missing: {labels[s.session_id]} — no outcomes published; ask for the session report"
                  for s in sessions.itertuples() if not bool(s.has_outcomes)]
     due = items[items["due_date"].notna() & ~items["status"].isin(CLOSED)]
@@ -383,6 +445,14 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
         if rec.due_date is not None and not pd.isna(rec.due_date) and pd.Timestamp(rec.due_date).date() < today:
             follow_up.append(f"Overdue since {pd.Timestamp(rec.due_date).date().isoformat()}: recommendation "
                              f"“{rec.title}” ({rec.rec_id}; owner: {rec.owner or 'none yet'})")
+    follow_up += [_rec_line(rec, labels) for rec in recs.itertuples()] if not recs.empty else []
+    progress = items[items["status"].isin(["done", "in_progress"])]
+    for item in progress.itertuples():
+        extra = [f"owner: {item.owner}"] if item.owner else []
+        if item.notes:
+            extra.append(f"notes: {' '.join(str(item.notes).split())}")
+        follow_up.append(f"{_status(item.status)}: {item.text} ({labels.get(item.session_id, '')}"
+                         + ("; " + "; ".join(extra) if extra else "") + ")")
 
     people = _people(sessions)
     latest = sessions.sort_values(["year", "date"], ascending=False, na_position="last", kind="stable")
@@ -393,10 +463,9 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
     description = ""
     if first is not None:
         description = (f"This session continues a series of {len(sessions)} sessions held at IGF {_span(years)}, "
-                       f"the latest “{first['title']}”. It takes stock of the {len(recs)} recommendations that "
-                       f"came back in more than one session ({len(open_recs)} still open) and of the "
-                       f"{len(open_q)} questions the earlier sessions left open, and asks what would move them "
-                       "forward.")
+                       f"the latest “{first['title']}”. It takes stock of the {_count(len(recs), 'recommendation')} "
+                       f"that came back in more than one session and of the {_count(len(open_q), 'question')} the "
+                       "earlier sessions left open, and asks what would move them forward.")
     content: dict[str, Any] = {
         "title": str(first["title"]) if first is not None else "",
         "session_type": str(first["type"] or "") if first is not None else "",
@@ -684,13 +753,36 @@ def _meta(draft: Draft) -> str:
     return f"{saved}; scope: {draft.scope_text or draft.scope}"
 
 
-def to_markdown(draft: Draft) -> str:
+INTERNAL_HEADING = "Internal appendix: for the organizers, not part of the proposal"
+CANDIDATES_LABEL = "Policy questions not chosen (candidates)"
+
+
+def _sections(draft: Draft, internal: bool) -> list[tuple[int, Field]]:
+    """The fields an export writes, with their heading level: the proposal's fields, then (when asked for) the
+    organizers' own fields under the internal appendix."""
+    out = [(2, f) for f in PUBLIC_FIELDS]
+    if internal:
+        out += [(3, f) for f in FIELDS if not f.public]
+    return out
+
+
+def _candidates(draft: Draft) -> list[str]:
+    return [q["text"] + (f" ({q['origin']})" if q.get("origin") else "")
+            for q in draft.content.get("policy_questions") or [] if not q.get("use", True)]
+
+
+def to_markdown(draft: Draft, internal: bool = False) -> str:
     """The draft as Markdown: our headings and lists; every text from the draft escaped so that it shows as
-    written (no link, image, heading or formula can come from a page or a field)."""
+    written (no link, image, heading or formula can come from a page or a field). The organizers' own fields
+    (follow-up, statuses, owners, notes, suggestions) only with ``internal``, in an appendix after the proposal."""
     out = [f"# {md_text(_title(draft))}", ""]
     out += [f"_{md_text(_meta(draft))}_", ""]
-    for f in FIELDS:
-        out += [f"## {md_text(f.label)}", ""]
+    for level, f in _sections(draft, internal):
+        if level == 3 and f is next(x for x in FIELDS if not x.public):
+            out += [f"## {md_text(INTERNAL_HEADING)}", "", f"### {md_text(CANDIDATES_LABEL)}", ""]
+            out += [f"- {md_text(line)}" for line in _candidates(draft)] or ["_(none)_"]
+            out.append("")
+        out += [f"{'#' * level} {md_text(f.label)}", ""]
         value = draft.content.get(f.key)
         if f.kind == "questions":
             used = [q["text"] for q in value or [] if q.get("use", True)]
@@ -723,17 +815,32 @@ def _plain(text: Any) -> str:
     return _XML_INVALID.sub("", str(text or ""))
 
 
-def to_docx(draft: Draft) -> bytes:
+def to_docx(draft: Draft, internal: bool = False) -> bytes:
     """The draft as a Word document: a heading per field, lists as Word lists, the balance as a table; every
-    text from the draft goes in as a plain run."""
+    text from the draft goes in as a plain run. Its properties name the draft, its editor and its date (not the
+    library's template); the organizers' own fields only with ``internal``, as an appendix."""
     from docx import Document
 
     doc = Document()
-    doc.core_properties.title = _plain(_title(draft))
+    props = doc.core_properties
+    when = pd.Timestamp(draft.saved_at).to_pydatetime() if draft.saved_at else datetime.now()
+    editor = _plain(draft.saved_by or draft.created_by or "")
+    props.title = _plain(_title(draft))
+    props.subject = _plain(f"IGF {draft.target_year} session proposal")
+    props.author = editor
+    props.last_modified_by = editor
+    props.created = props.modified = when
+    props.revision = max(1, int(draft.version or 1))
+    props.comments = props.keywords = props.category = ""
     doc.add_heading(_plain(_title(draft)), level=0)
     doc.add_paragraph(_plain(_meta(draft)))
-    for f in FIELDS:
-        doc.add_heading(_plain(f.label), level=1)
+    for level, f in _sections(draft, internal):
+        if level == 3 and f is next(x for x in FIELDS if not x.public):
+            doc.add_heading(INTERNAL_HEADING, level=1)
+            doc.add_heading(CANDIDATES_LABEL, level=2)
+            for line in _candidates(draft) or ["(none)"]:
+                doc.add_paragraph(_plain(line), style="List Bullet")
+        doc.add_heading(_plain(f.label), level=level - 1)
         value = draft.content.get(f.key)
         if f.kind == "questions":
             used = [q["text"] for q in value or [] if q.get("use", True)]

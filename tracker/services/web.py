@@ -49,7 +49,7 @@ def _fetch_all(urls: Sequence[str], on_progress: Callable[[int], None] | None
 
 
 def import_targets(store: Store, targets: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
-                   analyze: bool = True) -> Imported:
+                   analyze: bool = True, by: str = "") -> Imported:
     """Load files, folders and web addresses together, then place the new calls (suggestions to review).
     A page that cannot be fetched is a failed entry of the report, like a file that cannot be read.
     Only an admin may import: checked before anything is fetched, so nobody else can make the server fetch."""
@@ -59,7 +59,7 @@ def import_targets(store: Store, targets: Iterable[str | Path], on_progress: Cal
     fetched, names, failed = _fetch_all(urls, on_progress)
     report = load_files(files + fetched, store, on_progress, urls=names) if files or fetched else LoadReport()
     report.results.extend(failed)
-    return _analyzed(store, report, analyze)
+    return _analyzed(store, report, analyze, require(store, "admin", "import reports", by))
 
 
 def web_documents(store: Store) -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ def web_documents(store: Store) -> list[tuple[str, str]]:
 
 
 def refresh(store: Store, which: Iterable[str] = (), on_progress: Callable[[int], None] | None = None,
-            analyze: bool = True) -> Imported:
+            analyze: bool = True, by: str = "") -> Imported:
     """Fetch stored pages again from their addresses (all, or those whose address or file name is in
     ``which``) and load them, keeping every edit; an unknown address or name is a one-line error."""
     require(store, "admin", "refresh reports")
@@ -83,4 +83,4 @@ def refresh(store: Store, which: Iterable[str] = (), on_progress: Callable[[int]
             raise BadInput(unknown[0], "no page was imported from this address (or under this name); "
                                        "import it with `tracker load URL` first")
         stored = [(s, u) for s, u in stored if s in wanted or u in wanted]
-    return import_targets(store, [url for _, url in stored], on_progress, analyze)
+    return import_targets(store, [url for _, url in stored], on_progress, analyze, by)

@@ -299,6 +299,10 @@ def m010_candidates(con: duckdb.DuckDBPyConnection) -> None:
             evidence_theirs VARCHAR NOT NULL,  -- ... and the member's sentence
             PRIMARY KEY (item_id, rank)
         )""")
+def m013_loaded_by(con: duckdb.DuckDBPyConnection) -> None:
+    """Who imported each document: the signed-in person, the name given in the dashboard, or the command line's
+    user. Empty for the documents loaded before it was recorded."""
+    con.execute("ALTER TABLE documents ADD COLUMN loaded_by VARCHAR NOT NULL DEFAULT ''")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -311,6 +315,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
     ("010_candidates", m010_candidates),
+    ("013_loaded_by", m013_loaded_by),
 ]
 
 

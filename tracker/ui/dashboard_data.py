@@ -114,7 +114,10 @@ def highlight_html(text: str, spans: Iterable[tuple], *, title: str = "") -> str
         cursor = end
     parts.append(html.escape(text[cursor:]))
     heading = f'<div class="doc-title">{html.escape(title)}</div>' if title else ""
-    return f'{heading}<div class="doc-text">{"".join(parts)}</div>'
+    # a scrollable region: focusable and named, so it can be scrolled with the keyboard (WCAG 2.1.1)
+    label = html.escape(f"Source text{': ' + title if title else ''}", quote=True)
+    return (f'{heading}<div class="doc-text" tabindex="0" role="region" aria-label="{label}">'
+            f'{"".join(parts)}</div>')
 
 
 def items_html(items: Iterable[Mapping[str, Any]]) -> str:
@@ -140,7 +143,8 @@ HIGHLIGHT_CSS = """<style>
 .doc-text mark.takeaway{background:rgba(59,130,246,.22)}
 .doc-text mark.action{background:rgba(245,158,11,.32)}
 .doc-text mark.question{background:rgba(168,85,247,.22)}
-.doc-text mark:target{outline:2px solid #ef4444;outline-offset:1px}
+.doc-text mark:target{outline:2px solid #c81e1e;outline-offset:1px}
+.doc-text:focus-visible{outline:2px solid #0b57d0;outline-offset:2px}
 .doc-text{scroll-padding-top:2rem}
 .item-list{padding-left:1.4rem;margin:0}
 .item-list li{margin:.2rem 0 .6rem}
@@ -148,7 +152,7 @@ HIGHLIGHT_CSS = """<style>
 .item-list mark.takeaway{background:rgba(59,130,246,.22)}
 .item-list mark.action{background:rgba(245,158,11,.32)}
 .item-list mark.question{background:rgba(168,85,247,.22)}
-.item-list .status{font-size:.8rem;opacity:.75;margin-left:.3rem}
+.item-list .status{font-size:.8rem;color:#4a4a4a;margin-left:.3rem}
 .item-list .jump{font-size:.8rem;margin-left:.5rem}
 .item-list .item-text{white-space:pre-wrap;overflow-wrap:anywhere}
 .doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}
@@ -462,6 +466,31 @@ def _int(value: Any) -> int:
     return 0 if _blank(value) else int(value)
 
 
+def calls_progress(members: pd.DataFrame, rec_id: str) -> tuple[int, dict[str, int], str]:
+    """How the calls of a recommendation stand (its members still on their page): how many, how many per
+    status, and the status they all share ('' when they differ or there are none)."""
+    if members.empty:
+        return 0, {}, ""
+    mine = members[(members["rec_id"] == rec_id) & (members["state"] == "member")
+                   & members["in_source"].astype(bool)]
+    counts = {str(k): int(v) for k, v in mine["status"].value_counts().items()}
+    agreed = next(iter(counts)) if len(counts) == 1 else ""
+    return len(mine), counts, agreed
+
+
+def calls_progress_text(total: int, counts: Mapping[str, int]) -> str:
+    """'2 of 3 calls done', '3 of 3 calls done', '1 of 2 calls done, 1 in progress'."""
+    if not total:
+        return ""
+    noun = "call" if total == 1 else "calls"
+    text = f"{counts.get('done', 0)} of {total} {noun} done"
+    if counts.get("in_progress"):
+        text += f", {counts['in_progress']} in progress"
+    if counts.get("dropped"):
+        text += f", {counts['dropped']} dropped"
+    return text
+
+
 def recommendation_conflict_rows(conflict: EditConflict, base: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Both sides of a refused recommendation edit: every field you changed, and every field the other person
     changed since you opened it (their value differs from ``base``, the values you opened)."""
@@ -524,15 +553,18 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
 
 
 def _imports(store: Store) -> pd.DataFrame:
-    """One row per loaded file: when it was last loaded, what session it is and how many items it gave."""
-    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, s.year, s.session_type, s.number, s.title
+    """One row per loaded file: when it was last loaded and by whom, what session it is and how many items it
+    gave."""
+    docs = store.query("""SELECT d.source, d.item_count, d.loaded_at, d.loaded_by, s.year, s.session_type, s.number,
+                                 s.title
                           FROM documents d LEFT JOIN sessions s USING (session_id)""")
     if docs.empty:
         return pd.DataFrame()
     label = [session_label(y, t, n, title, 80) for y, t, n, title in
              zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
     return pd.DataFrame({
-        "changed_at": docs["loaded_at"], "changed_by": "", "kind": HISTORY_KINDS["import"], "subject": "document",
+        "changed_at": docs["loaded_at"], "changed_by": docs["loaded_by"].fillna(""), "kind": HISTORY_KINDS["import"],
+        "subject": "document",
         "subject_id": docs["source"], "what": label,
         "change": [f"imported {src}: {int(n)} item{'s' if int(n) != 1 else ''}" if int(n) else
                    f"imported {src}: no published outcomes" for src, n in zip(docs["source"], docs["item_count"],

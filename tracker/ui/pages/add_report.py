@@ -52,6 +52,11 @@ def collect() -> list[tuple[str, bytes]]:
     return files
 
 
+# a count in words: "1 call to action", "3 calls to action"
+KIND_COUNT = {"takeaway": ("key takeaway", "key takeaways"), "action": ("call to action", "calls to action"),
+              "question": ("question", "questions")}
+
+
 def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """Parse each file without writing; show what would be imported; return the ones that parse."""
     good = []
@@ -68,8 +73,9 @@ def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
                         f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
             counts: dict[str, int] = {}
             for item in doc.items:
-                counts[kind_label(item.kind)] = counts.get(kind_label(item.kind), 0) + 1
-            summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in counts.items())
+                counts[item.kind] = counts.get(item.kind, 0) + 1
+            summary = ", ".join(f"{n} {KIND_COUNT[k][n != 1] if k in KIND_COUNT else kind_label(k).lower()}"
+                                for k, n in counts.items())
             st.caption(common.md(f"Page type: {doc.page_kind}; " + (summary or "no published outcomes")))
             for warning in doc.warnings:  # nothing that reads badly is imported without being said
                 st.warning(common.md(f"{name}: {warning}."), icon=":material/warning:")
@@ -109,7 +115,8 @@ def from_the_web() -> None:
         if not (fetch_now or again):
             return
         with st.spinner("Fetching, importing and re-analyzing …"):
-            imported = import_targets(store, wanted) if fetch_now else refresh(store)
+            imported = import_targets(store, wanted, by=common.editor_name()) if fetch_now else \
+                    refresh(store, by=common.editor_name())
         common.clear_caches()
         for failure in imported.report.failed:
             st.error(common.md(failure.error), icon=":material/error:")
@@ -134,7 +141,7 @@ def render() -> None:
         store = common.get_store()
         try:
             with st.spinner("Importing and re-analyzing …"):
-                imported = import_files(store, good)
+                imported = import_files(store, good, by=common.editor_name())
         except (ImportTooLarge, PermissionDenied) as exc:  # nothing was written: say why next to the button
             st.error(common.md(str(exc)), icon=":material/block:")
             return

@@ -26,6 +26,9 @@ from tracker.ui import auth, dashboard_data
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
+# Where the name box is, also on a phone, where the sidebar is folded away behind the » button at the top left
+NAME_FIRST = ("Enter your name first, under “Your name” in the side menu (on a phone, open it with the » button at "
+              "the top left).")
 
 
 def get_store() -> Store:
@@ -334,7 +337,7 @@ def require_name() -> str | None:
     """The editor's name, or None after showing why saving is refused."""
     name = editor_name()
     if not name:
-        st.error("Enter your name in the sidebar (“Your name”) before saving: every change is logged with it.")
+        st.error(NAME_FIRST + " Every change is logged with it.")
         return None
     return name
 
@@ -429,6 +432,18 @@ def status_label(status: Any) -> str:
 
 # On a phone a page title such as "Recommendations" in Streamlit's 2.75rem broke inside the word.
 SMALL_SCREEN_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 2rem !important; } }</style>"
+
+
+def review_link() -> None:
+    """One way of counting what waits for review, the same as the navigation's "To review (N)": the calls the
+    analysis matched to a recommendation and the sentences of the reports that read as calls to action."""
+    grouped, found = review_count(), report_call_counts()["suggested"]
+    if not grouped + found:
+        return
+    parts = [f"{grouped} call{'s' if grouped != 1 else ''} matched to a recommendation" if grouped else "",
+             f"{found} call{'s' if found != 1 else ''} found in the report text" if found else ""]
+    st.page_link("tracker/ui/pages/review.py", label=f"To review ({grouped + found}): "
+                 + " and ".join(p for p in parts if p), icon=":material/rate_review:")
 
 
 def page_header(title: str, caption: str) -> None:

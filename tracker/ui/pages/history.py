@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tracker.services.exporting import spreadsheet_safe
+from tracker.services.exporting import readable, spreadsheet_safe
 from tracker.ui.dashboard_data import HISTORY_KINDS, shorten
 from tracker.ui.pages import common
 
@@ -51,7 +51,8 @@ def render() -> None:
                                 disabled=pages == 1, width=130))
     page = min(page, pages)
     row.caption(f"{len(log)} change(s), newest first; page {page} of {pages}", width="content")
-    row.download_button("CSV", lambda: spreadsheet_safe(log).to_csv(index=False).encode("utf-8-sig"),
+    row.download_button("CSV", lambda: spreadsheet_safe(readable(log, "history")).to_csv(index=False)
+                        .encode("utf-8-sig"),
                         "igf-history.csv", "text/csv", icon=":material/download:", on_click="ignore",
                         disabled=log.empty)
     with st.container(border=True, key="history-log"):

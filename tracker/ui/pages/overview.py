@@ -71,11 +71,7 @@ def render() -> None:
     if numbers["recurring"] is None:
         analysis_missing_note("run-analysis-overview")
     else:
-        st.caption(common.md(f"Similarity used to match takeaways and calls to action: {common.analysis_mode()}"))
-        waiting = numbers["to_review"] + numbers["report_calls"]
-        if waiting:
-            st.page_link("tracker/ui/pages/review.py", label=f"{waiting} suggestion(s) to review",
-                         icon=":material/rate_review:")
+        common.review_link()
 
     st.subheader("What came back")
     by_rec, by_theme = st.tabs(["By recommendation", "By theme"])
@@ -111,6 +107,20 @@ def render() -> None:
         st.caption("As audit offices report follow-up: of the recommendations first made in a year, the share now "
                    "done, in progress, not started or dropped. A recommendation raised again later counts once, "
                    "under the year it was first made." + note)
+
+    if numbers["recurring"] is not None:
+        about()
+
+
+def about() -> None:
+    """How the figures are made, for whoever asks: kept out of the way of the figures themselves."""
+    with st.expander("About the analysis", icon=":material/info:"):
+        st.markdown("The machine reads every key takeaway and call to action, compares their wording and "
+                    "suggests which ones ask for the same thing: those become one **recommendation**, followed "
+                    "up once however often it was raised. People review every suggestion (*To review*); "
+                    "nothing is grouped for good until someone accepts it.")
+        st.caption(common.md(f"Method in use: {common.analysis_mode()}. Details and measured quality: "
+                             "docs/recurrence.md in the project."))
 
 
 if __name__ == "__main__":

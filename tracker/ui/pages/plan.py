@@ -51,7 +51,7 @@ def _save(draft_id: int, change: Any) -> bool:
     (Streamlit does when the page is left and opened again), and that must neither save nor reorder."""
     name = common.editor_name()
     if not name:
-        st.session_state[ERROR] = "Enter your name in the sidebar before editing: every version is saved with it."
+        st.session_state[ERROR] = common.NAME_FIRST + " Every version is saved with it."
         return False
     store = common.get_store()
     try:
@@ -180,21 +180,24 @@ def _field(draft: planning.Draft, field: planning.Field, disabled: bool) -> None
 
 
 def _question_row(draft: planning.Draft, n: int, question: dict[str, Any], movable: tuple[bool, bool],
-                  disabled: bool) -> None:
-    row = st.columns([0.5, 10, 0.6, 0.6], vertical_alignment="center")
-    use_key = _key(draft.draft_id, f"q{n}-use")
-    row[0].checkbox("Use", value=bool(question["use"]), key=use_key, label_visibility="collapsed",
-                    on_change=_save_question, args=(draft.draft_id, n, "use", use_key), disabled=disabled)
+                  disabled: bool, number: int) -> None:
+    """A question in full (a box that wraps, not a one-line field cut short on a phone), with its controls on
+    one line under it: use, move up, move down."""
     text_key = _key(draft.draft_id, f"q{n}-text")
-    row[1].text_input(f"Question {n + 1}", value=question["text"], key=text_key, on_change=_save_question,
-                      args=(draft.draft_id, n, "text", text_key), disabled=disabled, label_visibility="collapsed")
-    if question["origin"]:
-        row[1].caption(common.md(question["origin"]))
-    if question["use"]:
-        row[2].button("↑", key=_key(draft.draft_id, f"q{n}-up"), on_click=_move_question,
+    label = f"Question {number}" if question["use"] else f"Candidate {number}"
+    st.text_area(label, value=question["text"], key=text_key, on_change=_save_question, height="content",
+                 args=(draft.draft_id, n, "text", text_key), disabled=disabled)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        use_key = _key(draft.draft_id, f"q{n}-use")
+        st.checkbox("Use in the proposal", value=bool(question["use"]), key=use_key, on_change=_save_question,
+                    args=(draft.draft_id, n, "use", use_key), disabled=disabled)
+        if question["use"]:
+            st.button("↑", key=_key(draft.draft_id, f"q{n}-up"), on_click=_move_question,
                       args=(draft.draft_id, n, -1), disabled=disabled or not movable[0], help="Move up")
-        row[3].button("↓", key=_key(draft.draft_id, f"q{n}-down"), on_click=_move_question,
+            st.button("↓", key=_key(draft.draft_id, f"q{n}-down"), on_click=_move_question,
                       args=(draft.draft_id, n, 1), disabled=disabled or not movable[1], help="Move down")
+    if question["origin"]:
+        st.caption(common.md(f"From: {question['origin']}"))
 
 
 def _questions(draft: planning.Draft, disabled: bool) -> None:
@@ -202,11 +205,11 @@ def _questions(draft: planning.Draft, disabled: bool) -> None:
     used = [n for n, q in enumerate(questions) if q["use"]]
     others = [n for n, q in enumerate(questions) if not q["use"]]
     st.markdown("**Policy questions**")
-    st.caption(f"{len(used)} chosen, in the order of the export: reword them, move them, untick to drop one. "
-               f"{len(others)} more candidates below.")
+    st.caption(f"{len(used)} chosen, in the order of the export (the IGF form asks for a few; three at most is "
+               f"a good rule): reword them, move them, untick to drop one. {len(others)} more candidates below.")
     with st.container(border=True, key="plan-questions"):
         for k, n in enumerate(used):
-            _question_row(draft, n, questions[n], (k > 0, k < len(used) - 1), disabled)
+            _question_row(draft, n, questions[n], (k > 0, k < len(used) - 1), disabled, k + 1)
         add_key = _key(draft.draft_id, "q-add")
         st.text_input("Add a question of your own", key=add_key, on_change=_add_question,
                       args=(draft.draft_id, add_key), disabled=disabled, placeholder="Type and press Enter")
@@ -215,16 +218,22 @@ def _questions(draft: planning.Draft, disabled: bool) -> None:
             pages = max(1, -(-len(others) // QUESTIONS_PER_PAGE))
             page = int(st.number_input("Page", min_value=1, max_value=pages, value=1, disabled=pages == 1,
                                        key=f"plan-q-page-{draft.draft_id}", width=130))
-            for n in others[(page - 1) * QUESTIONS_PER_PAGE:page * QUESTIONS_PER_PAGE]:
-                _question_row(draft, n, questions[n], (False, False), disabled)
+            first = (page - 1) * QUESTIONS_PER_PAGE
+            for k, n in enumerate(others[first:first + QUESTIONS_PER_PAGE], start=first + 1):
+                _question_row(draft, n, questions[n], (False, False), disabled, k)
 
 
 def _edit(draft: planning.Draft) -> None:
     disabled = not common.editor_name()
     if disabled:
-        st.warning("Enter your name in the sidebar (“Your name”) to edit: every version is saved with it.",
-                   icon=":material/person:")
+        st.warning(common.NAME_FIRST + " Every version is saved with it.", icon=":material/person:")
+    internal_started = False
     for field in planning.FIELDS:
+        if not field.public and not internal_started:
+            internal_started = True
+            st.subheader("For the organizers: not part of the proposal")
+            st.caption("Left out of the downloads and of the fields to copy; the Word and Markdown files carry them "
+                       "only when you ask for the internal appendix.")
         if field.kind == "questions":
             _questions(draft, disabled)
             continue
@@ -240,7 +249,7 @@ def _edit(draft: planning.Draft) -> None:
 
 def _copy(draft: planning.Draft) -> None:
     st.caption("Each field as it goes into the IGF form; the button at the top right of a box copies it.")
-    for field in planning.FIELDS:
+    for field in planning.PUBLIC_FIELDS:
         st.markdown(f"**{common.md(field.label)}**")
         st.code(planning.field_text(draft.content, field.key) or " ", language=None, wrap_lines=True)
         if field.key == "speakers":
@@ -272,10 +281,15 @@ def _versions(store: Store, draft: planning.Draft) -> None:
 def _download(store: Store, draft: planning.Draft) -> None:
     full = planning.with_scope_text(store, draft)
     stem = f"igf-{draft.target_year}-proposal-{'-'.join(draft.name.lower().split())}"[:80]
+    internal = st.checkbox("Add the internal appendix (statuses, owners, notes, follow-up, candidates): for the "
+                           "organizers, not for sending", key=f"plan-internal-{draft.draft_id}")
+    if internal:
+        stem += "-internal"
     c = st.columns(2)
-    c[0].download_button("Download .md", planning.to_markdown(full).encode("utf-8"), f"{stem}.md", "text/markdown",
-                         type="primary", icon=":material/download:", on_click="ignore", width="stretch")
-    c[1].download_button("Download .docx", lambda: planning.to_docx(full), f"{stem}.docx",
+    c[0].download_button("Download .md", planning.to_markdown(full, internal).encode("utf-8"), f"{stem}.md",
+                         "text/markdown", type="primary", icon=":material/download:", on_click="ignore",
+                         width="stretch")
+    c[1].download_button("Download .docx", lambda: planning.to_docx(full, internal), f"{stem}.docx",
                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                          icon=":material/download:", on_click="ignore", width="stretch")
     st.divider()

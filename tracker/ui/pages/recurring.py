@@ -17,6 +17,8 @@ from tracker.reading.models import STATUSES
 from tracker.services.editing import EditConflict, EditError
 from tracker.store.access import PermissionDenied
 from tracker.ui.dashboard_data import (
+    calls_progress,
+    calls_progress_text,
     kind_label,
     recommendation_conflict_rows,
     recommendation_facts,
@@ -101,6 +103,7 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
         recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
         head.markdown(f"{_badge(rec['status'])}{recurring} "
                       f":gray[{common.md(rec_id + ' · ' + recommendation_facts(rec))}{owner}]")
+        _calls_agree(rec, head)
         if is_open:
             button.button("Close", key=f"close-{rec_id}", on_click=_select, args=("",), icon=":material/expand_less:",
                           width="stretch")
@@ -109,6 +112,25 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
             button.button("Open", key=f"open-{rec_id}", on_click=_select, args=(rec_id,),
                           icon=":material/expand_more:", width="stretch",
                           help="Its calls, its follow-up, merge, take a call out")
+
+
+def _calls_agree(rec: pd.Series, place: Any) -> None:
+    """The two status levels side by side: how its calls stand ("2 of 3 calls done"), and, when every call has
+    the same status and the recommendation another, an offer to bring the recommendation in line."""
+    rec_id = str(rec["rec_id"])
+    total, counts, agreed = calls_progress(common.members(), rec_id)
+    if not total:
+        return
+    place.caption(common.md(f"Its calls: {calls_progress_text(total, counts)}. The recommendation's status is "
+                            "its own, set below."))
+    if agreed and agreed != str(rec["status"]):
+        every = "Its call is" if total == 1 else f"All {total} calls are"
+        if place.button(f"{every} {status_label(agreed).lower()}: mark the recommendation "
+                        f"{status_label(agreed).lower()}", key=f"agree-{rec_id}", icon=":material/sync:",
+                        help="Sets the recommendation's status to the one its calls share"):
+            _act(f"{recommendation_name(rec_id, rec['title'])} marked {status_label(agreed).lower()}, like its calls.",
+                 analysis.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
+                 status=agreed)
 
 
 # --- one recommendation -------------------------------------------------------------------------
@@ -357,16 +379,17 @@ def render() -> None:
     if message:
         st.success(common.md(message), icon=":material/check_circle:")
     everything = common.recommendations()
+    wanted = st.query_params.get("rec")  # a link from the Tracker opens that recommendation
+    if wanted and wanted in set(everything.get("rec_id", pd.Series(dtype=object))):
+        _select(wanted)
+        del st.query_params["rec"]
     if everything.empty:
         if common.headline()["recurring"] is None:
             analysis_missing_note("run-analysis-recurring")
         else:
             st.info("No recommendation yet: import a report with key takeaways or calls to action.")
         return
-    pending = common.review_count()
-    if pending:
-        st.page_link("tracker/ui/pages/review.py", label=f"{pending} new call(s) to review",
-                     icon=":material/rate_review:")
+    common.review_link()
     shown = _filters(everything)
     if shown.empty:
         st.info("No recommendation matches these filters" + (" (none was raised in more than one session yet: "

@@ -61,6 +61,55 @@ def _item_label(row: pd.Series) -> str:
 
 FILTER_KEYS = ("f_years", "f_sessions", "f_kinds", "f_themes", "f_statuses", "f_owners", "f_overdue", "f_removed",
                "f_recurring", "f_calls", "f_forums")
+# The filters live in the address too (?status=done&year=2024&q=cooperation), so a reload keeps them and a
+# filtered view can be bookmarked or sent: widget key -> query parameter.
+URL_LISTS = {"f_years": "year", "f_sessions": "session", "f_kinds": "kind", "f_themes": "theme",
+             "f_statuses": "status", "f_owners": "owner", "f_forums": "forum"}
+URL_FLAGS = {"f_overdue": "overdue", "f_removed": "removed", "f_recurring": "recurring", "f_calls": "calls"}
+URL_TEXT = {"f_text": "q"}
+URL_RESTORED = "_filters_from_url"
+
+
+def _from_url(options: dict[str, list[Any]]) -> None:
+    """Once per visit of the page: the filters the address names, each value checked against what exists (a
+    stale or hand-made address never breaks the page; unknown values are left out)."""
+    if st.session_state.get(URL_RESTORED):
+        return
+    st.session_state[URL_RESTORED] = True
+    params = st.query_params
+    for key, name in URL_LISTS.items():
+        wanted = params.get_all(name)
+        if wanted and key not in st.session_state:
+            known = {str(o): o for o in options.get(key, [])}
+            st.session_state[key] = [known[w] for w in wanted if w in known]
+    for key, name in URL_FLAGS.items():
+        if params.get(name) == "1" and key not in st.session_state:
+            st.session_state[key] = True
+    for key, name in URL_TEXT.items():
+        if params.get(name) and key not in st.session_state:
+            st.session_state[key] = str(params.get(name))[:200]
+
+
+def _to_url() -> None:
+    """The filters as they are now, in the address (only those that are on)."""
+    wanted: dict[str, Any] = {}
+    for key, name in URL_LISTS.items():
+        if st.session_state.get(key):
+            wanted[name] = [str(v) for v in st.session_state[key]]
+    for key, name in URL_FLAGS.items():
+        if st.session_state.get(key):
+            wanted[name] = "1"
+    for key, name in URL_TEXT.items():
+        if str(st.session_state.get(key) or "").strip():
+            wanted[name] = str(st.session_state[key]).strip()
+    current = {name: (st.query_params.get_all(name) if name in URL_LISTS.values() else st.query_params.get(name))
+               for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()] if name in st.query_params}
+    if current != wanted:
+        for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()]:
+            if name in st.query_params and name not in wanted:
+                del st.query_params[name]
+        for name, value in wanted.items():
+            st.query_params[name] = value
 
 
 def filters() -> tuple[ItemFilter, bool]:
@@ -72,6 +121,11 @@ def filters() -> tuple[ItemFilter, bool]:
     themes = common.themes_list()
     theme_names = list(themes["name"]) if not themes.empty else sorted(
         {t for ts in common.item_annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
+    owner_names = sorted(o for o in everything["owner"].dropna().unique() if o)
+    forum_names = sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique())
+    _from_url({"f_years": sorted(everything["year"].dropna().unique().tolist()), "f_sessions": list(session_names),
+               "f_kinds": list(KINDS), "f_themes": theme_names, "f_statuses": list(STATUSES), "f_owners": owner_names,
+               "f_forums": forum_names})
     text = st.text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
     active = sum(1 for k in FILTER_KEYS if st.session_state.get(k))
     with st.expander(f"Filters ({active} on)" if active else "Filters", icon=":material/filter_list:"):
@@ -92,14 +146,14 @@ def filters() -> tuple[ItemFilter, bool]:
         c = st.columns(4)
         statuses = c[0].multiselect("Status", list(STATUSES), key="f_statuses", format_func=status_label,
                                     placeholder="All statuses")
-        owners = c[1].multiselect("Owner", sorted(o for o in everything["owner"].dropna().unique() if o),
-                                  key="f_owners", placeholder="Anyone")
+        owners = c[1].multiselect("Owner", owner_names, key="f_owners", placeholder="Anyone")
         only_overdue = c[2].toggle("Only overdue", key="f_overdue")
-        include_removed = c[3].toggle("Include removed items", key="f_removed", value=False,
+        include_removed = c[3].toggle("Include removed items", key="f_removed",
                                       help="Items that are no longer on their session page after a reload")
-        forums = st.multiselect("Forum", sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique()),
+        forums = st.multiselect("Forum", forum_names,
                                 key="f_forums", placeholder="All forums (the IGF, regional, national and youth IGFs)")
     st.session_state["_only_recurring"] = only_recurring  # narrows the table after the query (render)
+    _to_url()
     flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions,
                      kinds=["action"] if only_calls else kinds, statuses=statuses,
                      owners=owners, themes=chosen_themes, text=text, include_removed=include_removed, forums=forums)
@@ -114,11 +168,12 @@ def filters() -> tuple[ItemFilter, bool]:
 GRID_PENDING = "grid_pending"
 GRID_SEEN = "grid_seen"
 GRID_DRAWN = "grid_drawn"
-MAIN_COLUMNS = ["flag", "text", "status", "owner", "due_date", "recurring", "rec_sessions", "rec_years",
-                "recommendation"]
+# the recommendation next to the item it groups: at the end it was off-screen at 1440 px
+MAIN_COLUMNS = ["flag", "text", "recommendation", "status", "owner", "due_date", "recurring", "rec_sessions",
+                "rec_years"]
 ALL_COLUMNS = MAIN_COLUMNS + ["year", "session", "kind", "notes", "themes", "addressee", "updated_by"]
-NARROW_COLUMNS = ["text", "status", "owner", "due_date", "flag", "recurring", "rec_sessions", "rec_years",
-                  "recommendation"]
+NARROW_COLUMNS = ["text", "status", "recommendation", "owner", "due_date", "flag", "recurring", "rec_sessions",
+                  "rec_years"]
 COLUMN_SETS = {"Main": MAIN_COLUMNS, "Narrow": NARROW_COLUMNS, "All": ALL_COLUMNS}
 
 
@@ -224,7 +279,7 @@ def table_editor(table: pd.DataFrame) -> None:
         placeholder="",
         column_config={
             "flag": st.column_config.TextColumn("⚠", width=40, help="Due date passed and not done"),
-            "text": st.column_config.TextColumn("Item", width=230 if columns == "Narrow" else 440,
+            "text": st.column_config.TextColumn("Item", width=230 if columns == "Narrow" else 360,
                                                 help="Full text: the Edit an item tab"),
             "year": st.column_config.NumberColumn("Year", format="%d", width=50),
             "session": st.column_config.TextColumn("Session", width=140),
@@ -239,7 +294,7 @@ def table_editor(table: pd.DataFrame) -> None:
                                                           help="Sessions its recommendation was raised in"),
             "rec_years": st.column_config.TextColumn("Years", width=120,
                                                      help="Years its recommendation was raised in"),
-            "recommendation": st.column_config.TextColumn("Recommendation", width=300,
+            "recommendation": st.column_config.TextColumn("Recommendation", width=220,
                                                           help="The recommendation this call belongs to"),
             "notes": st.column_config.TextColumn("Notes", width=220),
             "themes": st.column_config.TextColumn("Themes", width=260),
@@ -289,6 +344,9 @@ def _base_for(row: pd.Series) -> dict[str, Any]:
     return base
 
 
+FIELD_WORDS = {"status": "status", "owner": "owner", "due_date": "due date", "notes": "notes"}
+
+
 def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) -> None:
     name = common.require_name()
     if not name:
@@ -312,9 +370,24 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
         st.session_state.pop(EDIT_BASE, None)
         st.session_state.pop(EDIT_CONFLICT, None)
         common.clear_caches()
-        fields = ", ".join(result.changed) or "nothing"
+        fields = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in result.changed) or "nothing"
         _flash(f"Saved {fields} for: {shorten(label, 70)}")
         common.rerun_part()
+
+
+def _recommendation_status(row: pd.Series) -> None:
+    """A call and its recommendation each have a status: say which one this form changes, and where the other
+    is set (the recommendation's follow-up is on the Recommendations page, with its calls' progress)."""
+    rec_id = str(row.get("recommendation_id") or "")
+    recs = common.recommendations()
+    if not rec_id or recs.empty or rec_id not in set(recs["rec_id"]):
+        return
+    rec = recs.set_index("rec_id").loc[rec_id]
+    owner = f", owner {rec['owner']}" if isinstance(rec["owner"], str) and rec["owner"] else ""
+    st.caption(common.md(f"The recommendation has its own status: {status_label(rec['status'])}{owner}. This form "
+                         "changes this call only; the recommendation's status is set on the Recommendations page."))
+    st.page_link("tracker/ui/pages/recurring.py", label="Open Recommendations", icon=":material/repeat:",
+                 query_params={"rec": rec_id})
 
 
 def item_form(table: pd.DataFrame) -> None:
@@ -335,6 +408,7 @@ def item_form(table: pd.DataFrame) -> None:
             raised = (f" — raised in {int(row['rec_sessions'])} sessions ({row['rec_years']})"
                       if row["recurring"] else " — raised once")
             st.caption(common.md(f"Recommendation: {row['recommendation']}{raised}"))
+            _recommendation_status(row)
 
     kept = st.session_state.get(EDIT_CONFLICT)
     if kept is not None and kept[0].item_id == item_id:

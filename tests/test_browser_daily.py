@@ -1,0 +1,196 @@
+"""A day's work in the dashboard, in headless Chromium at 1440 px and 390 px, on the seeds, a 2025 report and a
+proposal draft: what a person sees of the proposal's policy questions, the Overview's words and review count,
+the Tracker's filters kept in the address and its recommendation column, the two status levels of a
+recommendation and its calls, sign-in being off, the source text reached with the keyboard, and the history
+download in words."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.helpers import import_or_fail_in_ci
+from tests.test_a11y import loaded  # noqa: F401  (the module's server: seeds, a 2025 report, a draft)
+from tests.test_browser import IDLE, _idle, _open, _screenshot, launch
+from tracker import analysis
+from tracker.services import planning
+from tracker.services.editing import set_item
+from tracker.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+HEIGHTS = {1440: 1000, 390: 844}
+
+
+@pytest.fixture(params=list(HEIGHTS), ids=lambda w: f"{w}px")
+def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path]) -> Iterator:  # noqa: F811
+    """A browser tab at the width, as the editor Ana (the name cookie the sidebar box writes)."""
+    url, _ = loaded
+    sync_api = import_or_fail_in_ci("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser, context = launch(pw)
+        context.close()
+        context = browser.new_context(viewport={"width": request.param, "height": HEIGHTS[request.param]})
+        context.set_default_timeout(60_000)
+        context.add_cookies([{"name": "tracker_editor", "value": "Ana", "url": url}])
+        page = context.new_page()
+        page.width = request.param
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_the_proposals_policy_questions_read_in_full(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, db = loaded
+    _open(tab, url, "plan", "Plan next proposal", timeout=240_000)
+    draft = planning.load_draft(Store(db), int(planning.list_drafts(Store(db))["draft_id"].iat[0]))
+    chosen = [q["text"] for q in draft.content["policy_questions"] if q["use"]]
+    assert len(chosen) == 3
+    for n, text in enumerate(chosen, start=1):
+        box = tab.get_by_role("textbox", name=f"Question {n}", exact=True)
+        assert box.input_value() == text
+        # the whole question shows: a box that wraps, nothing hidden past its edge
+        assert box.evaluate("e => e.scrollHeight <= e.clientHeight + 2 && e.scrollWidth <= e.clientWidth + 2")
+    # the controls sit on one line under the question, not stacked in a column of their own
+    use = tab.get_by_text("Use in the proposal").first.bounding_box()
+    down = tab.get_by_role("button", name="↓").first.bounding_box()
+    assert use and down and abs((use["y"] + use["height"] / 2) - (down["y"] + down["height"] / 2)) < 20
+    assert any("2024 Open Forum #6" in q["origin"] for q in draft.content["policy_questions"] if q["use"])
+    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    assert height < 6100 * 0.85, height  # the phone's page was 6,100 px tall with eight one-line boxes
+    # the organizers' own fields are marked as theirs, apart from the proposal
+    tab.get_by_role("heading", name="For the organizers: not part of the proposal").wait_for()
+    _screenshot(tab, f"daily-plan-{tab.width}", width=tab.width)
+
+
+def test_overview_words_and_one_count_of_what_waits(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, _ = loaded
+    _open(tab, url, "", "Overview", timeout=240_000)
+    main = tab.get_by_test_id("stMain")
+    assert "MiniLM" not in main.inner_text() and "average linkage" not in main.inner_text()
+    link = tab.get_by_role("link", name=re.compile(r"^To review \(\d+\): ")).first
+    shown = int(re.search(r"\((\d+)\)", link.inner_text())[1])
+    # the navigation's count (on a phone the menu is folded away, its link says the same)
+    nav = tab.get_by_test_id("stSidebarNav").locator("a", has_text="To review").first
+    assert f"To review ({shown})" in nav.text_content()
+    expander = tab.get_by_text("About the analysis")
+    expander.scroll_into_view_if_needed()
+    expander.click()
+    tab.get_by_text(re.compile("Method in use: ")).first.wait_for()
+    _screenshot(tab, f"daily-overview-{tab.width}", width=tab.width)
+
+
+def test_tracker_filters_live_in_the_address(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, _ = loaded
+    expect = import_or_fail_in_ci("playwright.sync_api").expect
+    _open(tab, url, "tracker?q=cooperation&kind=takeaway&status=nonsense", "Tracker", timeout=240_000)
+    expect(tab.get_by_role("textbox", name="Search text")).to_have_value("cooperation")
+    tab.get_by_text("Filters (1 on)").first.wait_for()  # the kind; an unknown status is left out
+    box = tab.get_by_role("textbox", name="Search text")
+    box.fill("children")
+    box.press("Enter")
+    expect(tab).to_have_url(re.compile(r"[?&]q=children"))
+    _idle(tab)
+    query = parse_qs(urlparse(tab.url).query)
+    assert query.get("q") == ["children"] and query.get("kind") == ["takeaway"] and "status" not in query
+    count = tab.get_by_text(re.compile(r"of \d+ items shown")).first
+    shown = count.inner_text()
+    tab.reload()
+    _idle(tab, "Tracker")
+    expect(tab.get_by_role("textbox", name="Search text")).to_have_value("children")
+    tab.get_by_text("Filters (1 on)").first.wait_for()
+    expect(tab.get_by_text(re.compile(r"of \d+ items shown")).first).to_have_text(shown)
+    # the recommendation is the third column, next to the item: in view at 1440 px
+    tab.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+    tab.wait_for_selector("[data-testid=stDataFrame] th", state="attached")
+    headers = tab.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] th'))"
+                           ".map(e => e.textContent)")
+    # (the grid names only the columns it draws, those in view: at 390 px the item fills the screen)
+    assert headers[:3] == (["⚠", "Item", "Recommendation"] if tab.width == 1440 else ["⚠", "Item"]), headers
+
+
+def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, db = loaded
+    store = Store(db)
+    recs = analysis.recommendations_frame(store, recurring_only=True)
+    members = analysis.members_frame(store)
+    members = members[(members["state"] == "member") & members["in_source"]]
+    followed = [r for r in recs.itertuples() if r.rec_id in set(members["rec_id"])]
+    rec = followed[0 if tab.width == 1440 else 1]
+    mine = members[members["rec_id"] == rec.rec_id]
+    assert len(mine) >= 1 and rec.status == "not_started"
+    for item_id in mine["id"]:
+        set_item(store, item_id, by="Ana", status="done")
+    _open(tab, url, "recurring", "Recommendations", timeout=240_000)
+    card = tab.locator(f".st-key-rec-card-{rec.rec_id}")
+    n = len(mine)
+    card.get_by_text(f"Its calls: {n} of {n} call{'s' if n > 1 else ''} done").wait_for()
+    every = f"All {n} calls are" if n > 1 else "Its call is"
+    button = card.get_by_role("button", name=f"{every} done: mark the recommendation done")
+    button.click()
+    _idle(tab)
+    assert analysis.recommendations_frame(store).set_index("rec_id").loc[rec.rec_id, "status"] == "done"
+    expect = import_or_fail_in_ci("playwright.sync_api").expect
+    expect(card.get_by_role("button", name=re.compile("mark the recommendation"))).to_have_count(0)
+    card.get_by_text("marked done, like its calls").or_(tab.get_by_text("marked done, like its calls")).first.wait_for()
+    # the Tracker says the call's recommendation has a status of its own, and links to it
+    _open(tab, url, "tracker", "Tracker")
+    tab.get_by_role("tab", name="Edit an item").click()
+    _idle(tab)
+    item = tab.get_by_role("combobox", name="Item")
+    item.click()
+    item.fill(str(mine["text"].iat[0])[:40])
+    tab.get_by_role("option").first.click()
+    _idle(tab)
+    tab.get_by_text("The recommendation has its own status: Done").first.wait_for()
+    tab.get_by_role("link", name="Open Recommendations").first.wait_for()
+
+
+def test_sign_in_off_is_said_not_page_not_found(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, _ = loaded
+    for path in ("team", "login", "signin"):
+        _open(tab, url, path, "Sign-in is off", timeout=240_000)
+        assert "Page not found" not in tab.get_by_test_id("stApp").inner_text()
+        tab.get_by_text("secrets.toml").first.wait_for()
+
+
+def test_source_text_is_reached_with_the_keyboard(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    url, _ = loaded
+    _open(tab, url, "sessions", "Sessions", timeout=240_000)
+    source = tab.locator(".doc-text").first
+    assert source.get_attribute("tabindex") == "0" and source.get_attribute("role") == "region"
+    assert source.get_attribute("aria-label").startswith("Source text")
+    # Tab reaches it; the arrow keys then scroll it
+    for _ in range(80):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("() => document.activeElement && document.activeElement.classList.contains('doc-text')"):
+            break
+    else:
+        pytest.fail("the source text never got the keyboard focus")
+    before = source.evaluate("e => e.scrollTop")
+    tab.keyboard.press("PageDown")
+    tab.wait_for_timeout(300)
+    assert source.evaluate("e => e.scrollTop") > before
+
+
+def test_history_download_in_words_with_who_imported(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+    import getpass
+
+    url, _ = loaded
+    _open(tab, url, "history", "History", timeout=240_000)
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert list(rows[0]) == ["When", "Who", "How", "Kind of change", "What", "Change", "Id"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r["When"]) for r in rows)
+    imports = [r for r in rows if r["Kind of change"] == "Import"]
+    # the seeds came in with `tracker load` (the login name), the 2025 report named its importer
+    assert {r["Who"] for r in imports} == {getpass.getuser(), "Ming Yan"}
+    assert tab.wait_for_selector(IDLE)

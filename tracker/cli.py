@@ -242,24 +242,40 @@ def set_command(db: str | None, item_id: str, status: str | None, owner: str | N
 @click.option("--due", "due_date", type=str, help="Due date, YYYY-MM-DD ('' clears it).")
 @click.option("--note", "notes", type=str, help="Notes text (replaces the notes; history keeps the old).")
 @click.option("--apply-to-calls", is_flag=True, help="Also set --status on each of its calls.")
+@click.option("--outcome", type=str,
+              help="open, or closed as implemented, partly_implemented or not_implemented (needs --reason).")
+@click.option("--reason", default="", help="With --outcome not_implemented: why it was not implemented.")
+@click.option("--closed-on", "closed_on", type=str,
+              help="With a closed --outcome: the date, YYYY-MM-DD (default today).")
 @click.option("--by", required=True, help="Your name, recorded in the history.")
 @click.pass_obj
 def recommendation(db: str | None, rec_id: str, title: str | None, status: str | None, owner: str | None,
-                   due_date: str | None, notes: str | None, apply_to_calls: bool, by: str) -> None:
-    """Update a recommendation's title, status, owner, due date or notes (validated like `set`); this
+                   due_date: str | None, notes: str | None, apply_to_calls: bool, outcome: str | None, reason: str,
+                   closed_on: str | None, by: str) -> None:
+    """Update a recommendation's title, status, owner, due date, notes or outcome (validated like `set`); this
     confirms it, so the analysis never moves its calls again."""
     from .analysis import set_recommendation
+    from .services.register import outcome_fields, set_outcome
 
     changes: dict[str, Any] = {k: v for k, v in {"title": title, "status": status, "owner": owner,
                                                  "due_date": due_date, "notes": notes}.items() if v is not None}
-    if not changes:
-        raise click.UsageError("nothing to change: give --title, --status, --owner, --due or --note")
-    result = set_recommendation(_store(db), rec_id, by=by, via="cli", apply_to_calls=apply_to_calls, **changes)
-    for name, (old, new) in result.changed.items():
+    if not changes and outcome is None:
+        raise click.UsageError("nothing to change: give --title, --status, --owner, --due, --note or --outcome")
+    if outcome is not None:  # checked before anything is written: a refused outcome leaves the rest unwritten
+        outcome_fields(outcome, reason, closed_on)
+    store = _store(db)
+    changed: dict[str, tuple[Any, Any]] = {}
+    result = set_recommendation(store, rec_id, by=by, via="cli", apply_to_calls=apply_to_calls, **changes) \
+        if changes else None
+    if result:
+        changed.update(result.changed)
+    if outcome is not None:
+        changed.update(set_outcome(store, rec_id, outcome, reason=reason, closed_on=closed_on, by=by, via="cli"))
+    for name, (old, new) in changed.items():
         click.echo(f"{rec_id}: {name} {old!s} -> {new!s}")
-    if not result.changed:
+    if not changed:
         click.echo(f"{rec_id}: no change")
-    if result.calls_changed:
+    if result and result.calls_changed:
         click.echo(f"{rec_id}: status set on {result.calls_changed} calls")
 
 

@@ -66,6 +66,11 @@ def render() -> None:
     common.page_header("Overview", "What came back year after year, and how far the follow-up has got.")
     numbers = dict(common.headline(), report_calls=common.report_call_counts()["suggested"])
     _tiles(numbers)
+    overdue = common.overdue_counts()
+    late = f"{overdue['recommendations']} recommendation(s) and {overdue['items']} item(s) overdue"
+    st.markdown(f":red[:material/warning: **{late}**]" if any(overdue.values()) else f"Nothing overdue ({late}).",
+                help="Due date passed, neither done nor dropped (a recommendation: and still open). They are "
+                     "marked on the Recommendations and Tracker pages; `tracker remind` tells their owners.")
 
     recommendations = common.recommendations()
     if numbers["recurring"] is None:

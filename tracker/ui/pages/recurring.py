@@ -15,6 +15,8 @@ import streamlit as st
 from tracker import analysis
 from tracker.reading.models import STATUSES
 from tracker.services.editing import EditConflict, EditError
+from tracker.services.exporting import excel_bytes, write_frame
+from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
 from tracker.store.access import PermissionDenied
 from tracker.ui.dashboard_data import (
     kind_label,
@@ -99,6 +101,11 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
         head.markdown(f"**{common.md(rec['title'])}**")
         owner = f" · owner: {common.md(rec['owner'])}" if rec["owner"] else ""
         recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
+        state = _register_row(rec_id)
+        if state.get("overdue"):
+            recurring += " :red-badge[:material/warning: overdue]"
+        if state.get("outcome", "open") != "open":
+            recurring += f" :gray-badge[{OUTCOME_LABELS[str(state['outcome'])]}]"
         head.markdown(f"{_badge(rec['status'])}{recurring} "
                       f":gray[{common.md(rec_id + ' · ' + recommendation_facts(rec))}{owner}]")
         if is_open:
@@ -109,6 +116,29 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
             button.button("Open", key=f"open-{rec_id}", on_click=_select, args=(rec_id,),
                           icon=":material/expand_more:", width="stretch",
                           help="Its calls, its follow-up, merge, take a call out")
+
+
+def _register_row(rec_id: str) -> dict[str, Any]:
+    table = common.register()
+    rows = table[table["rec_id"] == rec_id]
+    return {} if rows.empty else rows.iloc[0].to_dict()
+
+
+def register_section() -> None:
+    """The register: one row per recommendation in words, to read here or download (CSV, Excel)."""
+    table = common.register()
+    with st.expander(f"Register: all {len(table)} recommendations in one table, to download", icon=":material/table:"):
+        st.caption("Only calls a person accepted (or the first call of each) count; suggestions still to review are "
+                   "counted apart. Overdue: the due date has passed, it is neither done nor dropped, and it is still "
+                   "open.")
+        readable = readable_register(table)
+        st.dataframe(readable, hide_index=True, width="stretch", key="register-table")
+        row = st.container(horizontal=True)
+        row.download_button("Download CSV", write_frame(readable, "csv"), file_name="recommendation-register.csv",
+                            mime="text/csv", icon=":material/download:", key="register-csv")
+        row.download_button("Download Excel", excel_bytes(readable, "Register"),
+                            file_name="recommendation-register.xlsx", icon=":material/download:", key="register-xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # --- one recommendation -------------------------------------------------------------------------
@@ -224,6 +254,30 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         _save(rec, changes, base["version"], apply)
 
 
+def outcome_form(rec: pd.Series) -> None:
+    """The outcome as audit offices record it; closing as not implemented needs a reason."""
+    rec_id = str(rec["rec_id"])
+    state = _register_row(rec_id)
+    current = str(state.get("outcome") or "open")
+    with st.form(f"outcome-form-{rec_id}-{int(rec['version'])}", border=True):
+        st.markdown("**Outcome**")
+        a, b = st.columns(2)
+        outcome = a.selectbox("Outcome", list(OUTCOMES), index=list(OUTCOMES).index(current),
+                              format_func=lambda o: OUTCOME_LABELS[o], key=f"outcome-{rec_id}")
+        closed_on = b.date_input("Closed on", value=state.get("closed_on"), format="YYYY-MM-DD",
+                                 key=f"closed-on-{rec_id}", help="Today if left empty when closing")
+        reason = st.text_input("Reason (when not implemented)", value=str(state.get("outcome_reason") or ""),
+                               key=f"outcome-reason-{rec_id}")
+        submitted = st.form_submit_button("Save outcome", icon=":material/task_alt:")
+    if submitted:
+        _act(lambda diff: f"Saved {', '.join(diff) or 'nothing new'} for {recommendation_name(rec_id, rec['title'])}.",
+             set_outcome, rec_id, outcome, reason=reason, closed_on=closed_on, via="dashboard")
+    lines = status_history(common.get_store(), rec_id)
+    if lines:
+        with st.expander(f"What was changed ({len(lines)})", icon=":material/history:"):
+            st.text("\n".join(lines))
+
+
 def _others(rec_id: str) -> dict[str, str]:
     everything = common.recommendations()
     return {str(r.rec_id): f"{r.title} ({r.rec_id}; {recommendation_facts(r._asdict())})"
@@ -270,6 +324,7 @@ def detail(rec: pd.Series) -> None:
         st.markdown(common.md(rec["notes"]))
     calls(rec, members)
     follow_up_form(rec, members)
+    outcome_form(rec)
     actions(rec, members)
 
 
@@ -365,6 +420,7 @@ def render() -> None:
         selected = st.session_state.get(SELECTED)
         for _, rec in _page_of(shown).iterrows():
             _entry(rec, str(rec["rec_id"]) == selected)
+    register_section()
     reanalysis()
 
 

@@ -1,0 +1,66 @@
+"""The register, outcomes and overdue marks on the dashboard (AppTest against a temporary database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tracker import analysis
+from tracker.services.register import register_frame
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> None:
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app(page: str, name: str = "Ana") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    assert not at.exception, at.exception
+    at.text_input(key="_name_input").set_value(name).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _cooperation(store: Store) -> str:
+    members = analysis.members_frame(store)
+    return str(members[members["text"].str.startswith("International cooperation should be strengthened")]
+               ["rec_id"].iat[0])
+
+
+def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_store: Store) -> None:
+    rec_id = _cooperation(analyzed_store)
+    analysis.accept_all(analyzed_store, rec_id, by="Ana")
+    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01")
+    at = _app("tracker/ui/pages/recurring.py")
+    shown = " ".join(m.value for m in at.markdown)
+    assert ":red-badge[:material/warning: overdue]" in shown
+    register = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    row = register.set_index("Id").loc[rec_id]
+    assert row["Overdue"] == "Yes" and row["Status"] == "In progress" and row["Years raised"] == "2022; 2023; 2024"
+    assert {b.label for b in at.get("download_button")} >= {"Download CSV", "Download Excel"}
+
+    at.button(key=f"open-{rec_id}").click().run()
+    at.selectbox(key=f"outcome-{rec_id}").set_value("not_implemented")
+    next(b for b in at.button if b.label == "Save outcome").click().run()
+    assert any("needs a reason" in e.value for e in at.error)
+    assert register_frame(analyzed_store).set_index("rec_id").loc[rec_id]["outcome"] == "open"
+    at.selectbox(key=f"outcome-{rec_id}").set_value("not_implemented")
+    at.text_input(key=f"outcome-reason-{rec_id}").set_value("Funding ended")
+    next(b for b in at.button if b.label == "Save outcome").click().run()
+    assert not at.exception and not at.error
+    row = register_frame(analyzed_store).set_index("rec_id").loc[rec_id]
+    assert row["outcome"] == "not_implemented" and row["outcome_reason"] == "Funding ended" and not row["overdue"]
+    assert row["closed_on"] == pd.Timestamp.today().date()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Closed — not implemented" in shown and ":red-badge[:material/warning: overdue]" not in shown

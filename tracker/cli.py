@@ -210,6 +210,50 @@ def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, 
     click.echo(f"wrote the proposal for IGF {draft.target_year} ({draft.scope_text}) to {out}", err=True)
 
 
+@cli.command()
+@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+              help="Also remind of what falls due within this many days (overdue things always).")
+@click.option("--smtp", help="Send the e-mails through this SMTP server, HOST:PORT (without it: print them).")
+@click.option("--from", "sender", help="With --smtp: the sender's e-mail address.")
+@click.option("--addresses", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file of owner,address lines, for owners that are not e-mail addresses.")
+@click.option("--ics", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a calendar (.ics) of every open due date to this file.")
+@click.pass_obj
+def remind(db: str | None, days: int, smtp: str | None, sender: str | None, addresses: Path | None,
+           ics: Path | None) -> None:
+    """For each owner, the recommendations and items overdue or due within --days: one e-mail each with
+    --smtp and --from, else printed as they would be sent."""
+    from .services import remind as reminding
+
+    if smtp and not sender:
+        raise click.UsageError("--smtp needs --from ADDRESS")
+    store = _store(db)
+    mapping = reminding.load_addresses(addresses) if addresses else {}
+    if ics:
+        data = reminding.calendar_bytes(reminding.due_entries(store, window=False))
+        try:
+            ics.write_bytes(data)
+        except OSError as exc:
+            raise TrackerError(f"{ics}: cannot write ({exc.strerror or exc})") from exc
+        click.echo(f"wrote the calendar of due dates to {ics}", err=True)
+    letters = reminding.reminders(reminding.due_entries(store, days), mapping)
+    if not letters:
+        click.echo(f"nothing overdue or due within {days} days")
+        return
+    if not smtp:
+        for r in letters:
+            click.echo(f"To: {r.address or '(no address)'} ({r.owner})\nSubject: {r.subject(days)}\n\n{r.body(days)}")
+        return
+    sent, failed = reminding.send(letters, smtp, sender or "", days)
+    for line in sent:
+        click.echo(line)
+    for line in failed:
+        click.echo(f"error: {line}", err=True)
+    if failed:
+        sys.exit(1)
+
+
 @cli.command("set")
 @click.argument("item_id")
 @click.option("--status", type=str, help="not_started, in_progress, done or dropped.")

@@ -64,3 +64,12 @@ def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_stor
     assert row["closed_on"] == pd.Timestamp.today().date()
     shown = " ".join(m.value for m in at.markdown)
     assert "Closed — not implemented" in shown and ":red-badge[:material/warning: overdue]" not in shown
+
+
+def test_overview_counts_overdue_and_offers_the_report(analyzed_store: Store) -> None:
+    rec_id = _cooperation(analyzed_store)
+    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", due_date="2026-01-01")
+    at = _app("tracker/ui/pages/overview.py")
+    assert any("1 recommendation(s) and 0 item(s) overdue" in m.value for m in at.markdown)
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Progress report (HTML)", "Progress report (Word)"} <= labels

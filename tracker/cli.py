@@ -254,6 +254,31 @@ def remind(db: str | None, days: int, smtp: str | None, sender: str | None, addr
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--year", type=int, help="The forum the report is made for (default: the one after the latest session).")
+@click.option("--scope", default="all", show_default=True,
+              help="Which sessions it covers: all (every session before --year), years (2024, 2023-2025, "
+                   "2023,2025) or since-last (since the proposal draft for an earlier forum).")
+@click.option("--format", "fmt", type=click.Choice(["html", "docx"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
+@click.option("--internal", is_flag=True, help="Also print the recommendations' notes (left out by default).")
+@click.pass_obj
+def report(db: str | None, year: int | None, scope: str, fmt: str, out: Path, internal: bool) -> None:
+    """Write the progress report to share: progress by the year first made, the recurring recommendations with
+    their status, outcome and evidence, what is overdue, calls by addressee, sessions without published outcomes
+    and the suggestions still to review. HTML is one self-contained file (opens offline, prints to PDF)."""
+    from .services import report as reporting
+
+    made = reporting.build(_store(db), year=year, scope=scope, internal=internal)
+    data = reporting.to_docx(made) if fmt == "docx" else reporting.to_html(made).encode("utf-8")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"wrote the progress report ({made.scope_text}; {len(made.register)} recommendations) to {out}",
+               err=True)
+
+
 @cli.command("set")
 @click.argument("item_id")
 @click.option("--status", type=str, help="not_started, in_progress, done or dropped.")

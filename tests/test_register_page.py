@@ -73,3 +73,25 @@ def test_overview_counts_overdue_and_offers_the_report(analyzed_store: Store) ->
     assert any("1 recommendation(s) and 0 item(s) overdue" in m.value for m in at.markdown)
     labels = {b.label for b in at.get("download_button")}
     assert {"Progress report (HTML)", "Progress report (Word)"} <= labels
+
+
+def test_evidence_is_added_listed_and_a_bad_file_refused_on_the_page(analyzed_store: Store) -> None:
+    from tracker.services import evidence as ev
+
+    rec_id = _cooperation(analyzed_store)
+    ev.add_file(analyzed_store, "recommendation", rec_id, "letter.pdf", b"%PDF-1.4\n%%EOF\n", "Signed letter",
+                by="Ana")
+    at = _app("tracker/ui/pages/recurring.py")
+    at.radio(key="rec_scope").set_value("All").run()
+    at.button(key=f"open-{rec_id}").click().run()
+    assert not at.exception
+    assert any(b.label.replace("\\", "") == "Signed letter (letter.pdf, 15 bytes)" for b in at.get("download_button"))
+    at.text_input(key=f"evidence-label-{rec_id}").set_value("Toolkit")
+    at.text_input(key=f"evidence-url-{rec_id}").set_value("javascript:alert(1)")
+    next(b for b in at.button if b.label == "Add evidence").click().run()
+    assert any("is not a web address" in e.value for e in at.error)
+    at.text_input(key=f"evidence-label-{rec_id}").set_value("Toolkit")
+    at.text_input(key=f"evidence-url-{rec_id}").set_value("https://example.org/toolkit")
+    next(b for b in at.button if b.label == "Add evidence").click().run()
+    assert not at.exception and not at.error
+    assert list(ev.evidence_frame(analyzed_store, "recommendation", rec_id)["label"]) == ["Signed letter", "Toolkit"]

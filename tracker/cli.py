@@ -279,6 +279,45 @@ def report(db: str | None, year: int | None, scope: str, fmt: str, out: Path, in
                err=True)
 
 
+@cli.command()
+@click.argument("subject_id")
+@click.option("--link", help="Add this web address (http or https) as evidence.")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add this file (PDF, .docx or an image) as evidence; it is kept in the database.")
+@click.option("--label", default="", help="What it is (default: the address or the file name).")
+@click.option("--get", "get_id", type=int, help="Write the file kept as evidence number N to --out.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="With --get: where to write it.")
+@click.option("--by", help="Your name, recorded with it (with --link or --file).")
+@click.pass_obj
+def evidence(db: str | None, subject_id: str, link: str | None, file_path: Path | None, label: str,
+             get_id: int | None, out: Path | None, by: str | None) -> None:
+    """List, add or fetch the evidence of a recommendation (R3) or an item (its id)."""
+    from .services import evidence as ev
+
+    store = _store(db)
+    subject = ev.subject_of(store, subject_id)
+    if get_id is not None:
+        if not out:
+            raise click.UsageError("--get needs --out FILE")
+        name, _, data = ev.evidence_file(store, get_id)
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        click.echo(f"wrote {name} to {out}", err=True)
+        return
+    if link or file_path:
+        if not by:
+            raise click.UsageError("adding evidence needs --by NAME")
+        new = ev.add_link(store, subject, subject_id, link, label, by=by) if link else \
+            ev.add_path(store, subject, subject_id, file_path, label, by=by)  # type: ignore[arg-type]
+        click.echo(f"{subject_id}: evidence {new} added")
+        return
+    for row in ev.evidence_frame(store, subject, subject_id).itertuples():
+        what = row.url if isinstance(row.url, str) else f"file {row.file_name}, {int(row.size):,} bytes"
+        click.echo(f"{row.evidence_id}\t{row.label}\t{what}\t{row.added_by}")
+
+
 @cli.command("set")
 @click.argument("item_id")
 @click.option("--status", type=str, help="not_started, in_progress, done or dropped.")

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ..analysis.recommendations import UnknownRecommendation
+from ..errors import TrackerError
 from ..store import Store
 from ..store.access import require
 from ..store.queries import history_frame
@@ -58,6 +58,10 @@ REGISTER_HEADERS = {
 
 FIELD_WORDS = {"title": "title", "status": "status", "owner": "owner", "due_date": "due date", "notes": "note",
                "outcome": "outcome", "outcome_reason": "reason", "closed_on": "closed on", "in_source": "on its page"}
+
+
+class UnknownRecommendation(TrackerError):
+    pass
 
 
 def is_overdue(due: Any, status: Any, outcome: Any = "open", today: date | None = None) -> bool:

@@ -24,8 +24,14 @@ from .register import OUTCOME_LABELS, register_frame, session_labels
 
 PARTS = ("Progress by the year first made", "Recurring recommendations", "Overdue", "Calls by addressee",
          "Sessions whose outcomes were never published", "Suggestions not yet reviewed")
+# plotly's default template adds about 8 KB of styles to every figure; these few settings are all the charts use
+TEMPLATE = {"layout": {"font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1a202c"},
+                       "plot_bgcolor": "white", "paper_bgcolor": "white",
+                       "xaxis": {"gridcolor": "#e2e8f0", "zeroline": False, "automargin": True},
+                       "yaxis": {"automargin": True}}}
 STATUS_COLORS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}
 TOP_ADDRESSEES = 15
+OVERDUE_ITEMS_SHOWN = 100  # then a count: the Tracker page lists every overdue item
 SESSIONS_SHOWN = 12  # a recommendation raised in hundreds of sessions lists the first ones and a count
 
 
@@ -176,9 +182,19 @@ def _addressee_rows(report: ProgressReport) -> list[list[str]]:
 def _overdue_rows(report: ProgressReport) -> list[list[str]]:
     rows = [[r.due_date.isoformat(), f"Recommendation {r.rec_id}: {r.title}", str(r.owner), _status(r.status)]
             for r in report.register[report.register["overdue"]].itertuples()]
-    rows += [[pd.Timestamp(r.due_date).date().isoformat(), f"{r.session}: {r.text}", str(r.owner), _status(r.status)]
-             for r in report.overdue_items.itertuples()]
+    rows += [[pd.Timestamp(r.due_date).date().isoformat(), f"{r.session}: {_short(r.text)}", str(r.owner),
+              _status(r.status)] for r in report.overdue_items.head(OVERDUE_ITEMS_SHOWN).itertuples()]
     return rows
+
+
+def _overdue_more(report: ProgressReport) -> str:
+    more = len(report.overdue_items) - OVERDUE_ITEMS_SHOWN
+    return f"… and {more} more overdue items (the tracker's Tracker page lists them all)." if more > 0 else ""
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 OVERDUE_HEADER = ["Due", "What", "Owner", "Status"]
@@ -254,7 +270,8 @@ def progress_figure(report: ProgressReport) -> Any:
                     marker_color=STATUS_COLORS[status], customdata=count,
                     hovertemplate="%{y}: %{customdata} recommendation(s), %{x:.0%}<extra>" + STATUS_LABELS[status]
                                   + "</extra>")
-    fig.update_layout(barmode="stack", title="Recommendations by the year first made: share by status",
+    fig.update_layout(template=TEMPLATE, barmode="stack",
+                      title="Recommendations by the year first made: share by status",
                       xaxis=dict(tickformat=".0%", range=[0, 1], title="Share of the year's recommendations"),
                       yaxis=dict(title="First made", type="category", autorange="reversed"),
                       legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=20, t=50, b=40),
@@ -270,7 +287,8 @@ def addressee_figure(report: ProgressReport) -> Any:
     for status in STATUSES:
         fig.add_bar(y=list(top["addressee"]), x=list(top[status]), orientation="h", name=STATUS_LABELS[status],
                     marker_color=STATUS_COLORS[status])
-    fig.update_layout(barmode="stack", title=f"Calls by addressee (the {len(top)} most called on), by status",
+    fig.update_layout(template=TEMPLATE, barmode="stack",
+                      title=f"Calls by addressee (the {len(top)} most called on), by status",
                       xaxis=dict(title="Takeaways and calls to action"), yaxis=dict(autorange="reversed"),
                       legend=dict(orientation="h", y=-0.25), margin=dict(l=160, r=20, t=50, b=40),
                       height=max(280, 28 * len(top) + 180))
@@ -313,6 +331,8 @@ def to_html(report: ProgressReport) -> str:
     parts.append(f"<h2>{_e(PARTS[2])}</h2>")
     overdue = _overdue_rows(report)
     parts.append(_table(OVERDUE_HEADER, overdue) if overdue else "<p>Nothing is overdue.</p>")
+    if _overdue_more(report):
+        parts.append(f"<p>{_e(_overdue_more(report))}</p>")
     parts.append(f"<h2>{_e(PARTS[3])}</h2>")
     if report.addressees.empty:
         parts.append("<p>No call names whom it is addressed to.</p>")
@@ -377,6 +397,8 @@ def to_docx(report: ProgressReport) -> bytes:
         _docx_table(doc, OVERDUE_HEADER, overdue)
     else:
         doc.add_paragraph("Nothing is overdue.")
+    if _overdue_more(report):
+        doc.add_paragraph(_overdue_more(report))
     doc.add_heading(PARTS[3], level=1)
     if report.addressees.empty:
         doc.add_paragraph("No call names whom it is addressed to.")

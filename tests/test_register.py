@@ -127,3 +127,19 @@ def test_due_soon_is_not_overdue(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
     analysis.set_recommendation(store, rec_id, by="Ana", due_date=(TODAY + timedelta(days=3)).isoformat())
     assert not register_frame(store, TODAY).set_index("rec_id").loc[rec_id]["overdue"]
+
+
+def test_by_addressee_counts_calls_by_status_and_recommendations(confirmed: tuple[Store, str]) -> None:
+    from tracker.services.editing import set_item
+    from tracker.services.register import by_addressee
+
+    store, _ = confirmed
+    tech = store.query("""SELECT i.item_id FROM items i JOIN item_analysis a USING (item_id)
+                          WHERE list_contains(a.addressee, 'tech companies') AND i.in_source
+                            AND i.kind IN ('takeaway', 'action') ORDER BY i.item_id""")["item_id"]
+    assert len(tech) >= 2
+    set_item(store, tech.iat[0], by="Ana", status="done")
+    row = by_addressee(store).set_index("addressee").loc["tech companies"]
+    assert row["calls"] == len(tech) and row["done"] == 1 and row["not_started"] == len(tech) - 1
+    assert row["recommendations"] >= 1
+    assert by_addressee(store, []).empty  # a scope without sessions

@@ -95,3 +95,16 @@ def test_evidence_is_added_listed_and_a_bad_file_refused_on_the_page(analyzed_st
     next(b for b in at.button if b.label == "Add evidence").click().run()
     assert not at.exception and not at.error
     assert list(ev.evidence_frame(analyzed_store, "recommendation", rec_id)["label"]) == ["Signed letter", "Toolkit"]
+
+
+def test_register_filters_by_addressee_and_charts_them(analyzed_store: Store) -> None:
+    register = register_frame(analyzed_store)
+    actor = next(who[0] for who in register["addressees"] if who)  # an actor some recommendation's calls name
+    at = _app("tracker/ui/pages/recurring.py")
+    everything = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    at.multiselect(key="register-actors").set_value([actor]).run()
+    narrowed = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    assert 0 < len(narrowed) < len(everything)
+    assert all(actor in who.split("; ") for who in narrowed["Addressed to"])
+    actors = next(d.value for d in at.dataframe if "Addressed to" in d.value.columns and "Calls" in d.value.columns)
+    assert {"Not started", "In progress", "Done", "Dropped", "Recommendations"} <= set(actors.columns)

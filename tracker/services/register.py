@@ -175,6 +175,28 @@ def readable_register(frame: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=REGISTER_HEADERS)
 
 
+def by_addressee(store: Store, session_ids: list[str] | None = None) -> pd.DataFrame:
+    """Per addressee (the actors calls are addressed to): its takeaways and calls to action still on their page
+    (calls) by status, and the recommendations whose accepted calls address it; most called-on first."""
+    where, params = "", []
+    if session_ids is not None:
+        where = " AND i.session_id IN (" + (", ".join("?" for _ in session_ids) or "NULL") + ")"
+        params = list(session_ids)
+    return store.query(f"""
+        WITH calls AS (
+            SELECT i.item_id, i.status, unnest(a.addressee) AS addressee
+            FROM items i JOIN item_analysis a USING (item_id)
+            WHERE i.in_source AND i.kind IN ('takeaway', 'action'){where})
+        SELECT c.addressee, count(DISTINCT c.item_id) AS calls,
+               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'not_started') AS not_started,
+               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'in_progress') AS in_progress,
+               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'done') AS done,
+               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'dropped') AS dropped,
+               count(DISTINCT m.rec_id) FILTER (WHERE m.state = 'member') AS recommendations
+        FROM calls c LEFT JOIN memberships m USING (item_id)
+        GROUP BY c.addressee ORDER BY calls DESC, c.addressee""", params)
+
+
 def overdue_counts(store: Store, today: date | None = None) -> dict[str, int]:
     """How many recommendations and items (still on their page) are overdue."""
     today = today or date.today()

@@ -20,7 +20,7 @@ from ..reading.models import STATUSES
 from ..store import Store
 from .exporting import STATUS_LABELS, session_name
 from .planning import default_target_year, resolve_scope
-from .register import OUTCOME_LABELS, register_frame, session_labels
+from .register import OUTCOME_LABELS, by_addressee, register_frame, session_labels
 
 PARTS = ("Progress by the year first made", "Recurring recommendations", "Overdue", "Calls by addressee",
          "Sessions whose outcomes were never published", "Suggestions not yet reviewed")
@@ -71,7 +71,7 @@ def build(store: Store, year: int | None = None, scope: str | None = "all", inte
     ids = list(chosen.session_ids)
     register = register_frame(store, today, session_ids=ids)
     return ProgressReport(target, chosen.description, today, internal, register, _overdue_items(store, ids, today),
-                          _addressees(store, ids), _missing(store, ids), _pending(store, ids))
+                          by_addressee(store, ids), _missing(store, ids), _pending(store, ids))
 
 
 def _in(ids: list[str]) -> str:
@@ -85,25 +85,6 @@ def _overdue_items(store: Store, ids: list[str], today: date) -> pd.DataFrame:
         ORDER BY i.due_date, i.item_id""", [today, *ids])
     labels = session_labels(store) if not frame.empty else {}
     frame["session"] = frame["session_id"].map(lambda s: labels.get(s, s))
-    return frame
-
-
-def _addressees(store: Store, ids: list[str]) -> pd.DataFrame:
-    """Per addressee: its calls to action and takeaways (on their page) by status, and the recommendations whose
-    accepted calls address it."""
-    frame = store.query(f"""
-        WITH calls AS (
-            SELECT i.item_id, i.status, unnest(a.addressee) AS addressee
-            FROM items i JOIN item_analysis a USING (item_id)
-            WHERE i.in_source AND i.kind IN ('takeaway', 'action') AND i.session_id IN {_in(ids)})
-        SELECT c.addressee, count(DISTINCT c.item_id) AS calls,
-               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'not_started') AS not_started,
-               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'in_progress') AS in_progress,
-               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'done') AS done,
-               count(DISTINCT c.item_id) FILTER (WHERE c.status = 'dropped') AS dropped,
-               count(DISTINCT m.rec_id) FILTER (WHERE m.state = 'member') AS recommendations
-        FROM calls c LEFT JOIN memberships m USING (item_id)
-        GROUP BY c.addressee ORDER BY calls DESC, c.addressee""", ids)
     return frame
 
 
@@ -279,10 +260,11 @@ def progress_figure(report: ProgressReport) -> Any:
     return fig
 
 
-def addressee_figure(report: ProgressReport) -> Any:
+def addressee_figure(addressees: pd.DataFrame) -> Any:
+    """Stacked bars: the calls addressed to each of the most called-on actors, by status (``by_addressee``)."""
     import plotly.graph_objects as go
 
-    top = report.addressees.head(TOP_ADDRESSEES)
+    top = addressees.head(TOP_ADDRESSEES)
     fig = go.Figure()
     for status in STATUSES:
         fig.add_bar(y=list(top["addressee"]), x=list(top[status]), orientation="h", name=STATUS_LABELS[status],
@@ -337,7 +319,7 @@ def to_html(report: ProgressReport) -> str:
     if report.addressees.empty:
         parts.append("<p>No call names whom it is addressed to.</p>")
     else:
-        parts.append(_chart(addressee_figure(report), "chart-addressees"))
+        parts.append(_chart(addressee_figure(report.addressees), "chart-addressees"))
         parts.append(_table(ADDRESSEE_HEADER, _addressee_rows(report)))
     parts.append(f"<h2>{_e(PARTS[4])}</h2>")
     missing = _missing_lines(report)

@@ -63,6 +63,11 @@ def _register(db: str, tok: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _by_addressee(db: str, tok: str) -> pd.DataFrame:
+    return register_service.by_addressee(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _overdue(db: str, tok: str) -> dict[str, int]:
     return register_service.overdue_counts(Store(db))
 
@@ -209,6 +214,11 @@ def recommendations(recurring_only: bool = False) -> pd.DataFrame:
 def register() -> pd.DataFrame:
     """``services.register.register_frame``: the register (member calls only; outcome, overdue, evidence)."""
     return _register(*_key())
+
+
+def by_addressee() -> pd.DataFrame:
+    """Calls and recommendations by the actor they are addressed to, with their progress."""
+    return _by_addressee(*_key())
 
 
 def overdue_counts() -> dict[str, int]:

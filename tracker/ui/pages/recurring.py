@@ -18,6 +18,7 @@ from tracker.services import evidence as evidence_service
 from tracker.services.editing import EditConflict, EditError
 from tracker.services.exporting import excel_bytes, write_frame
 from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
+from tracker.services.report import addressee_figure
 from tracker.store.access import PermissionDenied
 from tracker.ui.dashboard_data import (
     kind_label,
@@ -38,6 +39,7 @@ CONFLICT = "rec_conflict"
 PLAN = "reanalysis_plan"
 PAGE_SIZES = (10, 25, 50, 100)
 SCOPES = ("Recurring only", "All")
+STATUS_WORDS = {code: status_label(code) for code in STATUSES}
 STATUS_COLOURS = {"done": "green", "in_progress": "orange", "dropped": "gray", "not_started": "blue"}
 
 
@@ -126,12 +128,19 @@ def _register_row(rec_id: str) -> dict[str, Any]:
 
 
 def register_section() -> None:
-    """The register: one row per recommendation in words, to read here or download (CSV, Excel)."""
+    """The register: one row per recommendation in words, to read here or download (CSV, Excel); and the calls
+    and recommendations by the actor they are addressed to."""
     table = common.register()
     with st.expander(f"Register: all {len(table)} recommendations in one table, to download", icon=":material/table:"):
         st.caption("Only calls a person accepted (or the first call of each) count; suggestions still to review are "
                    "counted apart. Overdue: the due date has passed, it is neither done nor dropped, and it is still "
                    "open.")
+        actors = common.by_addressee()
+        chosen = st.multiselect("Addressed to", list(actors["addressee"]), key="register-actors",
+                                placeholder="Every addressee")
+        if chosen:
+            wanted = set(chosen)
+            table = table[table["addressees"].map(lambda who: bool(wanted.intersection(who)))]
         readable = readable_register(table)
         st.dataframe(readable, hide_index=True, width="stretch", key="register-table")
         row = st.container(horizontal=True)
@@ -140,6 +149,16 @@ def register_section() -> None:
         row.download_button("Download Excel", excel_bytes(readable, "Register"),
                             file_name="recommendation-register.xlsx", icon=":material/download:", key="register-xlsx",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    with st.expander("By addressee: who the calls are addressed to, and how far they have got",
+                     icon=":material/groups:"):
+        actors = common.by_addressee()
+        if actors.empty:
+            st.info("No call names whom it is addressed to yet (the analysis reads it from the call's wording).")
+        else:
+            st.plotly_chart(addressee_figure(actors), key="actors-chart", config={"displayModeBar": False})
+            st.dataframe(actors.rename(columns={"addressee": "Addressed to", "calls": "Calls",
+                                                "recommendations": "Recommendations", **STATUS_WORDS}),
+                         hide_index=True, width="stretch", key="actors-table")
 
 
 # --- one recommendation -------------------------------------------------------------------------

@@ -143,3 +143,17 @@ def test_by_addressee_counts_calls_by_status_and_recommendations(confirmed: tupl
     assert row["calls"] == len(tech) and row["done"] == 1 and row["not_started"] == len(tech) - 1
     assert row["recommendations"] >= 1
     assert by_addressee(store, []).empty  # a scope without sessions
+
+
+def test_a_sessions_overdue_items_are_marked_in_its_list(analyzed_store: Store) -> None:
+    from tracker.services.editing import set_item
+    from tracker.store.queries import ItemFilter, items_frame
+    from tracker.ui.dashboard_data import OVERDUE_FLAG, items_html, overdue_mask
+
+    item = str(analyzed_store.scalar("SELECT min(item_id) FROM items"))
+    set_item(analyzed_store, item, by="Ana", due_date="2020-01-01")
+    session = str(analyzed_store.scalar("SELECT session_id FROM items WHERE item_id = ?", [item]))
+    items = items_frame(analyzed_store, ItemFilter(sessions=[session]))
+    listed = [{"kind": r.kind, "status": r.status, "text": r.text, "overdue": bool(o)}
+              for r, o in zip(items.itertuples(), overdue_mask(items), strict=True)]
+    assert items_html(listed).count(OVERDUE_FLAG) == 1

@@ -255,6 +255,114 @@ def brief(db: str | None, year: int | None, scope: str, draft_name: str | None, 
     click.echo(f"wrote the proposal for IGF {draft.target_year} ({draft.scope_text}) to {out}", err=True)
 
 
+@cli.command()
+@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+              help="Also remind of what falls due within this many days (overdue things always).")
+@click.option("--smtp", help="Send the e-mails through this SMTP server, HOST:PORT (without it: print them).")
+@click.option("--from", "sender", help="With --smtp: the sender's e-mail address.")
+@click.option("--addresses", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file of owner,address lines, for owners that are not e-mail addresses.")
+@click.option("--ics", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a calendar (.ics) of every open due date to this file.")
+@click.pass_obj
+def remind(db: str | None, days: int, smtp: str | None, sender: str | None, addresses: Path | None,
+           ics: Path | None) -> None:
+    """For each owner, the recommendations and items overdue or due within --days: one e-mail each with
+    --smtp and --from, else printed as they would be sent."""
+    from .services import remind as reminding
+
+    if smtp and not sender:
+        raise click.UsageError("--smtp needs --from ADDRESS")
+    store = _store(db)
+    mapping = reminding.load_addresses(addresses) if addresses else {}
+    if ics:
+        data = reminding.calendar_bytes(reminding.due_entries(store, window=False))
+        try:
+            ics.write_bytes(data)
+        except OSError as exc:
+            raise TrackerError(f"{ics}: cannot write ({exc.strerror or exc})") from exc
+        click.echo(f"wrote the calendar of due dates to {ics}", err=True)
+    letters = reminding.reminders(reminding.due_entries(store, days), mapping)
+    if not letters:
+        click.echo(f"nothing overdue or due within {days} days")
+        return
+    if not smtp:
+        for r in letters:
+            click.echo(f"To: {r.address or '(no address)'} ({r.owner})\nSubject: {r.subject(days)}\n\n{r.body(days)}")
+        return
+    sent, failed = reminding.send(letters, smtp, sender or "", days)
+    for line in sent:
+        click.echo(line)
+    for line in failed:
+        click.echo(f"error: {line}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--year", type=int, help="The forum the report is made for (default: the one after the latest session).")
+@click.option("--scope", default="all", show_default=True,
+              help="Which sessions it covers: all (every session before --year), years (2024, 2023-2025, "
+                   "2023,2025) or since-last (since the proposal draft for an earlier forum).")
+@click.option("--format", "fmt", type=click.Choice(["html", "docx"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
+@click.option("--internal", is_flag=True, help="Also print the recommendations' notes (left out by default).")
+@click.pass_obj
+def report(db: str | None, year: int | None, scope: str, fmt: str, out: Path, internal: bool) -> None:
+    """Write the progress report to share: progress by the year first made, the recurring recommendations with
+    their status, outcome and evidence, what is overdue, calls by addressee, sessions without published outcomes
+    and the suggestions still to review. HTML is one self-contained file (opens offline, prints to PDF)."""
+    from .services import report as reporting
+
+    made = reporting.build(_store(db), year=year, scope=scope, internal=internal)
+    data = reporting.to_docx(made) if fmt == "docx" else reporting.to_html(made).encode("utf-8")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"wrote the progress report ({made.scope_text}; {len(made.register)} recommendations) to {out}",
+               err=True)
+
+
+@cli.command()
+@click.argument("subject_id")
+@click.option("--link", help="Add this web address (http or https) as evidence.")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add this file (PDF, .docx or an image) as evidence; it is kept in the database.")
+@click.option("--label", default="", help="What it is (default: the address or the file name).")
+@click.option("--get", "get_id", type=int, help="Write the file kept as evidence number N to --out.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="With --get: where to write it.")
+@click.option("--by", help="Your name, recorded with it (with --link or --file).")
+@click.pass_obj
+def evidence(db: str | None, subject_id: str, link: str | None, file_path: Path | None, label: str,
+             get_id: int | None, out: Path | None, by: str | None) -> None:
+    """List, add or fetch the evidence of a recommendation (R3) or an item (its id)."""
+    from .services import evidence as ev
+
+    store = _store(db)
+    subject = ev.subject_of(store, subject_id)
+    if get_id is not None:
+        if not out:
+            raise click.UsageError("--get needs --out FILE")
+        name, _, data = ev.evidence_file(store, get_id)
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise TrackerError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        click.echo(f"wrote {name} to {out}", err=True)
+        return
+    if link or file_path:
+        if not by:
+            raise click.UsageError("adding evidence needs --by NAME")
+        new = ev.add_link(store, subject, subject_id, link, label, by=by) if link else \
+            ev.add_path(store, subject, subject_id, file_path, label, by=by)  # type: ignore[arg-type]
+        click.echo(f"{subject_id}: evidence {new} added")
+        return
+    for row in ev.evidence_frame(store, subject, subject_id).itertuples():
+        what = row.url if isinstance(row.url, str) else f"file {row.file_name}, {int(row.size):,} bytes"
+        click.echo(f"{row.evidence_id}\t{row.label}\t{what}\t{row.added_by}")
+
+
 @cli.command("set")
 @click.argument("item_id")
 @click.option("--status", type=str, help="not_started, in_progress, done or dropped.")
@@ -287,24 +395,40 @@ def set_command(db: str | None, item_id: str, status: str | None, owner: str | N
 @click.option("--due", "due_date", type=str, help="Due date, YYYY-MM-DD ('' clears it).")
 @click.option("--note", "notes", type=str, help="Notes text (replaces the notes; history keeps the old).")
 @click.option("--apply-to-calls", is_flag=True, help="Also set --status on each of its calls.")
+@click.option("--outcome", type=str,
+              help="open, or closed as implemented, partly_implemented or not_implemented (needs --reason).")
+@click.option("--reason", default="", help="With --outcome not_implemented: why it was not implemented.")
+@click.option("--closed-on", "closed_on", type=str,
+              help="With a closed --outcome: the date, YYYY-MM-DD (default today).")
 @click.option("--by", required=True, help="Your name, recorded in the history.")
 @click.pass_obj
 def recommendation(db: str | None, rec_id: str, title: str | None, status: str | None, owner: str | None,
-                   due_date: str | None, notes: str | None, apply_to_calls: bool, by: str) -> None:
-    """Update a recommendation's title, status, owner, due date or notes (validated like `set`); this
+                   due_date: str | None, notes: str | None, apply_to_calls: bool, outcome: str | None, reason: str,
+                   closed_on: str | None, by: str) -> None:
+    """Update a recommendation's title, status, owner, due date, notes or outcome (validated like `set`); this
     confirms it, so the analysis never moves its calls again."""
     from .analysis import set_recommendation
+    from .services.register import outcome_fields, set_outcome
 
     changes: dict[str, Any] = {k: v for k, v in {"title": title, "status": status, "owner": owner,
                                                  "due_date": due_date, "notes": notes}.items() if v is not None}
-    if not changes:
-        raise click.UsageError("nothing to change: give --title, --status, --owner, --due or --note")
-    result = set_recommendation(_store(db), rec_id, by=by, via="cli", apply_to_calls=apply_to_calls, **changes)
-    for name, (old, new) in result.changed.items():
+    if not changes and outcome is None:
+        raise click.UsageError("nothing to change: give --title, --status, --owner, --due, --note or --outcome")
+    if outcome is not None:  # checked before anything is written: a refused outcome leaves the rest unwritten
+        outcome_fields(outcome, reason, closed_on)
+    store = _store(db)
+    changed: dict[str, tuple[Any, Any]] = {}
+    result = set_recommendation(store, rec_id, by=by, via="cli", apply_to_calls=apply_to_calls, **changes) \
+        if changes else None
+    if result:
+        changed.update(result.changed)
+    if outcome is not None:
+        changed.update(set_outcome(store, rec_id, outcome, reason=reason, closed_on=closed_on, by=by, via="cli"))
+    for name, (old, new) in changed.items():
         click.echo(f"{rec_id}: {name} {old!s} -> {new!s}")
-    if not result.changed:
+    if not changed:
         click.echo(f"{rec_id}: no change")
-    if result.calls_changed:
+    if result and result.calls_changed:
         click.echo(f"{rec_id}: status set on {result.calls_changed} calls")
 
 

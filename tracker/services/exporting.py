@@ -49,6 +49,10 @@ def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFra
     """The machine form (column names and codes as stored), or with ``labels`` the readable form."""
     if what == "sessions":
         frame = sessions_frame(store)[SESSION_EXPORT_COLUMNS]
+    elif what == "recommendations" and labels:  # for people: the register (outcome, overdue, evidence …)
+        from .register import readable_register, register_frame
+
+        return readable_register(register_frame(store))
     elif what == "recommendations":
         from ..analysis import RECOMMENDATION_COLUMNS, recommendations_frame
 

@@ -299,10 +299,38 @@ def m010_candidates(con: duckdb.DuckDBPyConnection) -> None:
             evidence_theirs VARCHAR NOT NULL,  -- ... and the member's sentence
             PRIMARY KEY (item_id, rank)
         )""")
+
+
 def m013_loaded_by(con: duckdb.DuckDBPyConnection) -> None:
     """Who imported each document: the signed-in person, the name given in the dashboard, or the command line's
     user. Empty for the documents loaded before it was recorded."""
     con.execute("ALTER TABLE documents ADD COLUMN loaded_by VARCHAR NOT NULL DEFAULT ''")
+
+
+def m014_outcomes_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """A recommendation's outcome as audit offices record it (open, or closed: implemented, partly implemented,
+    not implemented with a reason) and when it was closed; evidence (links and small files) on recommendations
+    and items (tracker.services.evidence)."""
+    con.execute("ALTER TABLE recommendations ADD COLUMN outcome VARCHAR NOT NULL DEFAULT 'open'")
+    con.execute("ALTER TABLE recommendations ADD COLUMN outcome_reason VARCHAR NOT NULL DEFAULT ''")
+    con.execute("ALTER TABLE recommendations ADD COLUMN closed_on DATE")
+    con.execute("CREATE SEQUENCE evidence_seq START 1")
+    con.execute("""
+        CREATE TABLE evidence (
+            evidence_id BIGINT PRIMARY KEY DEFAULT nextval('evidence_seq'),
+            subject VARCHAR NOT NULL,        -- recommendation | item
+            subject_id VARCHAR NOT NULL,     -- R3, or an item id
+            label VARCHAR NOT NULL,          -- what it is, in the words of the person who added it
+            url VARCHAR,                     -- a link (http/https) ...
+            file_name VARCHAR,               -- ... or a file: its name, type, size and bytes
+            media_type VARCHAR,
+            size INTEGER,
+            content BLOB,
+            added_by VARCHAR NOT NULL,
+            added_at TIMESTAMP NOT NULL,
+            removed_by VARCHAR NOT NULL DEFAULT '',  -- kept when taken off: nothing a person added is lost
+            removed_at TIMESTAMP
+        )""")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -316,6 +344,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_roles", m009_roles),
     ("010_candidates", m010_candidates),
     ("013_loaded_by", m013_loaded_by),
+    ("014_outcomes_evidence", m014_outcomes_evidence),
 ]
 
 

@@ -129,8 +129,9 @@ def items_html(items: Iterable[Mapping[str, Any]]) -> str:
         jump = (f' <a class="jump" href="#occ-{html.escape(str(anchor))}" title="Show it in the source text">'
                 "in the text ↓</a>" if anchor is not None else "")
         kind, status = str(item.get("kind")), status_label(item.get("status"))
+        late = f' <span class="overdue">{html.escape(OVERDUE_FLAG)}</span>' if item.get("overdue") else ""
         rows.append(f'<li><mark class="{html.escape(kind)}">{html.escape(kind_label(kind))}</mark> '
-                    f'<span class="status">{html.escape(status)}</span>{jump}'
+                    f'<span class="status">{html.escape(status)}</span>{late}{jump}'
                     f'<div class="item-text">{html.escape(str(item.get("text") or ""))}</div></li>')
     return f'<ol class="item-list">{"".join(rows)}</ol>'
 
@@ -153,6 +154,7 @@ HIGHLIGHT_CSS = """<style>
 .item-list mark.action{background:rgba(245,158,11,.32)}
 .item-list mark.question{background:rgba(168,85,247,.22)}
 .item-list .status{font-size:.8rem;color:#4a4a4a;margin-left:.3rem}
+.item-list .overdue{font-size:.8rem;color:#c53030;font-weight:600;margin-left:.3rem}
 .item-list .jump{font-size:.8rem;margin-left:.5rem}
 .item-list .item-text{white-space:pre-wrap;overflow-wrap:anywhere}
 .doc-legend mark{border-radius:.2rem;padding:0 .3rem;margin-right:.6rem;color:inherit}

@@ -18,6 +18,7 @@ from streamlit.errors import StreamlitAPIException
 from tracker import analysis
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
+from tracker.services import register as register_service
 from tracker.services import report_calls
 from tracker.services.editing import EditConflict
 from tracker.store import Store, queries
@@ -57,6 +58,21 @@ def _key() -> tuple[str, str]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _items(db: str, tok: str, flt: ItemFilter) -> pd.DataFrame:
     return queries.items_frame(Store(db), flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _register(db: str, tok: str) -> pd.DataFrame:
+    return register_service.register_frame(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _by_addressee(db: str, tok: str) -> pd.DataFrame:
+    return register_service.by_addressee(Store(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overdue(db: str, tok: str) -> dict[str, int]:
+    return register_service.overdue_counts(Store(db))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -201,6 +217,21 @@ def item_annotations() -> pd.DataFrame:
 def recommendations(recurring_only: bool = False) -> pd.DataFrame:
     """``analysis.recommendations_frame``: one row per recommendation, most sessions first."""
     return _recommendations(*_key(), recurring_only)
+
+
+def register() -> pd.DataFrame:
+    """``services.register.register_frame``: the register (member calls only; outcome, overdue, evidence)."""
+    return _register(*_key())
+
+
+def by_addressee() -> pd.DataFrame:
+    """Calls and recommendations by the actor they are addressed to, with their progress."""
+    return _by_addressee(*_key())
+
+
+def overdue_counts() -> dict[str, int]:
+    """Overdue recommendations and items (``services.register.overdue_counts``)."""
+    return _overdue(*_key())
 
 
 def members(rec_id: str | None = None) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from tracker.analysis import analyze
+from tracker.services.report import progress_report
 from tracker.store.queries import ItemFilter
 from tracker.ui import charts
 from tracker.ui.dashboard_data import progress_from_items
@@ -62,10 +63,31 @@ def _tiles(numbers: dict) -> None:
             box.metric(label, value, help=help_text, border=True, width="stretch")
 
 
+def _report_downloads() -> None:
+    """The progress report to share, made when the button is clicked (the HTML file is about 5 MB)."""
+    store = common.get_store()  # taken here: the file is made on another thread, outside this session
+    row = st.container(horizontal=True)
+    row.download_button("Progress report (HTML)", data=lambda: progress_report(store, "html"),
+                        file_name="progress-report.html", mime="text/html", icon=":material/download:",
+                        on_click="ignore", key="report-html",
+                        help="One file for partners and the IGF secretariat: opens offline, prints to PDF; "
+                             "notes are left out")
+    row.download_button("Progress report (Word)", data=lambda: progress_report(store, "docx"),
+                        file_name="progress-report.docx", icon=":material/download:", on_click="ignore",
+                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        key="report-docx")
+
+
 def render() -> None:
     common.page_header("Overview", "What came back year after year, and how far the follow-up has got.")
     numbers = dict(common.headline(), report_calls=common.report_call_counts()["suggested"])
     _tiles(numbers)
+    overdue = common.overdue_counts()
+    late = f"{overdue['recommendations']} recommendation(s) and {overdue['items']} item(s) overdue"
+    st.markdown(f":red[:material/warning: **{late}**]" if any(overdue.values()) else f"Nothing overdue ({late}).",
+                help="Due date passed, neither done nor dropped (a recommendation: and still open). They are "
+                     "marked on the Recommendations and Tracker pages; `tracker remind` tells their owners.")
+    _report_downloads()
 
     recommendations = common.recommendations()
     if numbers["recurring"] is None:

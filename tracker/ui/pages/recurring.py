@@ -14,7 +14,11 @@ import streamlit as st
 
 from tracker import analysis
 from tracker.reading.models import STATUSES
+from tracker.services import evidence as evidence_service
 from tracker.services.editing import EditConflict, EditError
+from tracker.services.exporting import excel_bytes, write_frame
+from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
+from tracker.services.report import addressee_figure
 from tracker.store.access import PermissionDenied
 from tracker.ui.dashboard_data import (
     calls_progress,
@@ -37,6 +41,7 @@ CONFLICT = "rec_conflict"
 PLAN = "reanalysis_plan"
 PAGE_SIZES = (10, 25, 50, 100)
 SCOPES = ("Recurring only", "All")
+STATUS_WORDS = {code: status_label(code) for code in STATUSES}
 STATUS_COLOURS = {"done": "green", "in_progress": "orange", "dropped": "gray", "not_started": "blue"}
 
 
@@ -101,6 +106,11 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
         head.markdown(f"**{common.md(rec['title'])}**")
         owner = f" · owner: {common.md(rec['owner'])}" if rec["owner"] else ""
         recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
+        state = _register_row(rec_id)
+        if state.get("overdue"):
+            recurring += " :red-badge[:material/warning: overdue]"
+        if state.get("outcome", "open") != "open":
+            recurring += f" :gray-badge[{OUTCOME_LABELS[str(state['outcome'])]}]"
         head.markdown(f"{_badge(rec['status'])}{recurring} "
                       f":gray[{common.md(rec_id + ' · ' + recommendation_facts(rec))}{owner}]")
         _calls_agree(rec, head)
@@ -131,6 +141,46 @@ def _calls_agree(rec: pd.Series, place: Any) -> None:
             _act(f"{recommendation_name(rec_id, rec['title'])} marked {status_label(agreed).lower()}, like its calls.",
                  analysis.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
                  status=agreed)
+
+
+def _register_row(rec_id: str) -> dict[str, Any]:
+    table = common.register()
+    rows = table[table["rec_id"] == rec_id]
+    return {} if rows.empty else rows.iloc[0].to_dict()
+
+
+def register_section() -> None:
+    """The register: one row per recommendation in words, to read here or download (CSV, Excel); and the calls
+    and recommendations by the actor they are addressed to."""
+    table = common.register()
+    with st.expander(f"Register: all {len(table)} recommendations in one table, to download", icon=":material/table:"):
+        st.caption("Only calls a person accepted (or the first call of each) count; suggestions still to review are "
+                   "counted apart. Overdue: the due date has passed, it is neither done nor dropped, and it is still "
+                   "open.")
+        actors = common.by_addressee()
+        chosen = st.multiselect("Addressed to", list(actors["addressee"]), key="register-actors",
+                                placeholder="Every addressee")
+        if chosen:
+            wanted = set(chosen)
+            table = table[table["addressees"].map(lambda who: bool(wanted.intersection(who)))]
+        readable = readable_register(table)
+        st.dataframe(readable, hide_index=True, width="stretch", key="register-table")
+        row = st.container(horizontal=True)
+        row.download_button("Download CSV", write_frame(readable, "csv"), file_name="recommendation-register.csv",
+                            mime="text/csv", icon=":material/download:", key="register-csv")
+        row.download_button("Download Excel", excel_bytes(readable, "Register"),
+                            file_name="recommendation-register.xlsx", icon=":material/download:", key="register-xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    with st.expander("By addressee: who the calls are addressed to, and how far they have got",
+                     icon=":material/groups:"):
+        actors = common.by_addressee()
+        if actors.empty:
+            st.info("No call names whom it is addressed to yet (the analysis reads it from the call's wording).")
+        else:
+            st.plotly_chart(addressee_figure(actors), key="actors-chart", config={"displayModeBar": False})
+            st.dataframe(actors.rename(columns={"addressee": "Addressed to", "calls": "Calls",
+                                                "recommendations": "Recommendations", **STATUS_WORDS}),
+                         hide_index=True, width="stretch", key="actors-table")
 
 
 # --- one recommendation -------------------------------------------------------------------------
@@ -256,6 +306,76 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         _save(rec, changes, base["version"], apply, base.get("calls"))
 
 
+def outcome_form(rec: pd.Series) -> None:
+    """The outcome as audit offices record it; closing as not implemented needs a reason."""
+    rec_id = str(rec["rec_id"])
+    state = _register_row(rec_id)
+    current = str(state.get("outcome") or "open")
+    with st.form(f"outcome-form-{rec_id}-{int(rec['version'])}", border=True):
+        st.markdown("**Outcome**")
+        a, b = st.columns(2)
+        outcome = a.selectbox("Outcome", list(OUTCOMES), index=list(OUTCOMES).index(current),
+                              format_func=lambda o: OUTCOME_LABELS[o], key=f"outcome-{rec_id}")
+        closed_on = b.date_input("Closed on", value=state.get("closed_on"), format="YYYY-MM-DD",
+                                 key=f"closed-on-{rec_id}", help="Today if left empty when closing")
+        reason = st.text_input("Reason (when not implemented)", value=str(state.get("outcome_reason") or ""),
+                               key=f"outcome-reason-{rec_id}")
+        submitted = st.form_submit_button("Save outcome", icon=":material/task_alt:")
+    if submitted:
+        _act(lambda diff: f"Saved {', '.join(diff) or 'nothing new'} for {recommendation_name(rec_id, rec['title'])}.",
+             set_outcome, rec_id, outcome, reason=reason, closed_on=closed_on, via="dashboard")
+    lines = status_history(common.get_store(), rec_id)
+    if lines:
+        with st.expander(f"What was changed ({len(lines)})", icon=":material/history:"):
+            st.text("\n".join(lines))
+
+
+def _file_bytes(store: Any, evidence_id: int) -> Any:
+    """What the download button calls when clicked (on another thread): the file's bytes."""
+    def read() -> bytes:
+        return evidence_service.evidence_file(store, evidence_id)[2]
+    return read
+
+
+def evidence_section(rec: pd.Series) -> None:
+    """Links and files showing what was done: listed as text, files offered back as downloads only."""
+    rec_id = str(rec["rec_id"])
+    store = common.get_store()
+    kept = evidence_service.evidence_frame(store, "recommendation", rec_id)
+    with st.expander(f"Evidence ({len(kept)})", icon=":material/attach_file:", expanded=False):
+        for row in kept.itertuples():
+            line = st.container(horizontal=True, vertical_alignment="center")
+            who = f"added by {row.added_by}, {pd.Timestamp(row.added_at):%Y-%m-%d}"
+            if isinstance(row.url, str) and row.url:
+                line.link_button(common.md(str(row.label)), row.url, icon=":material/link:",
+                                 help=f"{row.url} · {who}")
+            else:
+                eid = int(row.evidence_id)
+                size = int(row.size)
+                shown = f"{size:,} bytes" if size < 10_240 else f"{size / 1024:,.0f} KB"
+                line.download_button(common.md(f"{row.label} ({row.file_name}, {shown})"),
+                                     data=_file_bytes(store, eid),
+                                     file_name=str(row.file_name), mime="application/octet-stream",
+                                     on_click="ignore", icon=":material/download:", key=f"evidence-get-{eid}",
+                                     help=who)
+            if line.button("Take off", key=f"evidence-off-{row.evidence_id}", type="tertiary"):
+                _act("Evidence taken off (the history keeps it).", evidence_service.remove_evidence,
+                     int(row.evidence_id))
+        with st.form(f"evidence-form-{rec_id}", clear_on_submit=True, border=False):
+            label = st.text_input("What it is", key=f"evidence-label-{rec_id}",
+                                  placeholder="Toolkit published, letter to the ministry …")
+            url = st.text_input("Link (https://…)", key=f"evidence-url-{rec_id}")
+            upload = st.file_uploader("or a file: PDF, Word (.docx) or an image", key=f"evidence-file-{rec_id}")
+            added = st.form_submit_button("Add evidence", icon=":material/add:")
+        if added and url.strip():
+            _act("Evidence added.", evidence_service.add_link, "recommendation", rec_id, url, label)
+        elif added and upload is not None:
+            _act("Evidence added.", evidence_service.add_file, "recommendation", rec_id, upload.name,
+                 upload.getvalue(), label)
+        elif added:
+            st.error("Give a link or choose a file.")
+
+
 def _others(rec_id: str) -> dict[str, str]:
     everything = common.recommendations()
     return {str(r.rec_id): f"{r.title} ({r.rec_id}; {recommendation_facts(r._asdict())})"
@@ -302,6 +422,8 @@ def detail(rec: pd.Series) -> None:
         st.markdown(common.md(rec["notes"]))
     calls(rec, members)
     follow_up_form(rec, members)
+    outcome_form(rec)
+    evidence_section(rec)
     actions(rec, members)
 
 
@@ -398,6 +520,7 @@ def render() -> None:
         selected = st.session_state.get(SELECTED)
         for _, rec in _page_of(shown).iterrows():
             _entry(rec, str(rec["rec_id"]) == selected)
+    register_section()
     reanalysis()
 
 

@@ -14,6 +14,7 @@ from tracker.ui.dashboard_data import (
     highlight_html,
     items_html,
     kind_label,
+    overdue_mask,
     session_label,
 )
 from tracker.ui.pages import common
@@ -107,8 +108,10 @@ def render() -> None:
     if not items.empty:
         st.subheader("Items")
         st.caption("“in the text ↓” jumps to the item in the source text.")
-        listed = [{"kind": r.kind, "status": r.status, "text": r.text,
-                   "anchor": int(first[r.id]) if r.id in first.index else None} for r in items.itertuples()]
+        late = overdue_mask(items)
+        listed = [{"kind": r.kind, "status": r.status, "text": r.text, "overdue": bool(o),
+                   "anchor": int(first[r.id]) if r.id in first.index else None}
+                  for r, o in zip(items.itertuples(), late, strict=True)]
         # the second place HTML is rendered: items_html escapes every item text
         st.html(HIGHLIGHT_CSS + items_html(listed))
 

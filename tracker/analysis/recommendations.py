@@ -21,6 +21,7 @@ from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
+from ..store.queries import confirmed_member_ids
 from .core import AnalysisError
 from .titles import suggest_title
 
@@ -64,7 +65,8 @@ def _history(con: duckdb.DuckDBPyConnection, subject_id: str, rows: list[tuple[s
 def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
                        apply_to_calls: bool = False, **changes: Any) -> RecommendationEdit:
     """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
-    ``apply_to_calls`` a status change is also made on each of its member calls. Raises and writes nothing
+    ``apply_to_calls`` a status change is also made on each of its confirmed calls still in their source
+    (``store.queries.confirmed_member_ids``; pending suggestions are left). Raises and writes nothing
     when refused (unknown id or value, or someone changed it since ``expected_version``)."""
     by = _who(require(store, "editor", "follow up a recommendation", by))
     unknown = set(changes) - set(FIELDS)
@@ -97,10 +99,7 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
             _history(con, rec_id, [(k, old, new) for k, (old, new) in diff.items()], by, now, via, "recommendation")
             result.version += 1
         if apply_to_calls and "status" in clean:
-            members = con.execute("""SELECT m.item_id FROM memberships m JOIN items i USING (item_id)
-                                     WHERE m.rec_id = ? AND m.state = 'member' AND i.kind IN ('takeaway', 'action')
-                                     ORDER BY m.item_id""", [rec_id]).fetchall()
-            for (item_id,) in members:
+            for item_id in confirmed_member_ids(con, rec_id):  # pending suggestions are left as they are
                 if _apply(con, item_id, {"status": clean["status"]}, by, via, None, now).changed:
                     result.calls_changed += 1
         return result

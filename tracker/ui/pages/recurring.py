@@ -98,7 +98,9 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
         head, button = st.columns([6, 1], vertical_alignment="top")
         head.markdown(f"**{common.md(rec['title'])}**")
         owner = f" · owner: {common.md(rec['owner'])}" if rec["owner"] else ""
-        recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
+        recurring = (" :violet-badge[:material/repeat: recurring]" if rec["recurring"] else
+                     " :orange-badge[recurs if its suggestions are accepted]" if rec.get("recurring_suggested")
+                     else "")
         head.markdown(f"{_badge(rec['status'])}{recurring} "
                       f":gray[{common.md(rec_id + ' · ' + recommendation_facts(rec))}{owner}]")
         if is_open:
@@ -198,7 +200,8 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         common.stale_notice(rec["updated_by"], "recommendation", "rec-refresh", BASE)
 
     values = base["values"]
-    n_calls = int(((members["state"] == "member") & members["in_source"].astype(bool)).sum())
+    n_calls = int(rec["n_items"] or 0)  # confirmed calls still in their source: what "apply" sets
+    n_pending = int(rec["pending"] or 0)
     suffix = f"{rec_id}-{base['version']}"
     with st.form(f"rec-form-{suffix}", border=True):
         st.markdown("**Follow up this recommendation**")
@@ -212,8 +215,9 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
                              placeholder="Who follows this up")
         due = a.date_input("Due date", value=values["due_date"], key=f"rec-due-{suffix}", format="YYYY-MM-DD")
         notes = st.text_area("Notes", value=values["notes"], key=f"rec-notes-{suffix}", height=90)
-        apply = st.checkbox(f"Also set this status on its {n_calls} call(s)", key=f"rec-apply-{suffix}",
-                            disabled=not n_calls, help="Members only; suggestions still waiting for review are left")
+        apply = st.checkbox(apply_label(n_calls, n_pending), key=f"rec-apply-{suffix}", disabled=not n_calls,
+                            help="Only the calls people confirmed as this recommendation; suggestions still waiting "
+                                 "for review keep their status")
         submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
     if submitted:
         new = {"title": " ".join(title.split()), "status": status, "owner": owner.strip(), "due_date": due,
@@ -222,6 +226,13 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         if apply:
             changes["status"] = status  # also when unchanged: it is set on the calls
         _save(rec, changes, base["version"], apply)
+
+
+def apply_label(n_calls: int, n_pending: int) -> str:
+    """'Also set this status on its 1 call (2 more suggested, to review, are left as they are)'."""
+    calls = f"{n_calls} call" + ("s" if n_calls != 1 else "")
+    more = f" ({n_pending} more suggested, to review, keep theirs)" if n_pending else ""
+    return f"Also set this status on its {calls}{more}"
 
 
 def _others(rec_id: str) -> dict[str, str]:

@@ -185,6 +185,18 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     assert done_2022["recommendations"].sum() == 1  # raised three times, counted once
 
 
+def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store) -> None:
+    rec = cooperation(analyzed)
+    members = analysis.members_frame(analyzed, rec.name)
+    pending = members[members["state"] == "suggested"]["id"]
+    assert rec["n_items"] == 1 and len(pending) == rec["pending"] >= 1
+    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    assert result.calls_changed == rec["n_items"] == 1
+    statuses = analyzed.query("SELECT item_id, status FROM items WHERE item_id IN (SELECT unnest(?))",
+                              [list(pending)])
+    assert set(statuses["status"]) == {"not_started"}  # suggestions nobody reviewed keep their own status
+
+
 @pytest.mark.parametrize("changes, message", [({"status": "finished"}, "unknown status"),
                                               ({"due_date": "someday"}, "not a date"),
                                               ({"title": "   "}, "needs a title"),

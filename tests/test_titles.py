@@ -87,3 +87,14 @@ def test_a_persons_title_is_never_replaced(analyzed_store: Store, tmp_path: Path
     analysis.apply_plan(analyzed_store, plan, by="Bo")
     after = analysis.recommendations_frame(analyzed_store).set_index("rec_id")
     assert after.loc[rec_id, "title"] == "Our own words for it" and after.loc[rec_id, "title_by"] == "Ana"
+
+
+def test_a_policy_question_comes_from_the_calls_ask_not_from_a_title() -> None:
+    texts = ["We call on governments to fund child helplines from the public budget.",
+             "Governments should secure long-term funding for national child helplines."]
+    assert suggest_title(texts).startswith("Governments: fund child helplines")
+    from tracker.analysis.titles import policy_question
+
+    assert policy_question(texts) == "What would it take for governments to fund child helplines from the public " \
+                                     "budget?"
+    assert policy_question(["Many parents feel unable to guide their children online."]) == ""

@@ -289,7 +289,8 @@ def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
         if found:
             return found
     m = _SUBJECT_MODAL.match(s)
-    if not m and (m := _SUBJECT_TO.match(s)) and (len(m.group("who").split()) > 6 or _verb_s(m.group("who"))):
+    if not m and (m := _SUBJECT_TO.match(s)) and (len(m.group("who").split()) > 6 or _verb_s(m.group("who"))
+                                                   or m.group("who").split()[-1].lower() in _BEFORE_TO):
         m = None  # "The use of these technologies helps to provide …": a statement, not "X to <verb>"
     if m and not _FINITE.search(m.group("who")):
         if found := _verb_phrase(m.group("rest")):
@@ -318,6 +319,11 @@ def extract_ask(text: str, kind: str = "action") -> Ask | None:
 
 _NOT_ACTORS = re.compile(r"^(?:it|this|that|these|those|there|we|they|he|she|you|i|one|each|everyone|everybody|"
                          r"children|minors|young people|a|an|the)$", re.IGNORECASE)
+
+
+# "… feel unable to", "… are easy to": an adjective before "to" makes a statement, not "X to <verb>"
+_BEFORE_TO = frozenset("unable able likely unlikely easy hard difficult free ready willing used important necessary "
+                       "essential vital crucial enough time way ways".split())
 
 
 def _verb_s(phrase: str) -> bool:
@@ -387,22 +393,15 @@ def format_title(ask: Ask) -> str:
     return head + phrase
 
 
-def suggest_title(texts: list[str], kinds: list[str] | None = None) -> str:
-    """The title for a recommendation with these calls (first = the one it started with): the ask whose verb
-    and object words most of the calls share, said as "Actor: action object", or "Action object" when no actor
-    is named; "Address <key phrase>" for calls that ask nothing the rules read."""
-    if not texts:
-        return "Untitled recommendation"
+def best_ask(texts: list[str], kinds: list[str] | None = None) -> Ask | None:
+    """The ask most shared by these calls (its verb and object words appear in most of them; first among
+    equals: the call the recommendation started with), with the actor most of them name; None when no call
+    asks anything the rules read. Questions count only when no call asks anything."""
     kinds = kinds or ["action"] * len(texts)
     asks = [(extract_ask(t, k), k) for t, k in zip(texts, kinds, strict=False)]
-    # a question's ask is a last resort: "how can X …" says less about the recommendation than a call does
     found = [a for a, k in asks if a is not None and k != "question"] or [a for a, _ in asks if a is not None]
     if not found:
-        phrase = _clean_object(_keyphrase(texts)) or "these calls"
-        first = phrase.split()[0]
-        if _base(first) == first.lower():  # the phrase is itself an action: "run awareness campaigns"
-            return format_title(Ask("", first.lower(), " ".join(phrase.split()[1:])))
-        return format_title(Ask("", "address", _lower_first(phrase)))
+        return None
     bags = [_words(t) for t in texts]
 
     def shared(ask: Ask) -> float:
@@ -411,14 +410,47 @@ def suggest_title(texts: list[str], kinds: list[str] | None = None) -> str:
             return 0.0
         return sum(len(words & bag) / len(words) for bag in bags) + (0.25 if ask.actor else 0.0)
 
-    best = max(found, key=shared)  # first among equals: the call the recommendation started with
+    best = max(found, key=shared)
     if not best.actor:
         actors = Counter(a.actor for a in found if a.actor)
         if actors:
             actor, n = actors.most_common(1)[0]
             if n * 2 >= len(texts):
                 best = Ask(actor, best.verb, best.obj)
+    return best
+
+
+def suggest_title(texts: list[str], kinds: list[str] | None = None) -> str:
+    """The title for a recommendation with these calls (first = the one it started with): ``best_ask`` said
+    as "Actor: action object", or "Action object" when no actor is named; "Address <key phrase>" for calls
+    that ask nothing the rules read."""
+    if not texts:
+        return "Untitled recommendation"
+    best = best_ask(texts, kinds)
+    if best is None:
+        phrase = _clean_object(_keyphrase(texts)) or "these calls"
+        first = phrase.split()[0]
+        if _base(first) == first.lower():  # the phrase is itself an action: "run awareness campaigns"
+            return format_title(Ask("", first.lower(), " ".join(phrase.split()[1:])))
+        return format_title(Ask("", "address", _lower_first(phrase)))
     return format_title(best)
+
+
+def policy_question(texts: list[str], kinds: list[str] | None = None) -> str:
+    """A policy question from the calls' own ask, never from a title: "What would it take for governments
+    to fund national child helplines?"; '' when the calls ask nothing the rules read."""
+    ask = best_ask(texts, kinds)
+    if ask is None:
+        return ""
+    who = ""
+    if ask.actor:
+        who = ask.actor if ask.actor.isupper() or ask.actor.split()[0] in _PROPER_CASE else \
+            ask.actor[:1].lower() + ask.actor[1:]
+        who = f" for {who}"
+    return f"What would it take{who} to {ask.phrase()}?"
+
+
+_PROPER_CASE = frozenset({"UNICEF", "United", "China", "IGF"})
 
 
 # --- key phrase, for calls that state no action ---------------------------------------------------

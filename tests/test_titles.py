@@ -72,7 +72,7 @@ def test_reference_titles_written_by_a_person_are_met_in_form(tmp_path: Path) ->
     # every machine title starts with an actor or a verb, holds a verb, and ends on no dangling word
     assert score.in_form == score.n, [m for _, m, form, _ in score.rows if not form]
     assert score.with_actor >= 10
-    assert score.overlap >= 0.35  # measured 0.41 (the keyphrase titles before: 0.38, and 5 of 25 in form)
+    assert score.overlap >= 0.35  # measured 0.42 (the keyphrase titles before: 0.38, and 5 of 25 in form)
 
 
 def test_a_persons_title_is_never_replaced(analyzed_store: Store, tmp_path: Path) -> None:

@@ -307,12 +307,12 @@ def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
 
 def extract_ask(text: str, kind: str = "action") -> Ask | None:
     """The first ask a call states, sentence by sentence: actor, verb and object; None when it asks nothing."""
-    addressee = extract_addressee(text, kind)
-    actor = _actor(addressee.names)
     for sentence in split_sentences(text)[:4]:
         found = _sentence_ask(sentence, kind)
         if found:
             verb, obj = found
+            # who is called on in the sentence that asks: "Parents … need help. We invite companies to …"
+            actor = _actor(extract_addressee(sentence, kind).names)
             return Ask(actor or _named_subject(sentence, obj), verb, obj)
     return None
 

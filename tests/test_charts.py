@@ -126,3 +126,24 @@ def test_wrap_label_cuts_theme_names_but_never_titles() -> None:
     assert charts.wrap_label(text, 10, 2).endswith("…")
     whole = charts.wrap_label(text, 10, None)
     assert "…" not in whole and whole.replace("<br>", " ") == text
+
+
+def test_recurrence_timeline_draws_suggestions_apart_and_marks_recurrence_only_they_make() -> None:
+    recs = RECS.assign(recurring=[True, False, False], recurring_suggested=[False, True, False],
+                       n_sessions=[3, 1, 1])
+    members = pd.DataFrame({"rec_id": ["R1", "R1", "R1", "R1", "R2", "R2", "R3"],
+                            "state": ["member", "member", "member", "suggested", "member", "suggested", "member"],
+                            "year": [2022, 2023, 2025, 2024, 2023, 2024, 2024], "kind": ["action"] * 7,
+                            "in_source": [True] * 7})
+    fig = charts.recurrence_timeline(recs, members)
+    by_name = {trace.name: trace for trace in fig.data}
+    # confirmed calls are filled dots in the status colours; suggestions a separate, labelled trace of rings
+    suggested = by_name[charts.SUGGESTED_NAME]
+    assert suggested.marker.symbol == "circle-open" and len(suggested.x) == 2
+    assert "not yet reviewed" in suggested.hovertemplate
+    assert sorted(by_name["In progress"].x) == ["2022", "2023", "2025"]  # R1's confirmed years only
+    labels = list(fig.layout.yaxis.categoryarray)
+    assert labels[0].endswith("<i>suggested, to review</i>") and "Safety by design" in labels[0]
+    assert "Once" not in " ".join(labels) and not labels[-1].endswith("</i>")  # confirmed ones first (at the top)
+    assert list(by_name["Not started"].x) == ["2023"]  # R2: its one confirmed call; 2024 is only a ring
+    assert sorted(suggested.x) == ["2024", "2024"]

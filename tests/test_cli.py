@@ -94,7 +94,21 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
 def test_export_with_labels_is_readable(analyzed_store: Store):
     """--labels: a session label first (not a hash), headers and values in words, the recommendation's title,
     whether it recurred, in how many sessions and which years; the machine form stays the default."""
-    rows = list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+    from tracker import analysis
+
+    def exported() -> list[dict]:
+        return list(csv.DictReader(io.StringIO(run("export", "--labels", db=analyzed_store.path).stdout)))
+
+    def cooperation_row(rows: list[dict]) -> dict:
+        return next(r for r in rows if r["Text"].startswith("International cooperation should be strengthened"))
+
+    # the 2023 and 2024 calls are only suggested: not a recurrence anyone confirmed
+    pending = cooperation_row(exported())
+    assert (pending["Recurring"], pending["Sessions raised in"], pending["Years raised"]) == ("No", "1", "2022")
+    members = analysis.members_frame(analyzed_store)
+    rec_id = members[members["text"].str.startswith("International cooperation should be strengthened")]["rec_id"]
+    analysis.accept_all(analyzed_store, rec_id.iat[0], by="Ana")
+    rows = exported()
     assert len(rows) == 30 and {r["Review"] for r in rows} == {"Accepted"}
     # the calls found in the report text that nobody accepted are their own export, in words
     calls = list(csv.DictReader(io.StringIO(run("export", "--what", "report-calls", "--labels",
@@ -105,7 +119,7 @@ def test_export_with_labels_is_readable(analyzed_store: Store):
     assert header[:6] == ["Session", "Year", "Kind", "Text", "Status", "Owner"]
     assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised", "Item id"} <= set(header)
     assert not {"session_id", "in_source", "id"} & set(header)
-    call = next(r for r in rows if r["Text"].startswith("International cooperation should be strengthened"))
+    call = cooperation_row(rows)
     assert call["Session"].startswith("2022 ") and " — " in call["Session"]
     assert (call["Kind"], call["Status"], call["Recurring"]) == ("Key takeaway", "Not started", "Yes")
     assert call["Years raised"] == "2022; 2023; 2024" and call["Sessions raised in"] == "3"

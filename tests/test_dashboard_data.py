@@ -217,10 +217,16 @@ def test_headline_counts_recommendations_once(seed_store: Store) -> None:
     recs = analysis.recommendations_frame(seed_store)
     numbers = headline(seed_store)
     assert numbers["recommendations"] == len(recs) and numbers["share_of"] == "recommendations"
-    assert numbers["recurring"] == int(recs["recurring"].sum()) >= 1
+    # only what people confirmed: the machine's cross-session links are suggestions, said beside
+    assert numbers["recurring"] == int(recs["recurring"].sum()) == 0
+    assert numbers["recurring_suggested"] == int(recs["recurring_suggested"].sum()) >= 1
     assert numbers["to_review"] == analysis.review_count(seed_store)
     coop = _cooperation(seed_store)
+    analysis.accept_all(seed_store, coop.name, by="Ana")
+    coop = _cooperation(seed_store)
     assert coop["n_items"] >= 3
+    accepted = headline(seed_store)
+    assert accepted["recurring"] == 1 and accepted["recurring_suggested"] == numbers["recurring_suggested"] - 1
     analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
     after = headline(seed_store)
     # a recommendation raised in three sessions counts once, whatever its calls' own status
@@ -237,6 +243,11 @@ def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> Non
     for member, row in zip(members.itertuples(), rows.itertuples(), strict=True):
         expected = coop["title"] if member.state == "member" else f"{coop['title']} (suggested, to review)"
         assert row.recommendation == expected
+    assert not rows["recurring"].any()  # linked across sessions by suggestions only: not yet a fact
+    analysis.accept_all(seed_store, coop.name, by="Ana")
+    coop = _cooperation(seed_store)
+    table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
+    rows = table.loc[list(members["id"])]
     assert rows["recurring"].all() and set(rows["rec_sessions"]) == {coop["n_sessions"]}
     assert set(rows["rec_years"]) == {"2022, 2023, 2024"}
     questions = table[table["kind"] == "question"]
@@ -255,7 +266,11 @@ def test_recommendation_helpers() -> None:
     assert recommendation_name("R3", "International cooperation") == "R3 'International cooperation'"
     assert recommendation_name("R9", None) == "R9"
     rec = {"years": [2024, 2022, 2023], "n_sessions": 3, "n_items": 4, "pending": 1}
-    assert recommendation_facts(rec) == "2022, 2023, 2024 · 3 sessions · 4 takeaways and calls · 1 to review"
+    assert recommendation_facts(rec) == \
+        "2022, 2023, 2024 · 3 sessions · 4 takeaways and calls · 1 more suggested, to review"
+    assert recommendation_facts({"years": [2022], "n_sessions": 1, "n_items": 1, "pending": 2,
+                                 "suggested_years": [2023, 2024]}) == \
+        "2022 · 1 session · 1 takeaway or call · 2 more suggested, to review (2023, 2024)"
     assert recommendation_facts({"years": [2024], "n_sessions": 1, "n_items": 1, "pending": 0}) == \
         "2024 · 1 session · 1 takeaway or call"
 

@@ -119,6 +119,27 @@ def test_overview_counts_recommendations_not_calls(seed_store: Store) -> None:
     assert metrics["Share done"] == f"{1 / n:.0%}"  # one recommendation done, however many calls made it
 
 
+def _tile(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_overview_counts_only_confirmed_recurrence_and_shows_suggestions_beside(seed_store: Store) -> None:
+    from tracker.store.queries import recurrence_counts
+
+    analysis.analyze(seed_store)
+    suggested = recurrence_counts(seed_store)["suggested"]
+    assert suggested >= 2  # the analysis links calls across sessions, but only as suggestions
+    at = _app()
+    tile = _tile(at, "Recurring recommendations")
+    assert tile.value == "0" and tile.proto.delta == f"{suggested} more suggested, to review"
+    coop = _cooperation(seed_store)
+    analysis.accept_all(seed_store, coop.name, by="Ana")  # a person confirms one
+    at = _app()
+    tile = _tile(at, "Recurring recommendations")
+    assert tile.value == "1" and tile.proto.delta == f"{suggested - 1} more suggested, to review"
+    assert "confirmed" in tile.help
+
+
 def test_overview_before_any_analysis_offers_to_run_it(seed_store: Store) -> None:
     at = _app()
     assert any("has not been run" in i.value for i in at.info)
@@ -501,8 +522,10 @@ def _card_titles(at: AppTest) -> list[str]:
 
 def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store: Store) -> None:
     analysis.analyze(seed_store)
-    recurring = analysis.recommendations_frame(seed_store, recurring_only=True)
     coop = _cooperation(seed_store)
+    analysis.accept_all(seed_store, coop.name, by="Ana")  # a person confirms it came back
+    recurring = analysis.recommendations_frame(seed_store, recurring_only=True)
+    assert len(recurring) == 1
     title = "International cooperation on the protection of minors online, across regions, platforms and governments"
     analysis.set_recommendation(seed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
     at = _app("recommendations", name="Ana")
@@ -557,8 +580,13 @@ def test_opening_a_recommendation_shows_its_calls_member_and_suggested(seed_stor
         assert common_md(text) in shown  # the full text, escaped
     assert ":gray-badge[member]" in shown
     assert (":orange-badge[suggested, to review]" in shown) == bool((members["state"] == "suggested").any())
-    assert at.checkbox(key=f"rec-apply-{coop.name}-{int(coop['version'])}").label.startswith(
-        "Also set this status on its")
+    pending = int((members["state"] == "suggested").sum())
+    assert pending >= 1
+    # "its N calls" are the confirmed ones; the pending suggestions are said beside them
+    assert at.checkbox(key=f"rec-apply-{coop.name}-{int(coop['version'])}").label == \
+        f"Also set this status on its 1 call ({pending} more suggested, to review, keep theirs)"
+    facts = " ".join(m.value for m in at.markdown)
+    assert common_md(f"2022 · 1 session · 1 takeaway or call · {pending} more suggested, to review") in facts
 
 
 def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Store) -> None:
@@ -575,8 +603,8 @@ def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Stor
         ("International cooperation on minors' safety", "in_progress", "CFIS", "Ana")
     members = analysis.members_frame(seed_store, coop.name)
     assert set(members[members["state"] == "member"]["status"]) == {"in_progress"}
-    assert set(members[members["state"] == "suggested"]["status"]) <= {"not_started"}
-    assert any("status set on" in s.value for s in at.success)
+    assert set(members[members["state"] == "suggested"]["status"]) == {"not_started"}
+    assert any("status set on 1 call" in s.value for s in at.success)
     log = history_table(seed_store, subject_id=coop.name)
     assert {"Title", "Status", "Owner"} <= {c.split(":")[0] for c in log["change"]}
 

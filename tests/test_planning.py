@@ -39,10 +39,34 @@ HOSTILE = b"""IGF 2026 Open Forum #99 Hostile markup test
 
 @pytest.fixture
 def with_2025(analyzed_store: Store) -> Store:
-    """The seeds, analyzed, plus the 2025 Open Forum #31 report imported the way a user imports it."""
+    """The seeds, analyzed, plus the 2025 Open Forum #31 report imported the way a user imports it, and every
+    suggestion of the analysis accepted by a person (the proposal states only what people confirmed)."""
     imported = import_paths(analyzed_store, [REPORT_2025])
     assert imported.report.ok
+    for rec_id in analysis.recommendations_frame(analyzed_store).query("pending > 0")["rec_id"]:
+        analysis.accept_all(analyzed_store, rec_id, by="Ana")
     return analyzed_store
+
+
+@pytest.fixture
+def unreviewed_2025(analyzed_store: Store) -> Store:
+    """As ``with_2025``, with nobody having reviewed the analysis's suggestions yet."""
+    assert import_paths(analyzed_store, [REPORT_2025]).report.ok
+    return analyzed_store
+
+
+def test_the_connection_with_previous_sessions_states_only_confirmed_recurrence(unreviewed_2025: Store) -> None:
+    store = unreviewed_2025
+    recs = analysis.recommendations_frame(store)
+    maybe = recs[recs["recurring_suggested"]]
+    assert len(maybe) >= 1 and not recs["recurring"].any()  # recurring only through suggestions
+    rec = maybe.iloc[0]
+    connection = planning.proposal_fields(store).content["connection"]
+    assert rec["rec_id"] not in connection and "raised in" not in connection
+    analysis.accept_all(store, rec["rec_id"], by="Ana")  # a person says they are the same
+    connection = planning.proposal_fields(store).content["connection"]
+    n_sessions = int(rec["n_sessions_suggested"])
+    assert f"({rec['rec_id']}) — raised in {n_sessions} sessions" in connection
 
 
 def _section(markdown: str, heading: str) -> str:
@@ -180,6 +204,8 @@ def test_people_lines_are_read_whatever_the_order_and_case(seed_store: Store) ->
 
 
 def test_sdg_targets_and_goals_are_kept_apart_with_suggestions(analyzed_store: Store) -> None:
+    for rec_id in analysis.recommendations_frame(analyzed_store).query("pending > 0")["rec_id"]:
+        analysis.accept_all(analyzed_store, rec_id, by="Ana")  # suggested from confirmed recurrence only
     content = planning.proposal_fields(analyzed_store, 2026, "all").content
     assert content["sdg_targets"].splitlines() == ["16.1", "16.2", "16.10"]
     assert content["sdg_goals"].splitlines() == ["3", "4", "9", "16"]

@@ -47,8 +47,13 @@ def add_page(store: Store, folder: Path, name: str = "2025_open_forum_31.txt", t
 
 def test_international_cooperation_recurs_and_the_question_about_it_joins(analyzed: Store) -> None:
     rec = cooperation(analyzed)
-    assert rec["years"] == [2022, 2024]
-    assert rec["recurring"] and rec["n_sessions"] == 2
+    # the machine proposes the 2023 and 2024 calls; until a person accepts them it is not a fact
+    assert rec["n_sessions_suggested"] == 3 and rec["recurring_suggested"]
+    assert rec["years"] == [2022] and not rec["recurring"] and rec["n_sessions"] == 1
+    analysis.accept_all(analyzed, rec.name, by="Ana")
+    rec = cooperation(analyzed)
+    assert rec["years"] == [2022, 2023, 2024]
+    assert rec["recurring"] and rec["n_sessions"] == 3 and not rec["recurring_suggested"]
     assert not rec["title"].endswith("…") and len(rec["title"]) <= 80
     # the 2024 open question on the same matter counts as that matter coming back
     members = analysis.members_frame(analyzed, rec.name)
@@ -190,9 +195,10 @@ def test_review_decisions_are_kept_and_logged(analyzed: Store) -> None:
 def test_move_merge_and_start(analyzed: Store) -> None:
     recs = analysis.recommendations_frame(analyzed)
     a, b = recs["rec_id"].iat[0], recs["rec_id"].iat[1]
-    n_a, n_b = recs["n_items"].iat[0], recs["n_items"].iat[1]
+    n_a, n_b = recs["n_items"].iat[0], recs["n_items"].iat[1] + recs["pending"].iat[1]
     assert analysis.merge_recommendations(analyzed, a, b, by="Ana") == n_b
     after = analysis.recommendations_frame(analyzed).set_index("rec_id")
+    # merged calls are the same recommendation by a person's word: confirmed, counted
     assert b not in after.index and after.loc[a, "n_items"] == n_a + n_b
     assert analyzed.scalar("SELECT count(*) FROM memberships WHERE rec_id = ? AND state = 'member'", [a]) >= n_b
     item = after.loc[a, "item_ids"][0]
@@ -223,6 +229,18 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     assert done_2022["recommendations"].sum() == 1  # raised twice, counted once
 
 
+def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store) -> None:
+    rec = cooperation(analyzed)
+    members = analysis.members_frame(analyzed, rec.name)
+    pending = members[members["state"] == "suggested"]["id"]
+    assert rec["n_items"] == 1 and len(pending) == rec["pending"] >= 1
+    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    assert result.calls_changed == rec["n_items"] == 1
+    statuses = analyzed.query("SELECT item_id, status FROM items WHERE item_id IN (SELECT unnest(?))",
+                              [list(pending)])
+    assert set(statuses["status"]) == {"not_started"}  # suggestions nobody reviewed keep their own status
+
+
 @pytest.mark.parametrize("changes, message", [({"status": "finished"}, "unknown status"),
                                               ({"due_date": "someday"}, "not a date"),
                                               ({"title": "   "}, "needs a title"),
@@ -246,7 +264,8 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert list(rows[0]) == ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",
-                             "n_sessions", "years", "first_year", "last_year", "confirmed"]
+                             "n_sessions", "years", "first_year", "last_year", "confirmed", "recurring",
+                             "pending", "suggested_item_ids"]
     rec_id = cooperation(analyzed).name
     out = runner.invoke(cli, db + ["recommendation", rec_id, "--title", "Cooperation", "--status", "in_progress",
                                    "--by", "Ana"])
@@ -292,7 +311,7 @@ def test_cooperation_stays_together_when_the_labelled_pages_arrive(analyzed: Sto
     after = memberships(analyzed)
     pd.testing.assert_frame_equal(after[after["item_id"].isin(before["item_id"])].reset_index(drop=True), before)
     rec = cooperation(analyzed)
-    assert {2022, 2024} <= set(rec["years"])
+    assert {2022, 2023, 2024} <= set(rec["years"]) | set(rec["suggested_years"])
     # the new pages' cooperation calls are offered to it, for a person to accept
     queue = analysis.review_queue(analyzed)
     assert (queue["rec_id"] == rec.name).sum() >= 1

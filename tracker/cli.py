@@ -394,7 +394,8 @@ def set_command(db: str | None, item_id: str, status: str | None, owner: str | N
 @click.option("--owner", type=str, help="Who follows it up ('' clears it).")
 @click.option("--due", "due_date", type=str, help="Due date, YYYY-MM-DD ('' clears it).")
 @click.option("--note", "notes", type=str, help="Notes text (replaces the notes; history keeps the old).")
-@click.option("--apply-to-calls", is_flag=True, help="Also set --status on each of its calls.")
+@click.option("--apply-to-calls", is_flag=True,
+              help="Also set --status on each of its confirmed calls (pending suggestions keep theirs).")
 @click.option("--outcome", type=str,
               help="open, or closed as implemented, partly_implemented or not_implemented (needs --reason).")
 @click.option("--reason", default="", help="With --outcome not_implemented: why it was not implemented.")

@@ -1,7 +1,8 @@
 """Read side of the analysis: pandas frames the dashboard charts directly and the exports merge.
 
-A recommendation's calls are its members and its pending suggestions (shown as such); years, sessions and
-counts are over calls still in their source. Follow-up figures count recommendations, each with its own
+A recommendation's calls are its members and its pending suggestions (shown as such); years, sessions, counts
+and "recurring" are over its confirmed calls still in their source (``store.queries.recommendation_spans_sql``),
+with what the pending suggestions would add beside them. Follow-up figures count recommendations, each with its own
 status, so a call raised three times counts once.
 """
 
@@ -12,11 +13,13 @@ import pandas as pd
 
 from ..reading.models import STATUSES
 from ..store import Store
+from ..store.queries import CONFIRMED_MEMBER, recommendation_spans_sql, recurrence_counts
 
 RECOMMENDATION_COLUMNS = ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",
-                          "n_sessions", "years", "first_year", "last_year", "confirmed"]
-RECOMMENDATION_EXTRA = ["recurring", "sessions", "pending", "themes", "title_by", "version", "updated_by",
-                        "updated_at"]
+                          "n_sessions", "years", "first_year", "last_year", "confirmed", "recurring", "pending",
+                          "suggested_item_ids"]
+RECOMMENDATION_EXTRA = ["sessions", "n_sessions_suggested", "suggested_years", "recurring_suggested", "themes",
+                        "title_by", "version", "updated_by", "updated_at"]
 MEMBER_COLUMNS = ["rec_id", "id", "state", "year", "session_id", "session_title", "kind", "section", "text", "status",
                   "owner", "in_source", "score"]
 ANNOTATION_COLUMNS = ["id", "themes", "addressee", "addressee_text", "specificity", "recommendation_id",
@@ -26,20 +29,7 @@ ANNOTATION_EXTRA = ["specificity_note", "themes_by", "recommendation_sessions", 
 REVIEW_COLUMNS = ["item_id", "text", "year", "session_title", "kind", "rec_id", "title", "rec_years", "rec_sessions",
                   "rec_members", "representative", "evidence_mine", "evidence_theirs", "score"]
 
-_SPANS = """
-    spans AS (
-        SELECT m.rec_id, list(m.item_id ORDER BY m.item_id) AS item_ids,
-               count(*) FILTER (WHERE i.in_source) AS n_items,
-               count(DISTINCT i.session_id) FILTER (WHERE i.in_source) AS n_sessions,
-               coalesce(list(DISTINCT i.session_id ORDER BY i.session_id) FILTER (WHERE i.in_source), [])
-                   AS sessions,
-               coalesce(list(DISTINCT s.year ORDER BY s.year) FILTER (WHERE i.in_source AND s.year IS NOT NULL), [])
-                   AS years,
-               min(s.year) FILTER (WHERE i.in_source) AS first_year,
-               max(s.year) FILTER (WHERE i.in_source) AS last_year,
-               count(*) FILTER (WHERE m.state = 'suggested') AS pending
-        FROM memberships m JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
-        GROUP BY m.rec_id)"""
+_SPANS = recommendation_spans_sql()  # the one definition of what a recommendation spans, and "recurring"
 
 
 def _as_list(value: object) -> list:
@@ -49,30 +39,35 @@ def _as_list(value: object) -> list:
 
 
 def recommendations_frame(store: Store, recurring_only: bool = False) -> pd.DataFrame:
-    """One row per recommendation: follow-up fields, its calls (item_ids, n_items), n_sessions, years,
-    first/last year, confirmed (a person accepted, titled or followed it up), recurring (2+ sessions),
-    pending suggestions and the themes most of its calls share; most sessions first."""
-    having = "WHERE n_sessions >= 2" if recurring_only else ""
+    """One row per recommendation: follow-up fields, its members (item_ids; n_items in their source),
+    n_sessions, years, first/last year and recurring, all over confirmed calls; confirmed (a person accepted,
+    titled or followed it up); pending suggestions (suggested_item_ids, n_sessions_suggested, suggested_years,
+    recurring_suggested: it recurs only if they are accepted) and the themes most of its members share;
+    recurring first, then the most sessions."""
+    having = "WHERE sp.recurring" if recurring_only else ""
     frame = store.query(f"""
         WITH {_SPANS.strip()},
         themes AS (
             SELECT rec_id, list(theme ORDER BY n DESC, theme) AS themes FROM (
                 SELECT rec_id, theme, count(*) AS n FROM (
-                    SELECT m.rec_id, unnest(a.themes) AS theme FROM memberships m JOIN item_analysis a USING (item_id))
+                    SELECT m.rec_id, unnest(a.themes) AS theme FROM memberships m JOIN item_analysis a USING (item_id)
+                    WHERE m.state = 'member')
                 GROUP BY ALL) GROUP BY rec_id)
         SELECT r.rec_id, r.title, r.status, r.owner, r.due_date, r.notes, sp.item_ids, sp.n_items, sp.n_sessions,
-               sp.years, sp.first_year, sp.last_year, r.confirmed, sp.n_sessions >= 2 AS recurring, sp.sessions,
-               sp.pending, coalesce(t.themes[1:3], []) AS themes, r.title_by, r.version, r.updated_by, r.updated_at
+               sp.years, sp.first_year, sp.last_year, r.confirmed, sp.recurring, sp.pending, sp.suggested_item_ids,
+               sp.sessions, sp.n_sessions_suggested, sp.suggested_years, sp.recurring_suggested,
+               coalesce(t.themes[1:3], []) AS themes, r.title_by, r.version, r.updated_by, r.updated_at
         FROM recommendations r JOIN spans sp USING (rec_id) LEFT JOIN themes t USING (rec_id) {having}
-        ORDER BY sp.n_sessions DESC, sp.n_items DESC, sp.first_year NULLS LAST,
+        ORDER BY sp.n_sessions DESC, sp.recurring_suggested DESC, sp.n_sessions_suggested DESC, sp.n_items DESC,
+                 sp.first_year NULLS LAST,
                  CAST(substr(r.rec_id, 2) AS INTEGER)""")
     if frame.empty:
         return pd.DataFrame(columns=RECOMMENDATION_COLUMNS + RECOMMENDATION_EXTRA)
-    for column in ("item_ids", "sessions", "years", "themes"):
+    for column in ("item_ids", "suggested_item_ids", "sessions", "years", "suggested_years", "themes"):
         frame[column] = frame[column].map(_as_list)
-    for column in ("confirmed", "recurring"):
+    for column in ("confirmed", "recurring", "recurring_suggested"):
         frame[column] = frame[column].astype(bool)
-    for column in ("first_year", "last_year", "n_items", "n_sessions", "pending", "version"):
+    for column in ("first_year", "last_year", "n_items", "n_sessions", "pending", "n_sessions_suggested", "version"):
         frame[column] = frame[column].astype("Int64")
     return frame[RECOMMENDATION_COLUMNS + RECOMMENDATION_EXTRA].reset_index(drop=True)
 
@@ -158,16 +153,19 @@ def review_count(store: Store) -> int:
 
 def item_annotations(store: Store) -> pd.DataFrame:
     """Per item: themes, addressee (normalized list and as written), specificity (0-3), recommendation_id and
-    recommendation_title (members), suggested_recommendation_id (a pending suggestion); plus the
-    recommendation's sessions, years and whether it recurs."""
+    recommendation_title (members), suggested_recommendation_id (a pending suggestion); plus, for members, the
+    recommendation's sessions, years and whether it recurs, over confirmed calls (a pending suggestion is not a
+    fact: these stay empty and No for it)."""
     frame = store.query(f"""
         WITH {_SPANS.strip()}
         SELECT a.item_id AS id, a.themes, a.addressee, a.addressee_text, a.specificity,
                CASE WHEN m.state = 'member' THEN m.rec_id END AS recommendation_id,
                CASE WHEN m.state = 'member' THEN r.title END AS recommendation_title,
                CASE WHEN m.state = 'suggested' THEN m.rec_id END AS suggested_recommendation_id,
-               a.specificity_note, a.themes_by, sp.n_sessions AS recommendation_sessions,
-               sp.years AS recommendation_years
+               a.specificity_note, a.themes_by,
+               CASE WHEN m.state = 'member' THEN sp.n_sessions END AS recommendation_sessions,
+               CASE WHEN m.state = 'member' THEN sp.years END AS recommendation_years,
+               m.state = 'member' AND coalesce(sp.recurring, FALSE) AS recommendation_recurring
         FROM item_analysis a LEFT JOIN memberships m USING (item_id) LEFT JOIN recommendations r USING (rec_id)
         LEFT JOIN spans sp USING (rec_id) ORDER BY a.item_id""")
     if frame.empty:
@@ -175,7 +173,7 @@ def item_annotations(store: Store) -> pd.DataFrame:
     for column in ("themes", "addressee", "recommendation_years"):
         frame[column] = frame[column].map(_as_list)
     frame["recommendation_sessions"] = frame["recommendation_sessions"].astype("Int64")
-    frame["recommendation_recurring"] = (frame["recommendation_sessions"].fillna(0) >= 2).astype(bool)
+    frame["recommendation_recurring"] = frame["recommendation_recurring"].fillna(False).astype(bool)
     frame["specificity"] = frame["specificity"].astype("Int64")
     return frame[ANNOTATION_COLUMNS + ANNOTATION_EXTRA]
 
@@ -219,11 +217,11 @@ def theme_year_frame(store: Store, kinds: list[str] | None = None) -> pd.DataFra
 def status_by_theme_frame(store: Store) -> pd.DataFrame:
     """theme, status, recommendations — for stacked bars: each recommendation once under each of its themes,
     with its own status."""
-    out = store.query("""
+    out = store.query(f"""
         SELECT theme, status, count(*) AS recommendations FROM (
             SELECT DISTINCT r.rec_id, r.status, unnest(a.themes) AS theme
             FROM recommendations r JOIN memberships m USING (rec_id) JOIN items i USING (item_id)
-            JOIN item_analysis a USING (item_id) WHERE i.in_source)
+            JOIN item_analysis a USING (item_id) WHERE {CONFIRMED_MEMBER})
         GROUP BY theme, status""")
     if out.empty:
         return pd.DataFrame(columns=["theme", "status", "recommendations"])
@@ -249,17 +247,16 @@ def progress_by_first_year_frame(store: Store) -> pd.DataFrame:
 
 
 def recurring_count(store: Store) -> int | None:
-    """How many recommendations span two or more sessions; None before the analysis has run."""
+    """How many recommendations recur on confirmed calls (``store.queries.recommendation_spans_sql``); None
+    before the analysis has run."""
     if not store.scalar("SELECT count(*) FROM analysis_runs"):
         return None
-    return int(store.scalar("""
-        SELECT count(*) FROM (SELECT m.rec_id FROM memberships m JOIN items i USING (item_id) WHERE i.in_source
-                              GROUP BY m.rec_id HAVING count(DISTINCT i.session_id) >= 2)"""))
+    return recurrence_counts(store)["recurring"]
 
 
 def status_counts(store: Store) -> pd.DataFrame:
     """status, recommendations: the follow-up figures of the Overview."""
-    return store.query("""SELECT status, count(*) AS recommendations FROM recommendations r
+    return store.query(f"""SELECT status, count(*) AS recommendations FROM recommendations r
                           WHERE EXISTS (SELECT 1 FROM memberships m JOIN items i USING (item_id)
-                                        WHERE m.rec_id = r.rec_id AND i.in_source)
+                                        WHERE m.rec_id = r.rec_id AND {CONFIRMED_MEMBER})
                           GROUP BY status""")

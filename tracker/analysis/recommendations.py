@@ -21,6 +21,7 @@ from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
+from ..store.queries import confirmed_member_ids
 from .core import AnalysisError
 from .titles import suggest_title
 
@@ -79,7 +80,8 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
                        apply_to_calls: bool = False, call_versions: dict[str, int] | None = None,
                        **changes: Any) -> RecommendationEdit:
     """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
-    ``apply_to_calls`` a status change is also made on each of its member calls. Raises and writes nothing
+    ``apply_to_calls`` a status change is also made on each of its confirmed calls still in their source
+    (``store.queries.confirmed_member_ids``; pending suggestions are left). Raises and writes nothing
     when refused (unknown id or value, or someone changed it since ``expected_version``). ``call_versions``
     (item id -> version when the person saw them) applies the same rule to each call: one changed since, or
     one that joined since, refuses the whole save (EditConflict / EditError)."""
@@ -114,10 +116,7 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
             _history(con, rec_id, [(k, old, new) for k, (old, new) in diff.items()], by, now, via, "recommendation")
             result.version += 1
         if apply_to_calls and "status" in clean:
-            members = con.execute("""SELECT m.item_id FROM memberships m JOIN items i USING (item_id)
-                                     WHERE m.rec_id = ? AND m.state = 'member' AND i.kind IN ('takeaway', 'action')
-                                     ORDER BY m.item_id""", [rec_id]).fetchall()
-            for (item_id,) in members:
+            for item_id in confirmed_member_ids(con, rec_id):  # pending suggestions are left as they are
                 seen = None if call_versions is None else call_versions.get(item_id)
                 if call_versions is not None and seen is None:
                     raise EditError(f"call {item_id} joined this recommendation after you opened it; nothing was "

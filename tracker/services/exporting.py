@@ -144,9 +144,11 @@ RECOMMENDATION_HEADERS = {
     "n_items": "Takeaways and calls to action",
     "first_year": "First raised",
     "last_year": "Last raised",
+    "pending": "Suggested calls, to review",
     "confirmed": "Confirmed by a person",
     "rec_id": "Id",
     "item_ids": "Item ids",
+    "suggested_item_ids": "Suggested item ids, to review",
 }
 REPORT_CALL_HEADERS = {
     "session": "Session",
@@ -222,11 +224,9 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
             if column not in table:
                 table[column] = blank
     if what == "items" and "recurring" not in table:
-        sessions = pd.to_numeric(table["recommendation_sessions"] if "recommendation_sessions" in table
-                                 else blank, errors="coerce")
-        table["recurring"] = (sessions.fillna(0) >= 2).astype(bool)
-    if what == "recommendations" and "recurring" not in table and "n_sessions" in table:
-        table["recurring"] = (pd.to_numeric(table["n_sessions"], errors="coerce").fillna(0) >= 2).astype(bool)
+        # as the analysis decided it, over confirmed calls only (store.queries.recommendation_spans_sql)
+        flag = table["recommendation_recurring"] if "recommendation_recurring" in table else blank
+        table["recurring"] = flag.astype("boolean").fillna(False).astype(bool)
     for column, labels in (("status", STATUS_LABELS), ("kind", KIND_LABELS), ("origin", ORIGIN_LABELS),
                            ("review", REVIEW_LABELS)):
         if column in table:

@@ -159,3 +159,67 @@ def counts(store: Store) -> dict[str, int]:
                     SELECT 1 FROM items i WHERE i.session_id = s.session_id AND i.in_source)) AS without_outcomes
         FROM items WHERE in_source""").iloc[0]
     return {k: int(v) for k, v in row.items()}
+
+
+# --- what a recommendation spans: the one definition of "recurring" -------------------------------
+
+RECURRING_SESSIONS = 2  # a recommendation recurs when its confirmed calls come from this many sessions or more
+# A confirmed call: a member of its recommendation (a person accepted it, moved it there or started the
+# recommendation with it; the analysis's own first call of a group counts too, alone it links nothing) that is
+# still on its page. Pending suggestions are the machine's guess: shown beside, never counted as fact.
+CONFIRMED_MEMBER = "m.state = 'member' AND i.in_source"
+PENDING_SUGGESTION = "m.state = 'suggested' AND i.in_source"
+
+
+def recommendation_spans_sql() -> str:
+    """The ``spans`` common table expression (``WITH <this> SELECT …``): one row per recommendation that has
+    any call. Every count, chart, export and proposal line takes its figures from here, so "recurring" means
+    the same everywhere: confirmed calls still in their source that span two or more sessions.
+
+    Columns: rec_id; item_ids (its members) and suggested_item_ids (pending suggestions); over confirmed calls
+    still in their source: n_items, n_sessions, sessions, years, first_year, last_year, recurring; pending
+    (suggestions still in their source); with those suggestions accepted: n_sessions_suggested,
+    suggested_years (the years of those suggestions) and recurring_suggested (recurs only if they are accepted)."""
+    confirmed, pending = CONFIRMED_MEMBER, PENDING_SUGGESTION
+    return f"""spans AS (
+        SELECT *, n_sessions >= {RECURRING_SESSIONS} AS recurring,
+               n_sessions < {RECURRING_SESSIONS} AND n_sessions_suggested >= {RECURRING_SESSIONS}
+                   AS recurring_suggested
+        FROM (
+            SELECT m.rec_id,
+                   coalesce(list(m.item_id ORDER BY m.item_id) FILTER (WHERE m.state = 'member'), [])
+                       AS item_ids,
+                   coalesce(list(m.item_id ORDER BY m.item_id) FILTER (WHERE m.state = 'suggested'), [])
+                       AS suggested_item_ids,
+                   count(*) FILTER (WHERE {confirmed}) AS n_items,
+                   count(DISTINCT i.session_id) FILTER (WHERE {confirmed}) AS n_sessions,
+                   coalesce(list(DISTINCT i.session_id ORDER BY i.session_id) FILTER (WHERE {confirmed}), [])
+                       AS sessions,
+                   coalesce(list(DISTINCT s.year ORDER BY s.year) FILTER (WHERE {confirmed} AND s.year IS NOT NULL),
+                            []) AS years,
+                   min(s.year) FILTER (WHERE {confirmed}) AS first_year,
+                   max(s.year) FILTER (WHERE {confirmed}) AS last_year,
+                   count(*) FILTER (WHERE {pending}) AS pending,
+                   count(DISTINCT i.session_id) FILTER (WHERE ({confirmed}) OR ({pending})) AS n_sessions_suggested,
+                   coalesce(list(DISTINCT s.year ORDER BY s.year) FILTER (WHERE ({pending}) AND s.year IS NOT NULL),
+                            []) AS suggested_years
+            FROM memberships m JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id)
+            GROUP BY m.rec_id))"""
+
+
+def recurrence_counts(store: Store) -> dict[str, int]:
+    """recurring: recommendations that recur on confirmed calls (``recommendation_spans_sql``); suggested: the
+    others that would recur if their pending suggestions were accepted."""
+    row = store.read(lambda con: con.execute(f"""
+        WITH {recommendation_spans_sql()}
+        SELECT count(*) FILTER (WHERE recurring), count(*) FILTER (WHERE recurring_suggested) FROM spans""").fetchone())
+    return {"recurring": int(row[0] or 0) if row else 0, "suggested": int(row[1] or 0) if row else 0}
+
+
+def confirmed_member_ids(con: duckdb.DuckDBPyConnection, rec_id: str) -> list[str]:
+    """The confirmed takeaways and calls to action of one recommendation still in their source, the calls its
+    "apply the status to its N calls" sets (inside a write, on its connection); its questions keep theirs."""
+    return [r[0] for r in con.execute(f"""
+        SELECT m.item_id FROM memberships m JOIN items i USING (item_id)
+        WHERE m.rec_id = ? AND {CONFIRMED_MEMBER} AND i.kind IN ('takeaway', 'action') ORDER BY m.item_id""",
+        [rec_id]).fetchall()]

@@ -65,36 +65,54 @@ def _year_axis(years: pd.Series) -> list[str]:
     return [str(y) for y in values]
 
 
+SUGGESTED_NAME = "Suggested, to review"
+SUGGESTED_COLOR = "#C05621"
+
+
 def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, top: int = 20) -> go.Figure:
     """Dot timeline: one row per recurring recommendation (its full title), a dot in every year it was raised.
 
-    ``recommendations`` as ``recommendations_frame`` (rec_id, title, status, recurring, n_sessions, n_items,
-    first_year), ``members`` as ``members_frame`` (rec_id, year, kind, in_source; suggestions included). Dot size
-    is the number of its key takeaways and calls to action made that year (hover: each counted on its own, with
-    the sessions and the status); colour is the recommendation's own status (the legend says so).
+    ``recommendations`` as ``recommendations_frame`` (rec_id, title, status, recurring, recurring_suggested,
+    n_sessions, n_sessions_suggested, n_items, first_year), ``members`` as ``members_frame`` (rec_id, state,
+    year, kind, in_source). Rows and filled dots are confirmed calls only: dot size is the number of its key
+    takeaways and calls to action made that year (hover: each counted on its own, with the sessions and the
+    status); colour is the recommendation's own status (the legend says so). Pending suggestions are a separate
+    trace of hollow rings ("Suggested, to review" in the legend); a recommendation that recurs only through them
+    comes after the confirmed ones, its label marked "suggested, to review".
     """
     title = "Recurring recommendations by year"
-    recurring = recommendations[recommendations["recurring"].astype(bool)] if not recommendations.empty \
-        else recommendations
-    if recurring.empty or members.empty:
+    if recommendations.empty or members.empty:
         return empty_figure(title, "No recommendation raised in two or more sessions yet")
-    recurring = recurring.sort_values(["n_sessions", "n_items", "first_year"],
-                                      ascending=[False, False, True]).head(top)
+    maybe = (recommendations["recurring_suggested"].astype(bool) if "recurring_suggested" in recommendations
+             else pd.Series(False, index=recommendations.index))
+    confirmed = recommendations["recurring"].astype(bool)
+    recurring = recommendations[confirmed | maybe].assign(_maybe=maybe[confirmed | maybe])
+    if recurring.empty:
+        return empty_figure(title, "No recommendation raised in two or more sessions yet")
+    recurring = recurring.sort_values(["_maybe", "n_sessions", "n_items", "first_year"],
+                                      ascending=[True, False, False, True]).head(top)
     live = members[members["in_source"].astype(bool)] if "in_source" in members else members
     live = live[live["rec_id"].isin(recurring["rec_id"])].dropna(subset=["year"])
+    states = live["state"] if "state" in live else pd.Series("member", index=live.index)
     kinds = live["kind"] if "kind" in live else pd.Series("action", index=live.index)
     # "calls" means calls to action only, as on the tiles: takeaways are counted on their own
-    per_year = (live.assign(takeaways=(kinds == "takeaway").astype(int), actions=(kinds == "action").astype(int))
-                .groupby(["rec_id", "year"])[["takeaways", "actions"]].sum().reset_index())
-    per_year["items"] = per_year["takeaways"] + per_year["actions"]
-    labels = {r: wrap_label(t, 26, None) for r, t in zip(recurring["rec_id"], recurring["title"], strict=True)}
+    counted = live.assign(takeaways=(kinds == "takeaway").astype(int), actions=(kinds == "action").astype(int))
+
+    def per_year(part: pd.DataFrame) -> pd.DataFrame:
+        out = part.groupby(["rec_id", "year"])[["takeaways", "actions"]].sum().reset_index()
+        out["items"] = out["takeaways"] + out["actions"]
+        return out
+
+    sure, pending = per_year(counted[states == "member"]), per_year(counted[states == "suggested"])
+    labels = {r: wrap_label(t, 26, None) + ("<br><i>suggested, to review</i>" if m else "")
+              for r, t, m in zip(recurring["rec_id"], recurring["title"], recurring["_maybe"], strict=True)}
     order = [labels[r] for r in recurring["rec_id"]][::-1]  # most recurring at the top
     status = dict(zip(recurring["rec_id"], recurring["status"], strict=True))
     sessions = dict(zip(recurring["rec_id"], recurring["n_sessions"], strict=True))
     years = _year_axis(live["year"])
     fig = go.Figure()
     for code in STATUSES:
-        part = per_year[per_year["rec_id"].map(status) == code]
+        part = sure[sure["rec_id"].map(status) == code]
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
@@ -104,8 +122,18 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
                         line=dict(width=1, color="white")),
             customdata=[[_made(int(t), int(a)), int(sessions[r]), STATUS_LABELS[code]] for r, t, a in
                         zip(part["rec_id"], part["takeaways"], part["actions"], strict=True)],
-            hovertemplate=("%{y}<br>%{x}: %{customdata[0]}<br>raised in %{customdata[1]} sessions"
+            hovertemplate=("%{y}<br>%{x}: %{customdata[0]}<br>raised in %{customdata[1]} sessions (confirmed)"
                            "<br>status: %{customdata[2]}<extra></extra>")))
+    if not pending.empty:
+        fig.add_trace(go.Scatter(
+            x=pending["year"].astype(int).astype(str), y=[labels[r] for r in pending["rec_id"]],
+            mode="markers", name=SUGGESTED_NAME,
+            marker=dict(symbol="circle-open", size=14 + 6 * pending["items"].clip(upper=4), color=SUGGESTED_COLOR,
+                        line=dict(width=2.5, color=SUGGESTED_COLOR)),
+            customdata=[[_made(int(t), int(a))] for t, a in zip(pending["takeaways"], pending["actions"],
+                                                                  strict=True)],
+            hovertemplate=("%{y}<br>%{x}: %{customdata[0]} suggested by the analysis, not yet reviewed"
+                           "<extra>" + SUGGESTED_NAME + "</extra>")))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=years)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, tickfont=dict(size=12))
     lines = sum(label.count("<br>") + 1 for label in order)

@@ -269,7 +269,10 @@ def _recommendation_columns(store: Store, frame: pd.DataFrame) -> None:
     sessions = frame["recommendation_sessions"] if "recommendation_sessions" in frame else pd.Series(
         pd.NA, index=frame.index)
     frame["rec_sessions"] = pd.to_numeric(sessions, errors="coerce").astype("Int64")
-    frame["recurring"] = (frame["rec_sessions"].fillna(0) >= 2).astype(bool)
+    # the analysis says whether it recurs (confirmed calls only: store.queries.recommendation_spans_sql)
+    recurring = frame["recommendation_recurring"] if "recommendation_recurring" in frame else pd.Series(
+        False, index=frame.index)
+    frame["recurring"] = recurring.astype("boolean").fillna(False).astype(bool)
     frame["rec_years"] = frame["recommendation_years"].map(years_text)
 
 
@@ -398,11 +401,12 @@ def _text(value: Any) -> str:
 def headline(store: Store) -> dict[str, Any]:
     """Overview numbers: sessions and items by kind (``queries.counts``), and the follow-up figures, which count
     recommendations (a call raised three times counts once): recommendations (None before the analysis),
-    recurring (None before the analysis), to_review, done_count / tracked = share_done over recommendations
+    recurring (on confirmed calls) and recurring_suggested (the others that recur only through pending
+    suggestions; both None before the analysis), to_review, done_count / tracked = share_done over recommendations
     not dropped. Before the analysis (or with no recommendation) the share counts takeaways and calls to
     action one by one, and ``share_of`` says which."""
     from ..analysis import recurring_count, review_count, status_counts
-    from ..store.queries import counts
+    from ..store.queries import counts, recurrence_counts
 
     numbers: dict[str, Any] = dict(counts(store))
     recurring = recurring_count(store)
@@ -410,6 +414,7 @@ def headline(store: Store) -> dict[str, Any]:
     per = {str(s): int(n) for s, n in zip(by_status["status"], by_status["recommendations"], strict=True)}
     total = sum(per.values())
     numbers["recurring"] = recurring
+    numbers["recurring_suggested"] = None if recurring is None else recurrence_counts(store)["suggested"]
     numbers["recommendations"] = None if recurring is None else total
     numbers["to_review"] = review_count(store)
     if total:
@@ -425,6 +430,13 @@ def headline(store: Store) -> dict[str, Any]:
     tracked = numbers["tracked"]
     numbers["share_done"] = (numbers["done_count"] / tracked) if tracked else 0.0
     return numbers
+
+
+def recurring_note(suggested: Any) -> str:
+    """'2 more suggested, to review': the recommendations that recur only through pending suggestions, said
+    beside the confirmed count, never added to it; '' when there are none."""
+    n = _int(suggested)
+    return f"{n} more suggested, to review" if n else ""
 
 
 def progress_from_items(items: pd.DataFrame) -> pd.DataFrame:
@@ -452,7 +464,8 @@ def recommendation_name(rec_id: Any, title: Any) -> str:
 
 
 def recommendation_facts(rec: Mapping[str, Any]) -> str:
-    """One line about a recommendation row of ``recommendations_frame``: years, sessions, members, pending."""
+    """One line about a recommendation row of ``recommendations_frame``: years, sessions and calls people
+    confirmed, then the pending suggestions beside them ("2 suggested, to review (2023)")."""
     n_sessions, n_items = _int(rec.get("n_sessions")), _int(rec.get("n_items"))
     parts = [years_text(rec.get("years")) or "no year",
              f"{n_sessions} session{'s' if n_sessions != 1 else ''}",
@@ -460,7 +473,8 @@ def recommendation_facts(rec: Mapping[str, Any]) -> str:
              f"{n_items} takeaways and calls" if n_items != 1 else "1 takeaway or call"]
     pending = _int(rec.get("pending"))
     if pending:
-        parts.append(f"{pending} to review")
+        more = years_text(rec.get("suggested_years"))
+        parts.append(f"{pending} more suggested, to review" + (f" ({more})" if more else ""))
     return " · ".join(parts)
 
 
@@ -469,12 +483,12 @@ def _int(value: Any) -> int:
 
 
 def calls_progress(members: pd.DataFrame, rec_id: str) -> tuple[int, dict[str, int], str]:
-    """How the calls of a recommendation stand (its members still on their page): how many, how many per
-    status, and the status they all share ('' when they differ or there are none)."""
+    """How the calls of a recommendation stand (its confirmed takeaways and calls to action still on their
+    page; questions have no say): how many, how many per status, and the status they all share ('' when they differ or there are none)."""
     if members.empty:
         return 0, {}, ""
     mine = members[(members["rec_id"] == rec_id) & (members["state"] == "member")
-                   & members["in_source"].astype(bool)]
+                   & members["in_source"].astype(bool) & members["kind"].isin(["takeaway", "action"])]
     counts = {str(k): int(v) for k, v in mine["status"].value_counts().items()}
     agreed = next(iter(counts)) if len(counts) == 1 else ""
     return len(mine), counts, agreed

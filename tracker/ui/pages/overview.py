@@ -13,7 +13,7 @@ from tracker.analysis import analyze
 from tracker.services.report import progress_report
 from tracker.store.queries import ItemFilter
 from tracker.ui import charts
-from tracker.ui.dashboard_data import progress_from_items
+from tracker.ui.dashboard_data import progress_from_items, recurring_note
 from tracker.ui.pages import common
 
 CHART_CONFIG = {"displayModeBar": False}  # the toolbar covered chart titles on a phone; zoom is not needed here
@@ -32,6 +32,7 @@ def analysis_missing_note(key: str) -> None:
 
 def _tiles(numbers: dict) -> None:
     recs, recurring = numbers["recommendations"], numbers["recurring"]
+    suggested = numbers.get("recurring_suggested") or 0
     if numbers["share_of"] == "recommendations":
         basis = (f"{numbers['done_count']} of {numbers['tracked']} recommendations (not counting dropped ones) "
                  "are marked done")
@@ -49,18 +50,23 @@ def _tiles(numbers: dict) -> None:
           "What the takeaways and calls to action ask for, each followed up once however often it was raised "
           "(see Recommendations)"),
          ("Recurring recommendations", "–" if recurring is None else recurring,
-          "Recommendations raised in two or more sessions"),
+          "Recommendations raised in two or more sessions, counting only the calls people confirmed"
+          + (f"; {suggested} more would recur if the suggestions waiting in To review were accepted"
+             if suggested else "")),
          ("To review", numbers["to_review"] + numbers["report_calls"],
           f"{numbers['to_review']} new takeaways and calls to action the analysis matched to a recommendation, "
           f"and {numbers['report_calls']} sentences of session reports that read as calls to action, waiting "
           "for a person to decide (see To review)"),
          ("Share done", f"{numbers['share_done']:.0%}", basis)],
     ]
+    # beside the confirmed figure, never in it: what the machine suggests and nobody has reviewed yet
+    deltas = {"Recurring recommendations": recurring_note(suggested)}
     for row in rows:
         # a wrapping row: four tiles side by side on a wide screen, two by two on a phone
         box = st.container(horizontal=True, gap="small")
         for label, value, help_text in row:
-            box.metric(label, value, help=help_text, border=True, width="stretch")
+            box.metric(label, value, delta=deltas.get(label) or None, delta_color="orange", delta_arrow="off",
+                       help=help_text, border=True, width="stretch")
 
 
 def _report_downloads() -> None:
@@ -100,9 +106,11 @@ def render() -> None:
     with by_rec:
         st.plotly_chart(charts.recurrence_timeline(recommendations, common.members()), key="timeline",
                         config=CHART_CONFIG)
-        st.caption("One row per recommendation raised in two or more sessions, most sessions first. Dot size: how "
-                   "many of its key takeaways and calls to action were made that year (bigger = more); colour: the "
-                   "recommendation's own status. Hover a dot for the counts, the sessions and the status.")
+        st.caption("One row per recommendation raised in two or more sessions, counting the calls people "
+                   "confirmed, most sessions first. Dot size: how many of its key takeaways and calls to action "
+                   "were made that year (bigger = more); colour: the recommendation's own status. Hollow rings are "
+                   "suggested calls nobody has reviewed yet; rows marked \"suggested, to review\" recur only "
+                   "through them. Hover a dot for the counts, the sessions and the status.")
     with by_theme:
         st.plotly_chart(charts.theme_year_heatmap(common.theme_year()), key="heatmap", config=CHART_CONFIG)
 

@@ -105,7 +105,9 @@ def _entry(rec: pd.Series, is_open: bool) -> None:
         head, button = st.columns([6, 1], vertical_alignment="top")
         head.markdown(f"**{common.md(rec['title'])}**")
         owner = f" · owner: {common.md(rec['owner'])}" if rec["owner"] else ""
-        recurring = " :violet-badge[:material/repeat: recurring]" if rec["recurring"] else ""
+        recurring = (" :violet-badge[:material/repeat: recurring]" if rec["recurring"] else
+                     " :orange-badge[recurs if its suggestions are accepted]" if rec.get("recurring_suggested")
+                     else "")
         state = _register_row(rec_id)
         if state.get("overdue"):
             recurring += " :red-badge[:material/warning: overdue]"
@@ -280,7 +282,8 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
         common.stale_notice(rec["updated_by"], "recommendation", "rec-refresh", BASE)
 
     values = base["values"]
-    n_calls = int(((members["state"] == "member") & members["in_source"].astype(bool)).sum())
+    n_calls = calls_progress(members, rec_id)[0]  # confirmed calls still in their source: what "apply" sets
+    n_pending = int(rec["pending"] or 0)
     suffix = f"{rec_id}-{base['version']}"
     with st.form(f"rec-form-{suffix}", border=True):
         st.markdown("**Follow up this recommendation**")
@@ -294,8 +297,9 @@ def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
                              placeholder="Who follows this up")
         due = a.date_input("Due date", value=values["due_date"], key=f"rec-due-{suffix}", format="YYYY-MM-DD")
         notes = st.text_area("Notes", value=values["notes"], key=f"rec-notes-{suffix}", height=90)
-        apply = st.checkbox(f"Also set this status on its {n_calls} call(s)", key=f"rec-apply-{suffix}",
-                            disabled=not n_calls, help="Members only; suggestions still waiting for review are left")
+        apply = st.checkbox(apply_label(n_calls, n_pending), key=f"rec-apply-{suffix}", disabled=not n_calls,
+                            help="Only the calls people confirmed as this recommendation; suggestions still waiting "
+                                 "for review keep their status")
         submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
     if submitted:
         new = {"title": " ".join(title.split()), "status": status, "owner": owner.strip(), "due_date": due,
@@ -374,6 +378,13 @@ def evidence_section(rec: pd.Series) -> None:
                  upload.getvalue(), label)
         elif added:
             st.error("Give a link or choose a file.")
+
+
+def apply_label(n_calls: int, n_pending: int) -> str:
+    """'Also set this status on its 1 call (2 more suggested, to review, are left as they are)'."""
+    calls = f"{n_calls} call" + ("s" if n_calls != 1 else "")
+    more = f" ({n_pending} more suggested, to review, keep theirs)" if n_pending else ""
+    return f"Also set this status on its {calls}{more}"
 
 
 def _others(rec_id: str) -> dict[str, str]:

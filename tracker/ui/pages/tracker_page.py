@@ -406,7 +406,7 @@ def item_form(table: pd.DataFrame) -> None:
             st.caption(common.md("Themes: " + ", ".join(row["themes"])))
         if row["recommendation"]:
             raised = (f" — raised in {int(row['rec_sessions'])} sessions ({row['rec_years']})"
-                      if row["recurring"] else " — raised once")
+                      if row["recurring"] else " — raised once" if row["recommendation_id"] else "")
             st.caption(common.md(f"Recommendation: {row['recommendation']}{raised}"))
             _recommendation_status(row)
 

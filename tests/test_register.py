@@ -86,6 +86,9 @@ def test_status_history_in_words(confirmed: tuple[Store, str]) -> None:
     analysis.set_recommendation(store, rec_id, by="Ben", status="done")
     lines = status_history(store, rec_id)
     assert ", Ben: status In progress → Done" in lines[0]
+    row = readable_register(register_frame(store, TODAY)).set_index("Id").loc[rec_id]
+    history = row["Status history"].split("; ")
+    assert history[0].endswith(" Ana: Not started → In progress") and history[1].endswith(" Ben: In progress → Done")
     assert ", Ana: status Not started → In progress" in lines[1]
 
 

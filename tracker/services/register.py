@@ -30,7 +30,7 @@ CLOSED_STATUSES = ("done", "dropped")
 
 REGISTER_COLUMNS = ["rec_id", "title", "years", "sessions", "session_labels", "n_sessions", "n_calls", "first_year",
                     "status", "outcome", "outcome_reason", "closed_on", "owner", "due_date", "overdue", "addressees",
-                    "themes", "notes", "evidence", "recurring", "pending", "confirmed"]
+                    "themes", "notes", "evidence", "status_history", "recurring", "pending", "confirmed"]
 
 # machine column -> header in words, in the order a person reads them (the register's download)
 REGISTER_HEADERS = {
@@ -50,6 +50,7 @@ REGISTER_HEADERS = {
     "themes": "Themes",
     "notes": "Latest note",
     "evidence": "Evidence",
+    "status_history": "Status history",
     "recurring": "Recurring",
     "pending": "Suggested calls to review",
     "confirmed": "Confirmed by a person",
@@ -142,6 +143,8 @@ def register_frame(store: Store, today: date | None = None, session_ids: list[st
     frame["session_labels"] = frame["sessions"].map(lambda ids: sorted(labels.get(i, i) for i in ids))
     for column in ("due_date", "closed_on"):
         frame[column] = frame[column].map(_date).astype(object)
+    frame["status_history"] = frame["rec_id"].map(_status_histories(store)).map(
+        lambda lines: lines if isinstance(lines, list) else [])
     frame["overdue"] = [is_overdue(d, s, o, today) for d, s, o in
                         zip(frame["due_date"], frame["status"], frame["outcome"], strict=True)]
     frame["recurring"] = frame["n_sessions"] >= 2
@@ -150,6 +153,20 @@ def register_frame(store: Store, today: date | None = None, session_ids: list[st
         frame[column] = frame[column].astype(int)
     frame["first_year"] = frame["first_year"].astype("Int64")
     return frame[REGISTER_COLUMNS].reset_index(drop=True)
+
+
+def _status_histories(store: Store) -> dict[str, list[str]]:
+    """rec id -> its status and outcome changes in words, oldest first: '2026-03-02 Ana: Not started → In
+    progress'."""
+    rows = store.query("""SELECT item_id, field, old_value, new_value, changed_by, changed_at FROM history
+                          WHERE subject = 'recommendation' AND field IN ('status', 'outcome')
+                          ORDER BY change_id""")
+    out: dict[str, list[str]] = {}
+    for row in rows.itertuples():
+        old, new = (_value_words(str(row.field), v) for v in (row.old_value, row.new_value))
+        out.setdefault(str(row.item_id), []).append(
+            f"{pd.Timestamp(row.changed_at):%Y-%m-%d} {row.changed_by}: {old} → {new}")
+    return out
 
 
 def _words(value: Any) -> Any:

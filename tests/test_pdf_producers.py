@@ -39,6 +39,14 @@ def test_a_seed_as_each_producer_writes_it_gives_the_items_and_session_of_its_tx
     assert session(got) == session(expected)
 
 
+@pytest.mark.parametrize("page", SEEDS, ids=lambda p: p.name[:3])
+def test_a_seed_saved_as_pdf_by_chromium_keeps_every_person_and_sdg(page: Path) -> None:
+    expected = parse_text(bytes_to_text(page.read_bytes(), page.name), page.name).meta
+    got = parse_bytes(f"{page.stem}.pdf", (FIXTURES / f"{page.name[:3]}.chromium.pdf").read_bytes()).meta
+    assert (got.organizers, got.speakers, got.moderators, got.rapporteur, got.sdgs) == (
+        expected.organizers, expected.speakers, expected.moderators, expected.rapporteur, expected.sdgs)
+
+
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>IGF 2021</title>
 <style>body {{ font-family: 'Liberation Serif', serif; font-size: 15px; text-align: justify; max-width: 40em }}
 h1 {{ font-size: 26px; letter-spacing: 0.02em }} p {{ font-kerning: normal; font-variant-ligatures: common-ligatures }}

@@ -111,7 +111,10 @@ def load(db: str | None, paths: tuple[str, ...], no_analyze: bool, by: str | Non
     fetches it again.
 
     Re-loading is safe: unchanged files are skipped, status/owner/notes are kept for every item
-    whose text is unchanged, and items that vanished from a page are marked, not deleted.
+    whose text is unchanged, and items that vanished from a page are marked, not deleted. A page of a
+    session (year, type and number) that already has a page of the same kind under another name
+    replaces it under those rules, and the summary says so. A page whose text looks damaged (split
+    words) or whose outcomes look missing is loaded with a `warning:` line on stderr.
     Exits with status 1 if any file or address could not be loaded (the others are loaded anyway).
     """
     from .services.web import import_targets, split_targets

@@ -158,10 +158,11 @@ def lines_to_text(pages: list[list[Line]]) -> str:
             # (of one size: a title and the heading under it are two)
             high, low = previous.top - previous.bottom, line.top - line.bottom
             tall = min(high, low) > 1.07 * body and abs(high - low) < 0.1 * max(high, low)
-            # a wrapped paragraph, or a line of comma-separated parts ("Name, Organization, group, Asia-
-            # Pacific" + "States"), goes on past a capitalised word
+            # a paragraph wrapped in a narrow column, or a line of comma-separated parts ("Name, Organization,
+            # group, Asia-Pacific" + "States"), goes on past a capitalised word
             wrapped = _wrapped(previous, line, right_edge, words, entry=_shape(out[-1]),
-                               inside=lines_in_last > 1 or ", " in previous.text, tall=tall)
+                               inside=lines_in_last > 1 and column_edge is not None or ", " in previous.text,
+                               tall=tall)
             if k == 0:  # a new page: room left at the foot of the last one, a gap at the top of this one, or an
                 # indented first line after a finished one (a blank line between paragraphs fell on the break)
                 # and a sentence cut by the break (no closing mark, a small letter next) is one paragraph

@@ -120,6 +120,9 @@ def from_the_web() -> None:
         common.clear_caches()
         for failure in imported.report.failed:
             st.error(common.md(failure.error), icon=":material/error:")
+        for result in imported.report.results:
+            for warning in result.warnings:
+                st.warning(common.md(f"{result.url or result.source}: {warning}."), icon=":material/warning:")
         summary = imported.report.summary() + (f". {imported.analysis}" if imported.analysis else "")
         (st.success if imported.report.ok else st.info)(common.md(summary))
 

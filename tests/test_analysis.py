@@ -157,7 +157,7 @@ def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.Mon
 def test_analyze_is_idempotent(analyzed: Store) -> None:
     before = analysis.item_annotations(analyzed)
     places = analyzed.query("SELECT * FROM memberships ORDER BY item_id")
-    assert "0 calls placed" in analysis.analyze(analyzed)
+    assert "0 new calls placed" in analysis.analyze(analyzed)
     pd.testing.assert_frame_equal(before, analysis.item_annotations(analyzed))
     pd.testing.assert_frame_equal(places, analyzed.query("SELECT * FROM memberships ORDER BY item_id"))
     assert analysis.plan_reanalysis(analyzed).empty  # a full re-analysis agrees with what the import did

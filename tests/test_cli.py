@@ -199,13 +199,21 @@ def test_brief_writes_the_prefilled_proposal_as_markdown_and_word(loaded_db: Pat
     assert result.stdout.startswith("# Session proposal for IGF 2026: draft\n")
     assert "scope: the sessions of 2024" in result.stdout
     questions = result.stdout.split("## Policy questions\n")[1].split("\n## ")[0]
-    assert "1. Specific metrics or standards for evaluating the effectiveness of child online safety" in questions
+    assert "1. What are the specific metrics or standards for evaluating the effectiveness of child online " \
+        "safety measures?" in questions
+    assert len([line for line in questions.splitlines() if line[:1].isdigit()]) == 3
     out = tmp_path / "proposal.docx"
     result = run("brief", "--format", "docx", "--out", str(out), db=loaded_db)
     assert result.returncode == 0, result.stderr
     assert "wrote the proposal for IGF 2026" in result.stderr
     headings = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Heading 1"]
-    assert headings[:2] == ["Session title", "Session type"] and "Follow-up tasks" in headings
+    assert headings[:2] == ["Session title", "Session type"] and "SDG goals" in headings
+    assert not any("Follow-up" in h or "Internal" in h for h in headings)  # the organizers' own: not sent
+    out = tmp_path / "internal.docx"
+    assert run("brief", "--format", "docx", "--internal", "--out", str(out), db=loaded_db).returncode == 0
+    headings = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name.startswith("Heading")]
+    assert "Internal appendix: for the organizers, not part of the proposal" in headings
+    assert "Follow-up for the organizers" in headings
     assert "scope 'last year'" in one_line_error(run("brief", "--scope", "last year", db=loaded_db))
     assert "no draft named 'Main'" in one_line_error(run("brief", "--draft", "Main", db=loaded_db))
     assert run("brief", "--format", "docx", db=loaded_db).returncode == 2  # a docx needs --out

@@ -87,7 +87,7 @@ def test_adding_a_report_moves_no_existing_membership(analyzed: Store, tmp_path:
     after = memberships(analyzed)
     kept = after[after["item_id"].isin(before["item_id"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, before)  # changed without a person: 0
-    assert len(after) == len(before) + 4 and "4 calls placed" in summary
+    assert len(after) == len(before) + 4 and "4 new calls placed" in summary
     pd.testing.assert_frame_equal(analyzed.query("SELECT rec_id, title FROM recommendations WHERE rec_id IN "
                                                  "(SELECT unnest(?)) ORDER BY rec_id", [titles["rec_id"].tolist()]),
                                   titles)

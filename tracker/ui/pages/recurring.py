@@ -260,7 +260,7 @@ def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls:
         st.session_state.pop(BASE, None)
         st.session_state.pop(CONFLICT, None)
         common.clear_caches()
-        saved = ", ".join(result.changed) or "nothing new"
+        saved = ", ".join(str(f).replace("_", " ") for f in result.changed) or "nothing new"  # "due date"
         on_calls = f"; status set on {result.calls_changed} call(s)" if apply_to_calls else ""
         _flash(f"Saved {saved} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
                f"{on_calls}.")

@@ -217,6 +217,17 @@ def _recurring(store: Store, scope_ids: set[str]) -> pd.DataFrame:
                             kind="stable")
 
 
+def _rec_question(store: Store, rec: Any) -> str:
+    """A policy question from what the recommendation's confirmed calls ask (a title is a label, not a question:
+    "What would it take for governments to fund national child helplines?"); '' when they ask nothing readable."""
+    from ..analysis import members_frame
+    from ..analysis.titles import policy_question
+
+    calls = members_frame(store, rec.rec_id)
+    calls = calls[calls["state"] == "member"]
+    return policy_question(calls["text"].tolist(), calls["kind"].tolist())
+
+
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -403,10 +414,8 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
     # Policy questions, chosen across the whole scope: one for the recurring recommendation that came back
     # most, then the open questions of the sessions taken in turn (unresolved issues before follow-up
     # questions), so the latest session does not crowd out the earlier ones; the rest wait as candidates.
-    rec_questions = [{"text": f"What would move “{rec.title}” forward, after {_count(int(rec.n_sessions), 'session')} "
-                              f"({_and([str(y) for y in rec.years])}) raised it?",
-                      "use": False, "origin": f"recurring recommendation {rec.rec_id}"}
-                     for rec in open_recs.itertuples()]
+    rec_questions = [{"text": question, "use": False, "origin": f"recurring recommendation {rec.rec_id}"}
+                     for rec in open_recs.itertuples() if (question := _rec_question(store, rec))]
     open_q = items[(items["kind"] == "question") & ~items["status"].isin(CLOSED)]
     by_session: dict[str, list[dict[str, Any]]] = {}
     ordered_q = open_q.assign(_unresolved=~open_q["section"].fillna("").str.casefold().str.contains("unresolved"))

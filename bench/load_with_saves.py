@@ -38,6 +38,8 @@ def main() -> None:
         print(figures.load_output.strip().splitlines()[-3:])
         print(f"load exit {figures.load_exit}")
         print(figures.line())
+        print("slowest saves (seconds into the load, seconds):",
+              ", ".join(f"{at:.0f}: {took:.1f}" for at, took in figures.slowest))
         for message in sorted(set(figures.refused))[:5]:
             print("refused:", message)
 

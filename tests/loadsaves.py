@@ -70,6 +70,7 @@ class Figures:
     alone: list[float] = field(default_factory=list)  # seconds per save of one editor, nobody else saving
     idle: list[float] = field(default_factory=list)  # seconds per save, all the savers saving, no load
     during: list[float] = field(default_factory=list)  # seconds per save that started while the load ran
+    slowest: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the load, seconds) top 5
     refused: list[str] = field(default_factory=list)  # the message of every save that was not stored
     stored_notes: list[str] = field(default_factory=list)
     load_seconds: float = 0.0
@@ -151,4 +152,6 @@ def measure(db: Path, pages: Path, processes: int = 3, threads: int = 5, pause: 
                 figures.stored_notes.append(note)
             if window[0] <= started <= window[1] and not error:
                 figures.during.append(seconds)
+                figures.slowest.append((started - window[0], seconds))
+    figures.slowest = sorted(figures.slowest, key=lambda pair: -pair[1])[:5]
     return figures

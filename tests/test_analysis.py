@@ -21,9 +21,8 @@ from tracker.cli import cli
 from tracker.services.exporting import export_items, write_frame
 from tracker.store import Store
 
-INTL = {  # the example: one recommendation made in 2022 and 2024, and asked about in 2024
+INTL = {  # the example: one recommendation made in 2022, and asked about again in 2024
     "e4371e64ce8c6019": "International cooperation should be strengthened",
-    "22a1ad4af774e640": "International cooperation and knowledge sharing are vital",
     "a7f9d2f3b3e6c3d4": "How can international cooperation be strengthened",
 }
 QUESTION = "a7f9d2f3b3e6c3d4"  # "How can international cooperation be strengthened": the same matter, asked again
@@ -59,10 +58,10 @@ def test_international_cooperation_is_one_recurring_recommendation(analyzed: Sto
     assert len(recs) == 1
     rec = rec_of(analyzed, "e4371e64ce8c6019")
     # proposed by the machine; recurring once a person accepts its suggestions
-    assert rec["recurring_suggested"] and rec["n_sessions_suggested"] == 3 and not rec["recurring"]
+    assert rec["recurring_suggested"] and rec["n_sessions_suggested"] == 2 and not rec["recurring"]
     analysis.accept_all(analyzed, rec.name, by="Ana")
     rec = rec_of(analyzed, "e4371e64ce8c6019")
-    assert rec["recurring"] and rec["years"] == [2022, 2023, 2024] and rec["n_sessions"] == 3
+    assert rec["recurring"] and rec["years"] == [2022, 2024] and rec["n_sessions"] == 2
     assert (rec["first_year"], rec["last_year"]) == (2022, 2024)
     assert "International cooperation" in rec["themes"]
     assert "ooperation" in rec["title"] and "…" not in rec["title"]
@@ -118,7 +117,7 @@ def test_frames_for_the_charts(analyzed: Store) -> None:
     progress = analysis.progress_by_first_year_frame(analyzed)
     assert list(progress.columns) == ["first_year", "status", "recommendations", "share"]
     # recommendations, not calls: the 2022-2024 cooperation recommendation counts once, under 2022
-    assert progress["recommendations"].sum() == len(analysis.recommendations_frame(analyzed)) < 21
+    assert progress["recommendations"].sum() == len(analysis.recommendations_frame(analyzed)) < 30
     assert progress.groupby("first_year")["share"].sum().round(6).eq(1).all()
     counts = analysis.status_counts(analyzed)
     assert counts["recommendations"].sum() == progress["recommendations"].sum()
@@ -141,7 +140,7 @@ def test_export_has_analysis_columns_in_every_format(analyzed: Store) -> None:
     assert line["recommendation_years"] == "; ".join(str(y) for y in years)
     assert "International cooperation" in line["themes"].split("; ")
     jsonl = [json.loads(x) for x in write_frame(frame, "jsonl").splitlines()]
-    assert {r["id"]: r["recommendation_sessions"] for r in jsonl}["22a1ad4af774e640"] == len(years)
+    assert {r["id"]: r["recommendation_sessions"] for r in jsonl}["a7f9d2f3b3e6c3d4"] == len(years)
 
 
 def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -99,6 +99,7 @@ class Snapshot:
     rejected: pd.DataFrame  # item_id, rec_id, decided_at
     corrections: dict[str, tuple[list[str], str]]  # item id -> (themes, who): people's theme corrections
     learning_since: Any = None  # decisions before this time are not learned from (a reset), None: all
+    evidence: dict[tuple[str, str], str] = field(default_factory=dict)  # (item, rec offered) -> its evidence
 
 
 def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
@@ -118,7 +119,9 @@ def _read(con: duckdb.DuckDBPyConnection) -> Snapshot:
         for item_id in item_ids:
             corrections[item_id] = (list(themes), by)
     since = con.execute("SELECT max(decided_at) FROM analysis_decisions WHERE kind = 'reset_learning'").fetchall()[0][0]
-    return Snapshot(items, recs, rejected, corrections, since)
+    evidence = {(i, r): e for i, r, e in con.execute(
+        "SELECT item_id, rec_id, evidence_item_id FROM candidates WHERE evidence_item_id <> ''").fetchall()}
+    return Snapshot(items, recs, rejected, corrections, since, evidence)
 
 
 @dataclass
@@ -347,8 +350,9 @@ def _calls(snap: Snapshot, sentences: Sentences, keep_places: bool,
 
 def _decision_pairs(snap: Snapshot, frame: pd.DataFrame) -> np.ndarray:
     """People's decisions as labelled pairs of calls (positions in ``frame``): a call a person made a member of
-    a recommendation is the same as its other members; a call a person said is not a recommendation is not
-    the same as its members. Decisions before the last learning reset are left out."""
+    a confirmed recommendation is the same as its other members; a call a person said is not a recommendation
+    is not the same as the call shown to them as its evidence (its members when none was stored). Decisions
+    before the last learning reset are left out."""
     since = snap.learning_since
     index = {item_id: k for k, item_id in enumerate(frame["item_id"])}
     members: dict[str, list[int]] = {}
@@ -366,7 +370,10 @@ def _decision_pairs(snap: Snapshot, frame: pd.DataFrame) -> np.ndarray:
                                 strict=True):
         if item_id in index and (since is None or at > since):
             k = index[item_id]
-            out.update((min(k, m), max(k, m), 0) for m in members.get(rec, []) if m != k)
+            # the call it was shown as alike when the person said no (stable when the machine regroups later)
+            shown = snap.evidence.get((item_id, rec))
+            others = [index[shown]] if shown in index else members.get(rec, [])
+            out.update((min(k, m), max(k, m), 0) for m in others if m != k)
     same = {(a, b) for a, b, y in out if y}
     rows = sorted((a, b, y) for a, b, y in out if y or (a, b) not in same)  # "same" wins a contradiction
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
@@ -453,6 +460,8 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
     labels, members = calls.labels.copy(), calls.members.copy()
     names = list(calls.rec_ids)
     chosen: dict[int, int] = {}  # suggested call -> label
+    sims = None  # the new calls' scores with every call, when computed for the placement
+    position: dict[int, int] = {}
     if len(todo) == n:  # a first analysis: every call is new, clustered from its condensed distances
         fresh = cluster_all(condensed_distances(calls.features, method), n, method.threshold)
         rest, fresh_labels = todo, fresh
@@ -475,7 +484,10 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
         else:
             chosen[item] = offset + label
     suggested = np.array(sorted(chosen), dtype=np.int64)
-    rows = item_similarities(calls.features, method, suggested) if len(suggested) else None
+    rows = None
+    if len(suggested):
+        rows = (item_similarities(calls.features, method, suggested) if sims is None
+                else sims[[position[i] for i in suggested.tolist()]].tocsr())
     places: list[NewPlace] = []
     ids = calls.frame["item_id"]
     for item in sorted(founders):

@@ -336,16 +336,22 @@ def item_similarities(features: Features, method: Method, rows: np.ndarray,
                              shape=(len(rows), features.n))
 
 
+CONDENSED_ROWS = 256  # items per band of the upper triangle
+
+
 def condensed_distances(features: Features, method: Method) -> np.ndarray:
     """1 - similarity for every pair of items, in scipy's condensed order, written straight from the blocks
-    (no list of pairs kept alongside): what a full analysis clusters."""
+    (no list of pairs kept alongside): what a full analysis clusters. Only the upper triangle is computed: a
+    band of rows is compared with the items from its first row on."""
     n = features.n
     out = np.ones(n * (n - 1) // 2, dtype=np.float64)
-    for start, block in item_blocks(features, method, np.arange(n)):
-        for row in range(len(block)):
-            i = start + row
-            first = n * i - i * (i + 1) // 2
-            out[first:first + n - i - 1] = 1.0 - block[row, i + 1:]
+    for band in range(0, n, CONDENSED_ROWS):
+        rows = np.arange(band, min(n, band + CONDENSED_ROWS))
+        for start, block in item_blocks(features, method, rows, np.arange(band, n)):
+            for row in range(len(block)):
+                i = band + start + row
+                first = n * i - i * (i + 1) // 2
+                out[first:first + n - i - 1] = 1.0 - block[row, i + 1 - band:]
     np.clip(out, 0.0, 2.0, out=out)
     return out
 

@@ -499,7 +499,7 @@ def test_name_kept_across_a_reload_and_a_browser_restart(server: tuple[str, Path
 
 def _grid_cell(page, row: int, column: str):
     """The centre of one cell of the Tracker grid (Main columns; widths as set in tracker_page)."""
-    widths = {"flag": 40, "text": 440, "status": 105, "owner": 110, "due_date": 95}
+    widths = {"flag": 40, "text": 360, "recommendation": 220, "status": 105, "owner": 110, "due_date": 95}
     box = page.get_by_test_id("stDataFrame").first.bounding_box()
     x = box["x"] + sum(w for name, w in widths.items() if name != column and list(widths).index(name)
                        < list(widths).index(column)) + widths[column] / 2

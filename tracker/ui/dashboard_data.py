@@ -484,7 +484,8 @@ def _int(value: Any) -> int:
 
 def calls_progress(members: pd.DataFrame, rec_id: str) -> tuple[int, dict[str, int], str]:
     """How the calls of a recommendation stand (its confirmed takeaways and calls to action still on their
-    page; questions have no say): how many, how many per status, and the status they all share ('' when they differ or there are none)."""
+    page; questions have no say): how many, how many per status, and the status they all share ('' when they
+    differ or there are none)."""
     if members.empty:
         return 0, {}, ""
     mine = members[(members["rec_id"] == rec_id) & (members["state"] == "member")

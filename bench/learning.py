@@ -35,44 +35,11 @@ import numpy as np  # noqa: E402
 from tracker import analysis  # noqa: E402
 from tracker.analysis import core  # noqa: E402
 from tracker.analysis import embeddings as emb  # noqa: E402
-from tracker.analysis.evaluate import labels_file, page_path, predict, prepare, score, split  # noqa: E402
+from tracker.analysis.evaluate import page_path, predict, prepare, score, simulate_review, split  # noqa: E402
 from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD  # noqa: E402
 from tracker.analysis.pairmodel import adapt, pair_matrix  # noqa: E402
 from tracker.store import Store  # noqa: E402
 from tracker.store.documents import load_paths  # noqa: E402
-
-
-def gold_by_text() -> dict[tuple[str, str], int]:
-    data = labels_file()
-    out = {(e["page"], e["text"]): k for k, g in enumerate(data["groups"]) for e in g["items"]}
-    out.update({(e["page"], e["text"]): 100_000 + k for k, e in enumerate(data["alone"])})
-    return out
-
-
-def simulate(store: Store, decisions: int) -> int:
-    """Answer the review queue from the labels; returns the number of decisions made."""
-    gold = gold_by_text()
-    where = store.query("""SELECT i.item_id, o.source, i.text FROM items i JOIN occurrences o USING (item_id)""")
-    group = {i: gold.get((Path(src).name, t), -1 - k) for k, (i, src, t) in enumerate(where.itertuples(index=False))}
-    made = 0
-    while made < decisions:
-        queue = analysis.review_queue(store)
-        if queue.empty:
-            break
-        item = str(queue["item_id"].iat[0])
-        choice = None
-        for option in analysis.review_candidates(store, item).itertuples():
-            members = store.query("SELECT item_id FROM memberships WHERE rec_id = ? AND state = 'member'",
-                                  [option.rec_id])["item_id"]
-            if any(group.get(m) == group[item] for m in members):
-                choice = str(option.rec_id)
-                break
-        if choice is None:
-            analysis.none_of_these(store, item, by="simulated reviewer")
-        else:
-            analysis.choose(store, item, choice, by="simulated reviewer")
-        made += 1
-    return made
 
 
 def decision_items(store: Store) -> list[tuple[str, str, int]]:
@@ -112,7 +79,7 @@ def main() -> None:
             store = Store(folder / f"{mode}.duckdb")
             assert load_paths([page_path(p) for p in decide], store).ok
             analysis.analyze(store)
-            made = simulate(store, args.decisions)
+            made = len(simulate_review(store, args.decisions))
             pairs = decision_items(store)
             ev = prepare(decide + measured, method.needs_model, folder)
             index = {i: k for k, i in enumerate(ev.calls.frame["item_id"])}

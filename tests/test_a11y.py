@@ -9,15 +9,13 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import import_or_fail_in_ci, missing
-from tests.test_browser import CHROMIUM, IDLE, PAGES, ROOT, TITLES, _free_port, _open, launch, stop
+from tests.test_browser import CHROMIUM, IDLE, PAGES, ROOT, TITLES, _open, dashboard, launch
 from tracker.services import planning
 from tracker.services.importing import import_paths
 from tracker.store import Store
@@ -50,30 +48,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     store = Store(db)
     assert import_paths(store, [REPORT_2025], by="Ming Yan").report.ok
     planning.create_draft(store, "Proposal", 2026, by="Ana")
-    port = _free_port()
-    log = (tmp / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text(errors="replace"))
-            time.sleep(0.3)
+    with dashboard(tmp, env) as url:
         yield url, db
-    finally:
-        stop(proc)
-        log.close()
 
 
 def serious(page) -> list[dict]:

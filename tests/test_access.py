@@ -241,7 +241,9 @@ def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -
 
 
 # writes through a connection that a checked function opened (load_files -> load_documents)
-CHECKED_BY_CALLER = {"tracker.store.documents.load_documents"}
+# written only from functions that checked the role just before: the load (documents), adding evidence
+CHECKED_BY_CALLER = {"tracker.store.documents.load_documents", "tracker.services.evidence._insert",
+                     "tracker.services.importing.record_importer"}
 
 
 def test_every_function_that_writes_checks_the_role_first() -> None:

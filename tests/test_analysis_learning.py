@@ -3,15 +3,13 @@ part 3). Lexical mode: the same learning, without loading the model."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.analysis import core
-from tracker.analysis.evaluate import labels_file, page_path, split
+from tracker.analysis.evaluate import page_path, simulate_review, split
 from tracker.analysis.methods import LEXICAL_METHOD
 from tracker.analysis.similarity import item_similarities
 from tracker.cli import cli
@@ -19,38 +17,6 @@ from tracker.store import Store
 from tracker.store.documents import load_paths
 
 pytestmark = pytest.mark.slow
-
-
-def _gold(store: Store) -> dict[str, int]:
-    data = labels_file()
-    by_text = {(e["page"], e["text"]): k for k, g in enumerate(data["groups"]) for e in g["items"]}
-    by_text.update({(e["page"], e["text"]): 100_000 + k for k, e in enumerate(data["alone"])})
-    rows = store.query("SELECT i.item_id, o.source, i.text FROM items i JOIN occurrences o USING (item_id)")
-    return {i: by_text.get((Path(s).name, t), -1 - k) for k, (i, s, t) in enumerate(rows.itertuples(index=False))}
-
-
-def _review(store: Store, decisions: int) -> set[str]:
-    """Answer the review queue from the labels, as a person would; returns the items decided."""
-    gold = _gold(store)
-    decided: set[str] = set()
-    while len(decided) < decisions:
-        queue = analysis.review_queue(store)
-        if queue.empty:
-            break
-        item = str(queue["item_id"].iat[0])
-        choice = None
-        for option in analysis.review_candidates(store, item).itertuples():
-            members = store.query("SELECT item_id FROM memberships WHERE rec_id = ? AND state = 'member'",
-                                  [option.rec_id])["item_id"]
-            if any(gold.get(m) == gold[item] for m in members):
-                choice = str(option.rec_id)
-                break
-        if choice is None:
-            analysis.none_of_these(store, item, by="Ana")
-        else:
-            analysis.choose(store, item, choice, by="Ana")
-        decided.add(item)
-    return decided
 
 
 def _scoring(store: Store) -> tuple[core.Calls, core.Method]:
@@ -77,7 +43,7 @@ def test_thirty_decisions_change_held_out_pairs_and_reset_restores_them(store: S
     seeds, tune, _ = split()
     assert load_paths([page_path(p) for p in seeds + tune], store).ok
     analysis.analyze(store)
-    decided = _review(store, 30)
+    decided = simulate_review(store, 30, by="Ana")
     assert len(decided) >= 15, "the review queue of the seeds and tune pages offers enough decisions"
     calls, learned = _scoring(store)
     assert learned.learned > 0 and len(calls.decisions) > 0

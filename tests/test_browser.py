@@ -12,6 +12,7 @@ test-artifacts/screenshots/ at 1440 px and 390 px (Tracker and Overview also as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -89,14 +90,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    _chromium_or_skip()
-    tmp = tmp_path_factory.mktemp("browser")
-    db = tmp / "tracker.duckdb"
+@contextlib.contextmanager
+def dashboard(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    """A real Streamlit server running dashboard.py with ``env`` on a free local port: its address, until the
+    block ends (its log in ``tmp``)."""
     port = _free_port()
     log = (tmp / "streamlit.log").open("wb")
-    env = {**os.environ, "TRACKER_DB": str(db), "ORT_DISABLE_TELEMETRY": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -115,10 +114,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text(errors="replace"))
             time.sleep(0.3)
-        yield url, db
+        yield url
     finally:
         stop(proc)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    _chromium_or_skip()
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "tracker.duckdb"
+    env = {**os.environ, "TRACKER_DB": str(db), "ORT_DISABLE_TELEMETRY": "1"}
+    with dashboard(tmp, env) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")

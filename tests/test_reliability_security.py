@@ -173,10 +173,11 @@ def test_hostile_upload_names_write_no_file_and_are_stored_by_base_name(store: S
     work = tmp_path / "work" / "data"
     work.mkdir(parents=True)
     monkeypatch.chdir(work)
-    page = (ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt").read_bytes()
+    # four different sessions' pages (one session's page under four names would be one document)
+    pages = [p.read_bytes() for p in sorted((ROOT / "seeds").glob("*.txt"))[:4]]
     names = ["../../escape.txt", "..\\..\\escape2.txt", "/tmp/escape3.txt", "sub/dir/\x00evil.txt"]
     before = sorted(p for p in tmp_path.rglob("*") if "tracker.duckdb" not in p.name)
-    report = load_files([(n, page) for n in names], store)
+    report = load_files(list(zip(names, pages, strict=True)), store)
     assert [r.source for r in report.results] == ["escape.txt", "escape2.txt", "escape3.txt", "_evil.txt"]
     assert sorted(store.query("SELECT source FROM documents")["source"]) == sorted(r.source for r in report.results)
     after = sorted(p for p in tmp_path.rglob("*") if "tracker.duckdb" not in p.name)

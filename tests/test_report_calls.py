@@ -90,7 +90,8 @@ def test_suggestions_count_nowhere_until_accepted(analyzed_store: Store) -> None
     members = analysis.members_frame(store)
     assert call["call_id"] not in set(members["id"]) and call["call_id"] not in set(items_frame(store)["id"])
     assert "called upon" not in to_markdown(brief(store, scope="all"))
-    n_calls = analysis.recommendations_frame(store)["n_items"].sum()
+    recs = analysis.recommendations_frame(store)
+    n_calls = (recs["n_items"] + recs["pending"]).sum()  # confirmed calls and suggestions
 
     item_id = accept_call(store, call["call_id"], by="Ana")
     assert item_id == call["call_id"]
@@ -98,7 +99,8 @@ def test_suggestions_count_nowhere_until_accepted(analyzed_store: Store) -> None
     assert after["actions"] == before["actions"] + 1 and after["items"] == before["items"] + 1
     row = items_frame(store).set_index("id").loc[item_id]
     assert (row["kind"], row["text"], bool(row["in_source"])) == ("action", call["text"], True)
-    assert analysis.recommendations_frame(store)["n_items"].sum() == n_calls + 1  # grouped like any call
+    recs = analysis.recommendations_frame(store)
+    assert (recs["n_items"] + recs["pending"]).sum() == n_calls + 1  # grouped like any call
     assert analysis.item_annotations(store).set_index("id").loc[item_id, "recommendation_id"]
     set_item(store, item_id, status="in_progress", owner="CFIS", by="Ana")  # followed up like any item
     assert items_frame(store).set_index("id").loc[item_id, "owner"] == "CFIS"

@@ -66,6 +66,44 @@ def _f1(p: float, r: float) -> float:
 def labels_file(path: Path = LABELS) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
+def gold_groups(store: Store) -> dict[str, int]:
+    """Each stored item's labelled group (an item in no group is a group of its own): what a simulated
+    reviewer answers from."""
+    data = labels_file()
+    by_text = {(e["page"], e["text"]): k for k, g in enumerate(data["groups"]) for e in g["items"]}
+    by_text.update({(e["page"], e["text"]): 100_000 + k for k, e in enumerate(data["alone"])})
+    rows = store.query("SELECT i.item_id, o.source, i.text FROM items i JOIN occurrences o USING (item_id)")
+    return {i: by_text.get((Path(s).name, t), -1 - k) for k, (i, s, t) in enumerate(rows.itertuples(index=False))}
+
+
+def simulate_review(store: Store, decisions: int, by: str = "simulated reviewer") -> set[str]:
+    """Answer the review queue from the labels as a person would (the first offered recommendation that holds
+    a member of the call's group, else "none of these"); the items decided."""
+    from .frames import review_candidates, review_queue
+    from .recommendations import choose, none_of_these
+
+    gold = gold_groups(store)
+    decided: set[str] = set()
+    while len(decided) < decisions:
+        queue = review_queue(store)
+        if queue.empty:
+            break
+        item = str(queue["item_id"].iat[0])
+        choice = None
+        for option in review_candidates(store, item).itertuples():
+            members = store.query("SELECT item_id FROM memberships WHERE rec_id = ? AND state = 'member'",
+                                  [option.rec_id])["item_id"]
+            if any(gold.get(m) == gold[item] for m in members):
+                choice = str(option.rec_id)
+                break
+        if choice is None:
+            none_of_these(store, item, by=by)
+        else:
+            choose(store, item, choice, by=by)
+        decided.add(item)
+    return decided
+
+
 
 def page_path(name: str) -> Path:
     return SEEDS / name if (SEEDS / name).exists() else PAGES / name

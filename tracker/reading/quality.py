@@ -18,10 +18,12 @@ from .models import Item
 
 FRAGMENT_SHARE = 0.012  # above this share of fragments among the words, the text looks broken
 MIN_WORDS = 150  # fewer words say too little either way
+# short words of English, and the particles of French, Spanish and Portuguese names ("Ministère de la Famille",
+# "Universidad de la República") that national and regional pages carry
 _SHORT_WORDS = set("a i o x v an as at be by do go he if in is it me my no of on or so to up us we am ok id vs mr ms "
-                   "dr st nd rd th eu un ai uk".split())
-_CONTRACTION = re.compile(r"[’'](?:s|t|ll|re|ve|d|m)\b")
-_WORD = re.compile(r"[^\W\d_]+")
+                   "dr st nd rd th eu un ai uk de la le du au el et da di y".split())
+_CONTRACTION = re.compile(r"[’'](?:s|t|ll|re|ve|d|m)\b|\b[ldjnmsc][’'](?=\w)", re.I)
+_WORD = re.compile(r"(?<![\w])[^\W\d_]+(?![\w])")  # letters only: "14h00" and "CO2" are not fragments
 _REPORT_HEADINGS = {"session report", "full session report", "session at a glance", "summary", "expanded summary",
                     "session summary", "report"}
 
@@ -29,7 +31,8 @@ _REPORT_HEADINGS = {"session report", "full session report", "session at a glanc
 def fragment_share(text: str) -> tuple[float, int]:
     """The share of the words that are one- or two-letter fragments, and the number of words."""
     words = _WORD.findall(_CONTRACTION.sub("", text[:200_000]))  # a sample says enough, and bounds the time
-    fragments = sum(1 for w in words if len(w) <= 2 and not w.isupper() and w.casefold() not in _SHORT_WORDS)
+    # split words break into lower-case pieces ("shar ed", "fr om"); a short capitalised word is a name ("Ba")
+    fragments = sum(1 for w in words if len(w) <= 2 and w.islower() and w not in _SHORT_WORDS)
     return fragments / max(len(words), 1), len(words)
 
 

@@ -163,7 +163,9 @@ def evidence_file(store: Store, evidence_id: int) -> tuple[str, str, bytes]:
 
 def remove_evidence(store: Store, evidence_id: int, *, by: str) -> None:
     """Take evidence off (its row stays, marked removed, with a history row)."""
-    by = _who(store, by)
+    by = require(store, "editor", "take evidence off", by).strip()
+    if not by:
+        raise EvidenceError("say who takes it off (--by NAME): the history keeps the person's name")
     now = datetime.now()
 
     def run(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,10 +3,11 @@
     python tests/data/build_labels.py LABELS.json ITEMS_DIR OUT.json
 
 LABELS.json is what a labeller wrote by docs/labelling.md: groups (title, why, item keys), alone, doubtful.
-ITEMS_DIR holds one JSON list per page of what the loader extracted (key, page, kind, section, text), the
-lists the labeller labelled from (tests/data/dump_items.py writes them). The decisions are copied as they are; only the keys are replaced by the
-(page, text) that the loader extracts, so the labels keep meaning the same items when ids change. The split
-into tune and holdout pages is fixed here, by page prefix, and was chosen before any label was seen.
+ITEMS_DIR holds one JSON list per page of what the loader extracted (key, page, kind, section, text), the lists the
+labeller labelled from (tests/data/dump_items.py writes them). The decisions are copied as they are; only the keys
+are replaced by the (page, text) that the loader extracts, so the labels keep meaning the same items when ids
+change. The split into tune and holdout pages is fixed here, by page prefix, and was chosen before any label was
+seen.
 
 Standard library only. Exit status 1 (with the reasons) when a key names no item or an item is labelled twice.
 """

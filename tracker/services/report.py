@@ -334,7 +334,11 @@ def to_html(report: ProgressReport) -> str:
 
 # --- Word -----------------------------------------------------------------------------------------
 
-def _docx_table(doc: Any, header: list[str], rows: list[list[str]]) -> None:
+def _docx_table(doc: Any, header: list[str], rows: list[list[str]], empty: str) -> None:
+    """The rows as a table under a bold header; the ``empty`` sentence instead when there are none."""
+    if not rows:
+        doc.add_paragraph(empty)
+        return
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -354,11 +358,7 @@ def to_docx(report: ProgressReport) -> bytes:
     doc.add_heading(_title(report), level=0)
     doc.add_paragraph(_meta(report))
     doc.add_heading(PARTS[0], level=1)
-    rows = _progress_rows(report)
-    if rows:
-        _docx_table(doc, PROGRESS_HEADER, rows)
-    else:
-        doc.add_paragraph("No recommendation yet.")
+    _docx_table(doc, PROGRESS_HEADER, _progress_rows(report), "No recommendation yet.")
     doc.add_heading(PARTS[1], level=1)
     if report.recurring.empty:
         doc.add_paragraph("None of the recommendations was raised in two or more sessions yet.")
@@ -374,18 +374,12 @@ def to_docx(report: ProgressReport) -> bytes:
             paragraph.add_run(f"{key}: ").bold = True
             paragraph.add_run(value)
     doc.add_heading(PARTS[2], level=1)
-    overdue = _overdue_rows(report)
-    if overdue:
-        _docx_table(doc, OVERDUE_HEADER, overdue)
-    else:
-        doc.add_paragraph("Nothing is overdue.")
+    _docx_table(doc, OVERDUE_HEADER, _overdue_rows(report), "Nothing is overdue.")
     if _overdue_more(report):
         doc.add_paragraph(_overdue_more(report))
     doc.add_heading(PARTS[3], level=1)
-    if report.addressees.empty:
-        doc.add_paragraph("No call names whom it is addressed to.")
-    else:
-        _docx_table(doc, ADDRESSEE_HEADER, _addressee_rows(report))
+    _docx_table(doc, ADDRESSEE_HEADER, [] if report.addressees.empty else _addressee_rows(report),
+                "No call names whom it is addressed to.")
     doc.add_heading(PARTS[4], level=1)
     for line in _missing_lines(report) or ["Every session published its outcomes."]:
         doc.add_paragraph(line, style="List Bullet")

@@ -104,7 +104,7 @@ class SessionMeta:
         """Sessions are identified by what the page says, so other renderings join the same session."""
         # the IGF's own sessions keep the ids they always had; another forum's name is part of its sessions' ids
         other = self.forum if self.forum and self.forum != "IGF" else ""
-        if self.year and self.session_type and self.number:
+        if self.keyed:
             slug = re.sub(r"[^a-z0-9]+", "-", f"{other} {self.session_type}".lower()).strip("-")
             return f"{self.year}-{slug}-{self.number}"
         if self.title:

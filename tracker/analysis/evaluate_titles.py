@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..resources import CHECKOUT_ROOT
-from .titles import STOP, WORD, _base, _stem, suggest_title, title_form
+from .titles import content_words, suggest_title, title_form
 
 DEFAULT_REFERENCE = Path("tests/data/reference_titles.json")
 
@@ -41,13 +41,9 @@ class TitleScore:
         return sum(o for *_, o in self.rows) / self.n if self.n else 0.0
 
 
-def content_words(text: str) -> set[str]:
-    return {_base(w) or _stem(w) for w in WORD.findall(text.replace("’", "'")) if w.lower() not in STOP}
-
-
 def overlap(a: str, b: str) -> float:
     """Dice coefficient of two titles' content words (1.0: the same words)."""
-    x, y = content_words(a), content_words(b)
+    x, y = (content_words(t.replace("’", "'")) for t in (a, b))
     return 2 * len(x & y) / (len(x) + len(y)) if x or y else 0.0
 
 

@@ -360,7 +360,7 @@ def _named_subject(sentence: str, obj: str) -> str:
     return who[:1].upper() + who[1:]
 
 
-def _words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
     """Content words, verbs in their base form ("strengthened" and "strengthen" are one word here)."""
     return {_base(w) or _stem(w) for w in WORD.findall(text) if w.lower() not in STOP}
 
@@ -402,10 +402,10 @@ def best_ask(texts: list[str], kinds: list[str] | None = None) -> Ask | None:
     found = [a for a, k in asks if a is not None and k != "question"] or [a for a, _ in asks if a is not None]
     if not found:
         return None
-    bags = [_words(t) for t in texts]
+    bags = [content_words(t) for t in texts]
 
     def shared(ask: Ask) -> float:
-        words = _words(ask.phrase())
+        words = content_words(ask.phrase())
         if not words:
             return 0.0
         return sum(len(words & bag) / len(words) for bag in bags) + (0.25 if ask.actor else 0.0)

@@ -32,7 +32,7 @@ def is_docx(data: bytes, name: str = "") -> bool:
         return False
 
 
-def _check_zip(data: bytes, source: str) -> None:
+def check_zip(data: bytes, source: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -60,7 +60,7 @@ def _is_list(paragraph) -> bool:  # type: ignore[no-untyped-def]
 
 def docx_to_text(data: bytes, source: str) -> str:
     """The page text of a .docx (not yet cleaned), or BadInput naming the file and the reason."""
-    _check_zip(data, source)
+    check_zip(data, source)
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph

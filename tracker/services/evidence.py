@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import TrackerError
-from ..reading.docx import _check_zip, is_docx
+from ..reading.docx import check_zip, is_docx
 from ..reading.models import BadInput
 from ..reading.text import MAX_BYTES, read_file
 from ..store import Store
@@ -52,7 +52,7 @@ def media_type(data: bytes, name: str) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     if data[:4] == b"PK\x03\x04" and is_docx(data, name):
-        _check_zip(data, name)  # a damaged or zip-bomb .docx gets the import's reason
+        check_zip(data, name)  # a damaged or zip-bomb .docx gets the import's reason
         return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise BadInput(name, "old Office file (.doc, .xls): save it as .docx or PDF")

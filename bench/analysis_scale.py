@@ -311,7 +311,7 @@ def main() -> None:
     if state.embedder is None:
         sys.exit(f"the embedding model is needed: {state.reason}")
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
-    from tracker.store.documents import load_paths
+    from tracker.store.loading import load_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         seed_store = Store(Path(tmp) / "seeds.duckdb")

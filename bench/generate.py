@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.store.documents import parse_bytes  # noqa: E402
+from tracker.reading.parsed import parse_bytes  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 VERSION = 1  # bump when the output changes, so cached corpora are regenerated

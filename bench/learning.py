@@ -39,7 +39,7 @@ from tracker.analysis.evaluate import page_path, predict, prepare, score, simula
 from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD  # noqa: E402
 from tracker.analysis.pairmodel import adapt, pair_matrix  # noqa: E402
 from tracker.store import Store  # noqa: E402
-from tracker.store.documents import load_paths  # noqa: E402
+from tracker.store.loading import load_paths  # noqa: E402
 
 
 def decision_items(store: Store) -> list[tuple[str, str, int]]:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.loadsaves import measure, write_pages  # noqa: E402
 from tracker.store import Store  # noqa: E402
-from tracker.store.documents import load_paths  # noqa: E402
+from tracker.store.loading import load_paths  # noqa: E402
 
 
 def main() -> None:

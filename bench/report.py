@@ -32,7 +32,7 @@ def prepare(work: Path, docs: int) -> Path:
     os.environ["TRACKER_EMBEDDINGS"] = "off"
     from tracker import analysis
     from tracker.store import Store
-    from tracker.store.documents import load_paths
+    from tracker.store.loading import load_paths
 
     corpus = work / f"corpus-{docs}"
     generate(docs, corpus, quiet=True)

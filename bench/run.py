@@ -36,8 +36,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
 
+from tracker.reading.files import find_files  # noqa: E402
 from tracker.store import Store  # noqa: E402
-from tracker.store.documents import find_files, load_paths  # noqa: E402
+from tracker.store.loading import load_paths  # noqa: E402
 
 CORPORA = ROOT / "bench" / "corpora"
 # the floor: read, decode, and split on the outcome/section headings with one regular expression

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

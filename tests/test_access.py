@@ -27,7 +27,7 @@ from tracker.store.access import (
     roles_frame,
     set_role,
 )
-from tracker.store.documents import load_files
+from tracker.store.loading import load_files
 
 NEW_PAGE = (Path(__file__).parent / "data" / "pages" / "2025_open_forum_31.txt").read_bytes()
 PEOPLE = {"viewer": Actor("Vera Viewer", "vera@example.org", "viewer"),

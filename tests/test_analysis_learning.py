@@ -14,7 +14,7 @@ from tracker.analysis.methods import LEXICAL_METHOD
 from tracker.analysis.similarity import item_similarities
 from tracker.cli import cli
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 
 pytestmark = pytest.mark.slow
 

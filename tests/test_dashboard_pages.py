@@ -19,7 +19,7 @@ from tracker.services import planning
 from tracker.services.editing import set_item
 from tracker.services.report_calls import reject_call, report_calls_frame, review_counts
 from tracker.store import Store
-from tracker.store.documents import load_files
+from tracker.store.loading import load_files
 from tracker.store.queries import counts, history_frame, item_row, items_frame, sessions_frame
 from tracker.ui.dashboard_data import escape_markdown as common_md
 from tracker.ui.dashboard_data import history_table

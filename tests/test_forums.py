@@ -11,7 +11,7 @@ import pytest
 
 from tracker.reading.metadata import forum_name, parse_metadata
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 from tracker.store.migrations import MIGRATIONS
 from tracker.store.queries import ItemFilter, forums, items_frame, sessions_frame
 

@@ -50,7 +50,7 @@ def test_a_pipe_a_device_and_a_link_out_of_the_folder_are_refused_quickly(store:
     import os
     import time
 
-    from tracker.store.documents import load_paths
+    from tracker.store.loading import load_paths
 
     folder = tmp_path / "pages"
     folder.mkdir()

@@ -9,7 +9,7 @@ import pytest
 from tests import variants
 from tracker.services.editing import set_item
 from tracker.store import Store, migrations
-from tracker.store.documents import load_files, load_paths
+from tracker.store.loading import load_files, load_paths
 from tracker.store.queries import counts, item_row, items_frame, sessions_frame
 
 S2022 = "000_b1319ff3bb3a17cc.txt"

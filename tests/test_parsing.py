@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests import variants
 from tracker.reading.models import normalize_text
-from tracker.store.documents import parse_bytes
+from tracker.reading.parsed import parse_bytes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 S2022, S2023, S2024, P2024, P2025 = sorted(SEEDS.iterdir())

@@ -17,10 +17,11 @@ import pytest
 
 from tracker.reading.headings import is_stop_heading, item_heading_kind
 from tracker.reading.models import BadInput
+from tracker.reading.parsed import parse_bytes
 from tracker.reading.parsing import _MARKER, parse_text
 from tracker.reading.text import bytes_to_text
 from tracker.store import Store
-from tracker.store.documents import load_paths, parse_bytes
+from tracker.store.loading import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

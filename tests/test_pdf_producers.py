@@ -17,9 +17,9 @@ from tests.data.producers.make import HERE as FIXTURES
 from tests.data.producers.make import PRODUCERS
 from tests.helpers import missing
 from tracker.reading.models import Document
+from tracker.reading.parsed import parse_bytes
 from tracker.reading.parsing import parse_text
 from tracker.reading.text import bytes_to_text
-from tracker.store.documents import parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

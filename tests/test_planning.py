@@ -19,7 +19,7 @@ from tracker.services.editing import set_item
 from tracker.services.importing import import_paths
 from tracker.services.planning import PlanningError, md_text
 from tracker.store import Store
-from tracker.store.documents import load_files
+from tracker.store.loading import load_files
 from tracker.store.queries import ItemFilter, history_frame, items_frame
 from tracker.ui.dashboard_data import history_table
 

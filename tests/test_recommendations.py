@@ -14,7 +14,7 @@ from tracker import analysis
 from tracker.cli import cli
 from tracker.services.editing import EditError
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 from tracker.ui.dashboard_data import history_table
 
 # a 2025 page of the series: one call that recurs (cooperation), one new one

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from tracker.reading.models import BadInput, Document, normalize_text
+from tracker.reading.parsed import parse_bytes
 from tracker.reading.text import MAX_BYTES
 from tracker.store import Store
-from tracker.store.documents import load_files, load_paths, parse_bytes
+from tracker.store.loading import load_files, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

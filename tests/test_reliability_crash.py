@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.reading.parsed import parse_bytes
 from tracker.store import Store
-from tracker.store.documents import parse_bytes
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
 
@@ -151,7 +151,8 @@ def _table_rows(store: Store) -> dict[str, list]:
 def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Path, corpus: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Large loads parse in worker processes; the database must not depend on it (reports included)."""
-    from tracker.store.documents import _load_workers, load_paths
+    from tracker.reading.parsed import parse_workers
+    from tracker.store.loading import load_paths
 
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -159,7 +160,7 @@ def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Pat
     stores, reports = [], []
     for workers in ("0", "2"):
         monkeypatch.setenv("TRACKER_LOAD_WORKERS", workers)
-        assert _load_workers(N_DOCS) == int(workers)  # the parallel path really runs
+        assert parse_workers(N_DOCS) == int(workers)  # the parallel path really runs
         store = Store(tmp_path / f"workers{workers}.duckdb")
         report = load_paths([corpus, bad], store)
         stores.append(store)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from tracker.services.editing import set_item
 from tracker.store import Store
-from tracker.store.documents import load_files, load_paths
+from tracker.store.loading import load_files, load_paths
 from tracker.store.queries import ItemFilter, history_frame, items_frame
 
 EDIT_COLUMNS = ["status", "owner", "due_date", "notes", "version"]

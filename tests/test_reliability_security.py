@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker.reading.files import safe_source_name
 from tracker.services.editing import UnknownItem, set_item
 from tracker.store import Store
-from tracker.store.documents import load_files, safe_source_name
+from tracker.store.loading import load_files
 from tracker.store.queries import ItemFilter, counts, history_frame, item_row, items_frame
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -248,7 +248,7 @@ def test_control_characters_are_cleaned_at_input_and_exports_survive_what_is_sto
     page = (ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt").read_text(encoding="utf-8")
     page = page.replace("International cooperation", "International\x07 cooperation", 1)
     (tmp_path / "bell.txt").write_text(page, encoding="utf-8")
-    from tracker.store.documents import parse_bytes
+    from tracker.reading.parsed import parse_bytes
 
     texts = [i.text for i in parse_bytes("bell.txt", page.encode()).items]
     assert any(t.startswith("International cooperation") for t in texts)
@@ -312,7 +312,7 @@ def test_bulk_apply_to_all_shown_leaves_rows_a_load_added_meanwhile(seed_store: 
     from streamlit.testing.v1 import AppTest
 
     from tests.test_dashboard_pages import PAGES, _button
-    from tracker.store.documents import load_files
+    from tracker.store.loading import load_files
     from tracker.store.queries import items_frame
 
     st.cache_data.clear()

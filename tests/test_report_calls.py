@@ -28,7 +28,7 @@ from tracker.services.exporting import export_frame
 from tracker.services.planning import brief, to_markdown
 from tracker.services.report_calls import accept_call, reject_call, report_calls_frame, review_counts
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 from tracker.store.queries import counts, document_text, history_frame, items_frame
 from tracker.ui.dashboard_data import history_table
 

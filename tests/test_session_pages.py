@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_pdf_docx import text_pdf, word_file
+from tracker.reading.parsed import parse_bytes
 from tracker.reading.people import parse_person
 from tracker.reading.quality import fragment_share
 from tracker.store import Store
-from tracker.store.documents import load_files, load_paths, parse_bytes
+from tracker.store.loading import load_files, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 

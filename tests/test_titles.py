@@ -12,7 +12,7 @@ from tracker import analysis
 from tracker.analysis.evaluate_titles import evaluate
 from tracker.analysis.titles import extract_ask, suggest_title, title_form
 from tracker.store import Store
-from tracker.store.documents import load_paths
+from tracker.store.loading import load_paths
 
 DATA = Path(__file__).parent / "data"
 

@@ -17,11 +17,11 @@ import pytest
 from tests import variants
 from tracker.reading.fetch import fetch
 from tracker.reading.models import BadInput
+from tracker.reading.parsed import parse_bytes
 from tracker.services.editing import set_item
 from tracker.services.exporting import export_frame
 from tracker.services.web import import_targets, refresh, web_documents
 from tracker.store import Store
-from tracker.store.documents import parse_bytes
 from tracker.store.queries import items_frame
 
 ROOT = Path(__file__).resolve().parent.parent

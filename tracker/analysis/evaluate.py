@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.db import PROJECT_ROOT, Store
-from ..store.documents import load_paths
+from ..store.loading import load_paths
 from . import embeddings as emb
 from .core import Calls, Sentences, Snapshot, _calls, _read, _sentences, annotate
 from .grouping import cluster

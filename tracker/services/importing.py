@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
-from ..reading.models import BadInput, Document
+from ..reading.files import safe_source_name
+from ..reading.models import Document
+from ..reading.parsed import ParsedFile, parse_file
 from ..store import Store
 from ..store.access import require
 from ..store.db import StoreError
-from ..store.documents import LoadReport, load_files, load_paths, parse_bytes, safe_source_name, same_session_documents
+from ..store.documents import same_session_documents
+from ..store.loading import FileInput, LoadReport, load_files, load_paths
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
 MAX_IMPORT_ITEMS = 2_000  # items in the pages sent at once
@@ -52,7 +55,7 @@ def record_importer(store: Store, report: LoadReport, by: str) -> None:
                                         [name, *sources]), checkpoint=False)
 
 
-def _analyzed(store: Store, report: LoadReport, analyze: bool, by: str = "") -> Imported:
+def analyzed(store: Store, report: LoadReport, analyze: bool, by: str = "") -> Imported:
     if not (report.count("added") or report.count("updated")):
         return Imported(report, None)
     record_importer(store, report, by)
@@ -75,30 +78,37 @@ def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callabl
     """Load files and folders, then place the new calls (suggestions to review). ``by``: who imports (the
     signed-in person replaces it)."""
     by = require(store, "admin", "import reports", by)
-    return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze, by)
+    return analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze, by)
 
 
-def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True,
-                 by: str = "") -> Imported:
-    """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
-    written) when the bytes given come to more than MAX_IMPORT_BYTES or their pages to more than
-    MAX_IMPORT_ITEMS items."""
+def _given_bytes(f: FileInput) -> int:
+    """The size of a file given as bytes or already parsed (a path to read counts none: a folder load)."""
+    if isinstance(f, ParsedFile):
+        return f.size
+    return len(f[1]) if f[1] is not None else 0
+
+
+def import_files(store: Store, files: Sequence[FileInput], analyze: bool = True, by: str = "") -> Imported:
+    """Load (name, bytes) pairs such as uploads, or files already parsed (``ParsedFile``: an upload the
+    preview read), then place the new calls. Every file is parsed once, here or before: the count below and
+    the load use the same parse. Refused as a whole (nothing written) when the bytes given come to more than
+    MAX_IMPORT_BYTES or their pages to more than MAX_IMPORT_ITEMS items."""
     by = require(store, "admin", "import reports", by)
-    given = [(str(name), data) for name, data in files if data is not None]
-    total = sum(len(data) for _, data in given)
+    total = sum(_given_bytes(f) for f in files)
     if total > MAX_IMPORT_BYTES:
         raise ImportTooLarge(f"{len(files)} pages of {total / 1e6:.1f} MB in all: at most "
                              f"{MAX_IMPORT_BYTES // 2**20} MB at once; import them in smaller groups")
+    parsed: list[FileInput] = [f if isinstance(f, ParsedFile) or f[1] is None else parse_file(f[0], f[1])
+                               for f in files]
     items = 0
-    for name, data in given:
-        try:
-            items += len(parse_bytes(name, data).items)
-        except BadInput:
-            continue  # the load reports it with the other failures
+    for page in parsed:
+        if not isinstance(page, ParsedFile):
+            continue
+        items += page.items  # a file that is not a page counts none: the load reports it with the other failures
         if items > MAX_IMPORT_ITEMS:
             raise ImportTooLarge(f"the pages hold more than {MAX_IMPORT_ITEMS:,} items in all (counted up to "
-                                 f"{Path(name).name}): import them in smaller groups, or use `tracker load`")
-    return _analyzed(store, load_files(files, store), analyze, by)
+                                 f"{Path(page.name).name}): import them in smaller groups, or use `tracker load`")
+    return analyzed(store, load_files(parsed, store), analyze, by)
 
 
 def replacement_note(store: Store, name: str, document: Document) -> str:

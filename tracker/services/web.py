@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ..reading.fetch import fetch, is_url, name_for
+from ..reading.files import find_files
 from ..reading.models import BadInput
 from ..store import Store
 from ..store.access import require
-from ..store.documents import FileResult, LoadReport, find_files, load_files
-from .importing import Imported, _analyzed
+from ..store.loading import FileResult, LoadReport, load_files
+from .importing import Imported, analyzed
 
 
 def split_targets(targets: Iterable[str | Path]) -> tuple[list[str | Path], list[str]]:
@@ -59,7 +60,7 @@ def import_targets(store: Store, targets: Iterable[str | Path], on_progress: Cal
     fetched, names, failed = _fetch_all(urls, on_progress)
     report = load_files(files + fetched, store, on_progress, urls=names) if files or fetched else LoadReport()
     report.results.extend(failed)
-    return _analyzed(store, report, analyze, require(store, "admin", "import reports", by))
+    return analyzed(store, report, analyze, require(store, "admin", "import reports", by))
 
 
 def web_documents(store: Store) -> list[tuple[str, str]]:

@@ -1,24 +1,27 @@
 """Add a report: upload session pages (or paste text), preview what will be extracted, import.
 
 Uploads never touch the disk: the bytes go straight to the parser and the store, under a name
-cleaned by ``safe_source_name``. A file over the size limit or that the loader rejects is
-reported with its reason and nothing is written for it.
+cleaned by ``safe_source_name``. Each file is parsed once, when it is chosen: Streamlit runs the page again
+on every click, so the parse is kept in the session while the file stays chosen, and the preview, the
+import's item count and the store all use it (a PDF starts one PDFium process, not three). A file over the
+size limit or that the loader rejects is reported with its reason and nothing is written for it.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from tracker.reading.models import BadInput
+from tracker.reading.files import pasted_name, safe_source_name
+from tracker.reading.parsed import ParsedFile, content_hash, parse_file
 from tracker.reading.text import MAX_BYTES
 from tracker.services.importing import ImportTooLarge, import_files, replacement_note
 from tracker.services.web import import_targets, refresh, web_documents
 from tracker.store.access import PermissionDenied
-from tracker.store.documents import parse_bytes, safe_source_name
 from tracker.ui.dashboard_data import import_summary, kind_label, preview_items, session_label
 from tracker.ui.pages import common
 
 FLASH = "add_flash"
+PARSED = "add_parsed"  # {(name, content hash): ParsedFile} of the files chosen now
 LIMIT_MB = MAX_BYTES // 2**20
 
 
@@ -42,9 +45,7 @@ def collect() -> list[tuple[str, bytes]]:
         name = st.text_input("Name it", value="pasted-session.txt", key=f"paste-name-{nonce}")
     if pasted.strip():
         data = pasted.encode("utf-8")
-        safe = safe_source_name(name if name.strip() else "pasted-session.txt")
-        if not safe.lower().endswith((".txt", ".html", ".htm")):
-            safe += ".txt"
+        safe = pasted_name(name)
         if len(data) > MAX_BYTES:
             st.error(f"Pasted text is too large ({len(data) / 1e6:.1f} MB; limit {LIMIT_MB} MB).")
         else:
@@ -57,17 +58,31 @@ KIND_COUNT = {"takeaway": ("key takeaway", "key takeaways"), "action": ("call to
               "question": ("question", "questions")}
 
 
-def preview(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """Parse each file without writing; show what would be imported; return the ones that parse."""
-    good = []
+def read_once(files: list[tuple[str, bytes]]) -> list[ParsedFile]:
+    """Each chosen file parsed, the parse kept for the reruns that follow (the Import click is one) for as
+    long as the file stays chosen; a file chosen again with other bytes is parsed again."""
+    kept: dict[tuple[str, str], ParsedFile] = st.session_state.get(PARSED, {})
+    now: dict[tuple[str, str], ParsedFile] = {}
+    parsed = []
     for name, data in files:
+        key = (name, content_hash(data))
+        page = now.get(key) or kept.get(key) or parse_file(name, data, digest=key[1])
+        now[key] = page
+        parsed.append(page)
+    st.session_state[PARSED] = now
+    return parsed
+
+
+def preview(files: list[ParsedFile]) -> list[ParsedFile]:
+    """Show what each parsed file would import, writing nothing; return the ones that parse."""
+    good = []
+    for page in files:
         with st.container(border=True):
-            try:
-                doc = parse_bytes(name, data)
-            except BadInput as exc:
-                st.error(common.md(str(exc)), icon=":material/error:")
+            doc, name = page.document, page.source
+            if doc is None:
+                st.error(common.md(page.error), icon=":material/error:")
                 continue
-            good.append((name, data))
+            good.append(page)
             meta = doc.meta
             st.markdown(f"**{common.md(name)}** → "
                         f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
@@ -135,10 +150,11 @@ def render() -> None:
     if message and not files:  # the last import's result, until the next files are chosen
         st.success(common.md(message), icon=":material/check_circle:")
     if not files:
+        st.session_state.pop(PARSED, None)  # nothing chosen: no parse to keep
         st.caption("Saved pages from intgovforum.org work best (File → Save as … .html, or copy all text).")
         return
     st.subheader("Preview")
-    good = preview(files)
+    good = preview(read_once(files))
     label = f"Import {len(good)} page(s)" if good else "Nothing to import"
     if st.button(label, type="primary", disabled=not good, icon=":material/download_done:", key="import"):
         store = common.get_store()

@@ -424,6 +424,23 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     assert not at.success
 
 
+def test_add_report_a_pdf_previews_and_imports_with_one_pdfium_process(seed_store: Store) -> None:
+    """The page runs again on the Import click: the preview's parse is what the import counts and stores."""
+    from tests.test_pdf_docx import NEW_PAGE, pdf_readers_started, text_pdf
+
+    before, started = counts(seed_store), pdf_readers_started()
+    at = _app("add")
+    at.file_uploader[0].set_value([("forum98.pdf", text_pdf(NEW_PAGE), "application/pdf")]).run()
+    assert not at.exception, at.exception
+    assert "1 key takeaway, 1 call to action" in " ".join(c.value for c in at.caption).replace("\\", "")
+    assert pdf_readers_started() - started == 1
+    _button(at, "Import 1 page").click().run()
+    assert not at.exception, at.exception
+    assert "Added forum98.pdf: 2 items." in " ".join(s.value for s in at.success).replace("\\", "")
+    assert counts(seed_store)["items"] == before["items"] + 2
+    assert pdf_readers_started() - started == 1  # one PDFium process for the preview and the import together
+
+
 def test_add_report_preview_says_which_document_a_page_replaces_and_when_its_text_looks_damaged(
         seed_store: Store) -> None:
     from tests.test_pdf_docx import word_file

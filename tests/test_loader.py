@@ -188,3 +188,21 @@ def test_existing_database_is_migrated_forward_and_keeps_its_data(tmp_path: Path
     assert upgraded.scalar("SELECT count(*) FROM items WHERE status = 'done'") == 1
     assert "venue" in set(upgraded.query("DESCRIBE sessions")["column_name"])
     assert upgraded.scalar("SELECT count(*) FROM schema_migrations WHERE name = '999_venue'") == 1
+
+
+def test_files_parsed_before_the_load_are_stored_as_read_under_the_load_names(store: Store, seeds_dir: Path):
+    """Uploads the preview parsed go to the load as they are: two of one name are told apart, a bad one is one
+    failed line naming it, and the parses handed in keep their own names for the next step."""
+    from tracker.reading.parsed import parse_file
+
+    first, second = (seeds_dir / S2022).read_bytes(), (seeds_dir / S2024).read_bytes()
+    pages = [parse_file("a/page.txt", first), parse_file("b/page.txt", second),
+             parse_file("bad.txt", b"\x00\x00garbage")]
+    report = load_files(pages, store)
+    assert [(r.source, r.status) for r in report.results] == [
+        ("page.txt", "added"), ("b_page.txt", "added"), ("bad.txt", "failed")]
+    assert report.failed[0].error.startswith("bad.txt: ")
+    assert [p.source for p in pages] == ["page.txt", "page.txt", "bad.txt"]
+    assert set(items_frame(store)["source"]) == {"page.txt", "b_page.txt"}
+    again = load_files(pages[:2], store)  # the same bytes: skipped by their content hash
+    assert [r.status for r in again.results] == ["unchanged", "unchanged"]

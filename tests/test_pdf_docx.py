@@ -25,6 +25,27 @@ from tracker.store.loading import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+NEW_PAGE = ("IGF 2026 Open Forum #98 Safer design for children\n\nKey Takeaways\n\n"
+            "Platforms should publish child risk assessments every year.\n\nCall to Action\n\n"
+            "Regulators must check age assurance systems against children's rights.\n")
+_PDF_READERS: list[str] = []
+
+
+def _count_pdf_readers(event: str, args: tuple) -> None:
+    # the interpreter's own audit hook (PEP 578) reports every process it starts: a real count, no stand-in
+    if event == "subprocess.Popen":
+        command = args[1]
+        parts = [command] if isinstance(command, (str, bytes, Path)) else list(command or ())
+        if any(str(part).endswith("pdf_child.py") for part in parts):
+            _PDF_READERS.append(" ".join(map(str, parts)))
+
+
+sys.addaudithook(_count_pdf_readers)
+
+
+def pdf_readers_started() -> int:
+    """How many PDFium child processes (pdf_child.py) this test process has started so far."""
+    return len(_PDF_READERS)
 EVAL_PAGES = sorted((ROOT / "tests" / "data" / "eval_pages").glob("*.txt"))
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -239,3 +260,29 @@ def test_a_pdf_and_its_txt_are_one_session_and_reloading_keeps_edits(store: Stor
     report = load_paths([SEEDS[0]], store)  # the same page as .txt joins the same session and items
     assert report.ok and report.results[0].items_new == 0
     assert items_frame(store).set_index("id").loc[first["id"], "status"] == "in_progress"
+
+
+def test_a_pdf_imported_as_bytes_is_read_by_one_pdfium_process(store: Store) -> None:
+    """The import counts the items of what it is given and stores them from the same parse."""
+    from tracker.services.importing import import_files
+
+    data = text_pdf(NEW_PAGE)
+    before = pdf_readers_started()
+    imported = import_files(store, [("forum98.pdf", data)], analyze=False)
+    assert imported.report.ok and imported.report.results[0].items_new == 2
+    assert pdf_readers_started() - before == 1
+    assert store.scalar("SELECT count(*) FROM items WHERE source = 'forum98.pdf'") == 2
+
+
+def test_a_pdf_parsed_before_the_import_is_not_read_again(store: Store) -> None:
+    """A preview's parse goes to the import as it is: no PDFium process at all, the same items stored."""
+    from tracker.reading.parsed import parse_file
+    from tracker.services.importing import import_files
+
+    parsed = parse_file("forum98.pdf", text_pdf(NEW_PAGE))
+    before = pdf_readers_started()
+    imported = import_files(store, [parsed], analyze=False)
+    assert pdf_readers_started() == before
+    assert [(r.source, r.status, r.items) for r in imported.report.results] == [("forum98.pdf", "added", 2)]
+    again = import_files(store, [parsed], analyze=False)  # the same bytes again: skipped by their content hash
+    assert [r.status for r in again.report.results] == ["unchanged"] and pdf_readers_started() == before

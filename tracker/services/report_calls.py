@@ -1,6 +1,6 @@
 """Calls to action found in the report text: list them, accept one (it becomes an item), reject one.
 
-The loader records them (store.documents._merge_report_calls) as suggestions in `report_calls`; nothing
+The loader records them (store.items.merge_report_calls) as suggestions in `report_calls`; nothing
 counts them until a person accepts one. Accepting creates the item (origin 'report', kind 'action') with
 the call's id, its place in the page, and runs the analysis so it gets themes and a recommendation like any
 call; rejecting keeps the decision so the sentence never comes back. Each decision is a history row

@@ -180,7 +180,7 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], known: dict[str
         result.warnings = document.warnings
         if document.meta.keyed:
             prepared.replaces = result.replaced = sorted(
-                old for old, session_id in owners.items() if session_id == document.session_id and old != source
+                old for old, owner in owners.items() if owner == document.session_id and old != source
                 and kinds.get(old) == document.page_kind)
             if any(p.source in prepared.replaces for p in batch):  # replaced within this load: store that first
                 write()

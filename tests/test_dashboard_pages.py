@@ -816,3 +816,18 @@ def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:
     assert not at.exception
     notes = analysis.item_annotations(seed_store).set_index("id")
     assert list(notes.loc[item, "themes"]) == chosen
+
+
+def test_each_cached_reader_answers_for_itself_and_reads_again_after_a_write(seed_store: Store) -> None:
+    # every reader comes from one decorator: two readers called with the same arguments must not share a cache
+    from tracker.ui.pages import common
+
+    sessions, documents = common.sessions(), common.documents()
+    assert set(sessions["session_id"]) == set(sessions_frame(seed_store)["session_id"]) and len(sessions) == 5
+    assert "source" in documents and "session_id" in documents and list(documents.columns) != list(sessions.columns)
+    assert isinstance(common.analysis_mode(), str) and isinstance(common.review_count(), int)
+    first = common.items()
+    item = str(first["id"].iat[0])
+    assert first.set_index("id").at[item, "status"] != "done"
+    set_item(seed_store, item, by="Ben", status="done")  # a write that skips clear_caches, as another process's
+    assert common.items().set_index("id").at[item, "status"] == "done"

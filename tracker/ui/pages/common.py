@@ -1,294 +1,62 @@
-"""What every dashboard page shares: the store, cached readers, the editor's name, error display.
-
-Readers are cached per database path and data token (the file's size and mtime), so a load from
-the command line shows up on the next rerun; ``clear_caches()`` runs after every write from
-here. No connection is held between reruns: each read opens and closes the file.
+"""What every dashboard page shares: the store and its cached readers (``tracker.ui.readers``), the editor's
+name (``tracker.ui.editor_name``), the first run, one way to run a write, and the display of errors and conflicts.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import unquote
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from tracker import analysis
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
-from tracker.services import register as register_service
-from tracker.services import report_calls
 from tracker.services.editing import EditConflict
-from tracker.store import Store, queries
-from tracker.store.queries import ItemFilter
+from tracker.store import Store
 from tracker.ui import auth, dashboard_data
+from tracker.ui.editor_name import NAME_FIRST, NAME_KEY, editor_name, name_input, require_name
+from tracker.ui.readers import (
+    analysis_mode,
+    by_addressee,
+    call_context,
+    clear_caches,
+    document_text,
+    documents,
+    get_store,
+    headline,
+    history,
+    item_annotations,
+    items,
+    members,
+    occurrences,
+    overdue_counts,
+    progress,
+    recommendations,
+    register,
+    report_call_counts,
+    report_calls_pending,
+    review_candidates,
+    review_count,
+    review_queue,
+    sessions,
+    status_by_theme,
+    theme_year,
+    themes_list,
+    token,
+    tracker_table,
+)
+
+__all__ = [
+    "NAME_FIRST", "NAME_KEY", "SEEDS_DIR", "SMALL_SCREEN_CSS", "act", "analysis_mode", "by_addressee", "call_context",
+    "clear_caches", "conflict_choices", "document_text", "documents", "editor_name", "ensure_seeded", "get_store",
+    "headline", "history", "item_annotations", "items", "md", "members", "name_input", "occurrences",
+    "overdue_counts", "page_header", "progress", "recommendations", "register", "report_call_counts",
+    "report_calls_pending", "require_name", "rerun_part", "review_candidates", "review_count", "review_link",
+    "review_queue", "sessions", "show_conflict", "sidebar_tools", "stale_notice", "status_by_theme", "status_label",
+    "theme_year", "themes_list", "token", "tracker_table",
+]
 
 SEEDS_DIR = seeds_dir()
-NAME_KEY = "editor_name"
-# Where the name box is, also on a phone, where the sidebar is folded away behind the » button at the top left
-NAME_FIRST = ("Enter your name first, under “Your name” in the side menu (on a phone, open it with the » button at "
-              "the top left).")
-
-
-def get_store() -> Store:
-    """A Store for $TRACKER_DB (else data/tracker.duckdb) acting for the signed-in person (``auth``); cheap,
-    holds no connection."""
-    return Store(actor=auth.current_actor())
-
-
-def token(store: Store | None = None) -> str:
-    return dashboard_data.data_token(store or get_store())
-
-
-def clear_caches() -> None:
-    """Forget every cached read; call after any write so the next rerun shows fresh rows."""
-    st.cache_data.clear()
-
-
-# --- cached readers: keyed by db path + data token; the Store is rebuilt inside -----------------
-# Each public reader below is typed and cached on its own; ``clear_caches()`` forgets them all.
-
-def _key() -> tuple[str, str]:
-    store = get_store()
-    return str(store.path), token(store)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _items(db: str, tok: str, flt: ItemFilter) -> pd.DataFrame:
-    return queries.items_frame(Store(db), flt)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _register(db: str, tok: str) -> pd.DataFrame:
-    return register_service.register_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _by_addressee(db: str, tok: str) -> pd.DataFrame:
-    return register_service.by_addressee(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _overdue(db: str, tok: str) -> dict[str, int]:
-    return register_service.overdue_counts(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _sessions(db: str, tok: str) -> pd.DataFrame:
-    return queries.sessions_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _documents(db: str, tok: str) -> pd.DataFrame:
-    return queries.documents_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _document_text(db: str, tok: str, source: str) -> str:
-    return queries.document_text(Store(db), source)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _occurrences(db: str, tok: str, source: str) -> pd.DataFrame:
-    return queries.occurrences_frame(Store(db), source)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _history(db: str, tok: str, subject_id: str | None, person: str | None) -> pd.DataFrame:
-    return dashboard_data.history_table(Store(db), subject_id=subject_id, person=person)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _annotations(db: str, tok: str) -> pd.DataFrame:
-    return analysis.item_annotations(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _recommendations(db: str, tok: str, recurring_only: bool) -> pd.DataFrame:
-    return analysis.recommendations_frame(Store(db), recurring_only=recurring_only)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _members(db: str, tok: str, rec_id: str | None) -> pd.DataFrame:
-    return analysis.members_frame(Store(db), rec_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _review_queue(db: str, tok: str) -> pd.DataFrame:
-    return analysis.review_queue(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _review_candidates(db: str, tok: str, item_id: str) -> pd.DataFrame:
-    return analysis.review_candidates(Store(db), item_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _review_count(db: str, tok: str) -> int:
-    return analysis.review_count(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _report_calls(db: str, tok: str) -> pd.DataFrame:
-    return report_calls.report_calls_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _report_call_counts(db: str, tok: str) -> dict[str, int]:
-    return report_calls.review_counts(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _call_context(db: str, tok: str, call_id: str) -> tuple[str, str, str]:
-    return report_calls.call_context(Store(db), call_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _theme_year(db: str, tok: str) -> pd.DataFrame:
-    return analysis.theme_year_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _status_by_theme(db: str, tok: str) -> pd.DataFrame:
-    return analysis.status_by_theme_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _progress(db: str, tok: str) -> pd.DataFrame:
-    return analysis.progress_by_first_year_frame(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _mode(db: str, tok: str) -> str:
-    return analysis.analysis_mode(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _tracker_table(db: str, tok: str, flt: ItemFilter, only_overdue: bool) -> pd.DataFrame:
-    return dashboard_data.tracker_table(Store(db), flt, _annotations(db, tok), only_overdue=only_overdue)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _headline(db: str, tok: str) -> dict[str, Any]:
-    return dashboard_data.headline(Store(db))
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _themes_list() -> pd.DataFrame:
-    return analysis.themes_list()
-
-
-def items(flt: ItemFilter | None = None) -> pd.DataFrame:
-    """Items as ``queries.items_frame`` gives them (every item unless ``flt`` narrows)."""
-    return _items(*_key(), flt or ItemFilter())
-
-
-def tracker_table(flt: ItemFilter, only_overdue: bool = False) -> pd.DataFrame:
-    return _tracker_table(*_key(), flt, only_overdue)
-
-
-def sessions() -> pd.DataFrame:
-    return _sessions(*_key())
-
-
-def documents() -> pd.DataFrame:
-    return _documents(*_key())
-
-
-def document_text(source: str) -> str:
-    return _document_text(*_key(), source)
-
-
-def occurrences(source: str) -> pd.DataFrame:
-    return _occurrences(*_key(), source)
-
-
-def history(subject_id: str | None = None, person: str | None = None) -> pd.DataFrame:
-    """The change log in readable rows (``dashboard_data.history_table``), newest first."""
-    return _history(*_key(), subject_id, person)
-
-
-def item_annotations() -> pd.DataFrame:
-    return _annotations(*_key())
-
-
-def recommendations(recurring_only: bool = False) -> pd.DataFrame:
-    """``analysis.recommendations_frame``: one row per recommendation, most sessions first."""
-    return _recommendations(*_key(), recurring_only)
-
-
-def register() -> pd.DataFrame:
-    """``services.register.register_frame``: the register (member calls only; outcome, overdue, evidence)."""
-    return _register(*_key())
-
-
-def by_addressee() -> pd.DataFrame:
-    """Calls and recommendations by the actor they are addressed to, with their progress."""
-    return _by_addressee(*_key())
-
-
-def overdue_counts() -> dict[str, int]:
-    """Overdue recommendations and items (``services.register.overdue_counts``)."""
-    return _overdue(*_key())
-
-
-def members(rec_id: str | None = None) -> pd.DataFrame:
-    """``analysis.members_frame``: the calls of one recommendation (or of all), member or suggested."""
-    return _members(*_key(), rec_id)
-
-
-def review_queue() -> pd.DataFrame:
-    return _review_queue(*_key())
-
-
-def review_candidates(item_id: str) -> pd.DataFrame:
-    """The recommendations offered for a suggested call, most likely first, with their evidence."""
-    return _review_candidates(*_key(), item_id)
-
-
-def review_count() -> int:
-    return _review_count(*_key())
-
-
-def report_calls_pending() -> pd.DataFrame:
-    """Calls found in the report text, waiting for a person to accept or reject them."""
-    return _report_calls(*_key())
-
-
-def report_call_counts() -> dict[str, int]:
-    """Report calls by review state: suggested (pending), accepted, rejected."""
-    return _report_call_counts(*_key())
-
-
-def call_context(call_id: str) -> tuple[str, str, str]:
-    """(before, sentence, after): the paragraph of the page a report call sits in."""
-    return _call_context(*_key(), call_id)
-
-
-def theme_year() -> pd.DataFrame:
-    return _theme_year(*_key())
-
-
-def status_by_theme() -> pd.DataFrame:
-    return _status_by_theme(*_key())
-
-
-def progress() -> pd.DataFrame:
-    return _progress(*_key())
-
-
-def analysis_mode() -> str:
-    return _mode(*_key())
-
-
-def headline() -> dict[str, Any]:
-    return _headline(*_key())
-
-
-def themes_list() -> pd.DataFrame:
-    return _themes_list()
 
 
 # --- first run ----------------------------------------------------------------------------------
@@ -305,74 +73,7 @@ def ensure_seeded() -> None:
         st.toast(f"Loaded seeds: {summary}")
 
 
-# --- the editor's name --------------------------------------------------------------------------
-# Streamlit's session state dies with the browser tab's session, so the name also lives in a cookie on this
-# machine's browser (read from st.context.cookies when a session starts, written by a one-line script).
-
-NAME_COOKIE = "tracker_editor"
-NAME_MAX = 80
-
-
-def _clean_name(value: Any) -> str:
-    text = unquote(str(value or ""))
-    return " ".join("".join(ch for ch in text if ch.isprintable()).split())[:NAME_MAX]
-
-
-def _cookie_name() -> str:
-    try:
-        value = st.context.cookies.get(NAME_COOKIE, "")
-    except Exception:  # bare runs have no request
-        return ""
-    return _clean_name(value) if isinstance(value, str) else ""  # AppTest answers with a stand-in object
-
-
-def _write_cookie(name: str) -> None:
-    """Keep the name in a cookie of this site for a year (an empty name clears it); no request is made."""
-    age = 365 * 24 * 3600 if name else 0
-    literal = json.dumps(name).replace("<", "\\u003c")  # a name can never close the script tag
-    script = (f"<script>document.cookie = {json.dumps(NAME_COOKIE)} + '=' + encodeURIComponent({literal})"
-              f" + '; path=/; max-age={age}; SameSite=Strict';</script>")
-    with st.sidebar.container(height=1, border=False, key="name-cookie"):
-        st.html(script, unsafe_allow_javascript=True)
-
-
-def _remember_name() -> None:
-    st.session_state[NAME_KEY] = _clean_name(st.session_state.get("_name_input", ""))
-
-
-def name_input() -> None:
-    """Sidebar box for the editor's name; remembered by this browser (a cookie) across reloads and restarts."""
-    if NAME_KEY not in st.session_state:
-        st.session_state[NAME_KEY] = _cookie_name()
-    st.session_state.setdefault("_name_input", st.session_state[NAME_KEY])
-    st.sidebar.text_input("Your name (for the change log)", key="_name_input",
-                          on_change=_remember_name, placeholder="e.g. Ming Yan",
-                          help="Saved with every change you make. This browser remembers it.")
-    if _clean_name(st.session_state.get("_name_input", "")) != st.session_state[NAME_KEY]:
-        _remember_name()
-    if st.session_state.get("_name_cookie") != st.session_state[NAME_KEY]:
-        _write_cookie(st.session_state[NAME_KEY])
-        st.session_state["_name_cookie"] = st.session_state[NAME_KEY]
-    if not st.session_state[NAME_KEY]:
-        st.sidebar.caption("Enter your name before editing.")
-
-
-def editor_name() -> str:
-    actor = auth.current_actor()
-    if actor is not None:  # signed in: the identity provider's name and e-mail, not editable
-        return actor.label
-    return str(st.session_state.get(NAME_KEY, "")).strip()
-
-
-def require_name() -> str | None:
-    """The editor's name, or None after showing why saving is refused."""
-    name = editor_name()
-    if not name:
-        st.error(NAME_FIRST + " Every change is logged with it.")
-        return None
-    return name
-
-
+# --- writes and their conflicts -------------------------------------------------------------
 
 def conflict_choices(prefix: str, forget: tuple[str, str], save_mine: Any, take_theirs: Any = None) -> None:
     """After a refused save, the same two choices everywhere: take theirs (forget ``forget``: the form's base and
@@ -424,6 +125,7 @@ def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
         return False, None
     clear_caches()
     return True, result
+
 
 def sidebar_tools() -> None:
     st.html(SMALL_SCREEN_CSS)

@@ -220,7 +220,7 @@ def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
     at = _team_page(store, PEOPLE["editor"])  # the page is only in an admin's navigation; the library refuses too
     at.text_input[0].set_value("vera@example.org")
     at.button[0].click().run()
-    from tracker.ui.dashboard_data import escape_markdown
+    from tracker.vocabulary import escape_markdown
 
     assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: changing a role needs the "
                                                            "admin role")]
@@ -228,7 +228,7 @@ def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
 
 
 def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -> None:
-    from tracker.ui.dashboard_data import escape_markdown
+    from tracker.vocabulary import escape_markdown
 
     documents = seed_store.scalar("SELECT count(*) FROM documents")
     at = _page_as("add_report", PEOPLE["editor"])

@@ -21,7 +21,6 @@ from tracker.ui.dashboard_data import (
     csv_bytes,
     data_token,
     display_table,
-    escape_markdown,
     excel_bytes,
     grid_changes,
     headline,
@@ -36,6 +35,7 @@ from tracker.ui.dashboard_data import (
     seed_if_empty,
     tracker_table,
 )
+from tracker.vocabulary import escape_markdown
 
 
 def test_escape_markdown_leaves_no_markup_alive() -> None:
@@ -43,15 +43,17 @@ def test_escape_markdown_leaves_no_markup_alive() -> None:
     escaped = escape_markdown(hostile)
     for raw in ("<script>", "**", "](", "$x$", ":red["):
         assert raw not in escaped
-    for defused in ("\\<script\\>", "\\<img src\\=x", "\\*\\*bold\\*\\*", "\\[l\\]\\(", "\\$x\\$",
-                    "\\:red\\[c\\]"):
+    for defused in ("\\<script\\>", "\\<img src=x", "\\*\\*bold\\*\\*", "\\[l\\](", "\\$x\\$",
+                    "\\:red\\[c\\]", "javascript\\:x"):
         assert defused in escaped
-    # every punctuation mark is escaped, so removing the escapes gives the text back exactly
+    # only backslashes are added, so removing them gives the text back exactly
     assert escaped.replace("\\", "") == hostile
     assert escape_markdown("a\\b") == "a\\\\b"
     assert escape_markdown("two\nlines") == "two  \nlines"
     assert escape_markdown(None) == ""
     assert escape_markdown("plain words 2024") == "plain words 2024"
+    # a line that would start a list or a heading is defused on every line; full stops stay readable
+    assert escape_markdown("- a\n2. b\n# c. d") == "\\- a  \n2\\. b  \n\\# c. d"
 
 
 def test_highlight_html_escapes_every_fragment_and_marks_spans() -> None:

@@ -21,8 +21,8 @@ from tracker.services.report_calls import reject_call, report_calls_frame, revie
 from tracker.store import Store
 from tracker.store.documents import load_files
 from tracker.store.queries import counts, history_frame, item_row, items_frame, sessions_frame
-from tracker.ui.dashboard_data import escape_markdown as common_md
 from tracker.ui.dashboard_data import history_table
+from tracker.vocabulary import escape_markdown as common_md
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"overview": "tracker/ui/pages/overview.py", "tracker": "tracker/ui/pages/tracker_page.py",

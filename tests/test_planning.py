@@ -82,7 +82,7 @@ def test_md_text_defuses_markup_but_stays_readable() -> None:
     assert md_text("1. not a list") == "1\\. not a list"
     assert md_text("# not a heading") == "\\# not a heading"
     assert md_text("---") == "\\---" and md_text("===") == "\\==="
-    assert md_text("see https://example.org or www.example.org") == "see https:\\/\\/example.org or www\\.example.org"
+    assert md_text("see https://example.org or www.example.org") == "see https\\:\\/\\/example.org or www\\.example.org"
     assert md_text("&lt;b&gt; R&D") == "\\&lt;b\\&gt; R&D"
     assert md_text("many\n  lines") == "many lines"
 

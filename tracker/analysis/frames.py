@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..reading.models import STATUSES
 from ..store import Store
 from ..store.queries import CONFIRMED_MEMBER, recommendation_spans_sql, recurrence_counts
+from ..vocabulary import STATUSES
 
 RECOMMENDATION_COLUMNS = ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",
                           "n_sessions", "years", "first_year", "last_year", "confirmed", "recurring", "pending",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..store import Store
 from ..store.queries import ItemFilter, items_frame, sessions_frame
+from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABELS
 
 ITEM_EXPORT_COLUMNS = ["id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
                        "text", "status", "owner", "due_date", "notes", "in_source", "updated_at", "updated_by"]
@@ -80,11 +81,6 @@ def _with_recommendation_titles(store: Store, frame: pd.DataFrame) -> pd.DataFra
 # --- the readable form --------------------------------------------------------------------------
 # One entry per column, in the order a person reads them: machine column -> header. A column missing here is
 # still exported, under its name in words; adding a column to the readable form is one line in these maps.
-
-STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
-KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
-ORIGIN_LABELS = {"section": "Outcome section", "report": "Report text"}
-REVIEW_LABELS = {"accepted": "Accepted", "suggested": "Suggested, to review", "rejected": "Rejected"}
 
 ITEM_HEADERS = {
     "session": "Session",

@@ -15,7 +15,7 @@ import streamlit as st
 
 from tracker.store import Store
 from tracker.store.access import Actor, actor_for
-from tracker.ui.dashboard_data import escape_markdown as _md
+from tracker.vocabulary import escape_markdown as _md
 
 ACTOR_KEY = "tracker_actor"  # set by dashboard.py on every run; read by common.get_store()
 NOT_SIGNED_IN = Actor("", "someone who is not signed in", "")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import string
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -16,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from ..reading.models import KINDS, STATUSES, Document
+from ..reading.models import Document
 from ..services.editing import EDITABLE, EditConflict
-from ..services.exporting import KIND_LABELS, STATUS_LABELS, readable, session_name, spreadsheet_safe
 from ..services.exporting import excel_bytes as excel_file
+from ..services.exporting import readable, session_name, spreadsheet_safe
 from ..store import Store
 from ..store.queries import ItemFilter, history_frame, items_frame
+from ..vocabulary import CLOSED_STATUSES, KIND_LABELS, KINDS, STATUSES, kind_label, status_label
 
-CLOSED_STATUSES = ("done", "dropped")
 OVERDUE_FLAG = "⚠ overdue"
 
 # Columns of the Tracker table and of its CSV / Excel downloads, in display order.
@@ -44,17 +43,6 @@ HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of 
 VIA_LABELS = {"dashboard": "in the dashboard", "cli": "on the command line", "bulk": "by a bulk update",
               "reanalysis": "by the re-analysis", "review": "in To review", "load": ""}
 
-_MD_SPECIAL = set(string.punctuation)
-
-
-def status_label(status: Any) -> str:
-    return STATUS_LABELS.get(str(status), str(status))
-
-
-def kind_label(kind: Any) -> str:
-    return KIND_LABELS.get(str(kind), str(kind))
-
-
 def data_token(store: Store) -> str:
     """Changes whenever the database file is written (by this process or another), cheap to compute.
 
@@ -70,19 +58,6 @@ def data_token(store: Store) -> str:
         except OSError:
             parts.append("-")
     return "|".join(parts)
-
-
-def escape_markdown(text: Any) -> str:
-    """Text that Streamlit's Markdown shows literally: every ASCII punctuation mark backslash-escaped.
-
-    CommonMark lets any ASCII punctuation be escaped, so this also defuses HTML tags, links,
-    emphasis, Streamlit's ``:color[...]`` / ``:material/...:`` directives and ``$`` math.
-    Newlines become hard line breaks so a multi-line text keeps its shape.
-    """
-    if text is None:
-        return ""
-    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
-    return escaped.replace("\n", "  \n")
 
 
 def shorten(text: Any, limit: int = 90) -> str:

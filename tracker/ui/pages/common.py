@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from tracker import analysis
+from tracker import analysis, vocabulary
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
 from tracker.services import register as register_service
@@ -24,6 +24,7 @@ from tracker.services.editing import EditConflict
 from tracker.store import Store, queries
 from tracker.store.queries import ItemFilter
 from tracker.ui import auth, dashboard_data
+from tracker.vocabulary import escape_markdown
 
 SEEDS_DIR = seeds_dir()
 NAME_KEY = "editor_name"
@@ -446,7 +447,7 @@ def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any
     rows = dashboard_data.conflict_rows(conflict, opened)
     theirs, yours = dashboard_data.conflict_fields(conflict, opened)
     said = (f"{who} changed: {', '.join(theirs)}. " if theirs else "") + f"You changed: {', '.join(yours)}."
-    st.warning(dashboard_data.escape_markdown(
+    st.warning(escape_markdown(
         f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. {said} "
         "Take theirs, or keep yours."), icon=":material/sync_problem:")
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -454,11 +455,11 @@ def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any
 
 def md(text: Any) -> str:
     """Document text made safe for any Streamlit element that renders Markdown (labels, captions)."""
-    return dashboard_data.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def status_label(status: Any) -> str:
-    return dashboard_data.status_label(status)
+    return vocabulary.status_label(status)
 
 
 # On a phone a page title such as "Recommendations" in Streamlit's 2.75rem broke inside the word.

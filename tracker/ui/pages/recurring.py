@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.reading.models import STATUSES
 from tracker.services import evidence as evidence_service
 from tracker.services.editing import EditConflict, EditError
 from tracker.services.exporting import excel_bytes, write_frame
@@ -33,6 +32,7 @@ from tracker.ui.dashboard_data import (
 )
 from tracker.ui.pages import common
 from tracker.ui.pages.overview import analysis_missing_note
+from tracker.vocabulary import STATUS_BADGE_COLOURS, STATUSES
 
 FLASH = "recs_flash"
 SELECTED = "rec_selected"
@@ -42,7 +42,6 @@ PLAN = "reanalysis_plan"
 PAGE_SIZES = (10, 25, 50, 100)
 SCOPES = ("Recurring only", "All")
 STATUS_WORDS = {code: status_label(code) for code in STATUSES}
-STATUS_COLOURS = {"done": "green", "in_progress": "orange", "dropped": "gray", "not_started": "blue"}
 
 
 def _flash(message: str) -> None:
@@ -54,7 +53,7 @@ def _select(rec_id: str | None) -> None:
 
 
 def _badge(status: Any) -> str:
-    return f":{STATUS_COLOURS.get(str(status), 'blue')}-badge[{status_label(status)}]"
+    return f":{STATUS_BADGE_COLOURS.get(str(status), 'gray')}-badge[{status_label(status)}]"
 
 
 def _act(message: Any, fn: Any, *args: Any, **kwargs: Any) -> None:

@@ -12,7 +12,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
-from tracker.reading.models import KINDS, STATUSES
 from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
 from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
@@ -27,6 +26,7 @@ from tracker.ui.dashboard_data import (
     status_label,
 )
 from tracker.ui.pages import common
+from tracker.vocabulary import KINDS, STATUSES
 
 FLASH = "tracker_flash"
 EDIT_BASE = "edit_base"

@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..errors import env_number
+from .. import settings
 from ..reading.models import BadInput, Document, item_id_for
 from ..reading.parsing import parse_text
 from ..reading.text import bytes_to_text, read_file
@@ -496,7 +496,7 @@ def _load_workers(n_files: int) -> int:
     and none in a threaded process such as the dashboard server, where forking is unsafe."""
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    configured = env_number("TRACKER_LOAD_WORKERS", -1, minimum=0, integer=True)
+    configured = settings.LOAD_WORKERS.number(default=-1)
     if configured >= 0:
         return int(configured)
     return min(os.cpu_count() or 1, 4) if n_files >= PARALLEL_MIN_FILES else 0

@@ -139,7 +139,7 @@ def check_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def name_for(url: str, suffix: str) -> str:
+def url_file_name(url: str, suffix: str) -> str:
     """A stable file name for a fetched page: the last part of its path, a hash of the whole address."""
     path = urlsplit(url).path.rstrip("/")
     stem = re.sub(r"\.(html?|php|aspx?|txt|pdf|docx)$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
@@ -218,4 +218,4 @@ def _read(given: str, final: str, response: httpx.Response, deadline: float, lim
             raise httpx.ReadTimeout("whole download")
         chunks.append(chunk)
     data = b"".join(chunks)
-    return Fetched(given, final, name_for(given, _SUFFIX_BY_TYPE.get(media, "")), data)
+    return Fetched(given, final, url_file_name(given, _SUFFIX_BY_TYPE.get(media, "")), data)

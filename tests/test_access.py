@@ -39,8 +39,8 @@ def _ids(store: Store) -> dict[str, Any]:
     recs = analysis.recommendations_frame(store)
     queue = analysis.review_queue(store)
     members = analysis.members_frame(store)
-    call = members[members["state"] == "member"]["id"].iat[0]
-    return {"item": call, "items": list(members["id"].iloc[:3]), "rec": recs["rec_id"].iat[0],
+    call = members[members["state"] == "member"]["item_id"].iat[0]
+    return {"item": call, "items": list(members["item_id"].iloc[:3]), "rec": recs["rec_id"].iat[0],
             "rec2": recs["rec_id"].iat[1], "rec3": recs["rec_id"].iat[2], "pending": queue["item_id"].iat[0],
             "version": int(store.scalar("SELECT version FROM items WHERE item_id = ?", [call])),
             "plan": analysis.plan_reanalysis(store)}

@@ -191,7 +191,7 @@ class Proposal:
 
 def _label(row: Any) -> str:
     # the full title: nothing in a draft is cut short
-    return session_name(row.year, row.type, row.number, row.title)
+    return session_name(row.year, row.session_type, row.number, row.title)
 
 
 def _status(value: Any) -> str:
@@ -477,7 +477,7 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
                        "earlier sessions left open, and asks what would move them forward.")
     content: dict[str, Any] = {
         "title": str(first["title"]) if first is not None else "",
-        "session_type": str(first["type"] or "") if first is not None else "",
+        "session_type": str(first["session_type"] or "") if first is not None else "",
         "format": fmt,
         "duration": duration or "60",
         "description": description,

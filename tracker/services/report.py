@@ -41,7 +41,7 @@ class ProgressReport:
     made_on: date
     internal: bool
     register: pd.DataFrame  # services.register.register_frame over the scope
-    overdue_items: pd.DataFrame  # id, session, text, owner, due_date, status
+    overdue_items: pd.DataFrame  # item_id, session, text, owner, due_date, status
     addressees: pd.DataFrame  # addressee, calls, not_started, in_progress, done, dropped, recommendations
     missing: pd.DataFrame  # year, session (sessions in scope without published outcomes)
     pending: int  # suggested calls waiting for review, over the scope
@@ -79,7 +79,7 @@ def _in(ids: list[str]) -> str:
 
 def _overdue_items(store: Store, ids: list[str], today: date) -> pd.DataFrame:
     frame = store.query(f"""
-        SELECT i.item_id AS id, i.session_id, i.text, i.owner, i.due_date, i.status, i.notes FROM items i
+        SELECT i.item_id, i.session_id, i.text, i.owner, i.due_date, i.status, i.notes FROM items i
         WHERE i.in_source AND i.due_date < ? AND i.status NOT IN {CLOSED_SQL} AND i.session_id IN {_in(ids)}
         ORDER BY i.due_date, i.item_id""", [today, *ids])
     labels = session_labels(store) if not frame.empty else {}

@@ -187,7 +187,7 @@ def register_section() -> None:
 # --- one recommendation -------------------------------------------------------------------------
 
 def _session_names() -> dict[str, str]:
-    return {r.session_id: session_label(None, r.type, r.number, "" if r.type else r.title, 40)
+    return {r.session_id: session_label(None, r.session_type, r.number, "" if r.session_type else r.title, 40)
             for r in common.sessions().itertuples()}
 
 
@@ -406,7 +406,7 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
             _act(lambda n: f"Merged {other} into {recommendation_name(rec_id, rec['title'])}: {n} call(s) moved.",
                  analysis.merge_recommendations, rec_id, other)
     with row.popover("Take a call out", icon=":material/call_split:"):
-        labels = {r.id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
+        labels = {r.item_id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
                   for r in members.itertuples()}
         st.caption("A call that is not this recommendation starts a new one of its own.")
         item = st.selectbox("Call", list(labels), format_func=lambda i: labels.get(i, str(i)), index=None,

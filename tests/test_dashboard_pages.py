@@ -408,7 +408,7 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     at = _app("add")
     at.file_uploader[0].set_value([("../../x/hostile page?.txt", HOSTILE, "text/plain")]).run()
     preview = " ".join(m.value for m in at.markdown)
-    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in preview  # Markdown-escaped: shown literally
+    assert "\\<script\\>alert(1)\\</script\\>" in preview  # Markdown-escaped: shown literally
     assert "hostile page_.txt" in preview.replace("\\", "")
     assert counts(seed_store) == before  # preview writes nothing
     _button(at, "Import 1 page").click().run()

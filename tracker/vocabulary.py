@@ -33,10 +33,12 @@ def kind_label(kind: Any) -> str:
 
 
 # --- Markdown ----------------------------------------------------------------------------------------------
-# What can start markup anywhere in a line (emphasis, code, links, images, HTML, tables, math, strike-through,
-# Streamlit's :color[…] and :material/…: directives) is always escaped; what only starts a block at the start
-# of a line (lists, quotes, headings, rules) is escaped there; full stops and parentheses stay readable.
-_INLINE = re.compile(r"([\\`*_\[\]<>|~$:])")
+# What can start markup anywhere in a line (emphasis, code, links, images, HTML, tables, math, strike-through)
+# is always escaped, and a colon before a word (Streamlit's :color[…], :material/…: and :emoji: codes, an
+# address's "://"); what only starts a block at the start of a line (lists, quotes, headings, rules) is escaped
+# there; full stops, parentheses and a colon before a space stay readable.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+_COLON = re.compile(r":(?=[\w/])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _BLOCK_START = re.compile(r"^(\s*)([-+>=]|#+|\d+[.)])(\s|$|[-=]+\s*$)")
 _AUTOLINK = re.compile(r"(?i)(\\:(?://)|www\.|@)")
@@ -51,6 +53,7 @@ def _defuse_block(match: re.Match[str]) -> str:
 
 def _escape_line(line: str) -> str:
     line = _INLINE.sub(r"\\\1", line)
+    line = _COLON.sub(r"\\:", line)
     line = _ENTITY.sub(r"\\&", line)
     line = _AUTOLINK.sub(lambda m: {"@": r"\@"}.get(m[1], r"\:\/\/" if m[1].startswith("\\") else m[1][:3] + r"\."),
                          line)

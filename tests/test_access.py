@@ -39,8 +39,8 @@ def _ids(store: Store) -> dict[str, Any]:
     recs = analysis.recommendations_frame(store)
     queue = analysis.review_queue(store)
     members = analysis.members_frame(store)
-    call = members[members["state"] == "member"]["id"].iat[0]
-    return {"item": call, "items": list(members["id"].iloc[:3]), "rec": recs["rec_id"].iat[0],
+    call = members[members["state"] == "member"]["item_id"].iat[0]
+    return {"item": call, "items": list(members["item_id"].iloc[:3]), "rec": recs["rec_id"].iat[0],
             "rec2": recs["rec_id"].iat[1], "rec3": recs["rec_id"].iat[2], "pending": queue["item_id"].iat[0],
             "version": int(store.scalar("SELECT version FROM items WHERE item_id = ?", [call])),
             "plan": analysis.plan_reanalysis(store)}
@@ -220,7 +220,7 @@ def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
     at = _team_page(store, PEOPLE["editor"])  # the page is only in an admin's navigation; the library refuses too
     at.text_input[0].set_value("vera@example.org")
     at.button[0].click().run()
-    from tracker.ui.dashboard_data import escape_markdown
+    from tracker.vocabulary import escape_markdown
 
     assert [e.value for e in at.error] == [escape_markdown("ed@example.org is an editor: changing a role needs the "
                                                            "admin role")]
@@ -228,7 +228,7 @@ def test_the_team_page_gives_roles_and_refuses_non_admins(store: Store) -> None:
 
 
 def test_an_editor_cannot_import_from_the_add_a_report_page(seed_store: Store) -> None:
-    from tracker.ui.dashboard_data import escape_markdown
+    from tracker.vocabulary import escape_markdown
 
     documents = seed_store.scalar("SELECT count(*) FROM documents")
     at = _page_as("add_report", PEOPLE["editor"])

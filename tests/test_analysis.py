@@ -91,16 +91,16 @@ def test_every_live_item_has_themes_and_annotations(analyzed: Store) -> None:
     assert list(notes.columns[:len(analysis.ANNOTATION_COLUMNS)]) == analysis.ANNOTATION_COLUMNS
     assert len(notes) == 30
     assert notes["themes"].map(len).between(1, 3).all()
-    kinds = analyzed.query("SELECT item_id AS id, kind FROM items")
-    calls = notes.merge(kinds, on="id")
+    kinds = analyzed.query("SELECT item_id, kind FROM items")
+    calls = notes.merge(kinds, on="item_id")
     calls = calls[calls["kind"] != "question"]
-    placed = calls["recommendation_id"].notna() | calls["suggested_recommendation_id"].notna()
-    assert placed.all() and (calls["recommendation_id"].notna() == calls["recommendation_title"].notna()).all()
+    placed = calls["rec_id"].notna() | calls["suggested_rec_id"].notna()
+    assert placed.all() and (calls["rec_id"].notna() == calls["rec_title"].notna()).all()
     known = set(analysis.themes_list()["name"])
     assert set(notes["themes"].explode()) <= known
-    digital = notes.set_index("id").loc["82f020bac18b029d"]  # "Promoting digital literacy for … parents"
+    digital = notes.set_index("item_id").loc["82f020bac18b029d"]  # "Promoting digital literacy for … parents"
     assert digital["themes"][0] == "Digital literacy and parenting"
-    risks = notes.set_index("id").loc["30e2aa5ca02f270d"]  # sexual abuse, bullying, harmful content
+    risks = notes.set_index("item_id").loc["30e2aa5ca02f270d"]  # sexual abuse, bullying, harmful content
     assert {"Sexual exploitation and abuse", "Cyberbullying", "Harmful content"} <= set(risks["themes"])
 
 
@@ -126,21 +126,21 @@ def test_frames_for_the_charts(analyzed: Store) -> None:
 def test_export_has_analysis_columns_in_every_format(analyzed: Store) -> None:
     analysis.accept_all(analyzed, rec_of(analyzed, "e4371e64ce8c6019").name, by="Ana")
     frame = export_items(analyzed)
-    for column in ("themes", "addressee", "recommendation_id", "recommendation_title", "suggested_recommendation_id",
-                   "recommendation_sessions", "recommendation_years"):
+    for column in ("themes", "addressee", "rec_id", "rec_title", "suggested_rec_id",
+                   "rec_sessions", "rec_years"):
         assert column in frame.columns
-    rows = {r["id"]: r for r in json.loads(write_frame(frame, "json"))}
+    rows = {r["item_id"]: r for r in json.loads(write_frame(frame, "json"))}
     coop = rows["e4371e64ce8c6019"]
-    years = coop["recommendation_years"]
-    assert {2022, 2024} <= set(years) and coop["recommendation_sessions"] == len(years)
+    years = coop["rec_years"]
+    assert {2022, 2024} <= set(years) and coop["rec_sessions"] == len(years)
     assert "International cooperation" in coop["themes"]
     assert rows["8910e23ae8125b61"]["addressee"] == ["tech companies"]
     csv = pd.read_csv(__import__("io").StringIO(write_frame(frame, "csv")))
-    line = csv.set_index("id").loc["e4371e64ce8c6019"]
-    assert line["recommendation_years"] == "; ".join(str(y) for y in years)
+    line = csv.set_index("item_id").loc["e4371e64ce8c6019"]
+    assert line["rec_years"] == "; ".join(str(y) for y in years)
     assert "International cooperation" in line["themes"].split("; ")
     jsonl = [json.loads(x) for x in write_frame(frame, "jsonl").splitlines()]
-    assert {r["id"]: r["recommendation_sessions"] for r in jsonl}["a7f9d2f3b3e6c3d4"] == len(years)
+    assert {r["item_id"]: r["rec_sessions"] for r in jsonl}["a7f9d2f3b3e6c3d4"] == len(years)
 
 
 def test_cli_analyze_prints_a_summary(seed_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,7 +198,7 @@ def test_specificity_spots_vague_calls() -> None:
 
 
 def test_addressees_stored_and_offered_as_owner(analyzed: Store) -> None:
-    notes = analysis.item_annotations(analyzed).set_index("id")
+    notes = analysis.item_annotations(analyzed).set_index("item_id")
     assert notes.loc["923b751412fbd1f9", "addressee"] == ["governments"]
     assert notes.loc["90a7b482bcec17d7", "addressee"] == ["United Nations"]
     assert notes.loc["923b751412fbd1f9", "addressee_text"] == "relevant government departments"

@@ -223,9 +223,9 @@ def test_first_run_edit_reload_hostile_and_screenshots(server: tuple[str, Path],
     assert form.get_by_role("textbox", name="Owner").input_value() == "UNICEF China"
 
     # stored in DuckDB (a short-lived read while the server runs: it holds no lock between reruns)
-    row = items_frame(store).set_index("id").loc[target["id"]]
+    row = items_frame(store).set_index("item_id").loc[target["item_id"]]
     assert (row["status"], row["owner"], row["updated_by"]) == ("in_progress", "UNICEF China", "Browser Tester")
-    log = history_frame(store, item_id=target["id"])
+    log = history_frame(store, item_id=target["item_id"])
     assert {"status", "owner"} <= set(log["field"]) and set(log["changed_by"]) == {"Browser Tester"}
 
     # hostile markup in an imported page is shown as the characters it is made of
@@ -320,7 +320,7 @@ def test_review_a_suggestion_and_the_count_drops(server: tuple[str, Path], page)
     _nav_link(page, f"To review ({before - 1 + calls})").wait_for()
     page.get_by_text(f"Suggestion 1 of {before - 1}").first.wait_for()
     assert analysis.review_count(store) == before - 1
-    member = analysis.members_frame(store).set_index("id").loc[first["item_id"]]
+    member = analysis.members_frame(store).set_index("item_id").loc[first["item_id"]]
     assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
     log = history_table(store, person="Reviewer")
     assert list(log["change"]) == [f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)"]
@@ -549,7 +549,7 @@ def test_unsaved_grid_edits_survive_a_filter_change(server: tuple[str, Path], pa
     _idle(page)
     page.get_by_role("button", name="Save table changes (1)").click()
     page.get_by_text("Saved 1 change(s) to 1 item(s)").first.wait_for()
-    row = items_frame(store).set_index("id").loc[first["id"]]
+    row = items_frame(store).set_index("item_id").loc[first["item_id"]]
     assert (row["owner"], row["updated_by"]) == ("Grid Owner", "Grid Person")
 
 
@@ -577,14 +577,14 @@ def test_two_people_see_every_change_and_choose(server: tuple[str, Path], page) 
     _screenshot(page, "tracker-conflict")
     page.get_by_role("button", name="Keep mine").first.click()
     page.get_by_text("Saved owner").first.wait_for()
-    row = items_frame(store).set_index("id").loc[item_id]
+    row = items_frame(store).set_index("item_id").loc[item_id]
     assert (row["owner"], row["status"], row["notes"]) == ("Alice's team", "done", "Bob's note")
 
     # the grid path offers the same choices (a fresh page: the name comes back from this browser)
     _open(page, url, "tracker", "Tracker")
     first = tracker_table(store).iloc[1]
     _type_in_grid(page, 1, "owner", "Alice in the grid")
-    set_item(store, first["id"], by="Bob", status="in_progress")
+    set_item(store, first["item_id"], by="Bob", status="in_progress")
     page.get_by_role("button", name="Save table changes (1)").click()
     warning = page.get_by_test_id("stAlert").filter(has_text="Not saved").first
     warning.wait_for()
@@ -592,7 +592,7 @@ def test_two_people_see_every_change_and_choose(server: tuple[str, Path], page) 
     page.get_by_role("button", name="Take theirs").first.wait_for()
     page.get_by_role("button", name="Keep mine").first.click()
     page.get_by_text("Saved yours").first.wait_for()
-    row = items_frame(store).set_index("id").loc[first["id"]]
+    row = items_frame(store).set_index("item_id").loc[first["item_id"]]
     assert (row["owner"], row["status"]) == ("Alice in the grid", "in_progress")
 
 

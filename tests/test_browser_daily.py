@@ -135,7 +135,7 @@ def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> N
                       & members["kind"].isin(["takeaway", "action"])]
     mine = members[members["rec_id"] == rec_id]
     assert len(mine) >= 1 and rec["status"] == "not_started" and rec["recurring"]
-    for item_id in mine["id"]:
+    for item_id in mine["item_id"]:
         set_item(store, item_id, by="Ana", status="done")
     _open(tab, url, "recurring", "Recommendations", timeout=240_000)
     card = tab.locator(f".st-key-rec-card-{rec_id}")

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from tracker.ui import charts
+from tracker.vocabulary import STATUS_COLOURS
 
 RECS = pd.DataFrame({
     "rec_id": ["R1", "R2", "R3"],
@@ -76,7 +77,7 @@ def test_status_by_theme_is_stacked_in_status_order() -> None:
     assert fig.layout.barmode == "stack" and fig.layout.showlegend
     assert fig.layout.xaxis.title.text == "Recommendations"
     assert [t.name for t in fig.data] == ["Not started", "In progress", "Done"]
-    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in ("not_started", "in_progress",
+    assert [t.marker.color for t in fig.data] == [STATUS_COLOURS[s] for s in ("not_started", "in_progress",
                                                                                      "done")]
 
 

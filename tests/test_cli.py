@@ -68,7 +68,7 @@ def test_export_items_csv_has_the_documented_columns(loaded_db: Path):
     # the 30 items and nothing else: every row has a status a script can read
     assert len(rows) == 30 and {r["review"] for r in rows} == {"accepted"}
     assert all(r["status"] in ("not_started", "in_progress", "done", "dropped") for r in rows)
-    for column in ("id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
+    for column in ("item_id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
                    "text", "status", "owner", "due_date", "notes", "in_source", "origin", "review"):
         assert column in rows[0]
     call = next(r for r in rows if r["text"].startswith("We call on relevant government departments"))
@@ -82,7 +82,7 @@ def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):
     assert result.returncode == 0
     sessions = json.loads(out.read_text(encoding="utf-8"))
     assert len(sessions) == 5
-    assert set(sessions[0]) >= {"source", "year", "type", "number", "title", "date", "sdgs", "item_count",
+    assert set(sessions[0]) >= {"source", "year", "session_type", "number", "title", "date", "sdgs", "item_count",
                                 "has_outcomes"}
     no_outcomes = sorted(s["source"] for s in sessions if not s["has_outcomes"])
     assert no_outcomes == ["003_25d1d3cd035a7625.txt", "004_496a218183d0acf1.txt"]
@@ -118,7 +118,7 @@ def test_export_with_labels_is_readable(analyzed_store: Store):
     header = list(rows[0])
     assert header[:6] == ["Session", "Year", "Kind", "Text", "Status", "Owner"]
     assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised", "Item id"} <= set(header)
-    assert not {"session_id", "in_source", "id"} & set(header)
+    assert not {"session_id", "in_source", "item_id"} & set(header)
     call = cooperation_row(rows)
     assert call["Session"].startswith("2022 ") and " — " in call["Session"]
     assert (call["Kind"], call["Status"], call["Recurring"]) == ("Key takeaway", "Not started", "Yes")
@@ -257,7 +257,8 @@ def test_a_busy_database_is_one_line_for_every_command(loaded_db: Path, monkeypa
 
 def test_export_and_history_on_an_empty_database_print_the_header(tmp_path: Path) -> None:
     db = tmp_path / "empty.duckdb"
-    for command, first in ((["export"], "id,source,year"), (["export", "--what", "sessions"], "source,year,type"),
+    for command, first in ((["export"], "item_id,source,year"),
+                           (["export", "--what", "sessions"], "source,year,session_type"),
                            (["history"], "changed_at,changed_by,subject,item_id")):
         result = run(*command, db=db)
         assert result.returncode == 0, result.stderr

@@ -21,7 +21,6 @@ from tracker.ui.dashboard_data import (
     csv_bytes,
     data_token,
     display_table,
-    escape_markdown,
     excel_bytes,
     grid_changes,
     headline,
@@ -36,22 +35,25 @@ from tracker.ui.dashboard_data import (
     seed_if_empty,
     tracker_table,
 )
+from tracker.vocabulary import escape_markdown
 
 
 def test_escape_markdown_leaves_no_markup_alive() -> None:
     hostile = "<script>alert(1)</script> <img src=x onerror=alert(1)> **bold** _it_ [l](javascript:x) $x$ :red[c]"
     escaped = escape_markdown(hostile)
-    for raw in ("<script>", "**", "](", "$x$", ":red["):
+    for raw in ("<script>", "**", "[l](", "$x$", ":red["):
         assert raw not in escaped
-    for defused in ("\\<script\\>", "\\<img src\\=x", "\\*\\*bold\\*\\*", "\\[l\\]\\(", "\\$x\\$",
-                    "\\:red\\[c\\]"):
+    for defused in ("\\<script\\>", "\\<img src=x", "\\*\\*bold\\*\\*", "\\[l\\](", "\\$x\\$",
+                    "\\:red\\[c\\]", "javascript\\:x"):
         assert defused in escaped
-    # every punctuation mark is escaped, so removing the escapes gives the text back exactly
+    # only backslashes are added, so removing them gives the text back exactly
     assert escaped.replace("\\", "") == hostile
     assert escape_markdown("a\\b") == "a\\\\b"
     assert escape_markdown("two\nlines") == "two  \nlines"
     assert escape_markdown(None) == ""
     assert escape_markdown("plain words 2024") == "plain words 2024"
+    # a line that would start a list or a heading is defused on every line; full stops stay readable
+    assert escape_markdown("- a\n2. b\n# c. d") == "\\- a  \n2\\. b  \n\\# c. d"
 
 
 def test_highlight_html_escapes_every_fragment_and_marks_spans() -> None:
@@ -75,18 +77,18 @@ def test_highlight_html_ignores_spans_outside_the_text() -> None:
 def test_tracker_table_is_indexed_by_id_and_filters_narrow(seed_store: Store) -> None:
     everything = tracker_table(seed_store)
     assert len(everything) == counts(seed_store)["items"]
-    assert list(everything.index) == list(everything["id"])
+    assert list(everything.index) == list(everything["item_id"])
     actions_2024 = tracker_table(seed_store, ItemFilter(years=[2024], kinds=["action"]))
     assert 0 < len(actions_2024) < len(everything)
     assert set(actions_2024["year"]) == {2024} and set(actions_2024["kind"]) == {"action"}
     assert len(tracker_table(seed_store, ItemFilter(text="UNICEF"))) < len(everything)
     shown = display_table(everything)
-    assert shown.columns[0] == "flag" and "id" in shown.columns
+    assert shown.columns[0] == "flag" and "item_id" in shown.columns
 
 
 def test_theme_filter_uses_the_annotations(seed_store: Store) -> None:
-    ids = list(tracker_table(seed_store)["id"])
-    notes = pd.DataFrame({"id": ids, "themes": [["Safety"] if i % 3 == 0 else ["Other"] for i in range(len(ids))],
+    ids = list(tracker_table(seed_store)["item_id"])
+    notes = pd.DataFrame({"item_id": ids, "themes": [["Safety"] if i % 3 == 0 else ["Other"] for i in range(len(ids))],
                           "addressee": [[] for _ in ids]})
     safety = tracker_table(seed_store, ItemFilter(themes=["Safety"]), notes)
     assert len(safety) == len(range(0, len(ids), 3))
@@ -95,7 +97,7 @@ def test_theme_filter_uses_the_annotations(seed_store: Store) -> None:
 
 def test_overdue_items_are_flagged(seed_store: Store) -> None:
     frame = tracker_table(seed_store)
-    late, done_late, future = frame["id"][:3]
+    late, done_late, future = frame["item_id"][:3]
     yesterday, tomorrow = date.today() - timedelta(days=1), date.today() + timedelta(days=1)
     set_item(seed_store, late, by="t", due_date=yesterday)
     set_item(seed_store, done_late, by="t", due_date=yesterday, status="done")
@@ -103,18 +105,18 @@ def test_overdue_items_are_flagged(seed_store: Store) -> None:
     frame = tracker_table(seed_store)
     assert frame.loc[late, "overdue"] and frame.loc[late, "flag"] == OVERDUE_FLAG
     assert not frame.loc[done_late, "overdue"] and not frame.loc[future, "overdue"]
-    assert list(tracker_table(seed_store, only_overdue=True)["id"]) == [late]
+    assert list(tracker_table(seed_store, only_overdue=True)["item_id"]) == [late]
 
 
 def test_table_editor_save_path_reaches_duckdb_and_history(seed_store: Store) -> None:
     table = tracker_table(seed_store, ItemFilter(kinds=["action"]))
-    versions = dict(zip(table["id"], table["version"], strict=True))
+    versions = dict(zip(table["item_id"], table["version"], strict=True))
     # what st.data_editor reports: row positions in the frame that was shown, grid values as strings
     edited_rows = {0: {"status": "done", "owner": "UNICEF"},
                    2: {"due_date": "2026-03-31T00:00:00.000", "notes": "follow up in March"},
                    3: {"owner": ""}}  # unchanged (was empty): dropped
     changes = grid_changes(table, edited_rows)
-    first, third = table["id"].iloc[0], table["id"].iloc[2]
+    first, third = table["item_id"].iloc[0], table["item_id"].iloc[2]
     assert changes == {first: {"status": "done", "owner": "UNICEF"},
                        third: {"due_date": "2026-03-31", "notes": "follow up in March"}}
     saved, conflicts = save_rows(seed_store, changes, by="Grid User", versions=versions)
@@ -129,8 +131,8 @@ def test_table_editor_save_path_reaches_duckdb_and_history(seed_store: Store) ->
 
 def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Store) -> None:
     table = tracker_table(seed_store)
-    versions = dict(zip(table["id"], table["version"], strict=True))
-    first, second = table["id"].iloc[0], table["id"].iloc[1]
+    versions = dict(zip(table["item_id"], table["version"], strict=True))
+    first, second = table["item_id"].iloc[0], table["item_id"].iloc[1]
     set_item(seed_store, first, by="Other", owner="Theirs")
     changes = grid_changes(table, {0: {"owner": "Mine"}, 1: {"owner": "Also mine"}})
     saved, conflicts = save_rows(seed_store, changes, by="Me", versions=versions)
@@ -169,7 +171,7 @@ def test_conflict_rows_show_both_values() -> None:
 
 
 def test_downloads_csv_and_excel_of_the_filtered_table(seed_store: Store) -> None:
-    item = tracker_table(seed_store)["id"].iloc[0]
+    item = tracker_table(seed_store)["item_id"].iloc[0]
     set_item(seed_store, item, by="t", notes="=HYPERLINK(\"http://x\")")
     table = tracker_table(seed_store, ItemFilter(years=[2022]))
     csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig", keep_default_na=False)
@@ -200,7 +202,7 @@ def test_headline_numbers_before_the_analysis(seed_store: Store) -> None:
     assert numbers["recurring"] is None and numbers["recommendations"] is None and numbers["to_review"] == 0
     assert numbers["share_done"] == 0 and numbers["share_of"] == "calls"
     assert numbers["tracked"] == numbers["takeaways"] + numbers["actions"]  # questions are not followed up here
-    item = tracker_table(seed_store, ItemFilter(kinds=["action"]))["id"].iloc[0]
+    item = tracker_table(seed_store, ItemFilter(kinds=["action"]))["item_id"].iloc[0]
     set_item(seed_store, item, by="t", status="done")
     assert headline(seed_store)["share_done"] == pytest.approx(1 / numbers["tracked"])
 
@@ -239,7 +241,7 @@ def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> Non
     coop = _cooperation(seed_store)
     table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
     members = analysis.members_frame(seed_store, coop.name)
-    rows = table.loc[list(members["id"])]
+    rows = table.loc[list(members["item_id"])]
     for member, row in zip(members.itertuples(), rows.itertuples(), strict=True):
         expected = coop["title"] if member.state == "member" else f"{coop['title']} (suggested, to review)"
         assert row.recommendation == expected
@@ -247,14 +249,14 @@ def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> Non
     analysis.accept_all(seed_store, coop.name, by="Ana")
     coop = _cooperation(seed_store)
     table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
-    rows = table.loc[list(members["id"])]
+    rows = table.loc[list(members["item_id"])]
     assert rows["recurring"].all() and set(rows["rec_sessions"]) == {coop["n_sessions"]}
     assert set(rows["rec_years"]) == {"2022, 2024"}
     shown = display_table(table)
     assert {"recurring", "rec_sessions", "recommendation"} <= set(shown.columns)
     csv = pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig", keep_default_na=False)
     assert {"Recommendation", "Recurring", "Sessions raised in", "Years raised"} <= set(csv.columns)
-    coop_rows = csv[csv["Item id"].isin(list(members[members["state"] == "member"]["id"]))]
+    coop_rows = csv[csv["Item id"].isin(list(members[members["state"] == "member"]["item_id"]))]
     assert set(coop_rows["Recommendation"]) == {coop["title"]} and set(coop_rows["Recurring"]) == {"Yes"}
     assert set(coop_rows["Years raised"]) == {"2022, 2024"}
 
@@ -284,7 +286,7 @@ def test_recommendation_conflict_shows_every_field_either_side_changed() -> None
 
 def test_history_table_reads_as_words(seed_store: Store) -> None:
     analysis.analyze(seed_store)
-    item = tracker_table(seed_store)["id"].iloc[0]
+    item = tracker_table(seed_store)["item_id"].iloc[0]
     set_item(seed_store, item, by="Ana", status="in_progress", notes="a long note " * 20)
     queue = analysis.review_queue(seed_store)
     accepted, rejected = queue["item_id"].iloc[0], queue["item_id"].iloc[1]
@@ -321,7 +323,7 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
 
 def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> None:
     analysis.analyze(seed_store)
-    item = tracker_table(seed_store)["id"].iloc[0]
+    item = tracker_table(seed_store)["item_id"].iloc[0]
     set_item(seed_store, item, by="Ana", status="in_progress")
     coop = _cooperation(seed_store)
     analysis.set_recommendation(seed_store, coop.name, by="Cy", status="done")
@@ -347,7 +349,7 @@ def test_data_token_changes_on_write_not_on_read(seed_store: Store) -> None:
     before = data_token(seed_store)
     tracker_table(seed_store)
     assert data_token(seed_store) == before
-    set_item(seed_store, tracker_table(seed_store)["id"].iloc[0], by="t", owner="x")
+    set_item(seed_store, tracker_table(seed_store)["item_id"].iloc[0], by="t", owner="x")
     assert data_token(seed_store) != before
 
 

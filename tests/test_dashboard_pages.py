@@ -21,8 +21,8 @@ from tracker.services.report_calls import reject_call, report_calls_frame, revie
 from tracker.store import Store
 from tracker.store.loading import load_files
 from tracker.store.queries import counts, history_frame, item_row, items_frame, sessions_frame
-from tracker.ui.dashboard_data import escape_markdown as common_md
 from tracker.ui.dashboard_data import history_table
+from tracker.vocabulary import escape_markdown as common_md
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"overview": "tracker/ui/pages/overview.py", "tracker": "tracker/ui/pages/tracker_page.py",
@@ -174,7 +174,7 @@ def test_tracker_filters_narrow_the_table(seed_store: Store) -> None:
 
 def test_tracker_item_form_saves_status_and_owner_with_history(seed_store: Store) -> None:
     at = _app("tracker", name="Ana Editor")
-    item = items_frame(seed_store)["id"].iloc[3]
+    item = items_frame(seed_store)["item_id"].iloc[3]
     at.selectbox(key="edit_item").set_value(item).run()
     at.selectbox(key=f"status-{item}-0").set_value("in_progress")
     at.text_input(key=f"owner-{item}-0").set_value("UNICEF China")
@@ -240,7 +240,7 @@ def test_take_theirs_drops_my_change(seed_store: Store) -> None:
 def test_bulk_update_checks_the_versions_of_the_rows_shown(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     at.multiselect(key="f_years").set_value([2023]).run()
-    ids = list(at.dataframe[0].value["id"])
+    ids = list(at.dataframe[0].value["item_id"])
     at.checkbox(key="bulk_all").check().run()
     set_item(seed_store, ids[0], by="Ben", owner="Ben's team")  # after Ana saw the rows, before she applies
     at.text_input(key="bulk_owner").set_value("ITU")
@@ -254,13 +254,13 @@ def test_bulk_update_checks_the_versions_of_the_rows_shown(seed_store: Store) ->
 def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:
     at = _app("tracker", name="Bulk Person")
     at.multiselect(key="f_years").set_value([2023]).run()
-    ids = set(at.dataframe[0].value["id"])
+    ids = set(at.dataframe[0].value["item_id"])
     at.checkbox(key="bulk_all").check().run()
     at.selectbox(key="bulk_status").set_value("done")
     at.text_input(key="bulk_owner").set_value("ITU")
     at.run()
     _button(at, "Apply to").click().run()
-    frame = items_frame(seed_store).set_index("id")
+    frame = items_frame(seed_store).set_index("item_id")
     assert set(frame[frame["status"] == "done"].index) == ids
     assert set(frame.loc[list(ids), "owner"]) == {"ITU"}
     assert set(history_frame(seed_store)["via"]) == {"bulk"}
@@ -283,7 +283,7 @@ def test_suggested_owner_button(seed_store: Store) -> None:
     notes = analysis.item_annotations(seed_store)
     with_addressee = notes[notes["addressee"].map(lambda a: a is not None and len(a) > 0)]
     assert not with_addressee.empty, "the seeds' calls name addressees (e.g. governments, United Nations)"
-    item, who = with_addressee["id"].iloc[0], with_addressee["addressee"].iloc[0][0]
+    item, who = with_addressee["item_id"].iloc[0], with_addressee["addressee"].iloc[0][0]
     at = _app("tracker", name="Ana")
     at.selectbox(key="edit_item").set_value(item).run()
     _button(at, "Set owner to").click().run()
@@ -291,14 +291,14 @@ def test_suggested_owner_button(seed_store: Store) -> None:
 
 
 def test_overdue_items_stand_out(seed_store: Store) -> None:
-    item = items_frame(seed_store)["id"].iloc[0]
+    item = items_frame(seed_store)["item_id"].iloc[0]
     set_item(seed_store, item, by="t", due_date="2020-01-01")
     at = _app("tracker")
     assert any("1 overdue" in m.value for m in at.markdown)
-    grid = at.dataframe[0].value.set_index("id")
+    grid = at.dataframe[0].value.set_index("item_id")
     assert grid.loc[item, "flag"] == "⚠ overdue"
     at.toggle(key="f_overdue").set_value(True).run()
-    assert list(at.dataframe[0].value["id"]) == [item]
+    assert list(at.dataframe[0].value["item_id"]) == [item]
 
 
 def test_tracker_offers_csv_and_excel_downloads(seed_store: Store) -> None:
@@ -408,7 +408,7 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     at = _app("add")
     at.file_uploader[0].set_value([("../../x/hostile page?.txt", HOSTILE, "text/plain")]).run()
     preview = " ".join(m.value for m in at.markdown)
-    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in preview  # Markdown-escaped: shown literally
+    assert "\\<script\\>alert(1)\\</script\\>" in preview  # Markdown-escaped: shown literally
     assert "hostile page_.txt" in preview.replace("\\", "")
     assert counts(seed_store) == before  # preview writes nothing
     _button(at, "Import 1 page").click().run()
@@ -499,7 +499,7 @@ def _history_rows(at: AppTest) -> list[tuple[str, str]]:
 
 
 def test_history_page_filters_by_person_and_item(seed_store: Store) -> None:
-    first, second = items_frame(seed_store)["id"].iloc[:2]
+    first, second = items_frame(seed_store)["item_id"].iloc[:2]
     set_item(seed_store, first, by="Ana", status="done")
     long_note = "A note that is far longer than any table cell would show, " * 4
     set_item(seed_store, second, by="Ben", owner="UNICEF", notes=long_note, via="dashboard")
@@ -643,16 +643,16 @@ def test_recommendation_edit_by_someone_else_is_not_overwritten(seed_store: Stor
 def test_take_a_call_out_into_a_new_recommendation(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     members = analysis.members_frame(seed_store, coop.name)
-    item = members["id"].iloc[-1]
+    item = members["item_id"].iloc[-1]
     at.selectbox(key=f"split-item-{coop.name}").set_value(item).run()
     at.text_input(key=f"split-title-{coop.name}").set_value("A call of its own")
     at.button(key=f"split-{coop.name}").click().run()
     assert not at.exception and not at.error
-    assert item not in set(analysis.members_frame(seed_store, coop.name)["id"])
-    notes = analysis.item_annotations(seed_store).set_index("id")
-    assert notes.loc[item, "recommendation_title"] == "A call of its own"
+    assert item not in set(analysis.members_frame(seed_store, coop.name)["item_id"])
+    notes = analysis.item_annotations(seed_store).set_index("item_id")
+    assert notes.loc[item, "rec_title"] == "A call of its own"
     analysis.analyze(seed_store)  # the decision survives the next analysis
-    assert analysis.item_annotations(seed_store).set_index("id").loc[item, "recommendation_title"] == \
+    assert analysis.item_annotations(seed_store).set_index("item_id").loc[item, "rec_title"] == \
         "A call of its own"
 
 
@@ -660,23 +660,23 @@ def test_merge_another_recommendation_into_this_one(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     others = analysis.recommendations_frame(seed_store)
     other = others[others["rec_id"] != coop.name]["rec_id"].iloc[0]
-    moving = set(analysis.members_frame(seed_store, other)["id"])
+    moving = set(analysis.members_frame(seed_store, other)["item_id"])
     at.selectbox(key=f"merge-other-{coop.name}").set_value(other).run()
     at.button(key=f"merge-{coop.name}").click().run()
     assert not at.exception and not at.error
     assert any("Merged" in s.value for s in at.success)
-    assert moving <= set(analysis.members_frame(seed_store, coop.name)["id"])
+    assert moving <= set(analysis.members_frame(seed_store, coop.name)["item_id"])
     assert other not in set(analysis.recommendations_frame(seed_store)["rec_id"])
 
 
 def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     at = _app("recommendations", name="Ana")
-    before = analysis.members_frame(seed_store)[["id", "rec_id", "state"]]
+    before = analysis.members_frame(seed_store)[["item_id", "rec_id", "state"]]
     _button(at, "Show what would change").click().run()
     assert not at.exception and not at.error
     assert any(common_md("re-analysis") in m.value for m in at.markdown)
-    pd.testing.assert_frame_equal(before, analysis.members_frame(seed_store)[["id", "rec_id", "state"]])
+    pd.testing.assert_frame_equal(before, analysis.members_frame(seed_store)[["item_id", "rec_id", "state"]])
     apply = [b for b in at.button if b.key == "apply-plan"]
     if apply:  # the plan moves something: applying it is recorded
         apply[0].click().run()
@@ -698,7 +698,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     _button(at, "Same recommendation").click().run()
     assert not at.exception and not at.error
     assert any("Added to" in s.value for s in at.success)
-    member = analysis.members_frame(seed_store).set_index("id").loc[first["item_id"]]
+    member = analysis.members_frame(seed_store).set_index("item_id").loc[first["item_id"]]
     assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
     assert analysis.review_count(seed_store) == len(queue) - 1
     assert f"To review ({len(queue) - 1 + calls})" in _nav_titles(at)
@@ -707,7 +707,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     assert _progress(at).startswith(f"Suggestion 1 of {len(queue) - 1}")
     _button(at, "Not the same").click().run()
     assert not at.exception and not at.error
-    moved = analysis.members_frame(seed_store).set_index("id").loc[second["item_id"]]
+    moved = analysis.members_frame(seed_store).set_index("item_id").loc[second["item_id"]]
     assert moved["rec_id"] != second["rec_id"] and moved["state"] == "member"
     assert analysis.review_count(seed_store) == len(queue) - 2
     assert f"To review ({len(queue) - 2 + calls})" in _nav_titles(at)
@@ -732,12 +732,12 @@ def test_review_choose_another_and_start_new(seed_store: Store) -> None:
     at.selectbox(key=f"review-other-{first['item_id']}").set_value(target).run()
     at.button(key="review-move").click().run()
     assert not at.exception and not at.error
-    assert analysis.members_frame(seed_store).set_index("id").loc[first["item_id"], "rec_id"] == target
+    assert analysis.members_frame(seed_store).set_index("item_id").loc[first["item_id"], "rec_id"] == target
     second = analysis.review_queue(seed_store).iloc[0]
     at.text_input(key=f"review-title-{second['item_id']}").set_value("Its own thing")
     at.button(key="review-new").click().run()
     assert not at.exception and not at.error
-    assert analysis.item_annotations(seed_store).set_index("id").loc[second["item_id"], "recommendation_title"] == \
+    assert analysis.item_annotations(seed_store).set_index("item_id").loc[second["item_id"], "rec_title"] == \
         "Its own thing"
     assert analysis.review_count(seed_store) == len(queue) - 2
 
@@ -807,14 +807,14 @@ def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     themes = analysis.themes_list()
     assert not themes.empty, "data/themes.toml lists the themes"
-    item = items_frame(seed_store)["id"].iloc[0]
+    item = items_frame(seed_store)["item_id"].iloc[0]
     at = _app("tracker", name="Ana")
     at.selectbox(key="edit_item").set_value(item).run()
     chosen = [themes["name"].iloc[-1]]
     at.multiselect(key=f"themes-{item}").set_value(chosen).run()
     at.button(key=f"save-themes-{item}").click().run()
     assert not at.exception
-    notes = analysis.item_annotations(seed_store).set_index("id")
+    notes = analysis.item_annotations(seed_store).set_index("item_id")
     assert list(notes.loc[item, "themes"]) == chosen
 
 
@@ -827,7 +827,7 @@ def test_each_cached_reader_answers_for_itself_and_reads_again_after_a_write(see
     assert "source" in documents and "session_id" in documents and list(documents.columns) != list(sessions.columns)
     assert isinstance(common.analysis_mode(), str) and isinstance(common.review_count(), int)
     first = common.items()
-    item = str(first["id"].iat[0])
-    assert first.set_index("id").at[item, "status"] != "done"
+    item = str(first["item_id"].iat[0])
+    assert first.set_index("item_id").at[item, "status"] != "done"
     set_item(seed_store, item, by="Ben", status="done")  # a write that skips clear_caches, as another process's
-    assert common.items().set_index("id").at[item, "status"] == "done"
+    assert common.items().set_index("item_id").at[item, "status"] == "done"

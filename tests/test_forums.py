@@ -64,7 +64,7 @@ def test_regional_sessions_get_their_own_ids_and_igf_sessions_keep_theirs(store:
     assert load_paths([EVAL_PAGES / "e04_aprigf2025_workshop.txt", EVAL_PAGES / "e09_eurodig2025_workshop.txt",
                        ROOT / "seeds"], store).ok
     sessions = sessions_frame(store).set_index("session_id")
-    assert sessions.loc["2025-aprigf-workshop-14", ["forum", "year", "type", "number"]].tolist() == \
+    assert sessions.loc["2025-aprigf-workshop-14", ["forum", "year", "session_type", "number"]].tolist() == \
         ["APrIGF", 2025, "Workshop", "14"]
     assert sessions.loc["2025-eurodig-workshop-3", "title"].startswith("Age verification in Europe")
     igf = sessions[sessions["forum"] == "IGF"].index

@@ -53,7 +53,7 @@ def test_repeated_takeaway_records_both_sections(seed_store: Store):
     items = items_frame(seed_store)
     row = items[items["text"].str.startswith("A multi-stakeholder, collaborative approach")].iloc[0]
     assert row["section"] == "Key Takeaways and Action Items | Key Takeaways"
-    places = seed_store.query("SELECT section FROM occurrences WHERE item_id = ? ORDER BY position", [row["id"]])
+    places = seed_store.query("SELECT section FROM occurrences WHERE item_id = ? ORDER BY position", [row["item_id"]])
     assert list(places["section"]) == ["Key Takeaways and Action Items", "Key Takeaways"]
 
 
@@ -67,15 +67,15 @@ def test_reloading_the_same_files_changes_nothing(seed_store: Store, seeds_dir: 
 def test_ids_are_stable_across_databases(seed_store: Store, seeds_dir: Path, tmp_path: Path):
     other = Store(tmp_path / "other.duckdb")
     load_paths([seeds_dir], other)
-    assert sorted(items_frame(other)["id"]) == sorted(items_frame(seed_store)["id"])
+    assert sorted(items_frame(other)["item_id"]) == sorted(items_frame(seed_store)["item_id"])
 
 
 def test_reloading_an_edited_document_keeps_edits_and_marks_vanished_items(seed_store: Store, seeds_dir: Path):
     items = items_frame(seed_store)
     kept = items[items["text"].str.startswith("International cooperation should be strengthened")].iloc[0]
     gone = items[items["text"].str.startswith("We hope that UNICEF")].iloc[0]
-    set_item(seed_store, kept["id"], status="in_progress", owner="CFIS", notes="raised with UNICEF", by="Ana")
-    set_item(seed_store, gone["id"], status="done", owner="UNICEF China", due_date="2025-06-30", by="Ana")
+    set_item(seed_store, kept["item_id"], status="in_progress", owner="CFIS", notes="raised with UNICEF", by="Ana")
+    set_item(seed_store, gone["item_id"], status="done", owner="UNICEF China", due_date="2025-06-30", by="Ana")
 
     page = seeds_dir / S2022
     text = page.read_text(encoding="utf-8")
@@ -88,24 +88,24 @@ def test_reloading_an_edited_document_keeps_edits_and_marks_vanished_items(seed_
     assert report.count("updated") == 1 and report.count("unchanged") == 4
     assert report.results[0].items_new == 1 and report.results[0].items_gone == 1
 
-    after_kept = item_row(seed_store, kept["id"])
+    after_kept = item_row(seed_store, kept["item_id"])
     assert (after_kept["status"], after_kept["owner"], after_kept["notes"]) == ("in_progress", "CFIS",
                                                                                 "raised with UNICEF")
     assert after_kept["in_source"]
-    after_gone = item_row(seed_store, gone["id"])
+    after_gone = item_row(seed_store, gone["item_id"])
     assert after_gone is not None, "a vanished item must never be deleted"
     assert not after_gone["in_source"]
     assert (after_gone["status"], after_gone["owner"]) == ("done", "UNICEF China")
     new = items_frame(seed_store)
     assert new["text"].str.startswith("Governments should fund digital literacy").sum() == 1
     history = seed_store.query("SELECT field, old_value, new_value, changed_by FROM history WHERE item_id = ?",
-                               [gone["id"]])
+                               [gone["item_id"]])
     assert ("in_source", "true", "false", "loader") in set(map(tuple, history.values.tolist()))
 
     # the paragraph comes back: the item is live again with its follow-up intact
     page.write_text(text, encoding="utf-8")
     load_paths([seeds_dir], seed_store)
-    back = item_row(seed_store, gone["id"])
+    back = item_row(seed_store, gone["item_id"])
     assert back["in_source"] and back["status"] == "done"
 
 
@@ -180,7 +180,7 @@ def test_existing_database_is_migrated_forward_and_keeps_its_data(tmp_path: Path
     store_db._migrated.discard(str(path.resolve()))
     old = Store(path)
     load_paths([seeds_dir], old)
-    set_item(old, items_frame(old)["id"].iloc[0], status="done", by="Ana")
+    set_item(old, items_frame(old)["item_id"].iloc[0], status="done", by="Ana")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", first_only + [("999_venue", add_column)])
     store_db._migrated.discard(str(path.resolve()))

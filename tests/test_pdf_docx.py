@@ -256,10 +256,10 @@ def test_a_pdf_and_its_txt_are_one_session_and_reloading_keeps_edits(store: Stor
     page.write_bytes(text_pdf(SEEDS[0].read_text(encoding="utf-8")))
     assert load_paths([page], store).ok
     first = items_frame(store).iloc[0]
-    set_item(store, first["id"], by="Ana", status="in_progress")
+    set_item(store, first["item_id"], by="Ana", status="in_progress")
     report = load_paths([SEEDS[0]], store)  # the same page as .txt joins the same session and items
     assert report.ok and report.results[0].items_new == 0
-    assert items_frame(store).set_index("id").loc[first["id"], "status"] == "in_progress"
+    assert items_frame(store).set_index("item_id").loc[first["item_id"], "status"] == "in_progress"
 
 
 def test_a_pdf_imported_as_bytes_is_read_by_one_pdfium_process(store: Store) -> None:

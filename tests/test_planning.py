@@ -82,7 +82,7 @@ def test_md_text_defuses_markup_but_stays_readable() -> None:
     assert md_text("1. not a list") == "1\\. not a list"
     assert md_text("# not a heading") == "\\# not a heading"
     assert md_text("---") == "\\---" and md_text("===") == "\\==="
-    assert md_text("see https://example.org or www.example.org") == "see https:\\/\\/example.org or www\\.example.org"
+    assert md_text("see https://example.org or www.example.org") == "see https\\:\\/\\/example.org or www\\.example.org"
     assert md_text("&lt;b&gt; R&D") == "\\&lt;b\\&gt; R&D"
     assert md_text("many\n  lines") == "many lines"
 
@@ -107,7 +107,7 @@ def test_the_2024_open_questions_are_still_offered_after_a_2025_report(with_2025
     assert "“Specific metrics or standards for evaluating" in metrics["origin"]
     # a question marked done is no longer a candidate
     done = open_2024.iloc[0]
-    set_item(with_2025, done["id"], by="Ana", status="done")
+    set_item(with_2025, done["item_id"], by="Ana", status="done")
     offered = [q["text"] for q in planning.proposal_fields(with_2025).content["policy_questions"]]
     assert planning.as_question(done["text"]) not in offered
     assert planning.as_question(open_2024["text"].iloc[1]) in offered
@@ -160,7 +160,7 @@ def test_each_recurring_recommendation_once_with_its_full_title(with_2025: Store
 
 def test_sessions_without_outcomes_are_follow_up_tasks(with_2025: Store) -> None:
     past = items_frame(with_2025, ItemFilter(kinds=["action"])).iloc[0]
-    set_item(with_2025, past["id"], by="Ana", due_date="2025-01-31", owner="UNICEF")
+    set_item(with_2025, past["item_id"], by="Ana", due_date="2025-01-31", owner="UNICEF")
     tasks = planning.proposal_fields(with_2025, today=date(2026, 3, 1)).content["follow_up"].splitlines()
     assert ("Report missing: 2024 Launch / Award Event #30 — Protecting Children from Online Abuse in AI Age — no "
             "outcomes published; ask for the session report") in tasks
@@ -265,7 +265,7 @@ def test_exports_keep_document_text_literal(seed_store: Store) -> None:
     draft = planning.save_draft(seed_store, draft.draft_id, content, by="Ana")
     markdown = planning.to_markdown(draft)
     questions = _section(markdown, "Policy questions")
-    assert r"1. \# Why \<img src=x onerror=alert(1)\> \$x^2\$ here? See https:\/\/example.org" in questions
+    assert r"1. \# Why \<img src=x onerror=alert(1)\> \$x^2\$ here? See https\:\/\/example.org" in questions
     assert not re.search(r"(?<!\\)(<script|<img|<b>|\*\*not|\$x)", markdown)
     assert "\n## Not a heading" not in markdown and r"\## Not a heading" in markdown
     expected = ["# Session proposal for IGF 2027: Literal"]
@@ -345,10 +345,10 @@ def test_the_exports_carry_no_internal_follow_up_unless_asked(with_2025: Store, 
     set_recommendation(with_2025, rec["rec_id"], by="Ana", status="in_progress", owner="CFIS",
                        notes="Draft letter to UNICEF sent", due_date="2025-02-01")
     calls = items_frame(with_2025, ItemFilter(kinds=["action"]))
-    for item_id in calls["id"].head(4):
+    for item_id in calls["item_id"].head(4):
         set_item(with_2025, item_id, by="Ana", status="in_progress", owner="Zed Quill", notes="Asked the ministry",
                  due_date="2025-01-31")
-    item_ids = list(items_frame(with_2025)["id"])
+    item_ids = list(items_frame(with_2025)["item_id"])
     forbidden = ["CFIS", "Zed Quill", "owner", "Draft letter to UNICEF sent", "Asked the ministry", "In progress",
                  "Not started", "Done", "Report missing", "Overdue", "2025-01-31", "2025-02-01", "Follow-up for the "
                  "organizers", "Internal appendix", "suggested by the open recommendations"]

@@ -55,7 +55,7 @@ def test_international_cooperation_recurs_and_the_question_about_it_joins(analyz
     members = analysis.members_frame(analyzed, rec.name)
     question = members[members["text"].str.startswith("How can international cooperation be strengthened")]
     assert list(question["kind"]) == ["question"] and list(question["state"]) == ["suggested"]
-    options = analysis.review_candidates(analyzed, question["id"].iat[0])
+    options = analysis.review_candidates(analyzed, question["item_id"].iat[0])
     assert options["rec_id"].iat[0] == rec.name and 1 <= len(options) <= 3
     assert options["representative"].iat[0].startswith("International cooperation should be strengthened")
     # accepted, the question counts as that matter coming back
@@ -100,7 +100,7 @@ def test_adding_a_report_moves_no_existing_membership(analyzed: Store, tmp_path:
 
 def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path: Path) -> None:
     rec = cooperation(analyzed)
-    for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
+    for item_id in analysis.members_frame(analyzed, rec.name)["item_id"]:
         if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
             analysis.accept(analyzed, item_id, by="Ana")
     add_page(analyzed, tmp_path / "more")
@@ -120,7 +120,7 @@ def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path
     assert evidence not in set(options["evidence_item_id"])
     assert shown not in set(options["representative"]) and queue.loc[new, "representative"] != shown
     assert queue.loc[new, "evidence_theirs"] == "" and options["evidence_theirs"].iat[0] == ""
-    members = set(analysis.members_frame(analyzed, rec.name)["id"])
+    members = set(analysis.members_frame(analyzed, rec.name)["item_id"])
     assert options["evidence_item_id"].iat[0] in members
 
 
@@ -213,7 +213,7 @@ def test_move_merge_and_start(analyzed: Store) -> None:
 
 def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     rec = cooperation(analyzed)
-    for item_id in analysis.members_frame(analyzed, rec.name)["id"]:
+    for item_id in analysis.members_frame(analyzed, rec.name)["item_id"]:
         if analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [item_id]) == "suggested":
             analysis.accept(analyzed, item_id, by="Ana")
     calls = analysis.members_frame(analyzed, rec.name)
@@ -233,7 +233,7 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
 def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store) -> None:
     rec = cooperation(analyzed)
     members = analysis.members_frame(analyzed, rec.name)
-    pending = members[members["state"] == "suggested"]["id"]
+    pending = members[members["state"] == "suggested"]["item_id"]
     assert rec["n_items"] == 1 and len(pending) == rec["pending"] >= 1
     result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
     assert result.calls_changed == rec["n_items"] == 1
@@ -275,9 +275,9 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     assert bad.exit_code == 1 and "unknown status" in bad.output and "Traceback" not in bad.output
     items = runner.invoke(cli, db + ["export", "--what", "items", "--format", "json"])
     item_rows = json.loads(items.output)
-    assert {"recommendation_id", "recommendation_title", "suggested_recommendation_id"} <= set(item_rows[0])
-    mine = [r for r in item_rows if r["recommendation_id"] == rec_id]
-    assert mine and all(r["recommendation_title"] == "Cooperation" for r in mine)
+    assert {"rec_id", "rec_title", "suggested_rec_id"} <= set(item_rows[0])
+    mine = [r for r in item_rows if r["rec_id"] == rec_id]
+    assert mine and all(r["rec_title"] == "Cooperation" for r in mine)
     listing = runner.invoke(cli, db + ["review"])
     queue = analysis.review_queue(analyzed)
     pending = queue["item_id"].iat[0]

@@ -88,7 +88,7 @@ def _run(target, args_list: list[tuple]) -> list:
 
 def test_two_processes_saving_the_same_stale_item_one_gets_a_conflict(seed_store: Store):
     db = str(seed_store.path)
-    item_id = items_frame(seed_store)["id"].iloc[0]
+    item_id = items_frame(seed_store)["item_id"].iloc[0]
     winners, losers = [], []
     for round_ in range(3):
         barrier = CTX.Barrier(2)
@@ -108,7 +108,7 @@ def test_two_processes_saving_the_same_stale_item_one_gets_a_conflict(seed_store
         assert len(history) == 3 + 2 * round_  # status, owner, notes first; then owner and notes
 def test_two_processes_editing_different_items_both_saved(seed_store: Store):
     db = str(seed_store.path)
-    first, second = items_frame(seed_store)["id"].iloc[:2]
+    first, second = items_frame(seed_store)["item_id"].iloc[:2]
     barrier = CTX.Barrier(2)
     results = dict(_run(_stale_save, [(db, first, "alice", barrier), (db, second, "bob", barrier)]))
     assert results == {"alice": "saved", "bob": "saved"}
@@ -120,7 +120,7 @@ def test_two_processes_editing_different_items_both_saved(seed_store: Store):
 
 def test_concurrent_read_modify_write_loses_no_update(seed_store: Store):
     db = str(seed_store.path)
-    item_id = items_frame(seed_store)["id"].iloc[3]
+    item_id = items_frame(seed_store)["item_id"].iloc[3]
     rounds = 15
     _run(_append_tokens, [(db, item_id, "alice", rounds), (db, item_id, "bob", rounds)])
     row = item_row(seed_store, item_id)
@@ -140,7 +140,7 @@ def test_edits_while_a_cli_load_runs_wait_for_the_lock_instead_of_failing(seed_s
     for n in range(N_PAGES):
         (corpus / f"page_{n:05d}.txt").write_text(small_page(n, rng), encoding="utf-8")
     db = str(seed_store.path)
-    item_ids = list(items_frame(seed_store)["id"])
+    item_ids = list(items_frame(seed_store)["item_id"])
     stop, out, ready = CTX.Event(), CTX.Queue(), [CTX.Event(), CTX.Event()]
     editors = [CTX.Process(target=_edit_until_stopped, args=(db, ids, who, flag, stop, out))
                for ids, who, flag in ((item_ids[::2], "alice", ready[0]), (item_ids[1::2], "bob", ready[1]))]
@@ -157,7 +157,7 @@ def test_edits_while_a_cli_load_runs_wait_for_the_lock_instead_of_failing(seed_s
     assert load.returncode == 0, load.stderr
     assert f"{N_PAGES} added" in load.stdout and "0 failed" in load.stdout
     assert int(seed_store.scalar("SELECT count(*) FROM documents")) == N_PAGES + 5
-    items = items_frame(seed_store).set_index("id")
+    items = items_frame(seed_store).set_index("item_id")
     saves = 0
     for who, (errors, last, n) in results.items():
         assert errors == [], f"{who}: {errors[:3]}"

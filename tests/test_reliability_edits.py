@@ -27,14 +27,14 @@ def _edit_everything(store: Store) -> pd.DataFrame:
     items = items_frame(store, ItemFilter(sessions=["2022-launch-award-event-9", "2024-open-forum-6"]))
     assert len(items) == 26
     statuses = ["in_progress", "done", "dropped"]
-    for n, item_id in enumerate(items["id"]):
+    for n, item_id in enumerate(items["item_id"]):
         set_item(store, item_id, by=f"organizer{n % 3}", status=statuses[n % 3], owner=f"Owner <{n}> & co",
                  due_date=date(2026, 1 + n % 12, 1 + n % 28), notes=f"note {n}: *follow up* <b>with</b> MAG")
     return _edits(store)
 
 
 def _edits(store: Store) -> pd.DataFrame:
-    return items_frame(store).set_index("id")[EDIT_COLUMNS + ["in_source", "text"]]
+    return items_frame(store).set_index("item_id")[EDIT_COLUMNS + ["in_source", "text"]]
 
 
 def _assert_edits_kept(before: pd.DataFrame, store: Store) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def test_edits_survive_reloads_changed_pages_removed_items_and_uploads(seed_stor
     assert len(gone) == 1 and not gone["in_source"].iloc[0]
     gone_id = gone.index[0]
     assert before.loc[gone_id, "status"] != "not_started" and before.loc[gone_id, "notes"].startswith("note ")
-    assert gone_id not in set(items_frame(store, ItemFilter(include_removed=False))["id"])
+    assert gone_id not in set(items_frame(store, ItemFilter(include_removed=False))["item_id"])
     marks = history_frame(store, gone_id)
     assert ((marks["field"] == "in_source") & (marks["new_value"] == "false") & (marks["via"] == "loader")).sum() == 1
 
@@ -125,7 +125,7 @@ def test_an_edit_is_kept_when_the_page_is_reloaded_many_times(seed_store: Store,
     page = seeds_dir / OUTCOMES_2022
     original = page.read_text(encoding="utf-8")
     takeaway = _first_takeaway(page)
-    item_id = items_frame(store, ItemFilter(text=takeaway[:60]))["id"].item()
+    item_id = items_frame(store, ItemFilter(text=takeaway[:60]))["item_id"].item()
     set_item(store, item_id, by="ana", status="in_progress", owner="Ana", notes="draft a letter")
     for round_ in range(5):
         page.write_text(original.replace(takeaway + "\n\n", ""), encoding="utf-8")

@@ -181,7 +181,7 @@ def test_a_name_never_replaces_another_sessions_document(tmp_path: Path, names: 
     second = import_files(store, [(names[1], page(2))], analyze=False)
     assert second.report.count("added") == 1 and "stored as" in second.summary
     assert store.scalar("SELECT count(*) FROM documents") == 2
-    items = items_frame(store).set_index("id")
+    items = items_frame(store).set_index("item_id")
     assert items["in_source"].all() and len(items) == 4  # nothing of session 1 was marked gone
     assert items.loc[mine, "notes"] == "edited"
 
@@ -194,5 +194,5 @@ def test_a_name_never_replaces_another_sessions_document(tmp_path: Path, names: 
     updated = import_files(store, [(names[0], page(1, " and more"))], analyze=False)
     assert updated.report.count("updated") == 1 and "stored as" not in updated.summary
     assert store.scalar("SELECT count(*) FROM documents") == 4
-    assert items_frame(store).set_index("id").loc[mine, "notes"] == "edited"
+    assert items_frame(store).set_index("item_id").loc[mine, "notes"] == "edited"
     assert int(store.scalar("SELECT count(*) FROM items WHERE NOT in_source")) == 1  # the reworded takeaway

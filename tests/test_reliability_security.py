@@ -49,7 +49,7 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     report = load_files([(p, None) for p in sorted((ROOT / "seeds").iterdir())]
                         + [("wildcards.txt", WILDCARD_PAGE.encode())], store)
     assert report.ok, report.summary()
-    ids = list(items_frame(store)["id"])
+    ids = list(items_frame(store)["item_id"])
     set_item(store, ids[0], by="x'); DELETE FROM items; --", owner="O'Brien_100%", notes="50% done; see a_b")
     set_item(store, ids[1], by="tester", owner="Robert'); DROP TABLE students;--", notes="\\% literal backslash")
     return store
@@ -63,14 +63,14 @@ def _expected(everything: pd.DataFrame, text: str) -> list[str]:
     """What a plain case-insensitive substring search over text, notes, owner and title finds."""
     needle = text.strip().lower()
     if not needle:
-        return sorted(everything["id"])
+        return sorted(everything["item_id"])
     hay = everything[["text", "notes", "owner", "session_title"]].fillna("").apply(lambda c: c.str.lower())
     hit = hay.apply(lambda c: c.str.contains(needle, regex=False)).any(axis=1)
-    return sorted(everything.loc[hit, "id"])
+    return sorted(everything.loc[hit, "item_id"])
 
 
 def _search(store: Store, text: str) -> list[str]:
-    return sorted(items_frame(store, ItemFilter(text=text))["id"])
+    return sorted(items_frame(store, ItemFilter(text=text))["item_id"])
 
 
 @pytest.mark.parametrize("text, expected_start", [
@@ -90,7 +90,7 @@ def _search(store: Store, text: str) -> list[str]:
 def test_search_text_is_matched_literally(hostile_store: Store, text: str, expected_start: list[str] | None):
     everything = items_frame(hostile_store)
     found = items_frame(hostile_store, ItemFilter(text=text))
-    assert sorted(found["id"]) == _expected(everything, text)
+    assert sorted(found["item_id"]) == _expected(everything, text)
     if expected_start is not None:  # the items whose own text matched, as the user would read them
         matched = sorted(t for t in found["text"] if text.lower() in t.lower())
         assert len(matched) == len(expected_start)

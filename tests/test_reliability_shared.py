@@ -319,20 +319,20 @@ def test_bulk_apply_to_all_shown_leaves_rows_a_load_added_meanwhile(seed_store: 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
     at.text_input(key="_name_input").set_value("Ana").run()
     at.switch_page(PAGES["tracker"]).run()
-    shown = set(at.dataframe[0].value["id"])
+    shown = set(at.dataframe[0].value["item_id"])
     at.checkbox(key="bulk_all").check().run()
     at.selectbox(key="bulk_status").set_value("dropped").run()
     assert _button(at, "Apply to").label == f"Apply to {len(shown)} item(s)"
     # another process loads a page (new items) after Ana saw the rows, and Bob takes one of them up
     page = (ROOT / "tests" / "data" / "pages" / "2025_open_forum_31.txt").read_bytes()
     assert load_files([("2025_open_forum_31.txt", page)], seed_store).count("added") == 1
-    new = set(items_frame(seed_store)["id"]) - shown
+    new = set(items_frame(seed_store)["item_id"]) - shown
     assert new
     set_item(seed_store, sorted(new)[0], by="Bob", status="in_progress")
     st.cache_data.clear()
     _button(at, "Apply to").click().run()
     assert not at.exception, at.exception
-    frame = items_frame(seed_store).set_index("id")
+    frame = items_frame(seed_store).set_index("item_id")
     assert set(frame.loc[list(shown), "status"]) == {"dropped"}
     assert frame.loc[sorted(new)[0], "status"] == "in_progress"
     assert set(frame.loc[sorted(new)[1:], "status"]) == {"not_started"}
@@ -356,7 +356,7 @@ def test_setting_a_status_on_the_calls_refuses_a_call_changed_since_the_page_was
     members = analysis.members_frame(analyzed_store)
     members = members[members["state"] == "member"]
     rec = members["rec_id"].value_counts().index[0]
-    calls = list(members[members["rec_id"] == rec]["id"])
+    calls = list(members[members["rec_id"] == rec]["item_id"])
     opened = analysis.call_versions(analyzed_store, rec)  # Ana opens the recommendation
     set_item(analyzed_store, calls[0], by="Bob", status="done")  # Bob changes one of its calls meanwhile
     with pytest.raises(EditConflict, match=f"item {calls[0]} was changed by Bob"):
@@ -380,12 +380,12 @@ def test_two_pasted_pages_without_a_title_stay_two_sessions(store: Store) -> Non
     second = b"Key Takeaways\n\nPlatforms must publish how fast they remove harmful content.\n"
     loaded = import_files(store, [("pasted-session.txt", first)], analyze=False)
     assert "session unknown for pasted-session.txt" in loaded.summary and "add the title" in loaded.summary
-    item_id = str(items_frame(store)["id"].iat[0])
+    item_id = str(items_frame(store)["item_id"].iat[0])
     set_item(store, item_id, by="Ana", status="in_progress", notes="asked the ministry")
     again = import_files(store, [("pasted-session.txt", second)], analyze=False)  # another paste, another day
     assert again.report.count("added") == 1 and again.report.count("updated") == 0
     assert "session unknown for pasted-session (2).txt" in again.summary
-    frame = items_frame(store).set_index("id")
+    frame = items_frame(store).set_index("item_id")
     assert len(frame) == 2 and frame["in_source"].all()
     assert (frame.loc[item_id, "status"], frame.loc[item_id, "notes"]) == ("in_progress", "asked the ministry")
     assert store.scalar("SELECT count(DISTINCT session_id) FROM documents") == 2

@@ -88,7 +88,7 @@ def test_suggestions_count_nowhere_until_accepted(analyzed_store: Store) -> None
     before = counts(store)
     call = _call(store, CALLED_UPON)
     members = analysis.members_frame(store)
-    assert call["call_id"] not in set(members["id"]) and call["call_id"] not in set(items_frame(store)["id"])
+    assert call["call_id"] not in set(members["item_id"]) and call["call_id"] not in set(items_frame(store)["item_id"])
     assert "called upon" not in to_markdown(brief(store, scope="all"))
     recs = analysis.recommendations_frame(store)
     n_calls = (recs["n_items"] + recs["pending"]).sum()  # confirmed calls and suggestions
@@ -97,13 +97,13 @@ def test_suggestions_count_nowhere_until_accepted(analyzed_store: Store) -> None
     assert item_id == call["call_id"]
     after = counts(store)
     assert after["actions"] == before["actions"] + 1 and after["items"] == before["items"] + 1
-    row = items_frame(store).set_index("id").loc[item_id]
+    row = items_frame(store).set_index("item_id").loc[item_id]
     assert (row["kind"], row["text"], bool(row["in_source"])) == ("action", call["text"], True)
     recs = analysis.recommendations_frame(store)
     assert (recs["n_items"] + recs["pending"]).sum() == n_calls + 1  # grouped like any call
-    assert analysis.item_annotations(store).set_index("id").loc[item_id, "recommendation_id"]
+    assert analysis.item_annotations(store).set_index("item_id").loc[item_id, "rec_id"]
     set_item(store, item_id, status="in_progress", owner="CFIS", by="Ana")  # followed up like any item
-    assert items_frame(store).set_index("id").loc[item_id, "owner"] == "CFIS"
+    assert items_frame(store).set_index("item_id").loc[item_id, "owner"] == "CFIS"
     assert review_counts(store)["accepted"] == 1
     assert call["call_id"] not in set(report_calls_frame(store)["call_id"])
 
@@ -125,7 +125,7 @@ def test_decisions_survive_reloads_of_the_same_and_of_a_changed_page(seed_store:
     assert report.count("updated") == 1 and report.results[0].items_gone == 0
     assert _call(store, RECOMMENDED, review=None)["review"] == "rejected"  # never comes back
     assert rejected not in set(report_calls_frame(store)["call_id"])
-    item = items_frame(store).set_index("id").loc[accepted]
+    item = items_frame(store).set_index("item_id").loc[accepted]
     assert (bool(item["in_source"]), item["status"]) == (True, "done")
     occ = store.query("SELECT start_offset, end_offset FROM occurrences WHERE item_id = ?", [accepted])
     assert len(occ) == 1 and document_text(store, S2022)[occ.iat[0, 0]:occ.iat[0, 1]].startswith(CALLED_UPON)
@@ -137,10 +137,10 @@ def test_decisions_survive_reloads_of_the_same_and_of_a_changed_page(seed_store:
     page.write_text(text.replace(sentence, ""), encoding="utf-8")
     report = load_paths([seeds_dir], store)
     assert report.results[0].items_gone == 1
-    assert not items_frame(store).set_index("id").loc[accepted, "in_source"]
+    assert not items_frame(store).set_index("item_id").loc[accepted, "in_source"]
     page.write_text(text, encoding="utf-8")
     load_paths([seeds_dir], store)
-    item = items_frame(store).set_index("id").loc[accepted]
+    item = items_frame(store).set_index("item_id").loc[accepted]
     assert (bool(item["in_source"]), item["status"]) == (True, "done")
     assert _call(store, RECOMMENDED, review=None)["review"] == "rejected"
 
@@ -169,12 +169,12 @@ def test_items_export_has_origin_and_review(seed_store: Store) -> None:
     rejected = _call(seed_store, RECOMMENDED)["call_id"]
     accept_call(seed_store, accepted, by="Ana", analyze=False)
     reject_call(seed_store, rejected, by="Ana")
-    frame = export_frame(seed_store, "items").set_index("id")
+    frame = export_frame(seed_store, "items").set_index("item_id")
     assert (frame.loc[accepted, "origin"], frame.loc[accepted, "review"]) == ("report", "accepted")
     assert rejected not in frame.index  # not an item: the report calls have their own export
     section = frame[frame["origin"] == "section"]
     assert len(section) == 30 and set(frame["review"]) == {"accepted"} and len(frame) == 31
-    calls = export_frame(seed_store, "report-calls").set_index("id")
+    calls = export_frame(seed_store, "report-calls").set_index("call_id")
     assert calls.loc[rejected, "review"] == "rejected" and accepted not in calls.index
     assert set(calls["review"]) == {"suggested", "rejected"} and len(calls) == 13
 
@@ -204,7 +204,7 @@ def test_cli_lists_accepts_and_rejects_report_calls(seed_store: Store) -> None:
     assert unknown.returncode == 1 and unknown.stderr.strip().splitlines() == [
         "error: unknown report call id 'nope' (see `tracker review --calls`)"]
     exported = list(csv.DictReader(io.StringIO(run("export", db=db).stdout)))
-    assert {r["id"]: r["review"] for r in exported}[accepted] == "accepted"
+    assert {r["item_id"]: r["review"] for r in exported}[accepted] == "accepted"
 
 
 def test_precision_and_recall_stay_at_the_measured_floor() -> None:
@@ -255,7 +255,7 @@ def test_review_page_accepts_and_rejects_report_calls(seed_store: Store, fresh_c
     at.button(key=f"call-accept-{accepted}").click().run()
     assert not at.exception and not at.error
     assert review_counts(seed_store) == {"suggested": len(pending) - 2, "accepted": 1, "rejected": 1}
-    assert accepted in set(items_frame(seed_store)["id"])
+    assert accepted in set(items_frame(seed_store)["item_id"])
     assert any(f"{len(pending) - 2} to review · 1 accepted · 1 rejected" in c.value for c in at.caption)
     assert f"To review ({analysis.review_count(seed_store) + len(pending) - 2})" in \
         [p["page_name"] for p in at._registered_pages.values()]

@@ -238,7 +238,7 @@ def test_the_pdf_then_the_docx_of_one_page_are_one_document_with_one_set_of_item
     pdf = (ROOT / "tests/data/producers/001.chromium.pdf").read_bytes()
     assert load_files([("of15_page.pdf", pdf)], store).ok
     first = items_frame(store).iloc[0]
-    set_item(store, first["id"], by="Ana", status="in_progress", owner="CFIS")
+    set_item(store, first["item_id"], by="Ana", status="in_progress", owner="CFIS")
     # the .docx says one item differently: one new, one no longer on the page
     changed = seed.replace("international community strengthen dialogue", "international community deepen dialogue")
     assert changed != seed
@@ -252,7 +252,7 @@ def test_the_pdf_then_the_docx_of_one_page_are_one_document_with_one_set_of_item
     assert store.scalar("SELECT count(*) FROM documents") == 1
     items = items_frame(store)
     assert len(items) == 5 and int(items["in_source"].sum()) == 4
-    kept = items.set_index("id").loc[first["id"]]
+    kept = items.set_index("item_id").loc[first["item_id"]]
     assert (kept["status"], kept["owner"]) == ("in_progress", "CFIS")
 
 

@@ -196,11 +196,11 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     assert "viewer" in page.get_by_test_id("stSidebar").inner_text()
     assert page.get_by_role("textbox", name="Your name (for the change log)").count() == 0
     _set_status(page, url, "Done", "vera@example.org is a viewer: changing a status needs the editor role")
-    assert items_frame(store).set_index("id").loc[target["id"], "status"] == target["status"]
+    assert items_frame(store).set_index("item_id").loc[target["item_id"], "status"] == target["status"]
     # ... and so does the library, called directly as that person
     vera = Store(db, actor=actor_for(store, "Vera Viewer", "vera@example.org"))
     with pytest.raises(PermissionDenied, match="vera@example.org is a viewer"):
-        set_item(vera, target["id"], by="Vera Viewer", status="done")
+        set_item(vera, target["item_id"], by="Vera Viewer", status="done")
     assert page.get_by_role("link", name="Team").count() == 0  # roles are for admins
     _sign_out(page, url)
 
@@ -221,11 +221,11 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     _sign_in(page, url, "ed")
     assert "editor" in page.get_by_test_id("stSidebar").inner_text()
     _set_status(page, url, "Done", "Saved status")
-    row = items_frame(store).set_index("id").loc[target["id"]]
+    row = items_frame(store).set_index("item_id").loc[target["item_id"]]
     assert (row["status"], row["updated_by"]) == ("done", "Ed Editor <ed@example.org>")
     log = store.query("SELECT changed_by, old_value, new_value, via FROM history "
                       "WHERE item_id = ? AND field = 'status'",
-                      [target["id"]])
+                      [target["item_id"]])
     assert log.values.tolist() == [["Ed Editor <ed@example.org>", target["status"], "done", "dashboard"]]
     page.goto(f"{url}/history")
     _idle(page, "History")
@@ -238,7 +238,7 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     sidebar = page.get_by_test_id("stSidebar").inner_text()
     assert "viewer" in sidebar and "did not confirm this e-mail address" in sidebar
     _set_status(page, url, "In progress", "ed@example.org is a viewer: changing a status needs the editor role")
-    assert items_frame(store).set_index("id").loc[target["id"], "status"] == "done"
+    assert items_frame(store).set_index("item_id").loc[target["item_id"], "status"] == "done"
     _sign_out(page, url)
 
     # an editor whose role is removed while the page is open cannot save any more from that page
@@ -251,8 +251,8 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
     page.get_by_test_id("stMain").get_by_text("ed@example.org is now a viewer").first.wait_for()
     _idle(page)
-    assert items_frame(store).set_index("id").loc[target["id"], "status"] == "done"
-    assert store.scalar("SELECT count(*) FROM history WHERE item_id = ? AND field = 'status'", [target["id"]]) == 1
+    assert items_frame(store).set_index("item_id").loc[target["item_id"], "status"] == "done"
+    assert store.scalar("SELECT count(*) FROM history WHERE item_id = ? AND field = 'status'", [target["item_id"]]) == 1
 
     _sign_out(page, url)
     page.goto(f"{url}/history")  # signed out: the pages are closed again

@@ -115,8 +115,8 @@ def test_refresh_after_the_page_changed_keeps_edits_and_marks_vanished_items(sto
     before = items_frame(store).set_index("text")
     kept = next(t for t in before.index if t.startswith("International cooperation"))
     dropped = next(t for t in before.index if t.startswith("We hope that UNICEF"))
-    set_item(store, before.loc[kept, "id"], by="Ana", status="in_progress", owner="CFIS", notes="draft sent")
-    set_item(store, before.loc[dropped, "id"], by="Ana", status="done")
+    set_item(store, before.loc[kept, "item_id"], by="Ana", status="in_progress", owner="CFIS", notes="draft sent")
+    set_item(store, before.loc[dropped, "item_id"], by="Ana", status="done")
 
     unchanged = refresh(store, analyze=False)
     assert unchanged.report.count("unchanged") == 1
@@ -244,7 +244,7 @@ def test_dashboard_imports_by_address_and_refreshes_keeping_edits(seed_store: St
     regional = items_frame(seed_store).query("session_id == '2025-aprigf-workshop-14'")
     assert len(regional) == len(parse_bytes("e04.txt", text.encode()).items)
     first = regional.iloc[0]
-    set_item(seed_store, first["id"], by="Ana", status="in_progress")
+    set_item(seed_store, first["item_id"], by="Ana", status="in_progress")
 
     state.put("/aprigf/ws14", variants.to_html(text.replace(first["text"], "")))
     st.cache_data.clear()
@@ -254,7 +254,7 @@ def test_dashboard_imports_by_address_and_refreshes_keeping_edits(seed_store: St
     at.button(key="web-refresh").click().run()
     assert not at.exception, at.exception
     assert any("1 updated" in s.value and "1 items no longer in their source" in s.value for s in at.success)
-    row = items_frame(seed_store).set_index("id").loc[first["id"]]
+    row = items_frame(seed_store).set_index("item_id").loc[first["item_id"]]
     assert row["status"] == "in_progress" and not row["in_source"]
     st.cache_data.clear()
 

@@ -7,7 +7,7 @@ bottom: ``reading`` (pages -> Document), ``store`` (the DuckDB file and its tabl
 
 __version__ = "0.4.0"  # keep in step with pyproject.toml; `tracker --version` prefers the installed metadata
 
-from .reading.models import KINDS, STATUSES, BadInput, Document, Item, SessionMeta
+from .reading.models import BadInput, Document, Item, SessionMeta
 from .reading.parsed import parse_bytes
 from .reading.parsing import parse_text
 from .services.editing import EditConflict, EditError, UnknownItem, save_rows, set_item, set_items
@@ -16,6 +16,7 @@ from .store import Store, StoreBusy, StoreError
 from .store.access import ROLES, Actor, PermissionDenied
 from .store.loading import LoadReport, load_files, load_paths
 from .store.queries import ItemFilter, counts, history_frame, items_frame, sessions_frame
+from .vocabulary import KINDS, STATUSES
 
 __all__ = [
     "KINDS", "STATUSES", "BadInput", "Document", "EditConflict", "EditError", "Imported", "Item", "ItemFilter",

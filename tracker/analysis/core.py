@@ -30,6 +30,7 @@ from ..errors import TrackerError
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
+from ..vocabulary import KINDS
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
 from .grouping import best_matches, cluster, cluster_all, report_order
@@ -53,7 +54,7 @@ from .themes import Theme, assign_themes, load_themes
 from .titles import suggest_title
 
 # what recommendations are made of: an open question on the same matter counts as that matter coming back
-CALL_KINDS = ("takeaway", "action", "question")
+CALL_KINDS = KINDS  # every kind is annotated and placed
 
 
 class AnalysisError(TrackerError):

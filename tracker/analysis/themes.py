@@ -7,7 +7,6 @@ cosine in lexical mode. People's corrections are applied afterwards by the calle
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import settings
 from ..resources import themes_file
 
 THEMES_FILE = themes_file()
@@ -34,7 +34,7 @@ class Theme:
 
 
 def themes_path() -> Path:
-    return Path(os.environ.get("TRACKER_THEMES") or THEMES_FILE)
+    return Path(settings.THEMES.text() or THEMES_FILE)
 
 
 def load_themes(path: Path | None = None) -> list[Theme]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from .. import settings
 from ..errors import TrackerError
 from ..store import Store
 
@@ -40,7 +41,7 @@ class TrackerGroup(click.Group):
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except Exception as exc:  # a bug: still one line for the user
-            if os.environ.get("TRACKER_DEBUG"):
+            if settings.DEBUG.on():
                 raise
             click.echo(f"error: unexpected {type(exc).__name__}: {exc} (set TRACKER_DEBUG=1 for details)", err=True)
             ctx.exit(2)
@@ -48,7 +49,7 @@ class TrackerGroup(click.Group):
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), "--version", prog_name="tracker", message="%(prog)s %(version)s")
-@click.option("--db", envvar="TRACKER_DB", type=click.Path(dir_okay=False),
+@click.option("--db", envvar=settings.DB.name, type=click.Path(dir_okay=False),
               help="DuckDB file (default: data/tracker.duckdb, or $TRACKER_DB).")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:

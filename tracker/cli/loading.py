@@ -29,8 +29,8 @@ def load(db: str | None, paths: tuple[str, ...], no_analyze: bool, by: str | Non
     words) or whose outcomes look missing is loaded with a `warning:` line on stderr.
     Exits with status 1 if any file or address could not be loaded (the others are loaded anyway).
     """
+    from ..reading.files import find_files
     from ..services.web import import_targets, split_targets
-    from ..store.documents import find_files
 
     files, urls = split_targets(paths)
     for path in files:

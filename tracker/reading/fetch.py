@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import re
 import socket
 import threading
@@ -28,11 +27,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from ..errors import env_number
+from .. import settings
 from .models import BadInput
 from .text import MAX_BYTES
 
-DEFAULT_TIMEOUT = 20.0  # seconds for the whole fetch ($TRACKER_FETCH_TIMEOUT)
 MAX_REDIRECTS = 5
 USER_AGENT = "igf-recommendations-tracker (+session page import)"
 ACCEPT = ("text/html, text/plain, application/pdf, "
@@ -47,13 +45,13 @@ _SUFFIX_BY_TYPE = {
 _SNIFFED = {"application/octet-stream", "binary/octet-stream", ""}  # decided from the bytes, as for a file
 
 
-ALLOW_ENV = "TRACKER_FETCH_ALLOW_HOSTS"
+ALLOW_ENV = settings.FETCH_ALLOW_HOSTS.name
 
 
 def allowed_hosts() -> set[str]:
     """Host names (or addresses) on the server's own network that may be fetched: $TRACKER_FETCH_ALLOW_HOSTS,
     comma-separated (an intranet that serves session pages)."""
-    return {h.strip().lower().strip("[]") for h in os.environ.get(ALLOW_ENV, "").split(",") if h.strip()}
+    return {h.lower().strip("[]") for h in settings.FETCH_ALLOW_HOSTS.names()}
 
 
 def internal(address: str) -> str | None:
@@ -141,7 +139,7 @@ def check_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def name_for(url: str, suffix: str) -> str:
+def url_file_name(url: str, suffix: str) -> str:
     """A stable file name for a fetched page: the last part of its path, a hash of the whole address."""
     path = urlsplit(url).path.rstrip("/")
     stem = re.sub(r"\.(html?|php|aspx?|txt|pdf|docx)$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
@@ -152,7 +150,7 @@ def name_for(url: str, suffix: str) -> str:
 def fetch(url: str, timeout: float | None = None, max_bytes: int = MAX_BYTES) -> Fetched:
     """Fetch one page (following up to five checked redirects) or raise BadInput with the reason."""
     given = check_url(url)
-    limit = timeout if timeout is not None else env_number("TRACKER_FETCH_TIMEOUT", DEFAULT_TIMEOUT, minimum=0.1)
+    limit = timeout if timeout is not None else settings.FETCH_TIMEOUT.number()
     deadline = time.monotonic() + limit
     current = given
     guard = _Guard(given)
@@ -220,4 +218,4 @@ def _read(given: str, final: str, response: httpx.Response, deadline: float, lim
             raise httpx.ReadTimeout("whole download")
         chunks.append(chunk)
     data = b"".join(chunks)
-    return Fetched(given, final, name_for(given, _SUFFIX_BY_TYPE.get(media, "")), data)
+    return Fetched(given, final, url_file_name(given, _SUFFIX_BY_TYPE.get(media, "")), data)

@@ -8,9 +8,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import TrackerError
+from ..vocabulary import KINDS, STATUSES
 
-KINDS = ("takeaway", "action", "question")
-STATUSES = ("not_started", "in_progress", "done", "dropped")
+__all__ = ["KINDS", "STATUSES"]  # the parser's words, from the one vocabulary
 
 _WHITESPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import env_number
+from .. import settings
 from .files import safe_source_name
 from .models import BadInput, Document, item_id_for
 from .parsing import parse_text
@@ -133,7 +133,7 @@ def parse_workers(n_files: int) -> int:
     and none in a threaded process such as the dashboard server, where forking is unsafe."""
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    configured = env_number("TRACKER_LOAD_WORKERS", -1, minimum=0, integer=True)
+    configured = settings.LOAD_WORKERS.number(default=-1)
     if configured >= 0:
         return int(configured)
     return min(os.cpu_count() or 1, 4) if n_files >= PARALLEL_MIN_FILES else 0

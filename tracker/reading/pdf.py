@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import env_number
+from .. import settings
 from .headings import STOP_HEADINGS, heading_key, is_stop_heading, item_heading_kind
 from .models import BadInput
 from .quality import odd_share
@@ -30,7 +30,6 @@ from .quality import odd_share
 MAX_PAGES = 1000  # far above any session report; a 10,000-page file is refused before its pages are read
 MAX_CHARS = 5_000_000  # text extracted from one PDF
 MEMORY_LIMIT = 2 * 1024**3  # address space of the PDFium process
-DEFAULT_TIMEOUT = 60.0  # seconds for one PDF ($TRACKER_PDF_TIMEOUT)
 NO_TEXT = "the PDF has no text to read (a scan?): paste the text or attach the page instead"
 
 # a text layer whose fonts lost their map to letters (a PDF printed to PostScript and distilled again) gives codes
@@ -70,13 +69,13 @@ class _Words:
 
 def pdf_to_text(data: bytes, source: str) -> str:
     """The page text of a PDF (not yet cleaned), or BadInput naming the file and the reason in one line."""
-    timeout = env_number("TRACKER_PDF_TIMEOUT", DEFAULT_TIMEOUT, minimum=1)
+    timeout = settings.PDF_TIMEOUT.number()
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
-    env.update(PDF_MAX_PAGES=str(MAX_PAGES), PDF_MAX_CHARS=str(MAX_CHARS), PDF_MEMORY_LIMIT=str(MEMORY_LIMIT),
-               PDF_CPU_SECONDS=str(int(timeout) + 1))
+    limits = json.dumps({"max_pages": MAX_PAGES, "max_chars": MAX_CHARS, "memory": MEMORY_LIMIT,
+                         "cpu_seconds": int(timeout) + 1})
     try:
         # -I: the child sees neither PYTHON* variables nor the current folder, only the installed packages
-        done = subprocess.run([sys.executable, "-I", str(_CHILD)], input=data, capture_output=True,
+        done = subprocess.run([sys.executable, "-I", str(_CHILD), limits], input=data, capture_output=True,
                               timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired:
         raise BadInput(source, f"the PDF took too long to read (over {timeout:g} s); paste the text instead") from None

@@ -1,21 +1,16 @@
 """The PDFium side of reading a PDF, run as a script in a child process by ``pdf.pdf_to_text``.
 
-Reads the PDF's bytes on stdin and writes JSON on stdout: ``{"pages": [[[left, right, top, bottom, text,
-first word's width], ...], ...]}`` (each page's text lines, top to bottom) or ``{"error": "<reason>"}``.
-It imports nothing of the tracker, so starting it costs only Python and PDFium; its memory and CPU are
-limited before the file is opened.
+Its one argument is its limits as JSON from ``pdf.pdf_to_text`` (``{"max_pages": …, "max_chars": …, "memory":
+bytes, "cpu_seconds": …}``: the parent's constants, not settings of their own). Reads the PDF's bytes on stdin
+and writes JSON on stdout: ``{"pages": [[[left, right, top, bottom, text, first word's width], ...], ...]}``
+(each page's text lines, top to bottom) or ``{"error": "<reason>"}``. It imports nothing of the tracker, so
+starting it costs only Python and PDFium; its memory and CPU are limited before the file is opened.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-
-MAX_PAGES = int(os.environ.get("PDF_MAX_PAGES", "1000"))
-MAX_CHARS = int(os.environ.get("PDF_MAX_CHARS", "5000000"))
-MEMORY_LIMIT = int(os.environ.get("PDF_MEMORY_LIMIT", str(2 * 1024**3)))
-CPU_SECONDS = int(os.environ.get("PDF_CPU_SECONDS", "61"))
 
 REASONS = {  # FPDF_GetLastError codes
     2: "the PDF could not be opened",
@@ -26,12 +21,12 @@ REASONS = {  # FPDF_GetLastError codes
 }
 
 
-def limit_resources() -> None:
+def limit_resources(memory: int, cpu_seconds: int) -> None:
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform: the parent's timeout still holds
 
@@ -88,7 +83,7 @@ def _close(lines: list[list], chars: list[str], box: list[float]) -> None:
         lines.append([*box[:4], text, box[4] - box[0]])  # and the width of its first word
 
 
-def extract(data: bytes) -> dict:
+def extract(data: bytes, max_pages: int, max_chars: int) -> dict:
     import pypdfium2 as pdfium
 
     try:
@@ -97,8 +92,8 @@ def extract(data: bytes) -> dict:
         return {"error": REASONS.get(getattr(exc, "err_code", None) or 0, f"not a readable PDF ({exc})")}
     try:
         n_pages = len(document)
-        if n_pages > MAX_PAGES:
-            return {"error": f"the PDF has too many pages ({n_pages}; limit {MAX_PAGES})"}
+        if n_pages > max_pages:
+            return {"error": f"the PDF has too many pages ({n_pages}; limit {max_pages})"}
         pages, size = [], 0
         for index in range(n_pages):
             try:
@@ -106,8 +101,8 @@ def extract(data: bytes) -> dict:
             except pdfium.PdfiumError as exc:
                 return {"error": f"page {index + 1} of the PDF is broken ({exc})"}
             size += sum(len(line[4]) for line in lines)
-            if size > MAX_CHARS:
-                return {"error": f"the PDF has too much text (over {MAX_CHARS:,} characters)"}
+            if size > max_chars:
+                return {"error": f"the PDF has too much text (over {max_chars:,} characters)"}
             pages.append(lines)
         return {"pages": pages}
     finally:
@@ -115,10 +110,11 @@ def extract(data: bytes) -> dict:
 
 
 def main() -> None:
-    limit_resources()
+    limits = json.loads(sys.argv[1])
+    limit_resources(int(limits["memory"]), int(limits["cpu_seconds"]))
     data = sys.stdin.buffer.read()
     try:
-        answer = extract(data)
+        answer = extract(data, int(limits["max_pages"]), int(limits["max_chars"]))
     except MemoryError:
         answer = {"error": "the PDF needs too much memory to read; paste the text instead"}
     sys.stdout.write(json.dumps(answer))

@@ -96,7 +96,7 @@ def html_to_text(html: str) -> str:
     return get_text(html, ParserConfig(display_links=False, display_images=False))
 
 
-def clean_text(text: str) -> str:
+def clean_page_text(text: str) -> str:
     """One canonical text per page: LF line endings, plain spaces, no invisible or control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _SPACE_OR_INVISIBLE.search(text):  # most pages have neither: one scan instead of two
@@ -145,7 +145,7 @@ def _checked(text: str, source: str) -> str:
     lines = text.count("\n") + 1
     if lines > MAX_LINES:  # counted before cleaning, which would copy the text line by line
         raise BadInput(source, f"too long for a session page ({lines:,} lines; limit {MAX_LINES:,})")
-    text = clean_text(text)
+    text = clean_page_text(text)
     if not text.strip():
         raise BadInput(source, "no text in file")
     return text

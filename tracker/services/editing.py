@@ -16,9 +16,9 @@ from typing import Any
 import duckdb
 
 from ..errors import TrackerError
-from ..reading.models import STATUSES
 from ..store import Store
 from ..store.access import require
+from ..vocabulary import STATUSES
 
 EDITABLE = ("status", "owner", "due_date", "notes")
 

@@ -28,7 +28,7 @@ from .editing import clean_text
 SUBJECTS = ("recommendation", "item")
 MAX_URL = 2000
 MAX_LABEL = 300
-KINDS = "PDF, Word (.docx) or an image (PNG, JPEG, GIF, WebP)"
+FILE_KINDS = "PDF, Word (.docx) or an image (PNG, JPEG, GIF, WebP)"
 
 
 class EvidenceError(TrackerError):
@@ -61,7 +61,7 @@ def media_type(data: bytes, name: str) -> str:
         raise BadInput(name, "SVG images can carry scripts: export it as PNG")
     if head.startswith((b"<!doctype", b"<html")) or b"<script" in head:
         raise BadInput(name, "web pages are not kept as evidence: add the page's address as a link instead")
-    raise BadInput(name, f"not a file kept as evidence: give a {KINDS}")
+    raise BadInput(name, f"not a file kept as evidence: give a {FILE_KINDS}")
 
 
 def _clean_name(name: str) -> str:
@@ -132,7 +132,7 @@ def add_link(store: Store, subject: str, subject_id: str, url: str, label: str =
 
 def add_file(store: Store, subject: str, subject_id: str, name: str, data: bytes, label: str = "", *,
              by: str) -> int:
-    """A small file (KINDS, at most the import limit) stored in the database; returns the evidence id."""
+    """A small file (FILE_KINDS, at most the import limit) stored in the database; returns the evidence id."""
     by = _who(store, by)
     clean = _clean_name(name)
     kind = media_type(data, clean)

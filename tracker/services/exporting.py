@@ -11,11 +11,13 @@ import pandas as pd
 
 from ..store import Store
 from ..store.queries import ItemFilter, items_frame, sessions_frame
+from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABELS
 
-ITEM_EXPORT_COLUMNS = ["id", "source", "year", "session_type", "session_number", "session_title", "kind", "section",
-                       "text", "status", "owner", "due_date", "notes", "in_source", "updated_at", "updated_by"]
-SESSION_EXPORT_COLUMNS = ["source", "year", "type", "number", "title", "date", "sdgs", "item_count", "has_outcomes",
-                          "forum", "url"]
+ITEM_EXPORT_COLUMNS = ["item_id", "source", "year", "session_type", "session_number", "session_title", "kind",
+                       "section", "text", "status", "owner", "due_date", "notes", "in_source", "updated_at",
+                       "updated_by"]
+SESSION_EXPORT_COLUMNS = ["source", "year", "session_type", "number", "title", "date", "sdgs", "item_count",
+                          "has_outcomes", "forum", "url"]
 
 
 def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
@@ -27,21 +29,22 @@ def export_items(store: Store, flt: ItemFilter | None = None) -> pd.DataFrame:
     frame = items_frame(store, flt)[ITEM_EXPORT_COLUMNS]
     notes = item_annotations(store)
     if not notes.empty:
-        frame = frame.merge(notes, on="id", how="left")
+        frame = frame.merge(notes, on="item_id", how="left")
     from .report_calls import review_columns  # origin and review
 
     return review_columns(store, frame, with_suggestions=False)
 
 
 def export_report_calls(store: Store) -> pd.DataFrame:
-    """The calls found in the report text that nobody accepted (review suggested or rejected): id, source,
+    """The calls found in the report text that nobody accepted (review suggested or rejected): call_id, source,
     year, session_type, session_number, session_title, section, text, in_source, review. Accepted ones are
     items and in the items export."""
     from .report_calls import review_columns
 
     empty = pd.DataFrame(columns=ITEM_EXPORT_COLUMNS)
     calls = review_columns(store, empty, with_suggestions=True)
-    return calls.reindex(columns=["id", "source", "year", "session_type", "session_number", "session_title",
+    calls = calls.rename(columns={"item_id": "call_id"})  # keyed like items, but not an item until accepted
+    return calls.reindex(columns=["call_id", "source", "year", "session_type", "session_number", "session_title",
                                   "section", "text", "in_source", "review"]).reset_index(drop=True)
 
 
@@ -68,11 +71,11 @@ def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFra
 
 def _with_recommendation_titles(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """Pending suggestions named by their recommendation's title in the readable 'Recommendation' column."""
-    if "suggested_recommendation_id" not in frame or not frame["suggested_recommendation_id"].notna().any():
+    if "suggested_rec_id" not in frame or not frame["suggested_rec_id"].notna().any():
         return frame
     titles = dict(store.query("SELECT rec_id, title FROM recommendations").itertuples(index=False, name=None))
     frame = frame.copy()
-    frame["suggested_recommendation_title"] = frame["suggested_recommendation_id"].map(
+    frame["suggested_rec_title"] = frame["suggested_rec_id"].map(
         lambda r: titles.get(r, r) if isinstance(r, str) and r else None)
     return frame
 
@@ -80,11 +83,6 @@ def _with_recommendation_titles(store: Store, frame: pd.DataFrame) -> pd.DataFra
 # --- the readable form --------------------------------------------------------------------------
 # One entry per column, in the order a person reads them: machine column -> header. A column missing here is
 # still exported, under its name in words; adding a column to the readable form is one line in these maps.
-
-STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
-KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
-ORIGIN_LABELS = {"section": "Outcome section", "report": "Report text"}
-REVIEW_LABELS = {"accepted": "Accepted", "suggested": "Suggested, to review", "rejected": "Rejected"}
 
 ITEM_HEADERS = {
     "session": "Session",
@@ -98,8 +96,8 @@ ITEM_HEADERS = {
     "overdue": "Overdue",
     "recommendation": "Recommendation",
     "recurring": "Recurring",
-    "recommendation_sessions": "Sessions raised in",
-    "recommendation_years": "Years raised",
+    "rec_sessions": "Sessions raised in",
+    "rec_years": "Years raised",
     "themes": "Themes",
     "addressee": "Addressed to",
     "addressee_text": "Addressed to (as written)",
@@ -114,15 +112,15 @@ ITEM_HEADERS = {
     "session_title": "Session title",
     "session_type": "Session type",
     "session_number": "Session number",
-    "recommendation_id": "Recommendation id",
+    "rec_id": "Recommendation id",
     "source": "Source file",
-    "id": "Item id",
+    "item_id": "Item id",
 }
 SESSION_HEADERS = {
     "session": "Session",
     "forum": "Forum",
     "year": "Year",
-    "type": "Type",
+    "session_type": "Type",
     "number": "Number",
     "title": "Title",
     "date": "Date",
@@ -158,7 +156,7 @@ REPORT_CALL_HEADERS = {
     "review": "Review",
     "in_source": "Still on its page",
     "source": "Source file",
-    "id": "Call id",
+    "call_id": "Call id",
 }
 # the change log (``ui.dashboard_data.history_table``): the raw field and values stay in the machine form
 HISTORY_HEADERS = {
@@ -173,8 +171,8 @@ HISTORY_HEADERS = {
 HEADERS = {"items": ITEM_HEADERS, "sessions": SESSION_HEADERS, "recommendations": RECOMMENDATION_HEADERS,
            "report-calls": REPORT_CALL_HEADERS, "history": HISTORY_HEADERS}
 # machine columns dropped from the readable form because another column says the same in words
-FOLDED = {"suggested_recommendation_id", "suggested_recommendation_title", "recommendation_title",
-          "recommendation_recurring", "specificity_note", "themes_by", "subject", "via", "field", "old_value",
+FOLDED = {"suggested_rec_id", "suggested_rec_title", "rec_title",
+          "rec_recurring", "specificity_note", "themes_by", "subject", "via", "field", "old_value",
           "new_value"}
 
 
@@ -208,24 +206,24 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         table["changed_at"] = pd.to_datetime(table["changed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
         table["changed_by"] = table["changed_by"].fillna("").map(lambda v: v or "not recorded")
     if what in ("items", "sessions", "report-calls") and "session" not in table:
-        parts = ("year", "type", "number", "title") if what == "sessions" else \
+        parts = ("year", "session_type", "number", "title") if what == "sessions" else \
             ("year", "session_type", "session_number", "session_title")
         columns = [table[c] if c in table else blank for c in parts]
         table.insert(0, "session", [session_name(*row) for row in zip(*columns, strict=True)])
     if what == "items" and "recommendation" not in table:
-        member = table["recommendation_title"] if "recommendation_title" in table else blank
-        suggested = next((table[c] for c in ("suggested_recommendation_title", "suggested_recommendation_id")
+        member = table["rec_title"] if "rec_title" in table else blank
+        suggested = next((table[c] for c in ("suggested_rec_title", "suggested_rec_id")
                           if c in table), blank)
         table["recommendation"] = [m if isinstance(m, str) and m else
                                    (f"{s} (suggested, to review)" if isinstance(s, str) and s else "")
                                    for m, s in zip(member, suggested, strict=True)]
     if what == "items":  # before the analysis too, so the columns do not come and go
-        for column in ("recommendation_sessions", "recommendation_years"):
+        for column in ("rec_sessions", "rec_years"):
             if column not in table:
                 table[column] = blank
     if what == "items" and "recurring" not in table:
         # as the analysis decided it, over confirmed calls only (store.queries.recommendation_spans_sql)
-        flag = table["recommendation_recurring"] if "recommendation_recurring" in table else blank
+        flag = table["rec_recurring"] if "rec_recurring" in table else blank
         table["recurring"] = flag.astype("boolean").fillna(False).astype(bool)
     for column, labels in (("status", STATUS_LABELS), ("kind", KIND_LABELS), ("origin", ORIGIN_LABELS),
                            ("review", REVIEW_LABELS)):

@@ -19,14 +19,14 @@ from ..errors import TrackerError
 from ..store import Store
 from ..store.access import require
 from ..store.queries import history_frame
+from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS
 from .editing import EditError, _as_text, _clean
-from .exporting import STATUS_LABELS, session_name
+from .exporting import session_name
 
 OUTCOMES = ("open", "implemented", "partly_implemented", "not_implemented")
 OUTCOME_LABELS = {"open": "Open", "implemented": "Closed — implemented",
                   "partly_implemented": "Closed — partly implemented",
                   "not_implemented": "Closed — not implemented"}
-CLOSED_STATUSES = ("done", "dropped")
 
 REGISTER_COLUMNS = ["rec_id", "title", "years", "sessions", "session_labels", "n_sessions", "n_calls", "first_year",
                     "status", "outcome", "outcome_reason", "closed_on", "owner", "due_date", "overdue", "addressees",
@@ -217,12 +217,12 @@ def by_addressee(store: Store, session_ids: list[str] | None = None) -> pd.DataF
 def overdue_counts(store: Store, today: date | None = None) -> dict[str, int]:
     """How many recommendations and items (still on their page) are overdue."""
     today = today or date.today()
-    row = store.read(lambda con: con.execute("""
-        SELECT (SELECT count(*) FROM recommendations r WHERE r.due_date < ? AND r.status NOT IN ('done', 'dropped')
+    row = store.read(lambda con: con.execute(f"""
+        SELECT (SELECT count(*) FROM recommendations r WHERE r.due_date < ? AND r.status NOT IN {CLOSED_SQL}
                   AND r.outcome = 'open' AND EXISTS (SELECT 1 FROM memberships m JOIN items i USING (item_id)
                                                      WHERE m.rec_id = r.rec_id AND m.state = 'member'
                                                        AND i.in_source)),
-               (SELECT count(*) FROM items WHERE in_source AND due_date < ? AND status NOT IN ('done', 'dropped'))
+               (SELECT count(*) FROM items WHERE in_source AND due_date < ? AND status NOT IN {CLOSED_SQL})
         """, [today, today]).fetchone())
     return {"recommendations": int(row[0]), "items": int(row[1])} if row else {"recommendations": 0, "items": 0}
 

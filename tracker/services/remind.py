@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import TrackerError
 from ..store import Store
-from .exporting import STATUS_LABELS
+from ..vocabulary import CLOSED_SQL, STATUS_LABELS
 from .register import session_labels
 
 ADDRESS = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+$")
@@ -81,19 +81,19 @@ def due_entries(store: Store, days: int = 14, today: date | None = None, *, wind
     ``days``. Soonest first."""
     today = today or date.today()
     until = today + timedelta(days=days) if window else date.max
-    recs = store.read(lambda con: con.execute("""
+    recs = store.read(lambda con: con.execute(f"""
         SELECT r.rec_id, r.title, r.owner, r.due_date, r.status,
                (SELECT list(DISTINCT s.year ORDER BY s.year) FROM memberships m JOIN items i USING (item_id)
                   LEFT JOIN sessions s USING (session_id) WHERE m.rec_id = r.rec_id AND m.state = 'member'
                   AND i.in_source AND s.year IS NOT NULL) AS years
         FROM recommendations r
-        WHERE r.due_date IS NOT NULL AND r.due_date <= ? AND r.status NOT IN ('done', 'dropped')
+        WHERE r.due_date IS NOT NULL AND r.due_date <= ? AND r.status NOT IN {CLOSED_SQL}
           AND r.outcome = 'open' AND EXISTS (SELECT 1 FROM memberships m JOIN items i USING (item_id)
                                              WHERE m.rec_id = r.rec_id AND m.state = 'member' AND i.in_source)
         """, [until]).fetchall())
-    items = store.read(lambda con: con.execute("""
+    items = store.read(lambda con: con.execute(f"""
         SELECT item_id, text, owner, due_date, status, session_id FROM items
-        WHERE in_source AND due_date IS NOT NULL AND due_date <= ? AND status NOT IN ('done', 'dropped')
+        WHERE in_source AND due_date IS NOT NULL AND due_date <= ? AND status NOT IN {CLOSED_SQL}
         """, [until]).fetchall())
     labels = session_labels(store) if items else {}
     entries = [Due("recommendation", r[0], r[1], r[2], r[3], r[4],

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..reading.models import STATUSES
 from ..store import Store
-from .exporting import STATUS_LABELS, session_name
+from ..vocabulary import CLOSED_SQL, STATUS_COLOURS, STATUS_LABELS, STATUSES
+from .exporting import session_name
 from .planning import default_target_year, resolve_scope
 from .register import OUTCOME_LABELS, by_addressee, register_frame, session_labels
 
@@ -29,7 +29,6 @@ TEMPLATE = {"layout": {"font": {"family": "system-ui, sans-serif", "size": 13, "
                        "plot_bgcolor": "white", "paper_bgcolor": "white",
                        "xaxis": {"gridcolor": "#e2e8f0", "zeroline": False, "automargin": True},
                        "yaxis": {"automargin": True}}}
-STATUS_COLORS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}
 TOP_ADDRESSEES = 15
 OVERDUE_ITEMS_SHOWN = 100  # then a count: the Tracker page lists every overdue item
 SESSIONS_SHOWN = 12  # a recommendation raised in hundreds of sessions lists the first ones and a count
@@ -42,7 +41,7 @@ class ProgressReport:
     made_on: date
     internal: bool
     register: pd.DataFrame  # services.register.register_frame over the scope
-    overdue_items: pd.DataFrame  # id, session, text, owner, due_date, status
+    overdue_items: pd.DataFrame  # item_id, session, text, owner, due_date, status
     addressees: pd.DataFrame  # addressee, calls, not_started, in_progress, done, dropped, recommendations
     missing: pd.DataFrame  # year, session (sessions in scope without published outcomes)
     pending: int  # suggested calls waiting for review, over the scope
@@ -80,8 +79,8 @@ def _in(ids: list[str]) -> str:
 
 def _overdue_items(store: Store, ids: list[str], today: date) -> pd.DataFrame:
     frame = store.query(f"""
-        SELECT i.item_id AS id, i.session_id, i.text, i.owner, i.due_date, i.status, i.notes FROM items i
-        WHERE i.in_source AND i.due_date < ? AND i.status NOT IN ('done', 'dropped') AND i.session_id IN {_in(ids)}
+        SELECT i.item_id, i.session_id, i.text, i.owner, i.due_date, i.status, i.notes FROM items i
+        WHERE i.in_source AND i.due_date < ? AND i.status NOT IN {CLOSED_SQL} AND i.session_id IN {_in(ids)}
         ORDER BY i.due_date, i.item_id""", [today, *ids])
     labels = session_labels(store) if not frame.empty else {}
     frame["session"] = frame["session_id"].map(lambda s: labels.get(s, s))
@@ -248,7 +247,7 @@ def progress_figure(report: ProgressReport) -> Any:
         share = [float(part["share"].get(int(y), 0.0)) for y in years]
         count = [int(part["recommendations"].get(int(y), 0)) for y in years]
         fig.add_bar(y=years, x=share, orientation="h", name=STATUS_LABELS[status],
-                    marker_color=STATUS_COLORS[status], customdata=count,
+                    marker_color=STATUS_COLOURS[status], customdata=count,
                     hovertemplate="%{y}: %{customdata} recommendation(s), %{x:.0%}<extra>" + STATUS_LABELS[status]
                                   + "</extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack",
@@ -268,7 +267,7 @@ def addressee_figure(addressees: pd.DataFrame) -> Any:
     fig = go.Figure()
     for status in STATUSES:
         fig.add_bar(y=list(top["addressee"]), x=list(top[status]), orientation="h", name=STATUS_LABELS[status],
-                    marker_color=STATUS_COLORS[status])
+                    marker_color=STATUS_COLOURS[status])
     fig.update_layout(template=TEMPLATE, barmode="stack",
                       title=f"Calls by addressee (the {len(top)} most called on), by status",
                       xaxis=dict(title="Takeaways and calls to action"), yaxis=dict(autorange="reversed"),

@@ -154,18 +154,18 @@ def reject_call(store: Store, call_id: str, by: str, via: str = "cli") -> None:
 def review_columns(store: Store, items: pd.DataFrame, with_suggestions: bool = True) -> pd.DataFrame:
     """The items export with `origin` (section | report) and `review` (accepted, suggested, rejected), plus
     one row per report call not accepted (review suggested or rejected, no follow-up fields)."""
-    origins = store.query("SELECT item_id AS id, origin FROM items")
-    frame = items.merge(origins, on="id", how="left")
+    origins = store.query("SELECT item_id, origin FROM items")
+    frame = items.merge(origins, on="item_id", how="left")
     frame["review"] = "accepted"
     calls = report_calls_frame(store, review=None, include_gone=True)
     calls = calls[calls["review"] != "accepted"]
     if calls.empty or not with_suggestions:
         return frame
     extra = pd.DataFrame({
-        "id": calls["call_id"], "source": calls["source"], "year": calls["year"], "session_title":
+        "item_id": calls["call_id"], "source": calls["source"], "year": calls["year"], "session_title":
         calls["session_title"], "kind": "action", "section": calls["section"], "text": calls["text"],
         "in_source": calls["in_source"], "origin": "report", "review": calls["review"]})
-    meta = store.query("""SELECT c.call_id AS id, s.session_type, s.number AS session_number
+    meta = store.query("""SELECT c.call_id AS item_id, s.session_type, s.number AS session_number
                           FROM report_calls c LEFT JOIN sessions s USING (session_id)""")
-    extra = extra.merge(meta, on="id", how="left")
+    extra = extra.merge(meta, on="item_id", how="left")
     return pd.concat([frame, extra[[c for c in extra.columns if c in frame.columns]]], ignore_index=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ..reading.fetch import fetch, is_url, name_for
+from ..reading.fetch import fetch, is_url, url_file_name
 from ..reading.files import find_files
 from ..reading.models import BadInput
 from ..store import Store
@@ -40,7 +40,7 @@ def _fetch_all(urls: Sequence[str], on_progress: Callable[[int], None] | None
         try:
             page = fetch(url)
         except BadInput as exc:
-            failed.append(FileResult(source=name_for(url, ""), status="failed", error=str(exc), url=url))
+            failed.append(FileResult(source=url_file_name(url, ""), status="failed", error=str(exc), url=url))
             if on_progress:
                 on_progress(1)
             continue

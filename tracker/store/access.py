@@ -16,7 +16,6 @@ with sign-in sets ``store.actor`` for every request from ``st.user`` and the rol
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from .. import settings
 from ..errors import TrackerError
 from .db import Store
 
@@ -110,8 +110,7 @@ def configured_admins(extra: Iterable[str] = ()) -> set[str]:
     """E-mails that are always admins: $TRACKER_ADMINS (comma-separated) plus ``extra`` (the dashboard
     passes ``[tracker] admins`` from its secrets file). Kept outside the database so that nobody can lock
     every admin out."""
-    raw = os.environ.get("TRACKER_ADMINS", "")
-    return {normal_email(e) for e in [*raw.split(","), *extra] if e and e.strip()}
+    return {normal_email(e) for e in [*settings.ADMINS.names(), *extra] if e and e.strip()}
 
 
 def normal_email(email: str) -> str:

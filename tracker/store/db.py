@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 import pandas as pd
 
-from ..errors import TrackerError, env_number
+from .. import settings
+from ..errors import TrackerError
 from ..resources import CHECKOUT_ROOT, default_db
 from .migrations import MIGRATIONS, apply_migrations
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
 # data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used
 DEFAULT_DB = default_db()
-LOCK_TIMEOUT = 30.0  # seconds; $TRACKER_LOCK_TIMEOUT overrides it (read when a Store is made)
 WAITING_FRESH = 3.0  # seconds: a waiter re-marks on every retry, so an older marker is a waiter that gave up
 HANDOVER_WAIT = 2.0  # seconds a holder stays away for a waiter (whose retries are at most ~0.15 s apart)
 RETRY_MAX = 0.1  # seconds between a waiter's attempts at most (plus up to as much at random): a file let go
@@ -118,7 +118,7 @@ def damaged_message(path: Path, detail: str) -> str:
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The database file: the explicit path, else $TRACKER_DB, else data/tracker.duckdb."""
-    chosen = explicit or os.environ.get("TRACKER_DB") or DEFAULT_DB
+    chosen = explicit or settings.DB.text() or DEFAULT_DB
     return Path(chosen).expanduser().resolve()
 
 
@@ -201,7 +201,7 @@ class Store:
                  actor: Actor | None = None):
         self.path = db_path(path)
         self.actor = actor
-        self.lock_timeout = env_number("TRACKER_LOCK_TIMEOUT", LOCK_TIMEOUT) if lock_timeout is None else lock_timeout
+        self.lock_timeout = settings.LOCK_TIMEOUT.number() if lock_timeout is None else lock_timeout
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"

@@ -11,12 +11,12 @@ import pyarrow as pa
 
 from .db import Store
 
-ITEM_COLUMNS = ["id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
+ITEM_COLUMNS = ["item_id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
                 "section", "text", "status", "owner", "due_date", "notes", "in_source", "speaker", "explanation",
                 "position", "updated_at", "updated_by", "version"]
 
 _ITEMS_SQL = """
-    SELECT i.item_id AS id, i.source, s.year, i.session_id, s.session_type, s.number AS session_number,
+    SELECT i.item_id, i.source, s.year, i.session_id, s.session_type, s.number AS session_number,
            s.title AS session_title, i.kind, i.section, i.text, i.status, i.owner, i.due_date, i.notes,
            i.in_source, i.speaker, i.explanation, i.position, i.updated_at, i.updated_by, i.version
     FROM items i LEFT JOIN sessions s USING (session_id)
@@ -83,7 +83,7 @@ def sessions_frame(store: Store) -> pd.DataFrame:
         SELECT s.session_id,
                (SELECT string_agg(d.source, '; ' ORDER BY d.source) FROM documents d
                  WHERE d.session_id = s.session_id) AS source,
-               s.year, s.session_type AS type, s.number, s.title, s.date,
+               s.year, s.session_type, s.number, s.title, s.date,
                array_to_string(coalesce(s.sdgs, []), ' ') AS sdgs,
                (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) AS item_count,
                (SELECT count(*) FROM items i WHERE i.session_id = s.session_id AND i.in_source) > 0 AS has_outcomes,

@@ -15,7 +15,7 @@ import streamlit as st
 
 from tracker.store import Store
 from tracker.store.access import Actor, actor_for
-from tracker.ui.dashboard_data import escape_markdown as _md
+from tracker.vocabulary import escape_markdown as _md
 
 ACTOR_KEY = "tracker_actor"  # set by dashboard.py on every run; read by common.get_store()
 NOT_SIGNED_IN = Actor("", "someone who is not signed in", "")
@@ -39,7 +39,9 @@ def providers() -> list[str | None]:
     return ([None] if "client_id" in auth else []) + named
 
 
-def configured_admins() -> list[str]:
+def secrets_admins() -> list[str]:
+    """The admins named in the secrets file (``[tracker] admins``); ``store.access.configured_admins`` adds
+    $TRACKER_ADMINS to them."""
     admins = _section("tracker").get("admins", [])
     return [str(a) for a in ([admins] if isinstance(admins, str) else admins)]
 
@@ -57,7 +59,7 @@ def resolve_actor(store: Store) -> Actor | None:
     if not signed_in():
         actor = NOT_SIGNED_IN
     else:
-        actor = actor_for(store, str(st.user.get("name") or ""), str(st.user.get("email") or ""), configured_admins(),
+        actor = actor_for(store, str(st.user.get("name") or ""), str(st.user.get("email") or ""), secrets_admins(),
                           verified=st.user.get("email_verified") is True)
     st.session_state[ACTOR_KEY] = actor
     return actor

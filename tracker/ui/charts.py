@@ -12,10 +12,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..reading.models import STATUSES
-from .dashboard_data import STATUS_LABELS
+from ..vocabulary import STATUS_COLOURS, STATUS_LABELS, STATUSES
 
-STATUS_COLORS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 
 
@@ -118,7 +116,7 @@ def recurrence_timeline(recommendations: pd.DataFrame, members: pd.DataFrame, to
         fig.add_trace(go.Scatter(
             x=part["year"].astype(int).astype(str), y=[labels[r] for r in part["rec_id"]],
             mode="markers", name=STATUS_LABELS[code],
-            marker=dict(size=12 + 6 * part["items"].clip(upper=4), color=STATUS_COLORS[code],
+            marker=dict(size=12 + 6 * part["items"].clip(upper=4), color=STATUS_COLOURS[code],
                         line=dict(width=1, color="white")),
             customdata=[[_made(int(t), int(a)), int(sessions[r]), STATUS_LABELS[code]] for r, t, a in
                         zip(part["rec_id"], part["takeaways"], part["actions"], strict=True)],
@@ -184,7 +182,7 @@ def status_by_theme_bars(frame: pd.DataFrame) -> go.Figure:
         if not part.any():
             continue
         fig.add_trace(go.Bar(x=part.values, y=[wrap_label(t, 28, 3) for t in part.index], orientation="h",
-                             name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code],
+                             name=STATUS_LABELS[code], marker_color=STATUS_COLOURS[code],
                              hovertemplate="%{y}<br>" + STATUS_LABELS[code] + ": %{x} recommendation(s)"
                                            "<extra></extra>"))
     fig.update_layout(barmode="stack", showlegend=True, bargap=0.25)
@@ -212,7 +210,7 @@ def progress_by_first_year(frame: pd.DataFrame) -> go.Figure:
             continue
         share = part["share"].fillna(0).astype(float) * 100
         fig.add_trace(go.Bar(
-            x=years, y=share.values, name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code],
+            x=years, y=share.values, name=STATUS_LABELS[code], marker_color=STATUS_COLOURS[code],
             customdata=part[unit].fillna(0).astype(int).values,
             text=[f"{v:.0f}%" if v >= 8 else "" for v in share.values], textposition="inside",
             hovertemplate="%{x}: %{y:.0f}% (%{customdata} " + unit + ")<extra>" + STATUS_LABELS[code] + "</extra>"))
@@ -238,6 +236,6 @@ def status_by_kind_bars(items: pd.DataFrame) -> go.Figure:
         if not part.any():
             continue
         fig.add_trace(go.Bar(x=part.values, y=[kind_label(k) for k in kinds], orientation="h",
-                             name=STATUS_LABELS[code], marker_color=STATUS_COLORS[code]))
+                             name=STATUS_LABELS[code], marker_color=STATUS_COLOURS[code]))
     fig.update_layout(barmode="stack", showlegend=True)
     return _layout(fig, title, "Items", "Kind", height=260)

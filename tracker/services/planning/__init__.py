@@ -21,6 +21,7 @@ No Streamlit here: the dashboard page and ``tracker brief`` call these functions
 
 from __future__ import annotations
 
+from ...vocabulary import CLOSED_STATUSES as CLOSED
 from .drafts import (
     brief,
     create_draft,
@@ -34,7 +35,7 @@ from .drafts import (
     save_draft,
     with_scope_text,
 )
-from .fields import CLOSED, FIELD_KEYS, FIELDS, PUBLIC_FIELDS, Draft, Field, PlanningError, clean_content, empty_content
+from .fields import FIELD_KEYS, FIELDS, PUBLIC_FIELDS, Draft, Field, PlanningError, clean_content, empty_content
 from .people import speaker_balance
 from .prefill import FORMATS, THEME_SDGS, TICKED, Proposal, as_question, people_in_scope, proposal_fields
 from .render import CANDIDATES_LABEL, INTERNAL_HEADING, field_text, md_text, to_docx, to_markdown

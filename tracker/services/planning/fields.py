@@ -11,8 +11,6 @@ from typing import Any
 from ...errors import TrackerError
 from ..editing import clean_text
 
-CLOSED = ("done", "dropped")
-
 
 class PlanningError(TrackerError):
     """A draft or scope that cannot be used; nothing was written."""

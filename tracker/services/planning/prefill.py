@@ -13,8 +13,8 @@ import pandas as pd
 
 from ...store import Store
 from ...store.queries import ItemFilter, items_frame, sessions_frame
-from ..exporting import STATUS_LABELS
-from .fields import CLOSED
+from ...vocabulary import CLOSED_STATUSES as CLOSED
+from ...vocabulary import STATUS_LABELS
 from .people import people_frame, people_lines
 from .scope import Scope, default_target_year, resolve_scope, session_label, span
 
@@ -275,7 +275,7 @@ def proposal_fields(store: Store, year: int | None = None, scope: str | None = N
                        "earlier sessions left open, and asks what would move them forward.")
     content: dict[str, Any] = {
         "title": str(first["title"]) if first is not None else "",
-        "session_type": str(first["type"] or "") if first is not None else "",
+        "session_type": str(first["session_type"] or "") if first is not None else "",
         "format": fmt,
         "duration": duration or "60",
         "description": description,

@@ -11,31 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from ...vocabulary import escape_markdown
 from .fields import FIELD_BY_KEY, FIELDS, PUBLIC_FIELDS, Draft, Field
 from .people import speaker_balance
 
-_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
-_ENTITY = re.compile(r"&(?=#?\w+;)")
-_BLOCK_START = re.compile(r"^(\s*)([-+>=]|#+|\d+[.)])(\s|$|[-=]+\s*$)")
-_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
-
 
 def md_text(text: Any) -> str:
-    """Text for one Markdown line that renders as the characters it is made of: emphasis, code, links,
-    images, HTML tags, tables and math are escaped, a line that would start a list, quote, heading or rule
-    is defused, and bare addresses are not turned into links; full stops and parentheses stay readable."""
-    text = re.sub(r"\s+", " ", str(text or "")).strip()
-    text = _INLINE.sub(r"\\\1", text)
-    text = _ENTITY.sub(r"\\&", text)
-    text = _AUTOLINK.sub(lambda m: {"://": r":\/\/", "@": r"\@"}.get(m[1], m[1][:3] + r"\."), text)
-    return _BLOCK_START.sub(_defuse_block, text)
-
-
-def _defuse_block(match: re.Match[str]) -> str:
-    marker = match.group(2)
-    # "12." -> "12\.", "-" -> "\-": the escaped character no longer starts a list, quote, heading or rule
-    marker = marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
-    return match.group(1) + marker + match.group(3)
+    """Text for one line of the exported Markdown (``vocabulary.escape_markdown``, whitespace folded)."""
+    return escape_markdown(text, one_line=True)
 
 
 def _lines(value: Any) -> list[str]:

@@ -10,7 +10,7 @@ this package re-exports their public names.
 
 from __future__ import annotations
 
-from ...services.exporting import STATUS_LABELS
+from ...vocabulary import CLOSED_STATUSES, STATUS_LABELS, escape_markdown, kind_label, status_label
 from .edits import conflict_fields, conflict_rows, grid_changes, pending_edits, recommendation_conflict_rows
 from .figures import (
     calls_progress,
@@ -23,17 +23,13 @@ from .figures import (
 from .highlight import HIGHLIGHT_CSS, HIGHLIGHT_LEGEND, highlight_html, items_html
 from .history import describe_change, history_table, import_summary
 from .labels import (
-    CLOSED_STATUSES,
     FIELD_LABELS,
     HISTORY_KINDS,
     OVERDUE_FLAG,
     VIA_LABELS,
-    escape_markdown,
-    kind_label,
     recommendation_name,
     session_label,
     shorten,
-    status_label,
     status_options,
     years_text,
 )

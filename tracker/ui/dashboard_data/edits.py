@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from ...services.editing import EDITABLE, EditConflict
-from .labels import FIELD_LABELS, blank, status_label
+from ...vocabulary import status_label
+from .labels import FIELD_LABELS, blank
 
 
 def grid_changes(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -38,7 +39,7 @@ def grid_changes(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any
             if value != old:
                 item_changes[field_name] = value
         if item_changes:
-            changes[str(row["id"])] = item_changes
+            changes[str(row["item_id"])] = item_changes
     return changes
 
 
@@ -48,7 +49,7 @@ def pending_edits(frame: pd.DataFrame, start: Mapping[str, Mapping[str, Any]],
     editor's ``edited_rows`` on ``frame``; a field edited back to its stored value is no longer pending."""
     pending = {str(i): dict(c) for i, c in start.items()}
     for position, edits in edited_rows.items():
-        item_id = str(frame.iloc[int(position)]["id"])
+        item_id = str(frame.iloc[int(position)]["item_id"])
         for field_name in edits:
             pending.get(item_id, {}).pop(field_name, None)
     for item_id, changes in grid_changes(frame, edited_rows).items():

@@ -7,9 +7,8 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...reading.models import KINDS
-from ...services.exporting import KIND_LABELS
-from .labels import OVERDUE_FLAG, kind_label, status_label
+from ...vocabulary import KIND_LABELS, KINDS, kind_label, status_label
+from .labels import OVERDUE_FLAG
 
 
 def highlight_html(text: str, spans: Iterable[tuple], *, title: str = "") -> str:

@@ -11,7 +11,8 @@ import pandas as pd
 from ...store import Store
 from ...store.dashboard import draft_names, loaded_files, recommendation_titles
 from ...store.queries import history_frame
-from .labels import FIELD_LABELS, HISTORY_KINDS, VIA_LABELS, blank, recommendation_name, session_label, status_label
+from ...vocabulary import status_label
+from .labels import FIELD_LABELS, HISTORY_KINDS, VIA_LABELS, blank, recommendation_name, session_label
 
 
 def history_table(store: Store, subject_id: str | None = None, person: str | None = None,

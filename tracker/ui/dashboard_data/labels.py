@@ -4,15 +4,13 @@ shortened text, and Markdown that Streamlit shows literally."""
 from __future__ import annotations
 
 import re
-import string
 from typing import Any
 
 import pandas as pd
 
-from ...reading.models import STATUSES
-from ...services.exporting import KIND_LABELS, STATUS_LABELS, session_name
+from ...services.exporting import session_name
+from ...vocabulary import STATUSES
 
-CLOSED_STATUSES = ("done", "dropped")
 OVERDUE_FLAG = "⚠ overdue"
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",
                 "recommendation": "Recommendation", "not_same": "Recommendation",
@@ -23,32 +21,8 @@ HISTORY_KINDS = {"item": "Follow-up of a call", "recommendation": "Follow-up of 
 VIA_LABELS = {"dashboard": "in the dashboard", "cli": "on the command line", "bulk": "by a bulk update",
               "reanalysis": "by the re-analysis", "review": "in To review", "load": ""}
 
-_MD_SPECIAL = set(string.punctuation)
-
-
-def status_label(status: Any) -> str:
-    return STATUS_LABELS.get(str(status), str(status))
-
-
-def kind_label(kind: Any) -> str:
-    return KIND_LABELS.get(str(kind), str(kind))
-
-
 def status_options() -> list[str]:
     return list(STATUSES)
-
-
-def escape_markdown(text: Any) -> str:
-    """Text that Streamlit's Markdown shows literally: every ASCII punctuation mark backslash-escaped.
-
-    CommonMark lets any ASCII punctuation be escaped, so this also defuses HTML tags, links,
-    emphasis, Streamlit's ``:color[...]`` / ``:material/...:`` directives and ``$`` math.
-    Newlines become hard line breaks so a multi-line text keeps its shape.
-    """
-    if text is None:
-        return ""
-    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
-    return escaped.replace("\n", "  \n")
 
 
 def shorten(text: Any, limit: int = 90) -> str:

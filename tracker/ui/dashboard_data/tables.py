@@ -14,17 +14,18 @@ from ...services.exporting import readable, spreadsheet_safe
 from ...store import Store
 from ...store.dashboard import recommendation_titles
 from ...store.queries import ItemFilter, items_frame
-from .labels import CLOSED_STATUSES, OVERDUE_FLAG, as_list, kind_label, session_label, years_text
+from ...vocabulary import CLOSED_STATUSES, kind_label
+from .labels import OVERDUE_FLAG, as_list, session_label, years_text
 
 # Columns of the Tracker table and of its CSV / Excel downloads, in display order.
 TABLE_COLUMNS = ["flag", "year", "session", "kind", "text", "status", "owner", "due_date", "recurring", "rec_sessions",
                  "recommendation", "notes", "themes", "addressee", "section", "in_source", "updated_by", "updated_at",
-                 "id"]
+                 "item_id"]
 # ... in the machine names of `tracker export`; the downloads are their readable form (services.exporting)
 DOWNLOAD_COLUMNS = ["year", "session_type", "session_number", "session_title", "kind", "text", "status", "owner",
-                    "due_date", "notes", "overdue", "recommendation", "recurring", "recommendation_sessions",
-                    "recommendation_years", "themes", "addressee", "section", "in_source", "updated_at", "updated_by",
-                    "recommendation_id", "source", "id"]
+                    "due_date", "notes", "overdue", "recommendation", "recurring", "rec_sessions",
+                    "rec_years", "themes", "addressee", "section", "in_source", "updated_at", "updated_by",
+                    "rec_id", "source", "item_id"]
 
 
 def _join(value: Any) -> str:
@@ -54,16 +55,16 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     flt = flt or ItemFilter()
     frame = items_frame(store, flt)
     notes = annotations if annotations is not None else pd.DataFrame()
-    if not notes.empty and "id" in notes:
-        keep = [c for c in ("id", "themes", "addressee", "addressee_text", "recommendation_id", "recommendation_title",
-                            "suggested_recommendation_id", "recommendation_sessions", "recommendation_years",
-                            "recommendation_recurring") if c in notes]
-        frame = frame.merge(notes[keep], on="id", how="left")
-    for column in ("themes", "addressee", "recommendation_years"):
+    if not notes.empty and "item_id" in notes:
+        keep = [c for c in ("item_id", "themes", "addressee", "addressee_text", "rec_id", "rec_title",
+                            "suggested_rec_id", "rec_sessions", "rec_years",
+                            "rec_recurring") if c in notes]
+        frame = frame.merge(notes[keep], on="item_id", how="left")
+    for column in ("themes", "addressee", "rec_years"):
         if column not in frame:
             frame[column] = [[] for _ in range(len(frame))]
         frame[column] = frame[column].map(as_list)
-    for column in ("recommendation_id", "recommendation_title", "suggested_recommendation_id", "addressee_text"):
+    for column in ("rec_id", "rec_title", "suggested_rec_id", "addressee_text"):
         if column not in frame:
             frame[column] = ""
         frame[column] = frame[column].fillna("").astype(str)
@@ -83,26 +84,24 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     for column in ("owner", "notes", "updated_by", "speaker", "explanation", "addressee_text"):
         frame[column] = frame[column].fillna("").astype(str)
     frame["version"] = frame["version"].astype(int)
-    return frame.set_index("id", drop=False).rename_axis(None)
+    return frame.set_index("item_id", drop=False).rename_axis(None)
 
 
 def _recommendation_columns(store: Store, frame: pd.DataFrame) -> None:
     """recommendation (its full title; a pending suggestion says so), recurring, rec_sessions, rec_years."""
-    suggested = frame["suggested_recommendation_id"]
+    suggested = frame["suggested_rec_id"]
     titles: dict[str, str] = {}
     if (suggested != "").any():
         titles = recommendation_titles(store)
     frame["recommendation"] = [
         member if member else (f"{titles.get(s, s)} (suggested, to review)" if s else "")
-        for member, s in zip(frame["recommendation_title"], suggested, strict=True)]
-    sessions = frame["recommendation_sessions"] if "recommendation_sessions" in frame else pd.Series(
-        pd.NA, index=frame.index)
+        for member, s in zip(frame["rec_title"], suggested, strict=True)]
+    sessions = frame["rec_sessions"] if "rec_sessions" in frame else pd.Series(pd.NA, index=frame.index)
     frame["rec_sessions"] = pd.to_numeric(sessions, errors="coerce").astype("Int64")
     # the analysis says whether it recurs (confirmed calls only: store.queries.recommendation_spans_sql)
-    recurring = frame["recommendation_recurring"] if "recommendation_recurring" in frame else pd.Series(
-        False, index=frame.index)
+    recurring = frame["rec_recurring"] if "rec_recurring" in frame else pd.Series(False, index=frame.index)
     frame["recurring"] = recurring.astype("boolean").fillna(False).astype(bool)
-    frame["rec_years"] = frame["recommendation_years"].map(years_text)
+    frame["rec_years"] = frame["rec_years"].map(years_text)
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,9 +117,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
 def download_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The filtered Tracker table as it is downloaded: one row per item, readable headers and labels (the same
     as `tracker export --labels`), lists joined with '; '."""
-    table = frame.reset_index(drop=True).drop(columns=["session", "recommendation_sessions", "recommendation_years"],
-                                              errors="ignore")
-    table = table.rename(columns={"rec_sessions": "recommendation_sessions", "rec_years": "recommendation_years"})
+    table = frame.reset_index(drop=True).drop(columns=["session"], errors="ignore")
     return readable(table[[c for c in DOWNLOAD_COLUMNS if c in table]], "items")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from tracker import vocabulary
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
 from tracker.services.editing import EditConflict
@@ -45,6 +46,7 @@ from tracker.ui.readers import (
     token,
     tracker_table,
 )
+from tracker.vocabulary import escape_markdown
 
 __all__ = [
     "NAME_FIRST", "NAME_KEY", "SEEDS_DIR", "SMALL_SCREEN_CSS", "act", "analysis_mode", "by_addressee", "call_context",
@@ -148,7 +150,7 @@ def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any
     rows = dashboard_data.conflict_rows(conflict, opened)
     theirs, yours = dashboard_data.conflict_fields(conflict, opened)
     said = (f"{who} changed: {', '.join(theirs)}. " if theirs else "") + f"You changed: {', '.join(yours)}."
-    st.warning(dashboard_data.escape_markdown(
+    st.warning(escape_markdown(
         f"Not saved{(' — ' + label) if label else ''}: {who} changed this item after you opened it. {said} "
         "Take theirs, or keep yours."), icon=":material/sync_problem:")
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -156,11 +158,11 @@ def show_conflict(conflict: EditConflict, label: str = "", opened: dict[str, Any
 
 def md(text: Any) -> str:
     """Document text made safe for any Streamlit element that renders Markdown (labels, captions)."""
-    return dashboard_data.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def status_label(status: Any) -> str:
-    return dashboard_data.status_label(status)
+    return vocabulary.status_label(status)
 
 
 # On a phone a page title such as "Recommendations" in Streamlit's 2.75rem broke inside the word.

@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
-from tracker.reading.models import STATUSES
 from tracker.services import evidence as evidence_service
 from tracker.services.editing import EditConflict, EditError
 from tracker.services.exporting import excel_bytes, write_frame
@@ -33,6 +32,7 @@ from tracker.ui.dashboard_data import (
 )
 from tracker.ui.pages import common
 from tracker.ui.pages.overview import analysis_missing_note
+from tracker.vocabulary import STATUS_BADGE_COLOURS, STATUSES
 
 FLASH = "recs_flash"
 SELECTED = "rec_selected"
@@ -42,7 +42,6 @@ PLAN = "reanalysis_plan"
 PAGE_SIZES = (10, 25, 50, 100)
 SCOPES = ("Recurring only", "All")
 STATUS_WORDS = {code: status_label(code) for code in STATUSES}
-STATUS_COLOURS = {"done": "green", "in_progress": "orange", "dropped": "gray", "not_started": "blue"}
 
 
 def _flash(message: str) -> None:
@@ -54,7 +53,7 @@ def _select(rec_id: str | None) -> None:
 
 
 def _badge(status: Any) -> str:
-    return f":{STATUS_COLOURS.get(str(status), 'blue')}-badge[{status_label(status)}]"
+    return f":{STATUS_BADGE_COLOURS.get(str(status), 'gray')}-badge[{status_label(status)}]"
 
 
 def _act(message: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -188,7 +187,7 @@ def register_section() -> None:
 # --- one recommendation -------------------------------------------------------------------------
 
 def _session_names() -> dict[str, str]:
-    return {r.session_id: session_label(None, r.type, r.number, "" if r.type else r.title, 40)
+    return {r.session_id: session_label(None, r.session_type, r.number, "" if r.session_type else r.title, 40)
             for r in common.sessions().itertuples()}
 
 
@@ -407,7 +406,7 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
             _act(lambda n: f"Merged {other} into {recommendation_name(rec_id, rec['title'])}: {n} call(s) moved.",
                  analysis.merge_recommendations, rec_id, other)
     with row.popover("Take a call out", icon=":material/call_split:"):
-        labels = {r.id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
+        labels = {r.item_id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
                   for r in members.itertuples()}
         st.caption("A call that is not this recommendation starts a new one of its own.")
         item = st.selectbox("Call", list(labels), format_func=lambda i: labels.get(i, str(i)), index=None,

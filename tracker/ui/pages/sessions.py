@@ -19,7 +19,7 @@ from tracker.ui.dashboard_data import (
 )
 from tracker.ui.pages import common
 
-META_FIELDS = [("forum", "Forum"), ("year", "Year"), ("type", "Type"), ("number", "Number"), ("title", "Title"),
+META_FIELDS = [("forum", "Forum"), ("year", "Year"), ("session_type", "Type"), ("number", "Number"), ("title", "Title"),
                ("date", "Date"), ("sdgs", "SDG targets"), ("organizers", "Organizers"), ("speakers", "Speakers"),
                ("moderators", "Moderators"), ("rapporteur", "Rapporteur"), ("source", "Source file(s)")]
 
@@ -52,7 +52,7 @@ def session_list(sessions: pd.DataFrame) -> None:
     """Every session with its outcome flag; click a row to open it."""
     listing = pd.DataFrame({  # the outcome flag first: on a phone only the first columns are in view
         "outcomes": ["published" if has else "⚠ none published" for has in sessions["has_outcomes"].astype(bool)],
-        "session": [session_label(r.year, r.type, r.number, r.title, 90) for r in sessions.itertuples()],
+        "session": [session_label(r.year, r.session_type, r.number, r.title, 90) for r in sessions.itertuples()],
         "items": sessions["item_count"].astype(int),
         "source": sessions["source"].fillna("").astype(str)})
     st.session_state["_session_ids"] = list(sessions["session_id"])
@@ -75,8 +75,8 @@ def render() -> None:
         st.info("No sessions loaded yet. Add a report first.")
         return
     session_list(sessions)
-    labels = {r.session_id: ("⚠ " if not r.has_outcomes else "") + session_label(r.year, r.type, r.number, r.title, 70)
-              for r in sessions.itertuples()}
+    labels = {r.session_id: ("⚠ " if not r.has_outcomes else "")
+              + session_label(r.year, r.session_type, r.number, r.title, 70) for r in sessions.itertuples()}
     session_id = st.selectbox("Session", list(labels), format_func=lambda s: labels[s], key="session_pick")
     session = sessions.set_index("session_id").loc[session_id]
     if not bool(session["has_outcomes"]):
@@ -110,7 +110,7 @@ def render() -> None:
         st.caption("“in the text ↓” jumps to the item in the source text.")
         late = overdue_mask(items)
         listed = [{"kind": r.kind, "status": r.status, "text": r.text, "overdue": bool(o),
-                   "anchor": int(first[r.id]) if r.id in first.index else None}
+                   "anchor": int(first[r.item_id]) if r.item_id in first.index else None}
                   for r, o in zip(items.itertuples(), late, strict=True)]
         # the second place HTML is rendered: items_html escapes every item text
         st.html(HIGHLIGHT_CSS + items_html(listed))

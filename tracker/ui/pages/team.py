@@ -13,7 +13,7 @@ from tracker.ui.pages import common
 def render() -> None:
     common.page_header("Team", "Who may change what. Anyone the identity provider signs in can read and export; "
                                "give editors and admins their role here.")
-    admins = sorted(auth.configured_admins())
+    admins = sorted(auth.secrets_admins())
     if admins:
         # plain text: Markdown would turn every address into a mail link
         st.text("Admins from the configuration (always admins): " + ", ".join(a.lower() for a in admins))

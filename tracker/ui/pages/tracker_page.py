@@ -12,7 +12,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
-from tracker.reading.models import KINDS, STATUSES
 from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
 from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
@@ -27,6 +26,7 @@ from tracker.ui.dashboard_data import (
     status_label,
 )
 from tracker.ui.pages import common
+from tracker.vocabulary import KINDS, STATUSES
 
 FLASH = "tracker_flash"
 EDIT_BASE = "edit_base"
@@ -116,7 +116,7 @@ def filters() -> tuple[ItemFilter, bool]:
     """The search box in view and the other filters in an expander (on a phone they filled the first screen)."""
     everything = common.items()
     sessions = common.sessions()
-    session_names = {r.session_id: session_label(r.year, r.type, r.number, r.title, 45)
+    session_names = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, 45)
                      for r in sessions.itertuples()}
     themes = common.themes_list()
     theme_names = list(themes["name"]) if not themes.empty else sorted(
@@ -230,7 +230,7 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
     name = common.require_name()
     if not name:
         return
-    current = common.items(ItemFilter(include_removed=True)).set_index("id")
+    current = common.items(ItemFilter(include_removed=True)).set_index("item_id")
     try:
         set_item(common.get_store(), conflict.item_id, by=name, via="dashboard",
                  expected_version=int(current.loc[conflict.item_id, "version"]), **conflict.yours)
@@ -250,7 +250,7 @@ def _drop_conflict(item_id: str) -> None:
 
 def table_editor(table: pd.DataFrame) -> None:
     for conflict, opened in list(st.session_state.get(GRID_CONFLICTS, [])):
-        label = str(common.items(ItemFilter(include_removed=True)).set_index("id")["text"].get(conflict.item_id,
+        label = str(common.items(ItemFilter(include_removed=True)).set_index("item_id")["text"].get(conflict.item_id,
                                                                                                conflict.item_id))
         with st.container(border=True):
             common.show_conflict(conflict, shorten(label, 60), opened)
@@ -335,11 +335,11 @@ def _pending_bar(table: pd.DataFrame, pending: dict[str, dict[str, Any]]) -> Non
 def _base_for(row: pd.Series) -> dict[str, Any]:
     """What the form was opened with: the item's version and values at that moment."""
     base = st.session_state.get(EDIT_BASE)
-    if not base or base["id"] != row["id"]:
-        base = {"id": row["id"], "version": int(row["version"]), "values": _opened(row)}
+    if not base or base["item_id"] != row["item_id"]:
+        base = {"item_id": row["item_id"], "version": int(row["version"]), "values": _opened(row)}
         st.session_state[EDIT_BASE] = base
         kept = st.session_state.get(EDIT_CONFLICT)
-        if kept is not None and kept[0].item_id != row["id"]:
+        if kept is not None and kept[0].item_id != row["item_id"]:
             st.session_state.pop(EDIT_CONFLICT, None)
     return base
 
@@ -378,7 +378,7 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
 def _recommendation_status(row: pd.Series) -> None:
     """A call and its recommendation each have a status: say which one this form changes, and where the other
     is set (the recommendation's follow-up is on the Recommendations page, with its calls' progress)."""
-    rec_id = str(row.get("recommendation_id") or "")
+    rec_id = str(row.get("rec_id") or "")
     recs = common.recommendations()
     if not rec_id or recs.empty or rec_id not in set(recs["rec_id"]):
         return
@@ -406,7 +406,7 @@ def item_form(table: pd.DataFrame) -> None:
             st.caption(common.md("Themes: " + ", ".join(row["themes"])))
         if row["recommendation"]:
             raised = (f" — raised in {int(row['rec_sessions'])} sessions ({row['rec_years']})"
-                      if row["recurring"] else " — raised once" if row["recommendation_id"] else "")
+                      if row["recurring"] else " — raised once" if row["rec_id"] else "")
             st.caption(common.md(f"Recommendation: {row['recommendation']}{raised}"))
             _recommendation_status(row)
 

@@ -24,10 +24,10 @@ import tracker.analysis.core as core
 from tracker.analysis import set_item_themes
 from tracker.reading.fetch import fetch, internal
 from tracker.reading.models import BadInput
+from tracker.services.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 from tracker.services.editing import set_item
 from tracker.services.web import import_targets, refresh
 from tracker.store import Store
-from tracker.store.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,9 +146,9 @@ def local_site() -> Iterator[tuple[list[str], int]]:
 def test_a_viewer_cannot_make_the_server_fetch_anything(store: Store, local_site, monkeypatch) -> None:
     requested, port = local_site
     monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "127.0.0.1")
-    viewer = Store(store.path, actor=Actor("Vera", "vera@example.org", "viewer"))
-    for attempt in (lambda: import_targets(viewer, [f"http://127.0.0.1:{port}/page"], analyze=False),
-                    lambda: refresh(viewer, analyze=False)):
+    viewer = Actor("Vera", "vera@example.org", "viewer")
+    for attempt in (lambda: import_targets(store, [f"http://127.0.0.1:{port}/page"], analyze=False, actor=viewer),
+                    lambda: refresh(store, analyze=False, actor=viewer)):
         with pytest.raises(PermissionDenied, match="vera@example.org is a viewer: .* needs the admin role"):
             attempt()
     assert requested == []
@@ -212,17 +212,17 @@ def test_a_server_that_drips_its_headers_times_out_at_the_deadline(monkeypatch) 
 
 def test_an_editor_whose_role_was_removed_cannot_save_with_the_role_read_before(seed_store: Store) -> None:
     set_role(seed_store, "ed@example.org", "editor", by="Ada")
-    ed = Store(seed_store.path, actor=actor_for(seed_store, "Ed Editor", "ed@example.org"))
+    ed = actor_for(seed_store, "Ed Editor", "ed@example.org")
     item_id = str(seed_store.scalar("SELECT min(item_id) FROM items"))
-    set_item(ed, item_id, by="Ed", status="in_progress")
+    set_item(seed_store, item_id, by="Ed", status="in_progress", actor=ed)
     remove_role(seed_store, "ed@example.org", by="Ada")  # the page still holds Ed's actor, read as an editor
     with pytest.raises(PermissionDenied, match=r"^ed@example.org is now a viewer \(was an editor when the page "
                                                r"was loaded\): nothing was saved; reload the page$"):
-        set_item(ed, item_id, by="Ed", status="done")
+        set_item(seed_store, item_id, by="Ed", status="done", actor=ed)
     assert seed_store.scalar("SELECT status FROM items WHERE item_id = ?", [item_id]) == "in_progress"
     # an admin named in the configuration stays one whatever the table says
-    ada = Store(seed_store.path, actor=actor_for(seed_store, "Ada", "ada@example.org", admins=["ada@example.org"]))
-    set_item(ada, item_id, by="Ada", status="done")
+    ada = actor_for(seed_store, "Ada", "ada@example.org", admins=["ada@example.org"])
+    set_item(seed_store, item_id, by="Ada", status="done", actor=ada)
 
 
 def test_an_unverified_e_mail_gets_no_role(seed_store: Store) -> None:

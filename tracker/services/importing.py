@@ -16,9 +16,9 @@ from pathlib import Path
 from ..errors import TrackerError
 from ..reading.models import BadInput, Document
 from ..store import Store
-from ..store.access import require
 from ..store.db import StoreError
 from ..store.documents import LoadReport, load_files, load_paths, parse_bytes, safe_source_name, same_session_documents
+from .access import requires
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
 MAX_IMPORT_ITEMS = 2_000  # items in the pages sent at once
@@ -70,20 +70,22 @@ def _analyzed(store: Store, report: LoadReport, analyze: bool, by: str = "") -> 
     return Imported(report, None, pending)
 
 
+@requires("admin", "import reports")
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                  analyze: bool = True, by: str = "") -> Imported:
     """Load files and folders, then place the new calls (suggestions to review). ``by``: who imports (the
     signed-in person replaces it)."""
-    by = require(store, "admin", "import reports", by)
+    by = (by or "").strip()
     return _analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze, by)
 
 
+@requires("admin", "import reports")
 def import_files(store: Store, files: Sequence[tuple[Path | str, bytes | None]], analyze: bool = True,
                  by: str = "") -> Imported:
     """Load (name, bytes) pairs such as uploads, then place the new calls. Refused as a whole (nothing
     written) when the bytes given come to more than MAX_IMPORT_BYTES or their pages to more than
     MAX_IMPORT_ITEMS items."""
-    by = require(store, "admin", "import reports", by)
+    by = (by or "").strip()
     given = [(str(name), data) for name, data in files if data is not None]
     total = sum(len(data) for _, data in given)
     if total > MAX_IMPORT_BYTES:

@@ -33,9 +33,9 @@ NAME_FIRST = ("Enter your name first, under “Your name” in the side menu (on
 
 
 def get_store() -> Store:
-    """A Store for $TRACKER_DB (else data/tracker.duckdb) acting for the signed-in person (``auth``); cheap,
-    holds no connection."""
-    return Store(actor=auth.current_actor())
+    """A Store for $TRACKER_DB (else data/tracker.duckdb); cheap, holds no connection. Writes go through the
+    services with ``actor=auth.current_actor()``."""
+    return Store()
 
 
 def token(store: Store | None = None) -> str:
@@ -412,13 +412,14 @@ def rerun_part() -> None:
 
 
 def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-    """Run one write as the editor (``fn(store, *args, by=name, **kwargs)``): (True, its result) after clearing
+    """Run one service as the editor (``fn(store, *args, by=name, actor=the signed-in person, **kwargs)``): (True,
+    its result) after clearing
     the caches, or (False, None) when there is no name yet or the library refused (its message is shown)."""
     name = require_name()
     if not name:
         return False, None
     try:
-        result = fn(get_store(), *args, by=name, **kwargs)
+        result = fn(get_store(), *args, by=name, actor=auth.current_actor(), **kwargs)
     except TrackerError as exc:
         st.error(md(str(exc)))
         return False, None

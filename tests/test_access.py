@@ -204,6 +204,23 @@ def test_without_an_actor_everything_works_as_before(analyzed_store: Store) -> N
     assert result.exit_code == 0, result.output
 
 
+def test_an_editor_accepting_a_report_call_gets_it_placed_by_the_analysis(analyzed_store: Store) -> None:
+    """Accepting is an editor's decision; the analysis that places the new item runs as part of it, without
+    the admin role a run of its own needs (and without a second Store made to get round the check)."""
+    from tracker.services.report_calls import accept_call, report_calls_frame
+
+    call_id = str(report_calls_frame(analyzed_store)["call_id"].iat[0])
+    runs = analyzed_store.scalar("SELECT count(*) FROM analysis_runs")
+    assert accept_call(analyzed_store, call_id, by="typed", actor=PEOPLE["editor"]) == call_id
+    assert analyzed_store.scalar("SELECT count(*) FROM analysis_runs") == runs + 1
+    assert analysis.item_annotations(analyzed_store).set_index("id").loc[call_id, "recommendation_id"]
+    assert analyzed_store.scalar("SELECT changed_by FROM history WHERE item_id = ? ORDER BY change_id DESC LIMIT 1",
+                                 [call_id]) == "Ed Editor <ed@example.org>"
+    with pytest.raises(PermissionDenied, match="^vera@example.org is a viewer: accepting a call found in the report "
+                                               "needs the editor role$"):
+        accept_call(analyzed_store, call_id, by="typed", actor=PEOPLE["viewer"])
+
+
 def _page_as(name: str, actor: Actor) -> Any:
     """A dashboard page under AppTest, as the dashboard runs it for ``actor`` after sign-in."""
     from streamlit.testing.v1 import AppTest

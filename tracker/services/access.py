@@ -117,6 +117,7 @@ def requires(role: str, action: str | Callable[[Mapping[str, Any]], str]) -> Cal
             if actor is None:
                 return fn(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
             what = action(bound.arguments) if callable(action) else action
             name = permit(actor, role, what, bound.arguments.get("store"))
             if "by" in signature.parameters:

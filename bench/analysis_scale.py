@@ -185,7 +185,7 @@ def write_store(path: Path, items: pd.DataFrame, sentences: list[tuple[str, int]
 
 def run_one(db: str) -> dict:
     """In a child process: one analysis, its phase timings and the peak RSS."""
-    from tracker.analysis.core import run_analysis
+    from tracker.analysis.runs import run_analysis
 
     store = Store(db)
     started = time.perf_counter()
@@ -209,7 +209,7 @@ def compare(db: str) -> dict:
     from sklearn.metrics import adjusted_rand_score
 
     from tracker.analysis import similarity as sim
-    from tracker.analysis.core import run_analysis
+    from tracker.analysis.runs import run_analysis
 
     captured = {}
     real = sim.cluster

@@ -9,7 +9,7 @@
 2. A simulated person works through the review queue, oldest first, answering from the labels: the first of
    the recommendations offered whose members hold a call of the same labelled group is chosen (the suggestion
    itself: "same recommendation"); when none does, "none of these". After ``--decisions`` answers it stops.
-3. The decisions become labelled pairs as the analysis reads them (``core._decision_pairs``), and the pair
+3. The decisions become labelled pairs as the analysis reads them (``core.decision_pairs``), and the pair
    score is refitted on them (``core.learned_method``). Both scorings group every call of all the pages, and
    the pairs involving a holdout call are scored against the labels, before and after.
 
@@ -39,18 +39,19 @@ from tracker.analysis.evaluate import page_path, predict, prepare, score, simula
 from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD  # noqa: E402
 from tracker.analysis.pairmodel import adapt, pair_matrix  # noqa: E402
 from tracker.store import Store  # noqa: E402
+from tracker.store.analysis_tables import read_snapshot  # noqa: E402
 from tracker.store.loading import load_paths  # noqa: E402
 
 
 def decision_items(store: Store) -> list[tuple[str, str, int]]:
     """The decisions as the analysis reads them: (item id, item id, 1 same / 0 not)."""
     def read(con):  # type: ignore[no-untyped-def]
-        return core._read(con)
+        return read_snapshot(con)
 
     snap = store.read(read)
     live = snap.items[snap.items["in_source"].astype(bool) & snap.items["kind"].isin(core.CALL_KINDS)]
     live = live.reset_index(drop=True)
-    pairs = core._decision_pairs(snap, live)
+    pairs = core.decision_pairs(snap, live)
     ids = live["item_id"].tolist()
     return [(ids[a], ids[b], int(y)) for a, b, y in pairs.tolist()]
 

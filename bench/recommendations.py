@@ -64,7 +64,7 @@ def _child(task: str, args: dict, queue: mp.Queue) -> None:
         imported = import_paths(store, [args["pages"]], analyze=False)
         out = {"summary": imported.report.summary()}
     elif task == "first":
-        from tracker.analysis.core import run_analysis
+        from tracker.analysis.runs import run_analysis
 
         result = run_analysis(store)
         out = {"summary": result.summary, "timings": result.timings}

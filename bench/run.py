@@ -130,7 +130,7 @@ def load_rows(sizes: list[int], work: Path) -> dict[int, Path]:
 
 def _analysis_child(db: str, queue: mp.Queue) -> None:
     os.environ["TRACKER_EMBEDDINGS"] = "off"
-    from tracker.analysis.core import run_analysis
+    from tracker.analysis.runs import run_analysis
 
     started = time.perf_counter()
     result = run_analysis(Store(db))

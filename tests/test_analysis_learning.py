@@ -11,9 +11,11 @@ from tracker import analysis
 from tracker.analysis import core
 from tracker.analysis.evaluate import page_path, simulate_review, split
 from tracker.analysis.methods import LEXICAL_METHOD
+from tracker.analysis.sentences import sentences_of
 from tracker.analysis.similarity import item_similarities
 from tracker.cli import cli
 from tracker.store import Store
+from tracker.store.analysis_tables import read_snapshot
 from tracker.store.loading import load_paths
 
 pytestmark = pytest.mark.slow
@@ -22,12 +24,12 @@ pytestmark = pytest.mark.slow
 def _scoring(store: Store) -> tuple[core.Calls, core.Method]:
     """The calls and the pair scoring the next analysis would use."""
     def read(con):  # type: ignore[no-untyped-def]
-        snap = core._read(con)
-        return snap, core._sentences(con, snap.items, None)
+        snap = read_snapshot(con)
+        return snap, sentences_of(con, snap.items, None)
 
     snap, sentences = store.read(read)
     annotations = core.annotate(snap.items, sentences, snap.corrections)
-    calls = core._calls(snap, sentences, keep_places=False, annotations=annotations)
+    calls = core.calls_of(snap, sentences, keep_places=False, annotations=annotations)
     return calls, core.learned_method(LEXICAL_METHOD, calls)
 
 

@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import tracker.analysis.core as core
+import tracker.analysis.runs as runs
+import tracker.analysis.sentences as sentences
 from tracker.analysis import set_item_themes
 from tracker.reading.fetch import fetch, internal
 from tracker.reading.models import BadInput
+from tracker.services.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 from tracker.services.editing import set_item
 from tracker.services.web import import_targets, refresh
 from tracker.store import Store
-from tracker.store.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,14 +49,14 @@ def _while_computing(monkeypatch: pytest.MonkeyPatch, action) -> list:
     """Run ``action`` once, at the moment the analysis computes its sentence vectors (the real computation
     follows)."""
     done: list = []
-    real = core.char_vectors
+    real = sentences.char_vectors
 
     def computing(texts: list[str]) -> np.ndarray:
         if not done:
             done.append(action())
         return real(texts)
 
-    monkeypatch.setattr(core, "char_vectors", computing)
+    monkeypatch.setattr(sentences, "char_vectors", computing)
     return done
 
 
@@ -65,7 +66,7 @@ def test_a_save_from_another_process_goes_through_while_the_analysis_computes(
     # a short wait: the save must find the file free, not wait for the analysis to finish
     done = _while_computing(monkeypatch, lambda: cli(seed_store.path, "set", item_id, "--status", "in_progress",
                                                      "--by", "Bob", lock_timeout=2))
-    result = core.run_analysis(seed_store)
+    result = runs.run_analysis(seed_store)
     assert done, "the analysis computed no vectors"
     assert done[0].returncode == 0, done[0].stderr
     assert seed_store.scalar("SELECT status FROM items WHERE item_id = ?", [item_id]) == "in_progress"
@@ -76,7 +77,7 @@ def test_a_theme_correction_made_while_the_analysis_computes_wins(
         seed_store: Store, lexical: None, monkeypatch: pytest.MonkeyPatch) -> None:
     item_id = str(seed_store.scalar("SELECT min(item_id) FROM items WHERE kind = 'action'"))
     _while_computing(monkeypatch, lambda: set_item_themes(seed_store, item_id, ["Research and data"], "Ana"))
-    core.run_analysis(seed_store)
+    runs.run_analysis(seed_store)
     row = seed_store.read(lambda con: con.execute(
         "SELECT themes, themes_by FROM item_analysis WHERE item_id = ?", [item_id]).fetchone())
     assert row is not None and list(row[0]) == ["Research and data"] and row[1] == "Ana"
@@ -88,18 +89,18 @@ def test_calls_placed_by_another_run_meanwhile_are_not_placed_twice(
     from tests.conftest import copy_db
 
     copy_db(seed_store.path, alone.path)
-    core.run_analysis(alone)
+    runs.run_analysis(alone)
     expected = alone.scalar("SELECT count(*) FROM recommendations")
     members = alone.scalar("SELECT count(*) FROM memberships")
     assert expected > 0
 
-    def other_run() -> core.RunResult:
-        monkeypatch.setattr(core, "char_vectors", real)
-        return core.run_analysis(seed_store)
+    def other_run() -> runs.RunResult:
+        monkeypatch.setattr(sentences, "char_vectors", real)
+        return runs.run_analysis(seed_store)
 
-    real = core.char_vectors
+    real = sentences.char_vectors
     _while_computing(monkeypatch, other_run)
-    outer = core.run_analysis(seed_store)
+    outer = runs.run_analysis(seed_store)
     assert seed_store.scalar("SELECT count(*) FROM recommendations") == expected
     assert seed_store.scalar("SELECT count(*) FROM memberships") == members
     assert outer.placed == 0 and outer.deferred == members
@@ -146,9 +147,9 @@ def local_site() -> Iterator[tuple[list[str], int]]:
 def test_a_viewer_cannot_make_the_server_fetch_anything(store: Store, local_site, monkeypatch) -> None:
     requested, port = local_site
     monkeypatch.setenv("TRACKER_FETCH_ALLOW_HOSTS", "127.0.0.1")
-    viewer = Store(store.path, actor=Actor("Vera", "vera@example.org", "viewer"))
-    for attempt in (lambda: import_targets(viewer, [f"http://127.0.0.1:{port}/page"], analyze=False),
-                    lambda: refresh(viewer, analyze=False)):
+    viewer = Actor("Vera", "vera@example.org", "viewer")
+    for attempt in (lambda: import_targets(store, [f"http://127.0.0.1:{port}/page"], analyze=False, actor=viewer),
+                    lambda: refresh(store, analyze=False, actor=viewer)):
         with pytest.raises(PermissionDenied, match="vera@example.org is a viewer: .* needs the admin role"):
             attempt()
     assert requested == []
@@ -212,17 +213,17 @@ def test_a_server_that_drips_its_headers_times_out_at_the_deadline(monkeypatch) 
 
 def test_an_editor_whose_role_was_removed_cannot_save_with_the_role_read_before(seed_store: Store) -> None:
     set_role(seed_store, "ed@example.org", "editor", by="Ada")
-    ed = Store(seed_store.path, actor=actor_for(seed_store, "Ed Editor", "ed@example.org"))
+    ed = actor_for(seed_store, "Ed Editor", "ed@example.org")
     item_id = str(seed_store.scalar("SELECT min(item_id) FROM items"))
-    set_item(ed, item_id, by="Ed", status="in_progress")
+    set_item(seed_store, item_id, by="Ed", status="in_progress", actor=ed)
     remove_role(seed_store, "ed@example.org", by="Ada")  # the page still holds Ed's actor, read as an editor
     with pytest.raises(PermissionDenied, match=r"^ed@example.org is now a viewer \(was an editor when the page "
                                                r"was loaded\): nothing was saved; reload the page$"):
-        set_item(ed, item_id, by="Ed", status="done")
+        set_item(seed_store, item_id, by="Ed", status="done", actor=ed)
     assert seed_store.scalar("SELECT status FROM items WHERE item_id = ?", [item_id]) == "in_progress"
     # an admin named in the configuration stays one whatever the table says
-    ada = Store(seed_store.path, actor=actor_for(seed_store, "Ada", "ada@example.org", admins=["ada@example.org"]))
-    set_item(ada, item_id, by="Ada", status="done")
+    ada = actor_for(seed_store, "Ada", "ada@example.org", admins=["ada@example.org"])
+    set_item(seed_store, item_id, by="Ada", status="done", actor=ada)
 
 
 def test_an_unverified_e_mail_gets_no_role(seed_store: Store) -> None:
@@ -414,7 +415,7 @@ def test_a_page_with_one_giant_item_is_refused_naming_the_limit(store: Store) ->
 def test_the_analysis_reads_a_bounded_part_of_each_item() -> None:
     long_sentence = "word " * 2_000
     many = " ".join(f"Sentence number {n} asks platforms to act." for n in range(50))
-    units, starts = core._bounded_units([long_sentence, many, "Governments should act."])
-    assert starts.tolist() == [0, 1, 1 + core.MAX_ITEM_SENTENCES, 2 + core.MAX_ITEM_SENTENCES]
-    assert len(units[0]) == core.MAX_SENTENCE_CHARS
+    units, starts = sentences.bounded_units([long_sentence, many, "Governments should act."])
+    assert starts.tolist() == [0, 1, 1 + sentences.MAX_ITEM_SENTENCES, 2 + sentences.MAX_ITEM_SENTENCES]
+    assert len(units[0]) == sentences.MAX_SENTENCE_CHARS
     assert units[1] == "Sentence number 0 asks platforms to act." and units[-1] == "Governments should act."

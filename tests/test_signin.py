@@ -36,9 +36,9 @@ from tests.test_browser import (
     launch,
     stop,
 )
+from tracker.services.access import PermissionDenied, actor_for, remove_role
 from tracker.services.editing import set_item
 from tracker.store import Store
-from tracker.store.access import PermissionDenied, actor_for, remove_role
 from tracker.store.queries import items_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -198,9 +198,9 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     _set_status(page, url, "Done", "vera@example.org is a viewer: changing a status needs the editor role")
     assert items_frame(store).set_index("item_id").loc[target["item_id"], "status"] == target["status"]
     # ... and so does the library, called directly as that person
-    vera = Store(db, actor=actor_for(store, "Vera Viewer", "vera@example.org"))
+    vera = actor_for(store, "Vera Viewer", "vera@example.org")
     with pytest.raises(PermissionDenied, match="vera@example.org is a viewer"):
-        set_item(vera, target["item_id"], by="Vera Viewer", status="done")
+        set_item(store, target["item_id"], by="Vera Viewer", status="done", actor=vera)
     assert page.get_by_role("link", name="Team").count() == 0  # roles are for admins
     _sign_out(page, url)
 

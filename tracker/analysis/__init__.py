@@ -8,19 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..store import Store
-from ..store.access import require
+from ..store import analysis_tables as tables
 from .addressees import extract_addressee, specificity
-from .core import (
-    CALL_KINDS,
-    AnalysisError,
-    Plan,
-    apply_plan,
-    current_method,
-    mode_text,
-    plan_reanalysis,
-    reset_learning,
-    run_analysis,
-)
+from .core import CALL_KINDS, AnalysisError, current_method, mode_text
 from .frames import (
     ANNOTATION_COLUMNS,
     MEMBER_COLUMNS,
@@ -39,6 +29,7 @@ from .frames import (
     theme_year_frame,
 )
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from .reanalysis import Plan
 from .recommendations import (
     UnknownRecommendation,
     accept,
@@ -52,6 +43,7 @@ from .recommendations import (
     set_recommendation,
     start_recommendation,
 )
+from .runs import apply_plan, plan_reanalysis, reset_learning, run_analysis
 from .themes import load_themes
 
 __all__ = [
@@ -74,8 +66,7 @@ def analyze(store: Store) -> str:
 def analysis_info(store: Store) -> dict:
     """The last run: mode, reason (why lexical), method, items, groups (recommendations), recurring, embedded,
     seconds, summary, finished_at; an empty dict before the first analysis."""
-    frame = store.query("SELECT * FROM analysis_runs ORDER BY run_id DESC LIMIT 1")
-    return {} if frame.empty else frame.iloc[0].to_dict()
+    return tables.last_run(store)
 
 
 def analysis_mode(store: Store) -> str:
@@ -97,28 +88,17 @@ def themes_list() -> pd.DataFrame:
 
 def suggested_owner(store: Store, item_id: str) -> str:
     """The addressee as an owner text ("UNICEF, China Federation of Internet Societies"), '' if none."""
-    names = store.scalar("SELECT addressee FROM item_analysis WHERE item_id = ?", [item_id])
-    return ", ".join(names or [])
+    return ", ".join(tables.addressee_of(store, item_id))
 
 
 def set_item_themes(store: Store, item_id: str, themes: list[str], by: str) -> None:
     """A person's correction of an item's themes; wins over every later analysis."""
-    from datetime import datetime
-
-    by = require(store, "editor", "correct an item's themes", by)
+    by = (by or "").strip()
     if not by:
         raise AnalysisError("say who decides (by=…): decisions are kept with the person's name")
     known = [t.name for t in load_themes()]
     unknown = [t for t in themes if t not in known]
     if unknown:
         raise AnalysisError(f"unknown theme(s) {', '.join(map(repr, unknown))}; edit data/themes.toml to add them")
-    cleaned = list(dict.fromkeys(themes))
-
-    def run(con) -> None:
-        if con.execute("SELECT 1 FROM items WHERE item_id = ?", [item_id]).fetchone() is None:
-            raise AnalysisError(f"unknown item id {item_id!r}")
-        con.execute("""INSERT INTO analysis_decisions (kind, item_ids, other_ids, themes, decided_by, decided_at)
-                       VALUES ('themes', ?, [], ?, ?, ?)""", [[item_id], cleaned, by, datetime.now()])
-        con.execute("UPDATE item_analysis SET themes = ?, themes_by = ? WHERE item_id = ?", [cleaned, by, item_id])
-
-    store.write(run)
+    if not tables.record_themes(store, item_id, list(dict.fromkeys(themes)), by):
+        raise AnalysisError(f"unknown item id {item_id!r}")

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from .. import settings
+from ..store import analysis_tables as tables
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"  # cache key: vectors of another model never mix with these
@@ -149,37 +149,12 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-# sentence vectors are cached per (text hash, model) in one table per vector size
-TABLES = {DIM: "embeddings", 768: "ngram_vectors"}
-
-
 def lookup_vectors(con: duckdb.DuckDBPyConnection, hashes: list[str], model_id: str = MODEL_ID,
                    dim: int = DIM) -> tuple[dict[str, int], np.ndarray]:
-    """Cached vectors of these text hashes: (hash -> row, matrix). Read through Arrow: no per-row Python."""
-    if not hashes:
-        return {}, np.zeros((0, dim), dtype=np.float32)
-    con.register("wanted_hashes", pd.DataFrame({"text_hash": sorted(set(hashes))}))
-    try:
-        table = con.sql(f"""SELECT e.text_hash, e.vector FROM {TABLES[dim]} e
-                            WHERE e.model = ? AND e.text_hash IN (SELECT text_hash FROM wanted_hashes)""",
-                        params=[model_id]).to_arrow_table()
-    finally:
-        con.unregister("wanted_hashes")
-    found = {h: i for i, h in enumerate(table.column("text_hash").to_pylist())}
-    if not found:
-        return {}, np.zeros((0, dim), dtype=np.float32)
-    flat = table.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    return found, np.asarray(flat, dtype=np.float32).reshape(len(found), dim)
+    """Cached vectors of these text hashes: (hash -> row, matrix); the cache is ``store/analysis_tables.py``."""
+    return tables.cached_vectors(con, hashes, model_id, dim)
 
 
 def insert_vectors(con: duckdb.DuckDBPyConnection, hashes: list[str], vectors: np.ndarray,
                    model_id: str = MODEL_ID) -> None:
-    if not hashes:
-        return
-    dim = vectors.shape[1]
-    con.register("fresh_vectors", pd.DataFrame({"text_hash": hashes, "vector": list(vectors.astype(np.float32))}))
-    try:
-        con.execute(f"""INSERT INTO {TABLES[dim]} SELECT text_hash, ?, CAST(vector AS FLOAT[{dim}]), now()
-                        FROM fresh_vectors ON CONFLICT DO NOTHING""", [model_id])
-    finally:
-        con.unregister("fresh_vectors")
+    tables.insert_vectors(con, hashes, vectors, model_id)

@@ -23,12 +23,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..store.analysis_tables import Snapshot, read_snapshot
 from ..store.db import PROJECT_ROOT, Store
 from ..store.loading import load_paths
 from . import embeddings as emb
-from .core import Calls, Sentences, Snapshot, _calls, _read, _sentences, annotate
+from .core import Calls, annotate, calls_of
 from .grouping import cluster
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from .sentences import Sentences, sentences_of
 from .similarity import Method, item_similarities
 
 LABELS = PROJECT_ROOT / "tests" / "data" / "recurrence_labels.json"
@@ -132,13 +134,13 @@ def prepare(pages: list[str], use_model: bool, folder: Path) -> EvalSet:
     state = emb.get_embedder() if use_model else emb.ModelState(None, "not used")
 
     def read(con) -> tuple[Snapshot, Sentences, pd.DataFrame]:
-        snap = _read(con)
+        snap = read_snapshot(con)
         sources = con.execute("SELECT item_id, source FROM items").df()
-        return snap, _sentences(con, snap.items, state.embedder), sources
+        return snap, sentences_of(con, snap.items, state.embedder), sources
 
     snap, sentences, sources = store.read(read)
     annotations = annotate(snap.items, sentences, snap.corrections)
-    calls = _calls(snap, sentences, keep_places=False, annotations=annotations)
+    calls = calls_of(snap, sentences, keep_places=False, annotations=annotations)
     source = dict(zip(sources["item_id"], sources["source"], strict=True))
     page = [Path(source[i]).name for i in calls.frame["item_id"]]
     key = {(p, t): k for k, (p, t) in enumerate(zip(page, calls.frame["text"], strict=True))}

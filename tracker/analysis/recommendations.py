@@ -19,7 +19,6 @@ import duckdb
 
 from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean, clean_text
 from ..store import Store
-from ..store.access import require
 from ..store.db import fetch_one
 from ..store.queries import confirmed_member_ids
 from .core import AnalysisError
@@ -85,7 +84,7 @@ def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", 
     when refused (unknown id or value, or someone changed it since ``expected_version``). ``call_versions``
     (item id -> version when the person saw them) applies the same rule to each call: one changed since, or
     one that joined since, refuses the whole save (EditConflict / EditError)."""
-    by = _who(require(store, "editor", "follow up a recommendation", by))
+    by = _who(by)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise EditError(f"cannot edit {', '.join(sorted(unknown))}; editable fields: {', '.join(FIELDS)}")
@@ -192,7 +191,7 @@ def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: st
 
 def accept(store: Store, item_id: str, by: str) -> str:
     """Same recommendation: the suggestion becomes a member (and the recommendation is confirmed)."""
-    by = _who(require(store, "editor", "accept a suggestion", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, state = _membership(con, item_id)
@@ -208,7 +207,7 @@ def accept(store: Store, item_id: str, by: str) -> str:
 
 def reject(store: Store, item_id: str, by: str) -> str:
     """Not the same: remembered (never suggested again); the call starts a recommendation of its own."""
-    by = _who(require(store, "editor", "reject a suggestion", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
@@ -224,7 +223,7 @@ def reject(store: Store, item_id: str, by: str) -> str:
 
 def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
     """Choose another: the call becomes a member of ``rec_id``."""
-    by = _who(require(store, "editor", "move a call to another recommendation", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> None:
         _rec_row(con, rec_id)
@@ -241,7 +240,7 @@ def move_item(store: Store, item_id: str, rec_id: str, by: str) -> None:
 
 def start_recommendation(store: Store, item_id: str, by: str, title: str | None = None) -> str:
     """Start a new recommendation with this call as its member (split it out of where it is)."""
-    by = _who(require(store, "editor", "start a recommendation", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
@@ -258,7 +257,7 @@ def start_recommendation(store: Store, item_id: str, by: str, title: str | None 
 def choose(store: Store, item_id: str, rec_id: str, by: str) -> str:
     """The person picks one of the recommendations offered for a suggested call (or any other): the suggested
     one accepts it; another one turns the suggestion down and makes the call a member there."""
-    by = _who(require(store, "editor", "choose a recommendation", by))
+    by = _who(by)
     current, state = store.read(lambda con: _membership(con, item_id))
     if state == "suggested" and current == rec_id:
         return accept(store, item_id, by)
@@ -269,7 +268,7 @@ def choose(store: Store, item_id: str, rec_id: str, by: str) -> str:
 def none_of_these(store: Store, item_id: str, by: str, title: str | None = None) -> str:
     """None of the recommendations offered is the call's: each is remembered as "not the same" (never suggested
     again, and learned from), and the call starts a new recommendation. Returns its id."""
-    by = _who(require(store, "editor", "start a recommendation", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         rec_id, _ = _membership(con, item_id)
@@ -289,7 +288,7 @@ def none_of_these(store: Store, item_id: str, by: str, title: str | None = None)
 def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
     """The same recommendation: every call of ``other`` becomes a member of ``keep``; ``other``'s notes are
     added to ``keep``'s, and ``other`` is removed. Returns the number of calls moved."""
-    by = _who(require(store, "editor", "merge recommendations", by))
+    by = _who(by)
     if keep == other:
         raise AnalysisError("merge needs two different recommendations")
 
@@ -314,7 +313,7 @@ def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
 
 def accept_all(store: Store, rec_id: str, by: str) -> int:
     """Every pending suggestion on this recommendation becomes a member."""
-    by = _who(require(store, "editor", "accept suggestions", by))
+    by = _who(by)
 
     def run(con: duckdb.DuckDBPyConnection) -> int:
         _rec_row(con, rec_id)

@@ -54,7 +54,7 @@ def recommendation(db: str | None, rec_id: str, title: str | None, status: str |
                    closed_on: str | None, by: str) -> None:
     """Update a recommendation's title, status, owner, due date, notes or outcome (validated like `set`); this
     confirms it, so the analysis never moves its calls again."""
-    from ..analysis import set_recommendation
+    from ..services.analyzing import set_recommendation
     from ..services.register import outcome_fields, set_outcome
 
     changes: dict[str, Any] = {k: v for k, v in {"title": title, "status": status, "owner": owner,
@@ -107,7 +107,8 @@ def review(db: str | None, accept_ids: tuple[str, ...], reject_ids: tuple[str, .
     --calls lists the other kind of suggestion: sentences of a session report or summary that read as calls
     to action ("All parties were called upon to …"). They count nowhere until accepted with --accept-call
     (then they are items like any other); --reject-call keeps them out for good."""
-    from ..analysis import accept, choose, none_of_these, reject, review_candidates, review_queue
+    from ..analysis import review_candidates, review_queue
+    from ..services.analyzing import accept, choose, none_of_these, reject
     from ..services.exporting import write_frame
     from ..services.report_calls import accept_call, reject_call, report_calls_frame
 

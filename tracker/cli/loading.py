@@ -84,9 +84,9 @@ def analyze(db: str | None, full: bool, apply_: bool, reset_learning: bool, by: 
     The grouping learns from every decision people make on its suggestions (same, not the same, another
     one): each is a labelled pair its pair score is refitted on. --reset-learning --by NAME goes back to the
     shipped scoring; the decisions themselves stay in force."""
-    from ..analysis import analyze as run
-    from ..analysis import apply_plan, plan_reanalysis
-    from ..analysis import reset_learning as reset
+    from ..services.analyzing import analyze as run
+    from ..services.analyzing import apply_plan, plan_reanalysis
+    from ..services.analyzing import reset_learning as reset
 
     if reset_learning:
         if not by:

@@ -17,8 +17,8 @@ import duckdb
 
 from ..errors import TrackerError
 from ..store import Store
-from ..store.access import require
 from ..vocabulary import STATUSES
+from .access import requires
 
 EDITABLE = ("status", "owner", "due_date", "notes")
 
@@ -129,22 +129,22 @@ def change_action(changes: dict[str, Any] | Sequence[str]) -> str:
     return "change " + (" and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
+@requires("editor", lambda call: change_action(call["changes"]))
 def set_item(store: Store, item_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
              **changes: Any) -> EditResult:
     """Change status/owner/due_date/notes of one item; raises EditError (and writes nothing) if refused."""
-    by = require(store, "editor", change_action(changes), by)
     clean = _validated(changes, by)
     now = datetime.now()
     return store.write(lambda con: _apply(con, item_id, clean, by.strip(), via, expected_version, now),
                        checkpoint=False)
 
 
+@requires("editor", lambda call: change_action(call["changes"]))
 def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bulk",
               expected_versions: dict[str, int] | None = None, **changes: Any) -> list[EditResult]:
     """The same change to many items in one transaction: all are saved, or none if any is refused.
     With ``expected_versions`` every item needs the version it was seen at (an item the person never saw,
     such as one a load added meanwhile, is refused rather than changed unseen)."""
-    by = require(store, "editor", change_action(changes), by)
     clean = _validated(changes, by)
     now = datetime.now()
     versions = expected_versions or {}
@@ -160,6 +160,7 @@ def set_items(store: Store, item_ids: Sequence[str], *, by: str, via: str = "bul
     return store.write(run, checkpoint=False)
 
 
+@requires("editor", lambda call: change_action(sorted({k for c in call["edits"].values() for k in c})))
 def save_rows(store: Store, edits: dict[str, dict[str, Any]], *, by: str, versions: dict[str, int],
               via: str = "dashboard") -> tuple[list[EditResult], list[EditConflict]]:
     """Save per-item edits (e.g. from the dashboard's table editor) one item at a time.
@@ -167,7 +168,6 @@ def save_rows(store: Store, edits: dict[str, dict[str, Any]], *, by: str, versio
     Each item is its own transaction, so one conflict does not block the others; conflicts are
     returned for the caller to show, with both values.
     """
-    by = require(store, "editor", change_action(sorted({k for c in edits.values() for k in c})), by)
     saved, conflicts = [], []
     for item_id, changes in edits.items():
         try:

@@ -22,7 +22,7 @@ from ..reading.docx import check_zip, is_docx
 from ..reading.models import BadInput
 from ..reading.text import MAX_BYTES, read_file
 from ..store import Store
-from ..store.access import require
+from .access import requires
 from .editing import clean_text
 
 SUBJECTS = ("recommendation", "item")
@@ -111,16 +111,17 @@ def _insert(store: Store, subject: str, subject_id: str, by: str, label: str, ur
     return store.write(run, checkpoint=False)
 
 
-def _who(store: Store, by: str) -> str:
-    name = require(store, "editor", "add evidence", by).strip()
+def _who(by: str) -> str:
+    name = (by or "").strip()
     if not name:
         raise EvidenceError("say who adds it (--by NAME): evidence is kept with the person's name")
     return name
 
 
+@requires("editor", "add evidence")
 def add_link(store: Store, subject: str, subject_id: str, url: str, label: str = "", *, by: str) -> int:
     """A web address (http or https) with a label; returns the evidence id."""
-    by = _who(store, by)
+    by = _who(by)
     url = str(url or "").strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"[\s\x00-\x1f\x7f<>\"]", url):
@@ -130,15 +131,17 @@ def add_link(store: Store, subject: str, subject_id: str, url: str, label: str =
     return _insert(store, subject, subject_id, by, _clean_label(label, url), url, None)
 
 
+@requires("editor", "add evidence")
 def add_file(store: Store, subject: str, subject_id: str, name: str, data: bytes, label: str = "", *,
              by: str) -> int:
     """A small file (FILE_KINDS, at most the import limit) stored in the database; returns the evidence id."""
-    by = _who(store, by)
+    by = _who(by)
     clean = _clean_name(name)
     kind = media_type(data, clean)
     return _insert(store, subject, subject_id, by, _clean_label(label, clean), None, (clean, kind, data))
 
 
+@requires("editor", "add evidence")
 def add_path(store: Store, subject: str, subject_id: str, path: Path, label: str = "", *, by: str) -> int:
     """A file from disk, refused before reading when it is not a regular file or too large."""
     return add_file(store, subject, subject_id, path.name, read_file(path), label, by=by)
@@ -161,9 +164,10 @@ def evidence_file(store: Store, evidence_id: int) -> tuple[str, str, bytes]:
     return str(row[0]), str(row[1]), bytes(row[2])
 
 
+@requires("editor", "take evidence off")
 def remove_evidence(store: Store, evidence_id: int, *, by: str) -> None:
     """Take evidence off (its row stays, marked removed, with a history row)."""
-    by = require(store, "editor", "take evidence off", by).strip()
+    by = (by or "").strip()
     if not by:
         raise EvidenceError("say who takes it off (--by NAME): the history keeps the person's name")
     now = datetime.now()

@@ -18,10 +18,10 @@ from ..reading.files import safe_source_name
 from ..reading.models import Document
 from ..reading.parsed import ParsedFile, parse_file
 from ..store import Store
-from ..store.access import require
 from ..store.db import StoreError
 from ..store.documents import same_session_documents
 from ..store.loading import FileInput, LoadReport, load_files, load_paths
+from .access import requires
 
 MAX_IMPORT_BYTES = 20 * 2**20  # pages sent at once (an upload); a folder load reads file by file instead
 MAX_IMPORT_ITEMS = 2_000  # items in the pages sent at once
@@ -73,11 +73,12 @@ def analyzed(store: Store, report: LoadReport, analyze: bool, by: str = "") -> I
     return Imported(report, None, pending)
 
 
+@requires("admin", "import reports")
 def import_paths(store: Store, paths: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                  analyze: bool = True, by: str = "") -> Imported:
     """Load files and folders, then place the new calls (suggestions to review). ``by``: who imports (the
     signed-in person replaces it)."""
-    by = require(store, "admin", "import reports", by)
+    by = (by or "").strip()
     return analyzed(store, load_paths(paths, store, on_progress=on_progress), analyze, by)
 
 
@@ -88,12 +89,13 @@ def _given_bytes(f: FileInput) -> int:
     return len(f[1]) if f[1] is not None else 0
 
 
+@requires("admin", "import reports")
 def import_files(store: Store, files: Sequence[FileInput], analyze: bool = True, by: str = "") -> Imported:
     """Load (name, bytes) pairs such as uploads, or files already parsed (``ParsedFile``: an upload the
     preview read), then place the new calls. Every file is parsed once, here or before: the count below and
     the load use the same parse. Refused as a whole (nothing written) when the bytes given come to more than
     MAX_IMPORT_BYTES or their pages to more than MAX_IMPORT_ITEMS items."""
-    by = require(store, "admin", "import reports", by)
+    by = (by or "").strip()
     total = sum(_given_bytes(f) for f in files)
     if total > MAX_IMPORT_BYTES:
         raise ImportTooLarge(f"{len(files)} pages of {total / 1e6:.1f} MB in all: at most "

@@ -17,9 +17,9 @@ import pandas as pd
 
 from ..errors import TrackerError
 from ..store import Store
-from ..store.access import require
 from ..store.queries import history_frame
 from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS
+from .access import requires
 from .editing import EditError, _as_text, _clean
 from .exporting import session_name
 
@@ -267,12 +267,13 @@ def outcome_fields(outcome: str, reason: str = "", closed_on: Any = None, today:
     return wanted
 
 
+@requires("editor", "record a recommendation's outcome")
 def set_outcome(store: Store, rec_id: str, outcome: str, *, by: str, reason: str = "", closed_on: Any = None,
                 via: str = "cli", today: date | None = None) -> dict[str, tuple[Any, Any]]:
     """Record a recommendation's outcome (and confirm it): ``open``, or closed as ``implemented``,
     ``partly_implemented`` or ``not_implemented`` (which needs a reason). Closing dates it ``closed_on`` (today
     unless given); reopening clears the date and the reason. Returns what changed; writes nothing when refused."""
-    by = require(store, "editor", "record a recommendation's outcome", by).strip()
+    by = (by or "").strip()
     if not by:
         raise EditError("say who records it (--by NAME): changes are kept with the person's name")
     wanted = outcome_fields(outcome, reason, closed_on, today)

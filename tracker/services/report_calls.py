@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import TrackerError
 from ..store import Store
-from ..store.access import require
+from .access import requires
 from .editing import clean_text
 
 REVIEW_STATES = ("suggested", "accepted", "rejected")
@@ -98,12 +98,13 @@ def _who(by: str) -> str:
     return name
 
 
+@requires("editor", "accept a call found in the report")
 def accept_call(store: Store, call_id: str, by: str, via: str = "cli", analyze: bool = True) -> str:
     """Make a suggested (or earlier rejected) call an item; returns the item id (the call's id).
 
     Runs the analysis afterwards (themes, addressee, its recommendation suggestion) unless analyze=False.
     """
-    who = _who(require(store, "editor", "accept a call found in the report", by))
+    who = _who(by)
     now = datetime.now()
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
@@ -130,15 +131,16 @@ def accept_call(store: Store, call_id: str, by: str, via: str = "cli", analyze: 
     if analyze:
         from ..analysis import analyze as run_analysis
 
-        # Placing the accepted call is the machine's follow-up to an editor's decision, not a re-analysis
-        # (which needs an admin): it runs without the actor.
-        run_analysis(Store(store.path, store.lock_timeout))
+        # placing the accepted call is the machine's follow-up to the editor's decision: the check above was
+        # for accepting, and the analysis is not an entry point of its own here
+        run_analysis(store)
     return item_id
 
 
+@requires("editor", "reject a call found in the report")
 def reject_call(store: Store, call_id: str, by: str, via: str = "cli") -> None:
     """Not a call: it stays rejected on every reload. An accepted call is an item: drop it by its status."""
-    who = _who(require(store, "editor", "reject a call found in the report", by))
+    who = _who(by)
     now = datetime.now()
 
     def run(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,8 +14,8 @@ from ..reading.fetch import fetch, is_url, url_file_name
 from ..reading.files import find_files
 from ..reading.models import BadInput
 from ..store import Store
-from ..store.access import require
 from ..store.loading import FileResult, LoadReport, load_files
+from .access import requires
 from .importing import Imported, analyzed
 
 
@@ -49,18 +49,18 @@ def _fetch_all(urls: Sequence[str], on_progress: Callable[[int], None] | None
     return files, names, failed
 
 
+@requires("admin", "import reports")
 def import_targets(store: Store, targets: Iterable[str | Path], on_progress: Callable[[int], None] | None = None,
                    analyze: bool = True, by: str = "") -> Imported:
     """Load files, folders and web addresses together, then place the new calls (suggestions to review).
     A page that cannot be fetched is a failed entry of the report, like a file that cannot be read.
     Only an admin may import: checked before anything is fetched, so nobody else can make the server fetch."""
-    require(store, "admin", "import reports")
     paths, urls = split_targets(targets)
     files: list[tuple[Path | str, bytes | None]] = [(f, None) for f in find_files(paths)]
     fetched, names, failed = _fetch_all(urls, on_progress)
     report = load_files(files + fetched, store, on_progress, urls=names) if files or fetched else LoadReport()
     report.results.extend(failed)
-    return analyzed(store, report, analyze, require(store, "admin", "import reports", by))
+    return analyzed(store, report, analyze, (by or "").strip())
 
 
 def web_documents(store: Store) -> list[tuple[str, str]]:
@@ -70,11 +70,11 @@ def web_documents(store: Store) -> list[tuple[str, str]]:
     return [(str(source), str(url)) for source, url in rows]
 
 
+@requires("admin", "refresh reports")
 def refresh(store: Store, which: Iterable[str] = (), on_progress: Callable[[int], None] | None = None,
             analyze: bool = True, by: str = "") -> Imported:
     """Fetch stored pages again from their addresses (all, or those whose address or file name is in
     ``which``) and load them, keeping every edit; an unknown address or name is a one-line error."""
-    require(store, "admin", "refresh reports")
     stored = web_documents(store)
     wanted = [w.strip() for w in which if w.strip()]
     if wanted:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -33,9 +33,6 @@ from .. import settings
 from ..errors import TrackerError
 from ..resources import CHECKOUT_ROOT, default_db
 from .migrations import MIGRATIONS, apply_migrations
-
-if TYPE_CHECKING:
-    from .access import Actor
 
 PROJECT_ROOT = CHECKOUT_ROOT  # the repository checkout (only meaningful when running from one)
 # data/tracker.duckdb in a checkout; outside one, relative: resolved against the current directory when used
@@ -133,14 +130,10 @@ def _is_write_conflict(exc: Exception) -> bool:
     return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T],
-                    actor: Actor | None = None) -> T:
-    """fn in one transaction: committed, or rolled back and the error raised again. With an actor, their role
-    is checked again in the same transaction first (it may have been lowered since it was read)."""
+def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """fn in one transaction: committed, or rolled back and the error raised again."""
     con.begin()
     try:
-        if actor is not None:
-            actor.still_allowed(con)
         result = fn(con)
         con.commit()
         return result
@@ -193,14 +186,11 @@ def _owner_only(path: Path) -> None:
 
 
 class Store:
-    """One DuckDB file. Cheap to create; holds no connection between calls.
+    """One DuckDB file. Cheap to create; holds no connection between calls. It knows nothing of who acts:
+    permissions are checked by the services (``services/access.py``)."""
 
-    ``actor`` is the signed-in person the writes are made for (``store.access``); None is local use."""
-
-    def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None,
-                 actor: Actor | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, lock_timeout: float | None = None):
         self.path = db_path(path)
-        self.actor = actor
         self.lock_timeout = settings.LOCK_TIMEOUT.number() if lock_timeout is None else lock_timeout
 
     def __repr__(self) -> str:
@@ -333,7 +323,7 @@ class Store:
             result: T
             try:
                 with self.connect() as con:
-                    result = _in_transaction(con, fn, self.actor)
+                    result = _in_transaction(con, fn)
                     committed = True
                     if checkpoint or self._checkpoint_due():
                         with contextlib.suppress(duckdb.Error):  # committed already; a later write retries
@@ -488,7 +478,7 @@ class HeldConnection:
             if self._con is None:
                 self._opened = self.store.connect()
                 self._con = self._opened.__enter__()
-            return _in_transaction(self._con, fn, self.store.actor)
+            return _in_transaction(self._con, fn)
 
         try:
             result = _retrying(attempt, retries)

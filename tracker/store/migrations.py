@@ -276,7 +276,7 @@ def m008_report_calls(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def m009_roles(con: duckdb.DuckDBPyConnection) -> None:
-    """Roles of signed-in people (tracker.store.access); admins named in the configuration are not rows."""
+    """Roles of signed-in people (tracker.services.access); admins named in the configuration are not rows."""
     con.execute("""
         CREATE TABLE roles (
             email VARCHAR PRIMARY KEY,       -- lower case, as the identity provider gives it

@@ -1,8 +1,9 @@
 """Sign-in with the organization's identity provider (Streamlit's OpenID Connect support: ``st.login``,
-``st.user``, ``st.logout``), and the signed-in person as a ``store.access.Actor`` for the library.
+``st.user``, ``st.logout``), and the signed-in person as a ``services.access.Actor``, passed to
+the services as ``actor=``.
 
 Sign-in is on when ``.streamlit/secrets.toml`` has an ``[auth]`` section (README, "Sign-in and roles");
-without it the dashboard is the local single-user tool (no actor: the library acts as for the command line).
+without it the dashboard is the local single-user tool (no actor: the services act as for the command line).
 The first admins are ``[tracker] admins = ["a@example.org"]`` in the same file, or ``$TRACKER_ADMINS``.
 """
 
@@ -13,11 +14,11 @@ from typing import Any
 
 import streamlit as st
 
+from tracker.services.access import Actor, actor_for
 from tracker.store import Store
-from tracker.store.access import Actor, actor_for
 from tracker.vocabulary import escape_markdown as _md
 
-ACTOR_KEY = "tracker_actor"  # set by dashboard.py on every run; read by common.get_store()
+ACTOR_KEY = "tracker_actor"  # set by dashboard.py on every run; read by current_actor()
 NOT_SIGNED_IN = Actor("", "someone who is not signed in", "")
 
 

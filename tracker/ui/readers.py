@@ -20,16 +20,16 @@ from tracker.services import register as register_service
 from tracker.services import report_calls
 from tracker.store import Store, queries
 from tracker.store.queries import ItemFilter
-from tracker.ui import auth, dashboard_data
+from tracker.ui import dashboard_data
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 def get_store() -> Store:
-    """A Store for $TRACKER_DB (else data/tracker.duckdb) acting for the signed-in person (``auth``); cheap,
-    holds no connection."""
-    return Store(actor=auth.current_actor())
+    """A Store for $TRACKER_DB (else data/tracker.duckdb); cheap, holds no connection. Writes go through the
+    services with ``actor=auth.current_actor()``."""
+    return Store()
 
 
 def token(store: Store | None = None) -> str:

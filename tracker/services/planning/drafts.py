@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 
 from ...store import Store
-from ...store.access import require
 from ...store.db import fetch_one
+from ..access import requires
 from ..editing import clean_text
 from .fields import FIELD_KEYS, FIELDS, Draft, PlanningError, clean_content
 from .prefill import proposal_fields
@@ -38,6 +38,7 @@ def draft_subject(draft_id: int) -> str:
     return f"D{draft_id}"
 
 
+@requires("editor", "start a proposal draft")
 def create_draft(store: Store, name: str, target_year: int, *, by: str, scope: str = "since-last",
                  content: Mapping[str, Any] | None = None, via: str = "dashboard") -> Draft:
     """A new named draft for a forum, pre-filled from the tracker (or with ``content``): version 1."""
@@ -46,7 +47,7 @@ def create_draft(store: Store, name: str, target_year: int, *, by: str, scope: s
         raise PlanningError("give the draft a name")
     if not 1990 <= int(target_year) <= 2200:
         raise PlanningError(f"target year {target_year} is not a forum year")
-    by = _by(require(store, "editor", "start a proposal draft", by))
+    by = _by(by)
     resolve_scope(store, scope, int(target_year))  # a bad scope is refused before anything is written
     filled = clean_content(content if content is not None else proposal_fields(store, int(target_year), scope).content)
     now = datetime.now()
@@ -93,11 +94,12 @@ def load_draft(store: Store, draft_id: int, version: int | None = None) -> Draft
     return store.read(read)
 
 
+@requires("editor", "save a proposal draft")
 def save_draft(store: Store, draft_id: int, content: Mapping[str, Any], *, by: str, note: str = "",
                via: str = "dashboard") -> Draft:
     """Save the draft's fields as its next version (an unchanged draft adds no version). Nothing is ever
     overwritten: every earlier version stays and can be restored."""
-    by = _by(require(store, "editor", "save a proposal draft", by))
+    by = _by(by)
     cleaned = clean_content(content)
     text = json.dumps(cleaned, ensure_ascii=False)
     now = datetime.now()
@@ -119,16 +121,17 @@ def save_draft(store: Store, draft_id: int, content: Mapping[str, Any], *, by: s
     return load_draft(store, draft_id)
 
 
+@requires("editor", "save a proposal draft")
 def restore_version(store: Store, draft_id: int, version: int, *, by: str, via: str = "dashboard") -> Draft:
     """Make an earlier version the newest again: its fields saved as a new version (nothing is lost)."""
     old = load_draft(store, draft_id, version)
     return save_draft(store, draft_id, old.content, by=by, note=f"restored version {version}", via=via)
 
 
+@requires("editor", "fill a proposal draft again")
 def refill_draft(store: Store, draft_id: int, *, by: str, scope: str | None = None,
                  via: str = "dashboard") -> Draft:
     """Fill the draft again from the tracker (optionally with another scope), as a new version."""
-    by = require(store, "editor", "fill a proposal draft again", by)
     draft = load_draft(store, draft_id)
     spec = scope or draft.scope
     proposal = proposal_fields(store, draft.target_year, spec)

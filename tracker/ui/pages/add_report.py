@@ -14,9 +14,10 @@ import streamlit as st
 from tracker.reading.files import pasted_name, safe_source_name
 from tracker.reading.parsed import ParsedFile, content_hash, parse_file
 from tracker.reading.text import MAX_BYTES
+from tracker.services.access import PermissionDenied
 from tracker.services.importing import ImportTooLarge, import_files, replacement_note
 from tracker.services.web import import_targets, refresh, web_documents
-from tracker.store.access import PermissionDenied
+from tracker.ui import auth
 from tracker.ui.dashboard_data import import_summary, kind_label, preview_items, session_label
 from tracker.ui.pages import common
 
@@ -130,8 +131,8 @@ def from_the_web() -> None:
         if not (fetch_now or again):
             return
         with st.spinner("Fetching, importing and re-analyzing …"):
-            imported = import_targets(store, wanted, by=common.editor_name()) if fetch_now else \
-                    refresh(store, by=common.editor_name())
+            who = {"by": common.editor_name(), "actor": auth.current_actor()}
+            imported = import_targets(store, wanted, **who) if fetch_now else refresh(store, **who)
         common.clear_caches()
         for failure in imported.report.failed:
             st.error(common.md(failure.error), icon=":material/error:")
@@ -160,7 +161,7 @@ def render() -> None:
         store = common.get_store()
         try:
             with st.spinner("Importing and re-analyzing …"):
-                imported = import_files(store, good, by=common.editor_name())
+                imported = import_files(store, good, by=common.editor_name(), actor=auth.current_actor())
         except (ImportTooLarge, PermissionDenied) as exc:  # nothing was written: say why next to the button
             st.error(common.md(str(exc)), icon=":material/block:")
             return

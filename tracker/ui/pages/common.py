@@ -115,13 +115,14 @@ def rerun_part() -> None:
 
 
 def act(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-    """Run one write as the editor (``fn(store, *args, by=name, **kwargs)``): (True, its result) after clearing
+    """Run one service as the editor (``fn(store, *args, by=name, actor=the signed-in person, **kwargs)``): (True,
+    its result) after clearing
     the caches, or (False, None) when there is no name yet or the library refused (its message is shown)."""
     name = require_name()
     if not name:
         return False, None
     try:
-        result = fn(get_store(), *args, by=name, **kwargs)
+        result = fn(get_store(), *args, by=name, actor=auth.current_actor(), **kwargs)
     except TrackerError as exc:
         st.error(md(str(exc)))
         return False, None

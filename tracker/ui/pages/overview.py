@@ -9,10 +9,10 @@ from typing import Any
 
 import streamlit as st
 
-from tracker.analysis import analyze
+from tracker.services.analyzing import analyze
 from tracker.services.report import progress_report
 from tracker.store.queries import ItemFilter
-from tracker.ui import charts
+from tracker.ui import auth, charts
 from tracker.ui.dashboard_data import progress_from_items, recurring_note
 from tracker.ui.pages import common
 
@@ -24,7 +24,7 @@ def analysis_missing_note(key: str) -> None:
             "are not available.", icon=":material/info:")
     if st.button("Run the analysis now", key=key, icon=":material/play_arrow:"):
         with st.spinner("Analyzing items …"):
-            summary = analyze(common.get_store())
+            summary = analyze(common.get_store(), actor=auth.current_actor())
         common.clear_caches()
         st.toast(common.md(summary))
         st.rerun()

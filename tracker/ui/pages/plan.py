@@ -15,6 +15,7 @@ import streamlit as st
 from tracker.errors import TrackerError
 from tracker.services import planning
 from tracker.store import Store
+from tracker.ui import auth
 from tracker.ui.dashboard_data import session_label
 from tracker.ui.pages import common
 
@@ -58,7 +59,7 @@ def _save(draft_id: int, change: Any) -> bool:
         content = planning.load_draft(store, draft_id).content
         if change(content) is False:
             return False
-        planning.save_draft(store, draft_id, content, by=name)
+        planning.save_draft(store, draft_id, content, by=name, actor=auth.current_actor())
     except TrackerError as exc:
         st.session_state[ERROR] = str(exc)
         return False

@@ -13,12 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from tracker import analysis
+from tracker.services import analyzing
 from tracker.services import evidence as evidence_service
+from tracker.services.access import PermissionDenied
 from tracker.services.editing import EditConflict, EditError
 from tracker.services.exporting import excel_bytes, write_frame
 from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
 from tracker.services.report import addressee_figure
-from tracker.store.access import PermissionDenied
+from tracker.ui import auth
 from tracker.ui.dashboard_data import (
     calls_progress,
     calls_progress_text,
@@ -140,7 +142,7 @@ def _calls_agree(rec: pd.Series, place: Any) -> None:
                         f"{status_label(agreed).lower()}", key=f"agree-{rec_id}", icon=":material/sync:",
                         help="Sets the recommendation's status to the one its calls share"):
             _act(f"{recommendation_name(rec_id, rec['title'])} marked {status_label(agreed).lower()}, like its calls.",
-                 analysis.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
+                 analyzing.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
                  status=agreed)
 
 
@@ -211,7 +213,7 @@ def calls(rec: pd.Series, members: pd.DataFrame) -> None:
         if c.button(f"Accept all {pending} suggestion(s)", key=f"accept-all-{rec['rec_id']}",
                     icon=":material/done_all:", help="They are the same recommendation"):
             _act(lambda n: f"{n} call(s) added to {recommendation_name(rec['rec_id'], rec['title'])}.",
-                 analysis.accept_all, str(rec["rec_id"]))
+                 analyzing.accept_all, str(rec["rec_id"]))
         c.page_link("tracker/ui/pages/review.py", label="Review them one by one", icon=":material/rate_review:")
 
 
@@ -240,9 +242,10 @@ def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls:
         st.info("Nothing changed.")
         return
     try:
-        result = analysis.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
-                                             expected_version=version, apply_to_calls=apply_to_calls,
-                                             call_versions=calls if apply_to_calls else None, **changes)
+        result = analyzing.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
+                                              actor=auth.current_actor(),
+                                              expected_version=version, apply_to_calls=apply_to_calls,
+                                              call_versions=calls if apply_to_calls else None, **changes)
     except EditConflict as conflict:
         if conflict.item_id != rec["rec_id"]:  # one of its calls: the form reopens on the calls as they are now
             st.session_state.pop(BASE, None)
@@ -404,7 +407,7 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
                              index=None, placeholder="Choose a recommendation", key=f"merge-other-{rec_id}")
         if st.button("Merge", key=f"merge-{rec_id}", disabled=other is None, icon=":material/merge:"):
             _act(lambda n: f"Merged {other} into {recommendation_name(rec_id, rec['title'])}: {n} call(s) moved.",
-                 analysis.merge_recommendations, rec_id, other)
+                 analyzing.merge_recommendations, rec_id, other)
     with row.popover("Take a call out", icon=":material/call_split:"):
         labels = {r.item_id: f"{'' if pd.isna(r.year) else int(r.year)} · {shorten(r.text, 90)}"
                   for r in members.itertuples()}
@@ -415,7 +418,7 @@ def actions(rec: pd.Series, members: pd.DataFrame) -> None:
         title = st.text_input("Title of the new recommendation (optional)", key=f"split-title-{rec_id}",
                               placeholder="Suggested from the call if left empty")
         if st.button("Take it out", key=f"split-{rec_id}", disabled=item is None, icon=":material/call_split:"):
-            _act(lambda new: f"The call now starts recommendation {new}.", analysis.start_recommendation, item,
+            _act(lambda new: f"The call now starts recommendation {new}.", analyzing.start_recommendation, item,
                  title=title.strip() or None)
 
 
@@ -472,7 +475,7 @@ def reanalysis() -> None:
         if st.button("Show what would change", key="plan-reanalysis", icon=":material/manage_search:"):
             try:
                 with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
-                    st.session_state[PLAN] = analysis.plan_reanalysis(common.get_store())
+                    st.session_state[PLAN] = analyzing.plan_reanalysis(common.get_store(), actor=auth.current_actor())
             except PermissionDenied as exc:
                 st.error(common.md(str(exc)))
             common.clear_caches()  # the themes were recomputed
@@ -489,7 +492,7 @@ def reanalysis() -> None:
             name = common.require_name()
             if name:
                 try:
-                    summary = analysis.apply_plan(common.get_store(), plan, by=name)
+                    summary = analyzing.apply_plan(common.get_store(), plan, by=name, actor=auth.current_actor())
                 except (analysis.AnalysisError, PermissionDenied) as exc:
                     st.session_state.pop(PLAN, None)
                     st.error(common.md(str(exc)))

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tracker import analysis
+from tracker.services import analyzing
 from tracker.services.report_calls import accept_call, reject_call
 from tracker.ui.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
 from tracker.ui.pages import common
@@ -137,26 +137,26 @@ def decisions(row: pd.Series) -> None:
             if k == 0:
                 if st.button("Same recommendation", key="review-same", type="primary", icon=":material/check:",
                              shortcut="S", help=f"Add the call to {name}"):
-                    _decide(f"Added to {name}.", analysis.accept, item_id)
+                    _decide(f"Added to {name}.", analyzing.accept, item_id)
             else:
                 other = recommendation_name(option.rec_id, option.title)
                 if st.button("This one", key=f"review-choose-{k + 1}", icon=":material/check:",
                              help=f"Add the call to {other} (it is not {name})"):
-                    _decide(f"Added to {other}.", analysis.choose, item_id, str(option.rec_id))
+                    _decide(f"Added to {other}.", analyzing.choose, item_id, str(option.rec_id))
     with columns[-1], st.container(border=True, key="review-option-none"):
         st.markdown("**None of these — start a new one**")
         new_title = st.text_input("Its title", key=f"review-title-{item_id}",
                                   placeholder="optional: suggested from the call")
         if st.button("Start a new recommendation", key="review-new", icon=":material/add:",
                      help="None of the recommendations offered: each is remembered as not the same"):
-            _decide(lambda new: f"None of these: the call now starts recommendation {new}.", analysis.none_of_these,
+            _decide(lambda new: f"None of these: the call now starts recommendation {new}.", analyzing.none_of_these,
                     item_id, title=new_title.strip() or None)
     buttons = st.container(horizontal=True)
     if buttons.button("Not the same", key="review-reject", icon=":material/close:", shortcut="N",
                       help=f"Not {name}: the call starts a recommendation of its own; it is not suggested there "
                            "again"):
         _decide(lambda new: f"Not the same as {name}: the call now starts recommendation {new}.",
-                analysis.reject, item_id)
+                analyzing.reject, item_id)
     with st.expander("Choose another recommendation"):
         recs = common.recommendations()
         labels = {str(r.rec_id): f"{r.title} ({r.rec_id}; {years_text(r.years)})"
@@ -166,7 +166,7 @@ def decisions(row: pd.Series) -> None:
                               placeholder="Type words of its title", key=f"review-other-{item_id}")
         if st.button("Move it there", key="review-move", disabled=chosen is None, icon=":material/move_item:"):
             target = recommendation_name(chosen, recs.set_index("rec_id")["title"].get(chosen))
-            _decide(f"Added to {target}.", analysis.choose, item_id, chosen)
+            _decide(f"Added to {target}.", analyzing.choose, item_id, chosen)
 
 
 CALLS_SHOWN = 25  # report calls listed at once; the session filter narrows a long list

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tracker.store.access import DEFAULT_ROLE, ROLES, remove_role, roles_frame, set_role
+from tracker.services.access import DEFAULT_ROLE, ROLES, remove_role, roles_frame, set_role
 from tracker.ui import auth
 from tracker.ui.pages import common
 

@@ -12,9 +12,11 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
+from tracker.services import analyzing
+from tracker.services.access import PermissionDenied
 from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
-from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
+from tracker.ui import auth
 from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
@@ -218,7 +220,7 @@ def save_grid(pending: dict[str, dict[str, Any]], by: str) -> list[tuple[EditCon
     with the values the user had seen."""
     seen = st.session_state.get(GRID_SEEN, {})
     versions = {i: seen[i]["version"] for i in pending if i in seen}
-    saved, conflicts = save_rows(common.get_store(), pending, by=by, versions=versions)
+    saved, conflicts = save_rows(common.get_store(), pending, by=by, versions=versions, actor=auth.current_actor())
     common.clear_caches()
     if saved:
         _flash(f"Saved {sum(len(r.changed) for r in saved)} change(s) to {len(saved)} item(s).")
@@ -232,7 +234,7 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
         return
     current = common.items(ItemFilter(include_removed=True)).set_index("item_id")
     try:
-        set_item(common.get_store(), conflict.item_id, by=name, via="dashboard",
+        set_item(common.get_store(), conflict.item_id, by=name, actor=auth.current_actor(), via="dashboard",
                  expected_version=int(current.loc[conflict.item_id, "version"]), **conflict.yours)
     except EditError as exc:
         st.error(common.md(str(exc)))
@@ -355,8 +357,8 @@ def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) 
         st.info("Nothing changed.")
         return
     try:
-        result = set_item(common.get_store(), item_id, by=name, via="dashboard", expected_version=version,
-                          **changes)
+        result = set_item(common.get_store(), item_id, by=name, actor=auth.current_actor(), via="dashboard",
+                          expected_version=version, **changes)
     except EditConflict as conflict:
         # keep what the user had opened (to show what the other person changed), then refresh the form
         opened = dict(st.session_state.get(EDIT_BASE, {}).get("values", {}))
@@ -452,7 +454,8 @@ def item_form(table: pd.DataFrame) -> None:
                 name = common.require_name()
                 if name:
                     try:
-                        analysis.set_item_themes(common.get_store(), item_id, chosen, by=name)
+                        analyzing.set_item_themes(common.get_store(), item_id, chosen, by=name,
+                                                  actor=auth.current_actor())
                     except (analysis.AnalysisError, PermissionDenied) as exc:  # an unknown theme
                         st.error(common.md(str(exc)))
                     else:
@@ -500,8 +503,8 @@ def bulk_update(table: pd.DataFrame) -> None:
             changes["owner"] = owner.strip()
         versions = {i: seen.get(i, int(table.loc[i, "version"])) for i in chosen}
         try:
-            results = set_items(common.get_store(), chosen, by=name, via="bulk", expected_versions=versions,
-                                **changes)
+            results = set_items(common.get_store(), chosen, by=name, actor=auth.current_actor(), via="bulk",
+                                expected_versions=versions, **changes)
         except EditConflict as conflict:
             common.clear_caches()
             for key in (BULK_SEEN, BULK_SHOWN):  # the rows now shown are the ones a new Apply is checked against

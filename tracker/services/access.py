@@ -1,34 +1,41 @@
-"""Who may change what: the signed-in person (an ``Actor``) on the Store, and the roles kept in the database.
+"""Who may do what: roles (viewer/editor/admin), the signed-in person (an ``Actor``), and ``requires``, the
+one check at the entry of every service that changes something.
 
 Roles, from least to most: ``viewer`` (read, export), ``editor`` (status, owner, due date, notes, review
 decisions, recommendation follow-up, proposal drafts), ``admin`` (imports, the analysis and re-analysis,
-the taxonomy, roles). Every library write function starts with one line::
+the taxonomy, roles). A service that changes something is declared with the role it needs::
 
-    by = require(store, "editor", "change a status", by)
+    @requires("editor", "change a status")
+    def set_item(store, item_id, by="", ...): ...
 
-which refuses (``PermissionDenied``, one line saying who, their role and the role needed) and otherwise
-returns the name to record in the change log: the signed-in identity, never what the caller typed.
+and is called with the acting person, ``set_item(store, item_id, actor=actor, ...)``: with an actor, the call
+is refused (``PermissionDenied``, one line saying who, their role and the role needed) or runs with ``by``
+replaced by the signed-in identity, never what the caller typed. Without one (``actor=None``: the command
+line, or the dashboard without sign-in configured) nothing is refused: whoever can open the database file can
+change it anyway. The store knows nothing of who acts; services called from a checked service run unchecked.
 
-A Store without an actor is the local single-user tool (the command line, or the dashboard without sign-in
-configured): whoever can open the database file can change it anyway, so it acts as an admin. The dashboard
-with sign-in sets ``store.actor`` for every request from ``st.user`` and the roles table.
+The roles table's reads and writes are ``store/roles.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any, TypeVar
 
-import duckdb
 import pandas as pd
 
 from .. import settings
 from ..errors import TrackerError
-from .db import Store
+from ..store import Store
+from ..store import roles as role_table
 
 ROLES = ("viewer", "editor", "admin")
 DEFAULT_ROLE = "viewer"  # someone the identity provider lets in but nobody gave a role: read and export only
+
+T = TypeVar("T")
 
 
 class PermissionDenied(TrackerError):
@@ -42,25 +49,11 @@ class Actor:
     name: str
     email: str
     role: str = DEFAULT_ROLE
-    # the configured admins when the role was looked up (``actor_for``): the role is then looked up again in
-    # every write's transaction (``still_allowed``), so a role removed meanwhile stops the next save; None for
-    # an actor given its role directly
+    # the configured admins when the role was looked up (``actor_for``): the role is then looked up again at
+    # every checked call (``requires``), so a role removed meanwhile stops the next save; None for an actor
+    # given its role directly
     admins: tuple[str, ...] | None = field(default=None, compare=False)
     verified: bool = True  # the provider confirmed the e-mail (``email_verified``): roles are matched on it
-
-    def still_allowed(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Refuse (PermissionDenied) when the role stored now is lower than the one this actor was given: a
-        page or fragment may act on a role read minutes ago. Called inside the write's transaction."""
-        if self.admins is None or rank(self.role) <= 0:
-            return
-        email = normal_email(self.email)
-        if email and email in configured_admins(self.admins):
-            return
-        row = con.execute("SELECT role FROM roles WHERE email = ?", [email]).fetchone() if email else None
-        now = str(row[0]) if row and row[0] in ROLES else DEFAULT_ROLE
-        if rank(now) < rank(self.role):
-            raise PermissionDenied(f"{self.email or self.name} is now {_article(now)} {now} (was {_article(self.role)} "
-                                   f"{self.role} when the page was loaded): nothing was saved; reload the page")
 
     @property
     def label(self) -> str:
@@ -89,19 +82,52 @@ def _gerund(action: str) -> str:
     return f"{stem}ing {rest}".strip()
 
 
-def require(store: Store, role: str, action: str, by: str | None = None) -> str:
-    """Refuse unless the store's actor has at least ``role``; the name to record for the change.
-
-    ``action`` says what is being done ("change a status"). Without an actor (local use) nothing is refused
-    and ``by`` is returned as given; with one, the actor's identity replaces ``by``."""
-    actor: Actor | None = getattr(store, "actor", None)
-    if actor is None:
-        return (by or "").strip()
+def permit(actor: Actor, role: str, action: str, store: Store | None = None) -> str:
+    """Refuse unless ``actor`` has at least ``role``; the name to record for the change. With ``store``, an
+    actor whose role was looked up (``actor_for``) is checked against the role stored now: a page may act on
+    a role read minutes ago."""
     if rank(actor.role) < rank(role):
         who = actor.email or actor.name
         has = f"is {_article(actor.role)} {actor.role}" if actor.role in ROLES else "has no role"
         raise PermissionDenied(f"{who} {has}: {_gerund(action)} needs the {role} role")
+    if store is not None and actor.admins is not None and rank(actor.role) > 0:
+        email = normal_email(actor.email)
+        if not (email and email in configured_admins(actor.admins)):
+            stored = role_table.stored_role(store, email) if email else None
+            now = stored if stored in ROLES else DEFAULT_ROLE
+            if rank(now) < rank(actor.role):
+                raise PermissionDenied(f"{actor.email or actor.name} is now {_article(now)} {now} (was "
+                                       f"{_article(actor.role)} {actor.role} when the page was loaded): nothing "
+                                       f"was saved; reload the page")
     return actor.label
+
+
+def requires(role: str, action: str | Callable[[Mapping[str, Any]], str]) -> Callable[[Callable[..., T]],
+                                                                                       Callable[..., T]]:
+    """Declare a service's role. The service gets a keyword argument ``actor`` (an Actor, or None for local
+    use); with an actor, the call is refused below ``role`` and otherwise runs with its ``by`` argument set to
+    the actor's name. ``action`` says what it does ("change a status"), or computes that from the call's
+    arguments. The store argument is the one named ``store``."""
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def checked(*args: Any, actor: Actor | None = None, **kwargs: Any) -> T:
+            if actor is None:
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            what = action(bound.arguments) if callable(action) else action
+            name = permit(actor, role, what, bound.arguments.get("store"))
+            if "by" in signature.parameters:
+                bound.arguments["by"] = name
+            return fn(*bound.args, **bound.kwargs)
+
+        checked.required_role = role  # type: ignore[attr-defined]  # read by the tests' list of entry points
+        return checked
+
+    return decorate
 
 
 # --- configuration: the first admins ------------------------------------------------------------------
@@ -117,7 +143,7 @@ def normal_email(email: str) -> str:
     return str(email or "").strip().lower()
 
 
-# --- the roles table (migration 009) --------------------------------------------------------------------
+# --- roles of people ----------------------------------------------------------------------------------
 
 def role_of(store: Store, email: str, admins: Iterable[str] = ()) -> str:
     """The role of a signed-in e-mail: admin if configured so, else the stored role, else ``viewer``."""
@@ -126,8 +152,8 @@ def role_of(store: Store, email: str, admins: Iterable[str] = ()) -> str:
         return "admin"
     if not email:
         return DEFAULT_ROLE
-    stored = store.scalar("SELECT role FROM roles WHERE email = ?", [email])
-    return str(stored) if stored in ROLES else DEFAULT_ROLE
+    stored = role_table.stored_role(store, email)
+    return stored if stored in ROLES else DEFAULT_ROLE  # type: ignore[return-value]
 
 
 def actor_for(store: Store, name: str, email: str, admins: Iterable[str] = (), verified: bool = True) -> Actor:
@@ -141,51 +167,25 @@ def actor_for(store: Store, name: str, email: str, admins: Iterable[str] = (), v
 
 def roles_frame(store: Store) -> pd.DataFrame:
     """Stored roles: email, role, granted_by, granted_at (configured admins are not rows here)."""
-    return store.query("SELECT email, role, granted_by, granted_at FROM roles ORDER BY email")
+    return role_table.roles_frame(store)
 
 
+@requires("admin", "change a role")
 def set_role(store: Store, email: str, role: str, by: str = "") -> str | None:
     """Give ``email`` a role (admin only); returns the role it had before (None: none stored). The change is
     in the history (subject 'person')."""
-    by = require(store, "admin", "change a role", by)
     email = normal_email(email)
     if "@" not in email or any(c.isspace() for c in email):
         raise TrackerError(f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise TrackerError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+    by = (by or "").strip()
     if not by:
         raise TrackerError("say who gives the role (--by NAME): role changes are kept with the person's name")
-
-    def run(con: duckdb.DuckDBPyConnection) -> str | None:
-        row = con.execute("SELECT role FROM roles WHERE email = ?", [email]).fetchone()
-        old = row[0] if row else None
-        if old == role:
-            return old
-        now = datetime.now()
-        con.execute("""INSERT INTO roles VALUES (?, ?, ?, ?)
-                       ON CONFLICT (email) DO UPDATE SET role = excluded.role, granted_by = excluded.granted_by,
-                       granted_at = excluded.granted_at""", [email, role, by, now])
-        _log(con, email, old, role, by, now)
-        return old
-
-    return store.write(run)
+    return role_table.write_role(store, email, role, by)
 
 
+@requires("admin", "change a role")
 def remove_role(store: Store, email: str, by: str = "") -> bool:
     """Forget a stored role (admin only): the person is a viewer again. False when there was none."""
-    by = require(store, "admin", "change a role", by)
-    email = normal_email(email)
-
-    def run(con: duckdb.DuckDBPyConnection) -> bool:
-        row = con.execute("DELETE FROM roles WHERE email = ? RETURNING role", [email]).fetchone()
-        if row:
-            _log(con, email, row[0], None, by or "?", datetime.now())
-        return row is not None
-
-    return store.write(run)
-
-
-def _log(con: duckdb.DuckDBPyConnection, email: str, old: str | None, new: str | None, by: str,
-         now: datetime) -> None:
-    con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                   VALUES (?, 'role', ?, ?, ?, ?, 'roles', 'person')""", [email, old, new, by, now])
+    return role_table.delete_role(store, normal_email(email), (by or "").strip())

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services.editing import save_rows, set_item, set_items
 from tracker.services.importing import import_files, import_paths
 from tracker.store import Store
@@ -57,7 +58,7 @@ WRITES: dict[str, tuple[str, Callable[[Store, dict], Any], Callable[[Store, dict
                   lambda s, i: s.scalar("SELECT list(owner ORDER BY item_id) FROM items")),
     "save_rows": ("editor", lambda s, i: save_rows(s, {i["item"]: {"status": "done"}}, by="typed",
                                                    versions={i["item"]: i["version"]}), _item_status),
-    "set_recommendation": ("editor", lambda s, i: analysis.set_recommendation(s, i["rec"], by="typed",
+    "set_recommendation": ("editor", lambda s, i: editing.set_recommendation(s, i["rec"], by="typed",
                                                                               status="in_progress"),
                            lambda s, i: s.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [i["rec"]])),
     "accept": ("editor", lambda s, i: analysis.accept(s, i["pending"], by="typed"),
@@ -143,7 +144,7 @@ def test_the_change_log_records_the_signed_in_identity_not_the_typed_name(analyz
     assert analyzed_store.scalar("SELECT updated_by FROM items WHERE item_id = ?", [item]) == \
         "Ed Editor <ed@example.org>"
     rec = analysis.recommendations_frame(analyzed_store)["rec_id"].iat[0]
-    analysis.set_recommendation(editor, rec, by="", owner="UNICEF")
+    editing.set_recommendation(editor, rec, by="", owner="UNICEF")
     assert analyzed_store.scalar("SELECT updated_by FROM recommendations WHERE rec_id = ?", [rec]) == \
         "Ed Editor <ed@example.org>"
 

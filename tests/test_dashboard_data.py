@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tracker import analysis
+from tracker.services import editing
 from tracker.services.editing import EditConflict, save_rows, set_item
 from tracker.store import Store
 from tracker.store.queries import ItemFilter, counts, history_frame, item_row
@@ -135,7 +136,7 @@ def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Sto
     changes = grid_changes(table, {0: {"owner": "Mine"}, 1: {"owner": "Also mine"}})
     saved, conflicts = save_rows(seed_store, changes, by="Me", versions=versions)
     assert [r.item_id for r in saved] == [second]
-    assert [c.item_id for c in conflicts] == [first]
+    assert [c.subject_id for c in conflicts] == [first]
     assert item_row(seed_store, first)["owner"] == "Theirs"
     both = conflict_rows(conflicts[0])
     assert both.to_dict("records") == [{"field": "Owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
@@ -227,7 +228,7 @@ def test_headline_counts_recommendations_once(seed_store: Store) -> None:
     assert coop["n_items"] >= 3
     accepted = headline(seed_store)
     assert accepted["recurring"] == 1 and accepted["recurring_suggested"] == numbers["recurring_suggested"] - 1
-    analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+    editing.set_recommendation(seed_store, coop.name, by="Ana", status="done")
     after = headline(seed_store)
     # a recommendation raised in three sessions counts once, whatever its calls' own status
     assert (after["done_count"], after["tracked"]) == (1, len(recs))
@@ -292,7 +293,7 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     analysis.accept(seed_store, accepted, by="Ben")
     new = analysis.reject(seed_store, rejected, by="Ben")
     coop = _cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
+    editing.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
                                 status="in_progress")
     log = history_table(seed_store)
     changes = list(log["change"])
@@ -324,7 +325,7 @@ def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> No
     item = tracker_table(seed_store)["id"].iloc[0]
     set_item(seed_store, item, by="Ana", status="in_progress")
     coop = _cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Cy", status="done")
+    editing.set_recommendation(seed_store, coop.name, by="Cy", status="done")
     log = history_frame(seed_store)
     assert set(log["subject"]) == {"item", "recommendation"}
     mine = log[(log["subject"] == "item") & (log["item_id"] == item)]

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services.editing import EditError
 from tracker.store import Store
 from tracker.store.documents import load_paths
@@ -126,7 +127,7 @@ def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path
 
 def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
     rec_id = cooperation(analyzed).name
-    analysis.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
+    editing.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
                                 status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
     # reload (unchanged files), re-import (a changed file), incremental and full re-analysis
     assert load_paths([seeds_dir], analyzed).ok
@@ -219,7 +220,7 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     calls = analysis.members_frame(analyzed, rec.name)
     calls = calls[calls["kind"].isin(["takeaway", "action"])]
     assert len(calls) == 2  # the 2022 and 2024 calls; the 2024 question has no follow-up status of its own
-    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    result = editing.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
     assert result.calls_changed == 2
     statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ? "
                               "AND i.kind <> 'question'", [rec.name])
@@ -235,7 +236,7 @@ def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store)
     members = analysis.members_frame(analyzed, rec.name)
     pending = members[members["state"] == "suggested"]["id"]
     assert rec["n_items"] == 1 and len(pending) == rec["pending"] >= 1
-    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    result = editing.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
     assert result.calls_changed == rec["n_items"] == 1
     statuses = analyzed.query("SELECT item_id, status FROM items WHERE item_id IN (SELECT unnest(?))",
                               [list(pending)])
@@ -250,11 +251,11 @@ def test_bad_recommendation_edits_write_nothing(analyzed: Store, changes: dict, 
     rec_id = cooperation(analyzed).name
     before = analyzed.query("SELECT * FROM recommendations ORDER BY rec_id")
     with pytest.raises(EditError, match=message):
-        analysis.set_recommendation(analyzed, rec_id, by="Ana", **changes)
-    with pytest.raises(analysis.AnalysisError, match="unknown recommendation"):
-        analysis.set_recommendation(analyzed, "R999", by="Ana", status="done")
-    with pytest.raises(analysis.AnalysisError, match="who"):
-        analysis.set_recommendation(analyzed, rec_id, by=" ", status="done")
+        editing.set_recommendation(analyzed, rec_id, by="Ana", **changes)
+    with pytest.raises(EditError, match="unknown recommendation"):
+        editing.set_recommendation(analyzed, "R999", by="Ana", status="done")
+    with pytest.raises(EditError, match="who"):
+        editing.set_recommendation(analyzed, rec_id, by=" ", status="done")
     pd.testing.assert_frame_equal(analyzed.query("SELECT * FROM recommendations ORDER BY rec_id"), before)
 
 

@@ -30,6 +30,7 @@ from ..errors import TrackerError
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
+from ..store.history import Change, record
 from . import embeddings as emb
 from .addressees import Addressee, extract_addressee, specificity
 from .grouping import best_matches, cluster, cluster_all, report_order
@@ -824,9 +825,8 @@ def apply_plan(store: Store, plan: Plan, by: str) -> str:
             places.append(NewPlace(row.item_id, row.to_rec, "member" if first else "suggested", 0.0))
         texts = dict(zip(plan.changes["item_id"], plan.changes["text"], strict=True))
         made = _write_places(con, places, texts, by, now)
-        con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via)
-                           VALUES (?, 'recommendation', ?, ?, ?, ?, 'reanalysis')""",
-                        [(p.item_id, plan.basis[p.item_id][0], made.get(p.rec, p.rec), by, now) for p in places])
+        record(con, [Change("item", p.item_id, "recommendation", plan.basis[p.item_id][0], made.get(p.rec, p.rec), by,
+                            now, "reanalysis") for p in places])
         con.execute("""DELETE FROM recommendations r WHERE NOT r.confirmed
                        AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.rec_id = r.rec_id)""")
         return plan.summary().replace("would ", "")

@@ -35,6 +35,7 @@ from ..reading.people import NOT_STATED, REGIONS, STAKEHOLDER_GROUPS, Person, pa
 from ..store import Store
 from ..store.access import require
 from ..store.db import fetch_one
+from ..store.history import Change, record
 from ..store.queries import ItemFilter, items_frame, sessions_frame
 from .editing import clean_text
 from .exporting import STATUS_LABELS, session_name
@@ -576,8 +577,7 @@ def _by(by: str) -> str:
 
 def _history(con: duckdb.DuckDBPyConnection, draft_id: int, field_name: str, old: str | None, new: str | None,
              by: str, now: datetime, via: str) -> None:
-    con.execute("INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft')", [f"D{draft_id}", field_name, old, new, by, now, via])
+    record(con, [Change("draft", draft_subject(draft_id), field_name, old, new, by, now, via)])
 
 
 def draft_subject(draft_id: int) -> str:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import TrackerError
 from .db import Store
+from .history import Change, record
 
 ROLES = ("viewer", "editor", "admin")
 DEFAULT_ROLE = "viewer"  # someone the identity provider lets in but nobody gave a role: read and export only
@@ -188,5 +189,4 @@ def remove_role(store: Store, email: str, by: str = "") -> bool:
 
 def _log(con: duckdb.DuckDBPyConnection, email: str, old: str | None, new: str | None, by: str,
          now: datetime) -> None:
-    con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                   VALUES (?, 'role', ?, ?, ?, ?, 'roles', 'person')""", [email, old, new, by, now])
+    record(con, [Change("person", email, "role", old, new, by, now, "roles")])

@@ -41,6 +41,8 @@ from ..reading.parsing import parse_text
 from ..reading.text import bytes_to_text, read_file
 from .access import require
 from .db import HeldConnection, Store, StoreError
+from .history import Change, record
+from .items import NewItem, insert_items
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
 BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
@@ -311,22 +313,10 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared],
 
     new_per_source: dict[str, int] = {s: 0 for s in sources}
     if item_rows:
-        columns = list(zip(*item_rows.values(), strict=True))
-        con.register("new_items", pa.table(dict(zip(_ITEM_COLUMNS, columns, strict=True))))
-        known = con.execute("""SELECT item_id, in_source FROM items
-                               WHERE item_id IN (SELECT item_id FROM new_items)""").fetchall()
-        known_ids = {row[0] for row in known}
-        revived = [row[0] for row in known if not row[1]]
-        con.execute("""
-            INSERT INTO items (item_id, session_id, kind, text, section, speaker, explanation, source, position,
-                               in_source, first_seen)
-            SELECT item_id, session_id, kind, text, section, speaker, explanation, source, position, TRUE, ?
-            FROM new_items
-            ON CONFLICT (item_id) DO UPDATE SET in_source = TRUE, source = excluded.source,
-                section = excluded.section, position = excluded.position, origin = 'section'""", [now])
-        con.unregister("new_items")
+        known = insert_items(con, [NewItem(*row) for row in item_rows.values()], now)
+        revived = [item_id for item_id, in_source in known.items() if not in_source]
         for row in item_rows.values():
-            if row[0] not in known_ids:
+            if row[0] not in known:
                 new_per_source[row[7]] += 1
         _log_loader_changes(con, revived, "false", "true", now)
     if occ_cols["source"]:
@@ -407,16 +397,11 @@ def _merge_report_calls(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared
 
 
 _CALL_COLUMNS = ("call_id", "session_id", "text", "source", "section", "start_offset", "end_offset", "cue")
-_ITEM_COLUMNS = ("item_id", "session_id", "kind", "text", "section", "speaker", "explanation", "source", "position")
 
 
 def _log_loader_changes(con: duckdb.DuckDBPyConnection, item_ids: list[str], old: str, new: str,
                         now: datetime) -> None:
-    if item_ids:
-        con.executemany(
-            "INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via) "
-            "VALUES (?, 'in_source', ?, ?, 'loader', ?, 'loader')",
-            [(item_id, old, new, now) for item_id in item_ids])
+    record(con, [Change("item", item_id, "in_source", old, new, "loader", now, "loader") for item_id in item_ids])
 
 
 def load_documents(store: HeldConnection, prepared: Sequence[Prepared], results: dict[str, FileResult],

@@ -15,11 +15,12 @@ import streamlit as st
 from tracker import analysis
 from tracker.reading.models import STATUSES
 from tracker.services import evidence as evidence_service
-from tracker.services.editing import EditConflict, EditError
+from tracker.services.editing import EditConflict, EditResult, call_versions, set_recommendation
 from tracker.services.exporting import excel_bytes, write_frame
 from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
 from tracker.services.report import addressee_figure
 from tracker.store.access import PermissionDenied
+from tracker.ui import followup
 from tracker.ui.dashboard_data import (
     calls_progress,
     calls_progress_text,
@@ -141,7 +142,7 @@ def _calls_agree(rec: pd.Series, place: Any) -> None:
                         f"{status_label(agreed).lower()}", key=f"agree-{rec_id}", icon=":material/sync:",
                         help="Sets the recommendation's status to the one its calls share"):
             _act(f"{recommendation_name(rec_id, rec['title'])} marked {status_label(agreed).lower()}, like its calls.",
-                 analysis.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
+                 set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
                  status=agreed)
 
 
@@ -224,58 +225,38 @@ def _base_for(rec: pd.Series) -> dict[str, Any]:
         due = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
         base = {"rec_id": rec["rec_id"], "version": int(rec["version"]),
                 # the calls as they were when the form opened: setting their status refuses one changed since
-                "calls": analysis.call_versions(common.get_store(), str(rec["rec_id"])),
+                "calls": call_versions(common.get_store(), str(rec["rec_id"])),
                 "values": {"title": str(rec["title"]), "status": str(rec["status"]), "owner": rec["owner"] or "",
                            "due_date": due, "notes": rec["notes"] or ""}}
         st.session_state[BASE] = base
-        st.session_state.pop(CONFLICT, None)
+        kept = st.session_state.get(CONFLICT)
+        if kept is not None and kept[0].subject_id != rec["rec_id"]:
+            st.session_state.pop(CONFLICT, None)
     return base
 
 
 def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls: bool,
           calls: dict[str, int] | None = None) -> None:
-    name = common.require_name()
-    if not name:
-        return
-    if not changes:
-        st.info("Nothing changed.")
-        return
-    try:
-        result = analysis.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
-                                             expected_version=version, apply_to_calls=apply_to_calls,
-                                             call_versions=calls if apply_to_calls else None, **changes)
-    except EditConflict as conflict:
-        if conflict.item_id != rec["rec_id"]:  # one of its calls: the form reopens on the calls as they are now
-            st.session_state.pop(BASE, None)
-            common.clear_caches()
-            st.error(common.md(f"Not saved: {conflict.changed_by or 'someone else'} changed the status of one of "
-                               f"its calls after you opened it ({conflict}). Check its calls and save again."))
-            return
-        st.session_state[CONFLICT] = conflict
-        common.clear_caches()
-        st.rerun()
-    except (EditError, analysis.AnalysisError, PermissionDenied) as exc:
-        st.error(common.md(str(exc)))
-    else:
-        st.session_state.pop(BASE, None)
-        st.session_state.pop(CONFLICT, None)
-        common.clear_caches()
-        saved = ", ".join(str(f).replace("_", " ") for f in result.changed) or "nothing new"  # "due date"
+    def saved(result: EditResult) -> None:
+        fields = ", ".join(str(f).replace("_", " ") for f in result.changed) or "nothing new"  # "due date"
         on_calls = f"; status set on {result.calls_changed} call(s)" if apply_to_calls else ""
-        _flash(f"Saved {saved} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
+        _flash(f"Saved {fields} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
                f"{on_calls}.")
-        st.rerun()
+
+    followup.save("recommendation", str(rec["rec_id"]), changes, version, base_key=BASE, conflict_key=CONFLICT,
+                  saved=saved, apply_to_calls=apply_to_calls, calls=calls)
 
 
 def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
     rec_id = str(rec["rec_id"])
     base = _base_for(rec)
-    conflict: EditConflict | None = st.session_state.get(CONFLICT)
-    if conflict is not None and conflict.item_id == rec_id:
+    kept: tuple[EditConflict, dict[str, Any]] | None = st.session_state.get(CONFLICT)
+    if kept is not None and kept[0].subject_id == rec_id:
+        conflict, opened = kept
         who = conflict.changed_by or "someone else"
         st.warning(common.md(f"Not saved: {who} changed this recommendation after you opened it. Both versions "
                              "are below."), icon=":material/sync_problem:")
-        st.dataframe(recommendation_conflict_rows(conflict, base['values']), hide_index=True, width="stretch")
+        st.dataframe(recommendation_conflict_rows(conflict, opened), hide_index=True, width="stretch")
         common.conflict_choices("rec-", (BASE, CONFLICT),
                                 lambda: _save(rec, dict(conflict.yours), int(rec["version"]), False))
     elif int(rec["version"]) != base["version"]:

@@ -13,9 +13,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
 from tracker.reading.models import KINDS, STATUSES
-from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
+from tracker.services.editing import EditConflict, EditError, EditResult, save_rows, set_item, set_items
 from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
+from tracker.ui import followup
 from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
@@ -222,7 +223,7 @@ def save_grid(pending: dict[str, dict[str, Any]], by: str) -> list[tuple[EditCon
     common.clear_caches()
     if saved:
         _flash(f"Saved {sum(len(r.changed) for r in saved)} change(s) to {len(saved)} item(s).")
-    return [(c, seen.get(c.item_id, {}).get("values", {})) for c in conflicts]
+    return [(c, seen.get(c.subject_id, {}).get("values", {})) for c in conflicts]
 
 
 def _keep_mine(conflict: EditConflict, label: str) -> None:
@@ -232,12 +233,12 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
         return
     current = common.items(ItemFilter(include_removed=True)).set_index("id")
     try:
-        set_item(common.get_store(), conflict.item_id, by=name, via="dashboard",
-                 expected_version=int(current.loc[conflict.item_id, "version"]), **conflict.yours)
+        set_item(common.get_store(), conflict.subject_id, by=name, via="dashboard",
+                 expected_version=int(current.loc[conflict.subject_id, "version"]), **conflict.yours)
     except EditError as exc:
         st.error(common.md(str(exc)))
         return
-    _drop_conflict(conflict.item_id)
+    _drop_conflict(conflict.subject_id)
     common.clear_caches()
     _flash(f"Saved yours for: {shorten(label, 70)}")
     st.rerun()
@@ -245,18 +246,18 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
 
 def _drop_conflict(item_id: str) -> None:
     st.session_state[GRID_CONFLICTS] = [c for c in st.session_state.get(GRID_CONFLICTS, [])
-                                        if c[0].item_id != item_id]
+                                        if c[0].subject_id != item_id]
 
 
 def table_editor(table: pd.DataFrame) -> None:
     for conflict, opened in list(st.session_state.get(GRID_CONFLICTS, [])):
-        label = str(common.items(ItemFilter(include_removed=True)).set_index("id")["text"].get(conflict.item_id,
-                                                                                               conflict.item_id))
+        label = str(common.items(ItemFilter(include_removed=True)).set_index("id")["text"].get(conflict.subject_id,
+                                                                                               conflict.subject_id))
         with st.container(border=True):
             common.show_conflict(conflict, shorten(label, 60), opened)
-            common.conflict_choices(f"grid-{conflict.item_id}-", ("", ""),  # the list is kept by the callbacks
+            common.conflict_choices(f"grid-{conflict.subject_id}-", ("", ""),  # the list is kept by the callbacks
                                     lambda c=conflict, t=label: _keep_mine(c, t),
-                                    lambda i=conflict.item_id: _drop_conflict(i))
+                                    lambda i=conflict.subject_id: _drop_conflict(i))
     if table.empty:
         st.info("No items match these filters.")
         st.session_state.pop(GRID_DRAWN, None)  # the next grid is a new one, starting from the pending edits
@@ -339,7 +340,7 @@ def _base_for(row: pd.Series) -> dict[str, Any]:
         base = {"id": row["id"], "version": int(row["version"]), "values": _opened(row)}
         st.session_state[EDIT_BASE] = base
         kept = st.session_state.get(EDIT_CONFLICT)
-        if kept is not None and kept[0].item_id != row["id"]:
+        if kept is not None and kept[0].subject_id != row["id"]:
             st.session_state.pop(EDIT_CONFLICT, None)
     return base
 
@@ -348,31 +349,11 @@ FIELD_WORDS = {"status": "status", "owner": "owner", "due_date": "due date", "no
 
 
 def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) -> None:
-    name = common.require_name()
-    if not name:
-        return
-    if not changes:
-        st.info("Nothing changed.")
-        return
-    try:
-        result = set_item(common.get_store(), item_id, by=name, via="dashboard", expected_version=version,
-                          **changes)
-    except EditConflict as conflict:
-        # keep what the user had opened (to show what the other person changed), then refresh the form
-        opened = dict(st.session_state.get(EDIT_BASE, {}).get("values", {}))
-        st.session_state[EDIT_CONFLICT] = (conflict, opened)
-        st.session_state.pop(EDIT_BASE, None)
-        common.clear_caches()
-        common.rerun_part()
-    except (EditError, PermissionDenied) as exc:
-        st.error(common.md(str(exc)))
-    else:
-        st.session_state.pop(EDIT_BASE, None)
-        st.session_state.pop(EDIT_CONFLICT, None)
-        common.clear_caches()
+    def saved(result: EditResult) -> None:
         fields = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in result.changed) or "nothing"
         _flash(f"Saved {fields} for: {shorten(label, 70)}")
-        common.rerun_part()
+
+    followup.save("item", item_id, changes, version, base_key=EDIT_BASE, conflict_key=EDIT_CONFLICT, saved=saved)
 
 
 def _recommendation_status(row: pd.Series) -> None:
@@ -411,7 +392,7 @@ def item_form(table: pd.DataFrame) -> None:
             _recommendation_status(row)
 
     kept = st.session_state.get(EDIT_CONFLICT)
-    if kept is not None and kept[0].item_id == item_id:
+    if kept is not None and kept[0].subject_id == item_id:
         conflict, opened = kept
         common.show_conflict(conflict, opened=opened)
         st.caption("The form below shows the values saved now.")

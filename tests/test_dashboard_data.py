@@ -135,7 +135,7 @@ def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Sto
     set_item(seed_store, first, by="Other", owner="Theirs")
     changes = grid_changes(table, {0: {"owner": "Mine"}, 1: {"owner": "Also mine"}})
     saved, conflicts = save_rows(seed_store, changes, by="Me", versions=versions)
-    assert [r.item_id for r in saved] == [second]
+    assert [r.subject_id for r in saved] == [second]
     assert [c.subject_id for c in conflicts] == [first]
     assert item_row(seed_store, first)["owner"] == "Theirs"
     both = conflict_rows(conflicts[0])
@@ -153,7 +153,7 @@ def test_pending_edits_keep_edits_on_rows_the_filters_hide(seed_store: Store) ->
 
 
 def test_conflict_rows_show_both_values() -> None:
-    conflict = EditConflict("x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
+    conflict = EditConflict("item", "x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
                             {"status": "in_progress", "due_date": None}, "Ana")
     rows = conflict_rows(conflict)
     assert list(rows["field"]) == ["Status", "Due date"]
@@ -276,7 +276,7 @@ def test_recommendation_helpers() -> None:
 def test_recommendation_conflict_shows_every_field_either_side_changed() -> None:
     base = {"title": "Old", "status": "not_started", "owner": "", "due_date": None, "notes": ""}
     theirs = {**base, "status": "done", "owner": "ITU"}
-    conflict = EditConflict("R1", theirs, {"title": "Mine"}, "Ben")
+    conflict = EditConflict("recommendation", "R1", theirs, {"title": "Mine"}, "Ben")
     rows = recommendation_conflict_rows(conflict, base).set_index("field")
     assert list(rows.index) == ["Title", "Status", "Owner"]
     assert rows.loc["Status", "saved by Ben"] == "Done" and rows.loc["Status", "yours (not saved)"] == "Not started"

@@ -138,7 +138,7 @@ def test_the_change_log_records_the_signed_in_identity_not_the_typed_name(analyz
     item = analyzed_store.scalar("SELECT min(item_id) FROM items")
     editor = Store(analyzed_store.path, actor=Actor("Ed Editor", "ed@example.org", "editor"))
     set_item(editor, item, by="Somebody Else", status="in_progress", via="dashboard")
-    row = analyzed_store.query("SELECT changed_by, new_value FROM history WHERE item_id = ? AND field = 'status'",
+    row = analyzed_store.query("SELECT changed_by, new_value FROM history WHERE subject_id = ? AND field = 'status'",
                                [item]).iloc[-1]
     assert (row["changed_by"], row["new_value"]) == ("Ed Editor <ed@example.org>", "in_progress")
     assert analyzed_store.scalar("SELECT updated_by FROM items WHERE item_id = ?", [item]) == \
@@ -186,7 +186,7 @@ def test_without_an_actor_everything_works_as_before(analyzed_store: Store) -> N
     item = analyzed_store.scalar("SELECT min(item_id) FROM items")
     assert analyzed_store.actor is None
     set_item(analyzed_store, item, by="Ana", status="done")
-    by = analyzed_store.scalar("SELECT changed_by FROM history WHERE item_id = ? AND field = 'status'", [item])
+    by = analyzed_store.scalar("SELECT changed_by FROM history WHERE subject_id = ? AND field = 'status'", [item])
     assert by == "Ana"
     result = CliRunner().invoke(cli, ["--db", str(analyzed_store.path), "set", item, "--owner", "CFIS", "--by", "Bo"])
     assert result.exit_code == 0, result.output

@@ -141,7 +141,7 @@ def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seed
     assert (rec["status"], rec["owner"], rec["notes"]) == ("in_progress", "CFIS", "raised with UNICEF")
     assert str(rec["due_date"])[:10] == "2026-03-01" and rec["confirmed"]
     history = analyzed.query("SELECT field, new_value, changed_by FROM history WHERE subject = 'recommendation' "
-                             "AND item_id = ?", [rec_id])
+                             "AND subject_id = ?", [rec_id])
     assert set(history["field"]) >= {"title", "status", "owner", "notes", "due_date"}
     assert set(history["changed_by"]) == {"Ana"}
 
@@ -182,7 +182,7 @@ def test_review_decisions_are_kept_and_logged(analyzed: Store) -> None:
     # "not the same" is remembered: a full re-analysis never puts it back
     plan = analysis.plan_reanalysis(analyzed)
     assert not ((plan.changes["item_id"] == no["item_id"]) & (plan.changes["to_rec"] == no["rec_id"])).any()
-    log = analyzed.query("SELECT item_id, field, old_value, new_value, changed_by, via FROM history "
+    log = analyzed.query("SELECT subject_id, field, old_value, new_value, changed_by, via FROM history "
                          "WHERE subject = 'item' ORDER BY change_id")
     assert list(log["changed_by"]) == ["Ana", "Bo"] and set(log["via"]) == {"review"}
     assert list(log["field"]) == ["recommendation", "not_same_started"]

@@ -152,13 +152,13 @@ def register_frame(store: Store, today: date | None = None, session_ids: list[st
 def _status_histories(store: Store) -> dict[str, list[str]]:
     """rec id -> its status and outcome changes in words, oldest first: '2026-03-02 Ana: Not started → In
     progress'."""
-    rows = store.query("""SELECT item_id, field, old_value, new_value, changed_by, changed_at FROM history
+    rows = store.query("""SELECT subject_id, field, old_value, new_value, changed_by, changed_at FROM history
                           WHERE subject = 'recommendation' AND field IN ('status', 'outcome')
                           ORDER BY change_id""")
     out: dict[str, list[str]] = {}
     for row in rows.itertuples():
         old, new = (_value_words(str(row.field), v) for v in (row.old_value, row.new_value))
-        out.setdefault(str(row.item_id), []).append(
+        out.setdefault(str(row.subject_id), []).append(
             f"{pd.Timestamp(row.changed_at):%Y-%m-%d} {row.changed_by}: {old} → {new}")
     return out
 

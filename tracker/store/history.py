@@ -41,5 +41,5 @@ def record(con: duckdb.DuckDBPyConnection, changes: Iterable[Change]) -> None:
     """Append the changes, in the caller's transaction (so a change and its history commit together)."""
     rows = [(c.subject_id, c.field, as_text(c.old), as_text(c.new), c.by, c.at, c.via, c.subject) for c in changes]
     if rows:
-        con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via,
+        con.executemany("""INSERT INTO history (subject_id, field, old_value, new_value, changed_by, changed_at, via,
                            subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", rows)

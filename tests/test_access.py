@@ -159,7 +159,7 @@ def test_roles_come_from_the_database_and_the_configured_admins(store: Store, mo
     assert set_role(boss, "Ed@Example.org", "editor") is None
     assert role_of(store, "ed@example.org") == "editor"
     assert set_role(boss, "ed@example.org", "viewer") == "editor"
-    log = store.read(lambda con: con.execute("""SELECT item_id, old_value, new_value, changed_by, subject
+    log = store.read(lambda con: con.execute("""SELECT subject_id, old_value, new_value, changed_by, subject
                                                 FROM history WHERE field = 'role' ORDER BY change_id""").fetchall())
     assert [list(row) for row in log] == [["ed@example.org", None, "editor", "Boss <boss@example.org>", "person"],
                                    ["ed@example.org", "editor", "viewer", "Boss <boss@example.org>", "person"]]

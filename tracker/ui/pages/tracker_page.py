@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
-from tracker.reading.models import KINDS, STATUSES
-from tracker.services.editing import EditConflict, EditError, EditResult, save_rows, set_item, set_items
+from tracker.reading.models import STATUSES
+from tracker.services.editing import EditConflict, EditError, EditResult, save_rows, set_item
 from tracker.store.access import PermissionDenied
 from tracker.store.queries import ItemFilter
-from tracker.ui import followup
+from tracker.ui import bulk_update, followup, item_filters
 from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
     excel_bytes,
     kind_label,
     pending_edits,
-    session_label,
     shorten,
     status_label,
 )
@@ -39,7 +36,7 @@ def _flash(message: str) -> None:
     """After one of this editor's own saves: say so, and take the new versions as seen (their own change must
     not count as someone else's in the table or a bulk update); unsaved table edits stay."""
     st.session_state[FLASH] = message
-    for key in (BULK_SEEN, BULK_SHOWN, EDIT_BASE):  # the form reopens on the values saved now
+    for key in (bulk_update.BULK_SEEN, bulk_update.BULK_SHOWN, EDIT_BASE):  # the form reopens on the values saved now
         st.session_state.pop(key, None)
     pending = st.session_state.get(GRID_PENDING, {})
     seen = st.session_state.get(GRID_SEEN, {})
@@ -56,109 +53,6 @@ def _show_flash() -> None:
 
 def _item_label(row: pd.Series) -> str:
     return f"{row['year']} · {kind_label(row['kind'])} · {shorten(row['text'], 90)}"
-
-
-# --- filters ------------------------------------------------------------------------------------
-
-FILTER_KEYS = ("f_years", "f_sessions", "f_kinds", "f_themes", "f_statuses", "f_owners", "f_overdue", "f_removed",
-               "f_recurring", "f_calls", "f_forums")
-# The filters live in the address too (?status=done&year=2024&q=cooperation), so a reload keeps them and a
-# filtered view can be bookmarked or sent: widget key -> query parameter.
-URL_LISTS = {"f_years": "year", "f_sessions": "session", "f_kinds": "kind", "f_themes": "theme",
-             "f_statuses": "status", "f_owners": "owner", "f_forums": "forum"}
-URL_FLAGS = {"f_overdue": "overdue", "f_removed": "removed", "f_recurring": "recurring", "f_calls": "calls"}
-URL_TEXT = {"f_text": "q"}
-URL_RESTORED = "_filters_from_url"
-
-
-def _from_url(options: dict[str, list[Any]]) -> None:
-    """Once per visit of the page: the filters the address names, each value checked against what exists (a
-    stale or hand-made address never breaks the page; unknown values are left out)."""
-    if st.session_state.get(URL_RESTORED):
-        return
-    st.session_state[URL_RESTORED] = True
-    params = st.query_params
-    for key, name in URL_LISTS.items():
-        wanted = params.get_all(name)
-        if wanted and key not in st.session_state:
-            known = {str(o): o for o in options.get(key, [])}
-            st.session_state[key] = [known[w] for w in wanted if w in known]
-    for key, name in URL_FLAGS.items():
-        if params.get(name) == "1" and key not in st.session_state:
-            st.session_state[key] = True
-    for key, name in URL_TEXT.items():
-        if params.get(name) and key not in st.session_state:
-            st.session_state[key] = str(params.get(name))[:200]
-
-
-def _to_url() -> None:
-    """The filters as they are now, in the address (only those that are on)."""
-    wanted: dict[str, Any] = {}
-    for key, name in URL_LISTS.items():
-        if st.session_state.get(key):
-            wanted[name] = [str(v) for v in st.session_state[key]]
-    for key, name in URL_FLAGS.items():
-        if st.session_state.get(key):
-            wanted[name] = "1"
-    for key, name in URL_TEXT.items():
-        if str(st.session_state.get(key) or "").strip():
-            wanted[name] = str(st.session_state[key]).strip()
-    current = {name: (st.query_params.get_all(name) if name in URL_LISTS.values() else st.query_params.get(name))
-               for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()] if name in st.query_params}
-    if current != wanted:
-        for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()]:
-            if name in st.query_params and name not in wanted:
-                del st.query_params[name]
-        for name, value in wanted.items():
-            st.query_params[name] = value
-
-
-def filters() -> tuple[ItemFilter, bool]:
-    """The search box in view and the other filters in an expander (on a phone they filled the first screen)."""
-    everything = common.items()
-    sessions = common.sessions()
-    session_names = {r.session_id: session_label(r.year, r.type, r.number, r.title, 45)
-                     for r in sessions.itertuples()}
-    themes = common.themes_list()
-    theme_names = list(themes["name"]) if not themes.empty else sorted(
-        {t for ts in common.item_annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
-    owner_names = sorted(o for o in everything["owner"].dropna().unique() if o)
-    forum_names = sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique())
-    _from_url({"f_years": sorted(everything["year"].dropna().unique().tolist()), "f_sessions": list(session_names),
-               "f_kinds": list(KINDS), "f_themes": theme_names, "f_statuses": list(STATUSES), "f_owners": owner_names,
-               "f_forums": forum_names})
-    text = st.text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
-    active = sum(1 for k in FILTER_KEYS if st.session_state.get(k))
-    with st.expander(f"Filters ({active} on)" if active else "Filters", icon=":material/filter_list:"):
-        c: Sequence[DeltaGenerator] = st.columns(2)
-        only_recurring = c[0].toggle("Recurring only", key="f_recurring",
-                                     help="Items whose recommendation was raised in two or more sessions")
-        only_calls = c[1].toggle("Calls to action only", key="f_calls", help="Leave out takeaways and questions")
-        c = st.columns(4)
-        years = c[0].multiselect("Year", sorted(everything["year"].dropna().unique().tolist()), key="f_years",
-                                 placeholder="All years")
-        chosen_sessions = c[1].multiselect("Session", list(session_names), key="f_sessions",
-                                           format_func=lambda s: session_names.get(s, s), placeholder="All sessions")
-        kinds = c[2].multiselect("Kind", list(KINDS), key="f_kinds", format_func=kind_label, placeholder="All kinds",
-                                 disabled=only_calls)
-        chosen_themes = c[3].multiselect("Theme", theme_names, key="f_themes",
-                                         placeholder="All themes" if theme_names else "No themes yet (run analysis)",
-                                         disabled=not theme_names)
-        c = st.columns(4)
-        statuses = c[0].multiselect("Status", list(STATUSES), key="f_statuses", format_func=status_label,
-                                    placeholder="All statuses")
-        owners = c[1].multiselect("Owner", owner_names, key="f_owners", placeholder="Anyone")
-        only_overdue = c[2].toggle("Only overdue", key="f_overdue")
-        include_removed = c[3].toggle("Include removed items", key="f_removed",
-                                      help="Items that are no longer on their session page after a reload")
-        forums = st.multiselect("Forum", forum_names,
-                                key="f_forums", placeholder="All forums (the IGF, regional, national and youth IGFs)")
-    st.session_state["_only_recurring"] = only_recurring  # narrows the table after the query (render)
-    _to_url()
-    flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions,
-                     kinds=["action"] if only_calls else kinds, statuses=statuses,
-                     owners=owners, themes=chosen_themes, text=text, include_removed=include_removed, forums=forums)
-    return flt, only_overdue
 
 
 # --- table editor -------------------------------------------------------------------------------
@@ -442,62 +336,6 @@ def item_form(table: pd.DataFrame) -> None:
                         common.rerun_part()
 
 
-# --- bulk ---------------------------------------------------------------------------------------
-BULK_SEEN = "bulk_seen"
-BULK_SHOWN = "bulk_shown"  # the items the Apply button counted when it was last drawn
-
-
-def bulk_update(table: pd.DataFrame) -> None:
-    if table.empty:
-        st.info("No items match these filters.")
-        return
-    # the versions of the rows when they were shown: a change someone saves meanwhile makes Apply refuse
-    seen = st.session_state.setdefault(BULK_SEEN, {})
-    for item_id, version in zip(table.index, table["version"], strict=True):
-        seen.setdefault(item_id, int(version))
-    labels = {i: _item_label(r) for i, r in table.iterrows()}
-    use_all = st.checkbox(f"All {len(table)} items shown by the filters", key="bulk_all")
-    chosen = list(table.index) if use_all else st.multiselect(
-        "Items", list(labels), format_func=lambda i: labels[i], key="bulk_items", placeholder="Choose items")
-    # the click reruns the page, which reads the rows again: items another process added meanwhile are in
-    # this run's table, but the person applied to the ones the button counted
-    shown_before = st.session_state.get(BULK_SHOWN)
-    st.session_state[BULK_SHOWN] = list(chosen)
-    a, b = st.columns(2)
-    status = a.selectbox("Set status", [""] + list(STATUSES), key="bulk_status",
-                         format_func=lambda s: status_label(s) if s else "(leave as is)")
-    owner = b.text_input("Set owner", key="bulk_owner", placeholder="(leave as is)")
-    if st.button(f"Apply to {len(chosen)} item(s)", disabled=not chosen or not (status or owner.strip()),
-                 key="bulk_apply", type="primary"):
-        if use_all and shown_before is not None:
-            chosen = [i for i in shown_before if i in seen]
-        name = common.require_name()
-        if not name:
-            return
-        changes: dict[str, Any] = {}
-        if status:
-            changes["status"] = status
-        if owner.strip():
-            changes["owner"] = owner.strip()
-        versions = {i: seen.get(i, int(table.loc[i, "version"])) for i in chosen}
-        try:
-            results = set_items(common.get_store(), chosen, by=name, via="bulk", expected_versions=versions,
-                                **changes)
-        except EditConflict as conflict:
-            common.clear_caches()
-            for key in (BULK_SEEN, BULK_SHOWN):  # the rows now shown are the ones a new Apply is checked against
-                st.session_state.pop(key, None)
-            common.show_conflict(conflict, "nothing in this bulk update was saved; check the items and apply again")
-        except (EditError, PermissionDenied) as exc:
-            st.error(common.md(str(exc)))
-        else:
-            common.clear_caches()
-            for key in (BULK_SEEN, BULK_SHOWN):
-                st.session_state.pop(key, None)
-            _flash(f"Updated {sum(1 for r in results if r.changed)} of {len(chosen)} item(s).")
-            common.rerun_part()
-
-
 # --- the page -----------------------------------------------------------------------------------
 
 def _table(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> pd.DataFrame:
@@ -525,12 +363,12 @@ def views(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> None:
     with form:
         item_form(table)
     with bulk:
-        bulk_update(table)
+        bulk_update.bulk_update(table, _item_label, _flash)
 
 
 def render() -> None:
     common.page_header("Tracker", "Every takeaway, call to action and question: filter, follow up, download.")
-    flt, only_overdue = filters()
+    flt, only_overdue = item_filters.filters()
     only_recurring = bool(st.session_state.get("_only_recurring"))
     table = _table(flt, only_overdue, only_recurring)
     total = len(common.items())

@@ -59,7 +59,7 @@ WRITES: dict[str, tuple[str, Callable[[Store, dict], Any], Callable[[Store, dict
     "save_rows": ("editor", lambda s, i: save_rows(s, {i["item"]: {"status": "done"}}, by="typed",
                                                    versions={i["item"]: i["version"]}), _item_status),
     "set_recommendation": ("editor", lambda s, i: editing.set_recommendation(s, i["rec"], by="typed",
-                                                                              status="in_progress"),
+                                                                             status="in_progress"),
                            lambda s, i: s.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [i["rec"]])),
     "accept": ("editor", lambda s, i: analysis.accept(s, i["pending"], by="typed"),
                lambda s, i: s.scalar("SELECT state FROM memberships WHERE item_id = ?", [i["pending"]])),

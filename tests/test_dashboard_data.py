@@ -294,7 +294,7 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     new = analysis.reject(seed_store, rejected, by="Ben")
     coop = _cooperation(seed_store)
     editing.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
-                                status="in_progress")
+                               status="in_progress")
     log = history_table(seed_store)
     changes = list(log["change"])
     assert "Status: Not started → In progress" in changes

@@ -128,7 +128,7 @@ def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path
 def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
     rec_id = cooperation(analyzed).name
     editing.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
-                                status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
+                               status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
     # reload (unchanged files), re-import (a changed file), incremental and full re-analysis
     assert load_paths([seeds_dir], analyzed).ok
     page = next(seeds_dir.glob("002_*"))

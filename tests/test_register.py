@@ -51,7 +51,7 @@ def test_only_member_calls_count_and_pending_suggestions_are_apart(analyzed_stor
 def test_overdue_until_done_or_closed(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
     editing.set_recommendation(store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01",
-                                owner="CFIS")
+                               owner="CFIS")
     row = register_frame(store, TODAY).set_index("rec_id").loc[rec_id]
     assert row["overdue"] and row["due_date"] == date(2026, 3, 1)
     assert overdue_counts(store, TODAY)["recommendations"] == 1

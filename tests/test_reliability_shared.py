@@ -362,12 +362,12 @@ def test_setting_a_status_on_the_calls_refuses_a_call_changed_since_the_page_was
     set_item(analyzed_store, calls[0], by="Bob", status="done")  # Bob changes one of its calls meanwhile
     with pytest.raises(EditConflict, match=f"item {calls[0]} was changed by Bob"):
         editing.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
-                                    call_versions=opened)
+                                   call_versions=opened)
     assert analyzed_store.scalar("SELECT status FROM items WHERE item_id = ?", [calls[0]]) == "done"
     assert analyzed_store.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [rec]) == "not_started"
     # opened again, the calls as they are now: the save goes through
     result = editing.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
-                                         call_versions=editing.call_versions(analyzed_store, rec))
+                                        call_versions=editing.call_versions(analyzed_store, rec))
     assert result.calls_changed == len(calls)
 
 

@@ -67,7 +67,7 @@ def due(analyzed_store: Store) -> tuple[Store, str, list[str]]:
     rec_id = str(members[members["text"].str.startswith("International cooperation should be strengthened")]
                  ["rec_id"].iat[0])
     editing.set_recommendation(analyzed_store, rec_id, by="Ana", owner="ana@example.org",
-                                due_date=(TODAY - timedelta(days=30)).isoformat(), status="in_progress")
+                               due_date=(TODAY - timedelta(days=30)).isoformat(), status="in_progress")
     items = list(analyzed_store.query("SELECT item_id FROM items WHERE in_source ORDER BY item_id")["item_id"][:4])
     set_item(analyzed_store, items[0], by="Ana", owner="Bob", due_date=(TODAY - timedelta(days=2)).isoformat())
     set_item(analyzed_store, items[1], by="Ana", owner="Cleo", due_date=(TODAY + timedelta(days=5)).isoformat())

@@ -33,7 +33,7 @@ def followed(analyzed_store: Store) -> tuple[Store, str]:
     rec_id = cooperation_id(analyzed_store)
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
     editing.set_recommendation(analyzed_store, rec_id, by="Ana", title=HOSTILE, status="in_progress",
-                                owner="CFIS", due_date="2026-03-01", notes="Private: call the ministry again")
+                               owner="CFIS", due_date="2026-03-01", notes="Private: call the ministry again")
     return analyzed_store, rec_id
 
 

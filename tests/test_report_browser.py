@@ -27,7 +27,7 @@ def test_report_opens_offline_with_charts_drawn_and_no_request(analyzed_store: S
                  ["rec_id"].iat[0])
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
     editing.set_recommendation(analyzed_store, rec_id, by="Ana", title="<img src=x onerror=alert(1)> cooperation",
-                                status="in_progress", due_date="2026-01-01")
+                               status="in_progress", due_date="2026-01-01")
     out = tmp_path / "report.html"
     assert CliRunner().invoke(cli, ["--db", str(analyzed_store.path), "report", "--out", str(out)]).exit_code == 0
     url = out.as_uri()

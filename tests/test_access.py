@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
-from tracker.services import analyzing, evidence, planning
+from tracker.services import analyzing, editing, evidence, planning
 from tracker.services.access import (
     ROLES,
     Actor,
@@ -60,8 +60,8 @@ WRITES: dict[str, tuple[str, Callable[[Store, dict, Any], Any], Callable[[Store,
                   lambda s, i: s.scalar("SELECT list(owner ORDER BY item_id) FROM items")),
     "save_rows": ("editor", lambda s, i, a: save_rows(s, {i["item"]: {"status": "done"}}, by="typed",
                                                    versions={i["item"]: i["version"]}, actor=a), _item_status),
-    "set_recommendation": ("editor", lambda s, i, a: analyzing.set_recommendation(s, i["rec"], by="typed",
-                                                                              status="in_progress", actor=a),
+    "set_recommendation": ("editor", lambda s, i, a: editing.set_recommendation(s, i["rec"], by="typed",
+                                                                             status="in_progress", actor=a),
                            lambda s, i: s.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [i["rec"]])),
     "accept": ("editor", lambda s, i, a: analyzing.accept(s, i["pending"], by="typed", actor=a),
                lambda s, i: s.scalar("SELECT state FROM memberships WHERE item_id = ?", [i["pending"]])),
@@ -151,13 +151,13 @@ def test_the_change_log_records_the_signed_in_identity_not_the_typed_name(analyz
     item = analyzed_store.scalar("SELECT min(item_id) FROM items")
     editor = Actor("Ed Editor", "ed@example.org", "editor")
     set_item(analyzed_store, item, by="Somebody Else", status="in_progress", via="dashboard", actor=editor)
-    row = analyzed_store.query("SELECT changed_by, new_value FROM history WHERE item_id = ? AND field = 'status'",
+    row = analyzed_store.query("SELECT changed_by, new_value FROM history WHERE subject_id = ? AND field = 'status'",
                                [item]).iloc[-1]
     assert (row["changed_by"], row["new_value"]) == ("Ed Editor <ed@example.org>", "in_progress")
     assert analyzed_store.scalar("SELECT updated_by FROM items WHERE item_id = ?", [item]) == \
         "Ed Editor <ed@example.org>"
     rec = analysis.recommendations_frame(analyzed_store)["rec_id"].iat[0]
-    analyzing.set_recommendation(analyzed_store, rec, by="", owner="UNICEF", actor=editor)
+    editing.set_recommendation(analyzed_store, rec, by="", owner="UNICEF", actor=editor)
     assert analyzed_store.scalar("SELECT updated_by FROM recommendations WHERE rec_id = ?", [rec]) == \
         "Ed Editor <ed@example.org>"
 
@@ -172,7 +172,7 @@ def test_roles_come_from_the_database_and_the_configured_admins(store: Store, mo
     assert set_role(store, "Ed@Example.org", "editor", actor=boss) is None
     assert role_of(store, "ed@example.org") == "editor"
     assert set_role(store, "ed@example.org", "viewer", actor=boss) == "editor"
-    log = store.read(lambda con: con.execute("""SELECT item_id, old_value, new_value, changed_by, subject
+    log = store.read(lambda con: con.execute("""SELECT subject_id, old_value, new_value, changed_by, subject
                                                 FROM history WHERE field = 'role' ORDER BY change_id""").fetchall())
     assert [list(row) for row in log] == [["ed@example.org", None, "editor", "Boss <boss@example.org>", "person"],
                                    ["ed@example.org", "editor", "viewer", "Boss <boss@example.org>", "person"]]
@@ -198,7 +198,7 @@ def test_bad_role_changes_write_nothing(store: Store, email: str, role: str, mes
 def test_without_an_actor_everything_works_as_before(analyzed_store: Store) -> None:
     item = analyzed_store.scalar("SELECT min(item_id) FROM items")
     set_item(analyzed_store, item, by="Ana", status="done")
-    by = analyzed_store.scalar("SELECT changed_by FROM history WHERE item_id = ? AND field = 'status'", [item])
+    by = analyzed_store.scalar("SELECT changed_by FROM history WHERE subject_id = ? AND field = 'status'", [item])
     assert by == "Ana"
     result = CliRunner().invoke(cli, ["--db", str(analyzed_store.path), "set", item, "--owner", "CFIS", "--by", "Bo"])
     assert result.exit_code == 0, result.output
@@ -213,8 +213,8 @@ def test_an_editor_accepting_a_report_call_gets_it_placed_by_the_analysis(analyz
     runs = analyzed_store.scalar("SELECT count(*) FROM analysis_runs")
     assert accept_call(analyzed_store, call_id, by="typed", actor=PEOPLE["editor"]) == call_id
     assert analyzed_store.scalar("SELECT count(*) FROM analysis_runs") == runs + 1
-    assert analysis.item_annotations(analyzed_store).set_index("id").loc[call_id, "recommendation_id"]
-    assert analyzed_store.scalar("SELECT changed_by FROM history WHERE item_id = ? ORDER BY change_id DESC LIMIT 1",
+    assert analysis.item_annotations(analyzed_store).set_index("item_id").loc[call_id, "rec_id"]
+    assert analyzed_store.scalar("SELECT changed_by FROM history WHERE subject_id = ? ORDER BY change_id DESC LIMIT 1",
                                  [call_id]) == "Ed Editor <ed@example.org>"
     with pytest.raises(PermissionDenied, match="^vera@example.org is a viewer: accepting a call found in the report "
                                                "needs the editor role$"):

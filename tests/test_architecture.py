@@ -53,7 +53,7 @@ def test_the_readme_architecture_lists_every_module_and_folder_and_nothing_else(
 # Lower layers never import higher ones; the README names the exceptions, and so does this list.
 LAYERS = {"errors": 0, "resources": 0, "settings": 0, "vocabulary": 0,
           "reading": 1, "store": 2, "analysis": 3, "services": 4, "ui": 5, "cli": 5}
-UPWARD = {("tracker.analysis.recommendations", "tracker.services.editing")}
+UPWARD: set[tuple[str, str]] = set()
 
 
 def _imports(path: Path) -> set[str]:

@@ -19,7 +19,7 @@ from tests.helpers import import_or_fail_in_ci
 from tests.test_a11y import loaded  # noqa: F401  (the module's server: seeds, a 2025 report, a draft)
 from tests.test_browser import IDLE, _idle, _open, _screenshot, launch
 from tracker import analysis
-from tracker.services import planning
+from tracker.services import editing, planning
 from tracker.services.editing import set_item
 from tracker.store import Store
 
@@ -127,7 +127,7 @@ def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> N
         analysis.accept_all(store, rec["rec_id"], by="Ana")
     rec = analysis.recommendations_frame(store).set_index("rec_id").loc[rec["rec_id"]]
     if rec["status"] != "not_started":  # the other width's run marked it done: start again from there
-        analysis.set_recommendation(store, rec.name, by="Ana", status="not_started")
+        editing.set_recommendation(store, rec.name, by="Ana", status="not_started")
     rec = analysis.recommendations_frame(store).set_index("rec_id").loc[rec.name]
     rec_id = str(rec.name)
     members = analysis.members_frame(store)

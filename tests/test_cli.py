@@ -148,7 +148,7 @@ def test_set_updates_an_item_and_records_history(loaded_db: Path):
     assert (row["status"], row["owner"], row["notes"], row["updated_by"]) == ("in_progress", "CFIS", "draft sent",
                                                                               "Li")
     assert str(row["due_date"])[:10] == "2026-03-01"
-    history = store.query("SELECT field, old_value, new_value, changed_by, via FROM history WHERE item_id = ?",
+    history = store.query("SELECT field, old_value, new_value, changed_by, via FROM history WHERE subject_id = ?",
                           [item_id])
     assert set(history["field"]) == {"status", "owner", "notes", "due_date"}
     assert set(history["changed_by"]) == {"Li"} and set(history["via"]) == {"cli"}

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tracker import analysis
+from tracker.services import editing
 from tracker.services.editing import EditConflict, save_rows, set_item
 from tracker.store import Store
 from tracker.store.queries import ItemFilter, counts, history_frame, item_row
@@ -136,8 +137,8 @@ def test_table_editor_save_refuses_items_changed_by_someone_else(seed_store: Sto
     set_item(seed_store, first, by="Other", owner="Theirs")
     changes = grid_changes(table, {0: {"owner": "Mine"}, 1: {"owner": "Also mine"}})
     saved, conflicts = save_rows(seed_store, changes, by="Me", versions=versions)
-    assert [r.item_id for r in saved] == [second]
-    assert [c.item_id for c in conflicts] == [first]
+    assert [r.subject_id for r in saved] == [second]
+    assert [c.subject_id for c in conflicts] == [first]
     assert item_row(seed_store, first)["owner"] == "Theirs"
     both = conflict_rows(conflicts[0])
     assert both.to_dict("records") == [{"field": "Owner", "saved by Other": "Theirs", "yours (not saved)": "Mine"}]
@@ -154,7 +155,7 @@ def test_pending_edits_keep_edits_on_rows_the_filters_hide(seed_store: Store) ->
 
 
 def test_conflict_rows_show_both_values() -> None:
-    conflict = EditConflict("x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
+    conflict = EditConflict("item", "x", {"status": "done", "owner": "A", "due_date": date(2025, 1, 2), "notes": ""},
                             {"status": "in_progress", "due_date": None}, "Ana")
     rows = conflict_rows(conflict)
     assert list(rows["field"]) == ["Status", "Due date"]
@@ -229,7 +230,7 @@ def test_headline_counts_recommendations_once(seed_store: Store) -> None:
     assert coop["n_items"] >= 3
     accepted = headline(seed_store)
     assert accepted["recurring"] == 1 and accepted["recurring_suggested"] == numbers["recurring_suggested"] - 1
-    analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+    editing.set_recommendation(seed_store, coop.name, by="Ana", status="done")
     after = headline(seed_store)
     # a recommendation raised in three sessions counts once, whatever its calls' own status
     assert (after["done_count"], after["tracked"]) == (1, len(recs))
@@ -277,7 +278,7 @@ def test_recommendation_helpers() -> None:
 def test_recommendation_conflict_shows_every_field_either_side_changed() -> None:
     base = {"title": "Old", "status": "not_started", "owner": "", "due_date": None, "notes": ""}
     theirs = {**base, "status": "done", "owner": "ITU"}
-    conflict = EditConflict("R1", theirs, {"title": "Mine"}, "Ben")
+    conflict = EditConflict("recommendation", "R1", theirs, {"title": "Mine"}, "Ben")
     rows = recommendation_conflict_rows(conflict, base).set_index("field")
     assert list(rows.index) == ["Title", "Status", "Owner"]
     assert rows.loc["Status", "saved by Ben"] == "Done" and rows.loc["Status", "yours (not saved)"] == "Not started"
@@ -294,8 +295,8 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     analysis.accept(seed_store, accepted, by="Ben")
     new = analysis.reject(seed_store, rejected, by="Ben")
     coop = _cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
-                                status="in_progress")
+    editing.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
+                               status="in_progress")
     log = history_table(seed_store)
     changes = list(log["change"])
     assert "Status: Not started → In progress" in changes
@@ -326,7 +327,7 @@ def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> No
     item = tracker_table(seed_store)["item_id"].iloc[0]
     set_item(seed_store, item, by="Ana", status="in_progress")
     coop = _cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Cy", status="done")
+    editing.set_recommendation(seed_store, coop.name, by="Cy", status="done")
     log = history_frame(seed_store)
     assert set(log["subject"]) == {"item", "recommendation"}
     mine = log[(log["subject"] == "item") & (log["item_id"] == item)]

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import tracker.reading.text
 from tracker import analysis
-from tracker.services import planning
+from tracker.services import editing, planning
 from tracker.services.editing import set_item
 from tracker.services.report_calls import reject_call, report_calls_frame, review_counts
 from tracker.store import Store
@@ -112,7 +112,7 @@ def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: St
 def test_overview_counts_recommendations_not_calls(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     coop = _cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+    editing.set_recommendation(seed_store, coop.name, by="Ana", status="done")
     at = _app()
     metrics = {m.label: m.value for m in at.metric}
     n = len(analysis.recommendations_frame(seed_store))
@@ -545,7 +545,7 @@ def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store:
     recurring = analysis.recommendations_frame(seed_store, recurring_only=True)
     assert len(recurring) == 1
     title = "International cooperation on the protection of minors online, across regions, platforms and governments"
-    analysis.set_recommendation(seed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
+    editing.set_recommendation(seed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
     at = _app("recommendations", name="Ana")
     assert [t.value for t in at.title] == ["Recommendations"]
     titles = _card_titles(at)
@@ -629,7 +629,7 @@ def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Stor
 
 def test_recommendation_edit_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
-    analysis.set_recommendation(seed_store, coop.name, by="Ben", status="done")  # while Ana has it open
+    editing.set_recommendation(seed_store, coop.name, by="Ben", status="done")  # while Ana has it open
     suffix = f"{coop.name}-{int(coop['version'])}"
     at.text_input(key=f"rec-owner-{suffix}").set_value("Ana's team")
     _button(at, "Save").click().run()

@@ -98,7 +98,7 @@ def test_reloading_an_edited_document_keeps_edits_and_marks_vanished_items(seed_
     assert (after_gone["status"], after_gone["owner"]) == ("done", "UNICEF China")
     new = items_frame(seed_store)
     assert new["text"].str.startswith("Governments should fund digital literacy").sum() == 1
-    history = seed_store.query("SELECT field, old_value, new_value, changed_by FROM history WHERE item_id = ?",
+    history = seed_store.query("SELECT field, old_value, new_value, changed_by FROM history WHERE subject_id = ?",
                                [gone["item_id"]])
     assert ("in_source", "true", "false", "loader") in set(map(tuple, history.values.tolist()))
 

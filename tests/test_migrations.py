@@ -10,6 +10,7 @@ import duckdb
 from tracker import analysis
 from tracker.store import Store
 from tracker.store.migrations import MIGRATIONS
+from tracker.store.queries import history_frame
 
 
 def test_groups_of_the_first_build_become_recommendations(tmp_path: Path) -> None:
@@ -45,3 +46,26 @@ def test_groups_of_the_first_build_become_recommendations(tmp_path: Path) -> Non
     items = store.query("SELECT item_id, status, owner FROM items ORDER BY item_id")
     assert set(items["status"]) == {"in_progress"} and set(items["owner"]) == {"CFIS"}  # follow-up kept
     assert "group_id" not in store.query("SELECT * FROM item_analysis LIMIT 0").columns
+
+
+def test_history_of_the_last_release_is_kept_under_subject_id(tmp_path: Path) -> None:
+    path = tmp_path / "last.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for name, migration in MIGRATIONS:  # every migration of the last release: 011 came after it
+        if name != "011_history_subject_id":
+            migration(con)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+    now = datetime.now()
+    con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
+                       VALUES (?, ?, ?, ?, 'Ana', ?, 'cli', ?)""",
+                    [("R3", "status", "not_started", "done", now, "recommendation"),
+                     ("ana@example.org", "role", None, "editor", now, "person")])
+    con.close()
+
+    store = Store(path)
+    log = history_frame(store, item_id="R3")
+    assert log[["subject", "item_id", "field", "new_value", "changed_by"]].values.tolist() == \
+        [["recommendation", "R3", "status", "done", "Ana"]]
+    assert store.scalar("SELECT count(*) FROM history WHERE subject_id = 'ana@example.org'") == 1
+    assert "item_id" not in store.query("SELECT * FROM history LIMIT 0").columns

@@ -12,10 +12,9 @@ import docx
 import pytest
 
 import tracker.analysis as analysis
-from tracker.analysis import set_recommendation
 from tracker.reading.people import parse_person
 from tracker.services import planning
-from tracker.services.editing import set_item
+from tracker.services.editing import set_item, set_recommendation
 from tracker.services.importing import import_paths
 from tracker.services.planning import PlanningError, md_text
 from tracker.store import Store

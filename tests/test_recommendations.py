@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services.editing import EditError
 from tracker.store import Store
 from tracker.store.loading import load_paths
@@ -126,8 +127,8 @@ def test_evidence_never_names_a_call_a_person_took_out(analyzed: Store, tmp_path
 
 def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seeds_dir: Path) -> None:
     rec_id = cooperation(analyzed).name
-    analysis.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
-                                status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
+    editing.set_recommendation(analyzed, rec_id, by="Ana", title="International cooperation on minors' safety",
+                               status="in_progress", owner="CFIS", notes="raised with UNICEF", due_date="2026-03-01")
     # reload (unchanged files), re-import (a changed file), incremental and full re-analysis
     assert load_paths([seeds_dir], analyzed).ok
     page = next(seeds_dir.glob("002_*"))
@@ -140,7 +141,7 @@ def test_follow_up_survives_reload_reimport_and_reanalysis(analyzed: Store, seed
     assert (rec["status"], rec["owner"], rec["notes"]) == ("in_progress", "CFIS", "raised with UNICEF")
     assert str(rec["due_date"])[:10] == "2026-03-01" and rec["confirmed"]
     history = analyzed.query("SELECT field, new_value, changed_by FROM history WHERE subject = 'recommendation' "
-                             "AND item_id = ?", [rec_id])
+                             "AND subject_id = ?", [rec_id])
     assert set(history["field"]) >= {"title", "status", "owner", "notes", "due_date"}
     assert set(history["changed_by"]) == {"Ana"}
 
@@ -181,7 +182,7 @@ def test_review_decisions_are_kept_and_logged(analyzed: Store) -> None:
     # "not the same" is remembered: a full re-analysis never puts it back
     plan = analysis.plan_reanalysis(analyzed)
     assert not ((plan.changes["item_id"] == no["item_id"]) & (plan.changes["to_rec"] == no["rec_id"])).any()
-    log = analyzed.query("SELECT item_id, field, old_value, new_value, changed_by, via FROM history "
+    log = analyzed.query("SELECT subject_id, field, old_value, new_value, changed_by, via FROM history "
                          "WHERE subject = 'item' ORDER BY change_id")
     assert list(log["changed_by"]) == ["Ana", "Bo"] and set(log["via"]) == {"review"}
     assert list(log["field"]) == ["recommendation", "not_same_started"]
@@ -219,7 +220,7 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
     calls = analysis.members_frame(analyzed, rec.name)
     calls = calls[calls["kind"].isin(["takeaway", "action"])]
     assert len(calls) == 2  # the 2022 and 2024 calls; the 2024 question has no follow-up status of its own
-    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    result = editing.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
     assert result.calls_changed == 2
     statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ? "
                               "AND i.kind <> 'question'", [rec.name])
@@ -235,7 +236,7 @@ def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store)
     members = analysis.members_frame(analyzed, rec.name)
     pending = members[members["state"] == "suggested"]["item_id"]
     assert rec["n_items"] == 1 and len(pending) == rec["pending"] >= 1
-    result = analysis.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
+    result = editing.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
     assert result.calls_changed == rec["n_items"] == 1
     statuses = analyzed.query("SELECT item_id, status FROM items WHERE item_id IN (SELECT unnest(?))",
                               [list(pending)])
@@ -250,11 +251,11 @@ def test_bad_recommendation_edits_write_nothing(analyzed: Store, changes: dict, 
     rec_id = cooperation(analyzed).name
     before = analyzed.query("SELECT * FROM recommendations ORDER BY rec_id")
     with pytest.raises(EditError, match=message):
-        analysis.set_recommendation(analyzed, rec_id, by="Ana", **changes)
-    with pytest.raises(analysis.AnalysisError, match="unknown recommendation"):
-        analysis.set_recommendation(analyzed, "R999", by="Ana", status="done")
-    with pytest.raises(analysis.AnalysisError, match="who"):
-        analysis.set_recommendation(analyzed, rec_id, by=" ", status="done")
+        editing.set_recommendation(analyzed, rec_id, by="Ana", **changes)
+    with pytest.raises(EditError, match="unknown recommendation"):
+        editing.set_recommendation(analyzed, "R999", by="Ana", status="done")
+    with pytest.raises(EditError, match="who"):
+        editing.set_recommendation(analyzed, rec_id, by=" ", status="done")
     pd.testing.assert_frame_equal(analyzed.query("SELECT * FROM recommendations ORDER BY rec_id"), before)
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services.editing import EditError
 from tracker.services.exporting import excel_bytes, export_frame
 from tracker.services.register import overdue_counts, readable_register, register_frame, set_outcome, status_history
@@ -49,8 +50,8 @@ def test_only_member_calls_count_and_pending_suggestions_are_apart(analyzed_stor
 
 def test_overdue_until_done_or_closed(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
-    analysis.set_recommendation(store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01",
-                                owner="CFIS")
+    editing.set_recommendation(store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01",
+                               owner="CFIS")
     row = register_frame(store, TODAY).set_index("rec_id").loc[rec_id]
     assert row["overdue"] and row["due_date"] == date(2026, 3, 1)
     assert overdue_counts(store, TODAY)["recommendations"] == 1
@@ -82,8 +83,8 @@ def test_not_implemented_needs_a_reason_and_nothing_is_written_without(confirmed
 
 def test_status_history_in_words(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
-    analysis.set_recommendation(store, rec_id, by="Ana", status="in_progress")
-    analysis.set_recommendation(store, rec_id, by="Ben", status="done")
+    editing.set_recommendation(store, rec_id, by="Ana", status="in_progress")
+    editing.set_recommendation(store, rec_id, by="Ben", status="done")
     lines = status_history(store, rec_id)
     assert ", Ben: status In progress → Done" in lines[0]
     row = readable_register(register_frame(store, TODAY)).set_index("Id").loc[rec_id]
@@ -94,7 +95,7 @@ def test_status_history_in_words(confirmed: tuple[Store, str]) -> None:
 
 def test_register_download_has_words_for_headers_and_values(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
-    analysis.set_recommendation(store, rec_id, by="Ana", status="in_progress", due_date="2020-01-01")
+    editing.set_recommendation(store, rec_id, by="Ana", status="in_progress", due_date="2020-01-01")
     table = export_frame(store, "recommendations", labels=True)
     for header in ("Recommendation", "Years raised", "Sessions raised in", "Status", "Outcome", "Owner", "Due date",
                    "Overdue", "Addressed to", "Themes", "Latest note", "Evidence", "Id"):
@@ -128,7 +129,7 @@ def test_cli_outcome_and_labelled_export(confirmed: tuple[Store, str]) -> None:
 
 def test_due_soon_is_not_overdue(confirmed: tuple[Store, str]) -> None:
     store, rec_id = confirmed
-    analysis.set_recommendation(store, rec_id, by="Ana", due_date=(TODAY + timedelta(days=3)).isoformat())
+    editing.set_recommendation(store, rec_id, by="Ana", due_date=(TODAY + timedelta(days=3)).isoformat())
     assert not register_frame(store, TODAY).set_index("rec_id").loc[rec_id]["overdue"]
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tracker import analysis
+from tracker.services import editing
 from tracker.services.register import register_frame
 from tracker.store import Store
 
@@ -41,7 +42,7 @@ def _cooperation(store: Store) -> str:
 def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_store: Store) -> None:
     rec_id = _cooperation(analyzed_store)
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", status="in_progress", due_date="2026-03-01")
     at = _app("tracker/ui/pages/recurring.py")
     shown = " ".join(m.value for m in at.markdown)
     assert ":red-badge[:material/warning: overdue]" in shown
@@ -68,7 +69,7 @@ def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_stor
 
 def test_overview_counts_overdue_and_offers_the_report(analyzed_store: Store) -> None:
     rec_id = _cooperation(analyzed_store)
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", due_date="2026-01-01")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", due_date="2026-01-01")
     at = _app("tracker/ui/pages/overview.py")
     assert any("1 recommendation(s) and 0 item(s) overdue" in m.value for m in at.markdown)
     labels = {b.label for b in at.get("download_button")}

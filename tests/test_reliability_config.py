@@ -14,8 +14,8 @@ from tracker import settings
 from tracker.cli import cli
 from tracker.errors import SettingError
 from tracker.reading.text import MAX_BYTES
-from tracker.store import Store
 from tracker.services.access import configured_admins
+from tracker.store import Store
 from tracker.store.db import DEFAULT_DB, db_path
 
 CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"

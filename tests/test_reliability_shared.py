@@ -25,6 +25,7 @@ import tracker.analysis.sentences as sentences
 from tracker.analysis import set_item_themes
 from tracker.reading.fetch import fetch, internal
 from tracker.reading.models import BadInput
+from tracker.services import editing
 from tracker.services.access import Actor, PermissionDenied, actor_for, remove_role, set_role
 from tracker.services.editing import set_item
 from tracker.services.web import import_targets, refresh
@@ -243,7 +244,7 @@ def test_control_characters_are_cleaned_at_input_and_exports_survive_what_is_sto
     from tracker.services.exporting import excel_bytes, export_frame, readable, write_frame
 
     rec = analysis.recommendations_frame(analyzed_store)["rec_id"].iat[0]
-    analysis.set_recommendation(analyzed_store, rec, by="Ana", title="Ring\x07 the \x1b[31mbell")
+    editing.set_recommendation(analyzed_store, rec, by="Ana", title="Ring\x07 the \x1b[31mbell")
     assert analyzed_store.scalar("SELECT title FROM recommendations WHERE rec_id = ?", [rec]) == "Ring the [31mbell"
 
     page = (ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt").read_text(encoding="utf-8")
@@ -358,16 +359,16 @@ def test_setting_a_status_on_the_calls_refuses_a_call_changed_since_the_page_was
     members = members[members["state"] == "member"]
     rec = members["rec_id"].value_counts().index[0]
     calls = list(members[members["rec_id"] == rec]["item_id"])
-    opened = analysis.call_versions(analyzed_store, rec)  # Ana opens the recommendation
+    opened = editing.call_versions(analyzed_store, rec)  # Ana opens the recommendation
     set_item(analyzed_store, calls[0], by="Bob", status="done")  # Bob changes one of its calls meanwhile
     with pytest.raises(EditConflict, match=f"item {calls[0]} was changed by Bob"):
-        analysis.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
-                                    call_versions=opened)
+        editing.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
+                                   call_versions=opened)
     assert analyzed_store.scalar("SELECT status FROM items WHERE item_id = ?", [calls[0]]) == "done"
     assert analyzed_store.scalar("SELECT status FROM recommendations WHERE rec_id = ?", [rec]) == "not_started"
     # opened again, the calls as they are now: the save goes through
-    result = analysis.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
-                                         call_versions=analysis.call_versions(analyzed_store, rec))
+    result = editing.set_recommendation(analyzed_store, rec, by="Ana", status="in_progress", apply_to_calls=True,
+                                        call_versions=editing.call_versions(analyzed_store, rec))
     assert result.calls_changed == len(calls)
 
 

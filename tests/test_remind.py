@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tests.helpers import import_or_fail_in_ci
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services.editing import set_item
 from tracker.store import Store
 
@@ -65,8 +66,8 @@ def due(analyzed_store: Store) -> tuple[Store, str, list[str]]:
     members = analysis.members_frame(analyzed_store)
     rec_id = str(members[members["text"].str.startswith("International cooperation should be strengthened")]
                  ["rec_id"].iat[0])
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", owner="ana@example.org",
-                                due_date=(TODAY - timedelta(days=30)).isoformat(), status="in_progress")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", owner="ana@example.org",
+                               due_date=(TODAY - timedelta(days=30)).isoformat(), status="in_progress")
     items = list(analyzed_store.query("SELECT item_id FROM items WHERE in_source ORDER BY item_id")["item_id"][:4])
     set_item(analyzed_store, items[0], by="Ana", owner="Bob", due_date=(TODAY - timedelta(days=2)).isoformat())
     set_item(analyzed_store, items[1], by="Ana", owner="Cleo", due_date=(TODAY + timedelta(days=5)).isoformat())

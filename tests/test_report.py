@@ -12,6 +12,7 @@ from docx import Document
 
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.services import report as reporting
 from tracker.services.register import set_outcome
 from tracker.store import Store
@@ -31,8 +32,8 @@ def followed(analyzed_store: Store) -> tuple[Store, str]:
     private note."""
     rec_id = cooperation_id(analyzed_store)
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", title=HOSTILE, status="in_progress",
-                                owner="CFIS", due_date="2026-03-01", notes="Private: call the ministry again")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", title=HOSTILE, status="in_progress",
+                               owner="CFIS", due_date="2026-03-01", notes="Private: call the ministry again")
     return analyzed_store, rec_id
 
 

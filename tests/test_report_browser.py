@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from tests.helpers import import_or_fail_in_ci, missing
 from tracker import analysis
 from tracker.cli import cli
+from tracker.services import editing
 from tracker.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,8 +26,8 @@ def test_report_opens_offline_with_charts_drawn_and_no_request(analyzed_store: S
     rec_id = str(members[members["text"].str.startswith("International cooperation should be strengthened")]
                  ["rec_id"].iat[0])
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", title="<img src=x onerror=alert(1)> cooperation",
-                                status="in_progress", due_date="2026-01-01")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", title="<img src=x onerror=alert(1)> cooperation",
+                               status="in_progress", due_date="2026-01-01")
     out = tmp_path / "report.html"
     assert CliRunner().invoke(cli, ["--db", str(analyzed_store.path), "report", "--out", str(out)]).exit_code == 0
     url = out.as_uri()

@@ -224,7 +224,7 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     row = items_frame(store).set_index("item_id").loc[target["item_id"]]
     assert (row["status"], row["updated_by"]) == ("done", "Ed Editor <ed@example.org>")
     log = store.query("SELECT changed_by, old_value, new_value, via FROM history "
-                      "WHERE item_id = ? AND field = 'status'",
+                      "WHERE subject_id = ? AND field = 'status'",
                       [target["item_id"]])
     assert log.values.tolist() == [["Ed Editor <ed@example.org>", target["status"], "done", "dashboard"]]
     page.goto(f"{url}/history")
@@ -252,7 +252,8 @@ def test_viewer_refused_editor_saves_with_identity_and_sign_out(deployment: dict
     page.get_by_test_id("stMain").get_by_text("ed@example.org is now a viewer").first.wait_for()
     _idle(page)
     assert items_frame(store).set_index("item_id").loc[target["item_id"], "status"] == "done"
-    assert store.scalar("SELECT count(*) FROM history WHERE item_id = ? AND field = 'status'", [target["item_id"]]) == 1
+    assert store.scalar("SELECT count(*) FROM history WHERE subject_id = ? AND field = 'status'",
+                        [target["item_id"]]) == 1
 
     _sign_out(page, url)
     page.goto(f"{url}/history")  # signed out: the pages are closed again

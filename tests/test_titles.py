@@ -11,6 +11,7 @@ import pytest
 from tracker import analysis
 from tracker.analysis.evaluate_titles import evaluate
 from tracker.analysis.titles import extract_ask, suggest_title, title_form
+from tracker.services import editing
 from tracker.store import Store
 from tracker.store.loading import load_paths
 
@@ -78,7 +79,7 @@ def test_reference_titles_written_by_a_person_are_met_in_form(tmp_path: Path) ->
 def test_a_persons_title_is_never_replaced(analyzed_store: Store, tmp_path: Path) -> None:
     recs = analysis.recommendations_frame(analyzed_store)
     rec_id = recs["rec_id"].iat[0]
-    analysis.set_recommendation(analyzed_store, rec_id, by="Ana", title="Our own words for it")
+    editing.set_recommendation(analyzed_store, rec_id, by="Ana", title="Our own words for it")
     assert load_paths([DATA / "pages" / "2025_open_forum_31.txt"], analyzed_store).ok
     analysis.analyze(analyzed_store)
     for item_id in analysis.review_queue(analyzed_store)["item_id"]:

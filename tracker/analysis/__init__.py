@@ -34,13 +34,11 @@ from .recommendations import (
     UnknownRecommendation,
     accept,
     accept_all,
-    call_versions,
     choose,
     merge_recommendations,
     move_item,
     none_of_these,
     reject,
-    set_recommendation,
     start_recommendation,
 )
 from .runs import apply_plan, plan_reanalysis, reset_learning, run_analysis
@@ -48,11 +46,11 @@ from .themes import load_themes
 
 __all__ = [
     "ANNOTATION_COLUMNS", "CALL_KINDS", "MEMBER_COLUMNS", "RECOMMENDATION_COLUMNS", "REVIEW_COLUMNS", "AnalysisError",
-    "Plan", "UnknownRecommendation", "accept", "accept_all", "analysis_info", "call_versions", "choose",
+    "Plan", "UnknownRecommendation", "accept", "accept_all", "analysis_info", "choose",
     "none_of_these", "reset_learning", "review_candidates", "analysis_mode", "analyze",
     "apply_plan", "extract_addressee", "item_annotations", "members_frame", "merge_recommendations", "move_item",
     "plan_reanalysis", "progress_by_first_year_frame", "recommendations_frame", "recurring_count", "reject",
-    "review_count", "review_queue", "set_item_themes", "set_recommendation", "specificity", "start_recommendation",
+    "review_count", "review_queue", "set_item_themes", "specificity", "start_recommendation",
     "status_by_theme_frame", "status_counts", "suggested_owner", "theme_year_frame", "themes_list",
 ]
 

@@ -1,9 +1,8 @@
-"""Recommendations as people follow them up, and people's decisions on the machine's suggestions.
+"""Recommendations people decide on: their calls (accept, reject, move, start, merge) and new recommendations.
 
 A recommendation has a stable id (``R12``), a title, and its own status, owner, due date and notes, with the
-same history rows as items (``history.subject = 'recommendation'``). Its status is what the organizers
-report; each call keeps its own status too (a session's call can be done while the recommendation goes
-on). Setting a recommendation's status can also set it on its calls (``apply_to_calls``).
+same history rows as items (``history.subject = 'recommendation'``); following it up (title, status, owner,
+due date, notes) is ``services.editing.set_recommendation``, the same service as an item's.
 
 Anything a person does to a recommendation (accepts a suggestion, titles it, follows it up, starts it)
 makes it *confirmed*: the machine never moves its members again.
@@ -11,37 +10,21 @@ makes it *confirmed*: the machine never moves its members again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from ..services.editing import EditConflict, EditError, _apply, _as_text, _clean, clean_text
+from ..reading.typed import clean_title
 from ..store import Store
 from ..store.db import fetch_one
-from ..store.queries import confirmed_member_ids
+from ..store.history import Change, record
 from .core import AnalysisError
 from .titles import suggest_title
-
-FIELDS = ("title", "status", "owner", "due_date", "notes")
 
 
 class UnknownRecommendation(AnalysisError):
     pass
-
-
-@dataclass
-class RecommendationEdit:
-    rec_id: str
-    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    version: int = 0
-    calls_changed: int = 0
-
-
-def clean_title(title: object) -> str:
-    """A title on one line, without control characters (ESC, BEL … break spreadsheet exports)."""
-    return " ".join(clean_text(str(title or "")).split())
 
 
 def _who(by: str) -> str:
@@ -57,74 +40,6 @@ def _rec_row(con: duckdb.DuckDBPyConnection, rec_id: str) -> tuple[Any, ...]:
     if row is None:
         raise UnknownRecommendation(f"unknown recommendation {rec_id!r}")
     return row
-
-
-def _history(con: duckdb.DuckDBPyConnection, subject_id: str, rows: list[tuple[str, Any, Any]], by: str,
-             now: datetime, via: str, subject: str) -> None:
-    con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [(subject_id, f, _as_text(old), _as_text(new), by, now, via, subject) for f, old, new in rows])
-
-
-def call_versions(store: Store, rec_id: str) -> dict[str, int]:
-    """The version of each call of a recommendation now: what a form that may set their status was opened
-    with (``set_recommendation(call_versions=…)``)."""
-    rows = store.read(lambda con: con.execute("""SELECT i.item_id, i.version FROM memberships m
-                                                 JOIN items i USING (item_id) WHERE m.rec_id = ?""",
-                                              [rec_id]).fetchall())
-    return {str(item_id): int(version) for item_id, version in rows}
-
-
-def set_recommendation(store: Store, rec_id: str, *, by: str, via: str = "cli", expected_version: int | None = None,
-                       apply_to_calls: bool = False, call_versions: dict[str, int] | None = None,
-                       **changes: Any) -> RecommendationEdit:
-    """Change title/status/owner/due_date/notes of a recommendation (and confirm it); with
-    ``apply_to_calls`` a status change is also made on each of its confirmed calls still in their source
-    (``store.queries.confirmed_member_ids``; pending suggestions are left). Raises and writes nothing
-    when refused (unknown id or value, or someone changed it since ``expected_version``). ``call_versions``
-    (item id -> version when the person saw them) applies the same rule to each call: one changed since, or
-    one that joined since, refuses the whole save (EditConflict / EditError)."""
-    by = _who(by)
-    unknown = set(changes) - set(FIELDS)
-    if unknown:
-        raise EditError(f"cannot edit {', '.join(sorted(unknown))}; editable fields: {', '.join(FIELDS)}")
-    clean = {}
-    for name, value in changes.items():
-        if name == "title":
-            value = clean_title(value)
-            if not value:
-                raise EditError("a recommendation needs a title")
-            clean[name] = value
-        else:
-            clean[name] = _clean(name, value)
-    now = datetime.now()
-
-    def run(con: duckdb.DuckDBPyConnection) -> RecommendationEdit:
-        row = _rec_row(con, rec_id)
-        current = dict(zip(FIELDS, row[:5], strict=True))
-        if expected_version is not None and row[5] != expected_version:
-            raise EditConflict(rec_id, current, clean, row[6])
-        diff = {k: (current[k], v) for k, v in clean.items() if current[k] != v}
-        result = RecommendationEdit(rec_id, diff, row[5])
-        if diff:
-            sets = ", ".join(f"{k} = ?" for k in diff)
-            title_by = ", title_by = ?" if "title" in diff else ""
-            params = [new for _, new in diff.values()] + ([by] if title_by else []) + [now, by, rec_id]
-            con.execute(f"""UPDATE recommendations SET {sets}{title_by}, confirmed = TRUE, updated_at = ?,
-                            updated_by = ?, version = version + 1 WHERE rec_id = ?""", params)
-            _history(con, rec_id, [(k, old, new) for k, (old, new) in diff.items()], by, now, via, "recommendation")
-            result.version += 1
-        if apply_to_calls and "status" in clean:
-            for item_id in confirmed_member_ids(con, rec_id):  # pending suggestions are left as they are
-                seen = None if call_versions is None else call_versions.get(item_id)
-                if call_versions is not None and seen is None:
-                    raise EditError(f"call {item_id} joined this recommendation after you opened it; nothing was "
-                                    "saved: open it again to see its calls")
-                if _apply(con, item_id, {"status": clean["status"]}, by, via, seen, now).changed:
-                    result.calls_changed += 1
-        return result
-
-    return store.write(run, checkpoint=False)
 
 
 def _membership(con: duckdb.DuckDBPyConnection, item_id: str) -> tuple[str, str]:
@@ -149,12 +64,12 @@ def _move(con: duckdb.DuckDBPyConnection, item_id: str, rec_id: str, by: str, no
     con.execute("UPDATE recommendations SET confirmed = TRUE WHERE rec_id = ?", [rec_id])
     if not_same:
         field_name = "not_same_started" if started else "not_same"
-        _history(con, item_id, [(field_name, ", ".join(not_same), rec_id)], by, now, via, "item")
+        record(con, [Change("item", item_id, field_name, ", ".join(not_same), rec_id, by, now, via)])
     elif old_rec != rec_id:
         old = old_rec if old_state == "member" else f"suggested: {old_rec}"
-        _history(con, item_id, [("recommendation", old, rec_id)], by, now, via, "item")
+        record(con, [Change("item", item_id, "recommendation", old, rec_id, by, now, via)])
     else:
-        _history(con, item_id, [("recommendation", "suggested: " + rec_id, rec_id)], by, now, via, "item")
+        record(con, [Change("item", item_id, "recommendation", "suggested: " + rec_id, rec_id, by, now, via)])
     if old_rec != rec_id:
         _drop_if_empty(con, old_rec)
     return old_rec
@@ -185,7 +100,7 @@ def _new_recommendation(con: duckdb.DuckDBPyConnection, texts: list[str], by: st
     con.execute("""INSERT INTO recommendations (rec_id, title, title_by, confirmed, created_at, created_by)
                    VALUES (?, ?, ?, TRUE, ?, ?)""",
                 [rec_id, title or suggest_title(texts), by if title else "machine", now, by])
-    _history(con, rec_id, [("created", None, title or "")], by, now, "review", "recommendation")
+    record(con, [Change("recommendation", rec_id, "created", None, title or "", by, now, "review")])
     return rec_id
 
 
@@ -305,7 +220,7 @@ def merge_recommendations(store: Store, keep: str, other: str, by: str) -> int:
                         [f"[from {other}: {other_row[0]}] {other_row[4]}", keep])
         con.execute("DELETE FROM rejections WHERE rec_id = ?", [other])
         con.execute("DELETE FROM recommendations WHERE rec_id = ?", [other])
-        _history(con, other, [("merged_into", other, keep)], by, now, "merge", "recommendation")
+        record(con, [Change("recommendation", other, "merged_into", other, keep, by, now, "merge")])
         return len(items)
 
     return store.write(run, checkpoint=False)

@@ -54,7 +54,7 @@ def recommendation(db: str | None, rec_id: str, title: str | None, status: str |
                    closed_on: str | None, by: str) -> None:
     """Update a recommendation's title, status, owner, due date, notes or outcome (validated like `set`); this
     confirms it, so the analysis never moves its calls again."""
-    from ..services.analyzing import set_recommendation
+    from ..services.editing import set_recommendation
     from ..services.register import outcome_fields, set_outcome
 
     changes: dict[str, Any] = {k: v for k, v in {"title": title, "status": status, "owner": owner,

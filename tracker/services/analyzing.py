@@ -7,6 +7,7 @@ from __future__ import annotations
 from .. import analysis
 from ..analysis import recommendations as recs
 from .access import requires
+from .editing import set_recommendation  # checked there: the follow-up service
 
 analyze = requires("admin", "run the analysis")(analysis.analyze)
 plan_reanalysis = requires("admin", "re-analyze everything")(analysis.plan_reanalysis)
@@ -14,7 +15,6 @@ apply_plan = requires("admin", "apply a re-analysis")(analysis.apply_plan)
 reset_learning = requires("admin", "reset what the analysis learned")(analysis.reset_learning)
 set_item_themes = requires("editor", "correct an item's themes")(analysis.set_item_themes)
 
-set_recommendation = requires("editor", "follow up a recommendation")(recs.set_recommendation)
 accept = requires("editor", "accept a suggestion")(recs.accept)
 reject = requires("editor", "reject a suggestion")(recs.reject)
 move_item = requires("editor", "move a call to another recommendation")(recs.move_item)

@@ -22,6 +22,7 @@ from ..reading.docx import check_zip, is_docx
 from ..reading.models import BadInput
 from ..reading.text import MAX_BYTES, read_file
 from ..store import Store
+from ..store.history import Change, record
 from .access import requires
 from .editing import clean_text
 
@@ -103,9 +104,7 @@ def _insert(store: Store, subject: str, subject_id: str, by: str, label: str, ur
                            now]).fetchone()
         evidence_id = int(row[0]) if row else 0
         what = url if url else f"{name} ({len(data or b'') / 1024:.0f} KB)"
-        con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                       VALUES (?, 'evidence', NULL, ?, ?, ?, 'evidence', ?)""",
-                    [subject_id, f"{label}: {what}", by, now, subject])
+        record(con, [Change(subject, subject_id, "evidence", None, f"{label}: {what}", by, now, "evidence")])
         return evidence_id
 
     return store.write(run, checkpoint=False)
@@ -179,7 +178,6 @@ def remove_evidence(store: Store, evidence_id: int, *, by: str) -> None:
             raise EvidenceError(f"no evidence number {evidence_id}")
         con.execute("UPDATE evidence SET removed_by = ?, removed_at = ? WHERE evidence_id = ?",
                     [by, now, int(evidence_id)])
-        con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                       VALUES (?, 'evidence', ?, NULL, ?, ?, 'evidence', ?)""", [row[1], row[2], by, now, row[0]])
+        record(con, [Change(row[0], row[1], "evidence", row[2], None, by, now, "evidence")])
 
     store.write(run, checkpoint=False)

@@ -12,15 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from ..errors import TrackerError
 from ..store import Store
 from ..store.queries import history_frame
 from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS
 from .access import requires
-from .editing import EditError, _as_text, _clean
+from .editing import EditError, apply, clean_value
 from .exporting import session_name
 
 OUTCOMES = ("open", "implemented", "partly_implemented", "not_implemented")
@@ -59,10 +57,6 @@ REGISTER_HEADERS = {
 
 FIELD_WORDS = {"title": "title", "status": "status", "owner": "owner", "due_date": "due date", "notes": "note",
                "outcome": "outcome", "outcome_reason": "reason", "closed_on": "closed on", "in_source": "on its page"}
-
-
-class UnknownRecommendation(TrackerError):
-    pass
 
 
 def is_overdue(due: Any, status: Any, outcome: Any = "open", today: date | None = None) -> bool:
@@ -158,13 +152,13 @@ def register_frame(store: Store, today: date | None = None, session_ids: list[st
 def _status_histories(store: Store) -> dict[str, list[str]]:
     """rec id -> its status and outcome changes in words, oldest first: '2026-03-02 Ana: Not started → In
     progress'."""
-    rows = store.query("""SELECT item_id, field, old_value, new_value, changed_by, changed_at FROM history
+    rows = store.query("""SELECT subject_id, field, old_value, new_value, changed_by, changed_at FROM history
                           WHERE subject = 'recommendation' AND field IN ('status', 'outcome')
                           ORDER BY change_id""")
     out: dict[str, list[str]] = {}
     for row in rows.itertuples():
         old, new = (_value_words(str(row.field), v) for v in (row.old_value, row.new_value))
-        out.setdefault(str(row.item_id), []).append(
+        out.setdefault(str(row.subject_id), []).append(
             f"{pd.Timestamp(row.changed_at):%Y-%m-%d} {row.changed_by}: {old} → {new}")
     return out
 
@@ -259,10 +253,10 @@ def outcome_fields(outcome: str, reason: str = "", closed_on: Any = None, today:
     code = str(outcome).strip().lower().replace(" ", "_").replace("-", "_")
     if code not in OUTCOMES:
         raise EditError(f"unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}")
-    reason = _clean("notes", reason).strip()
+    reason = clean_value("notes", reason).strip()
     if code == "not_implemented" and not reason:
         raise EditError("a recommendation closed as not implemented needs a reason (--reason)")
-    closed = None if code == "open" else (_clean("due_date", closed_on) or today or date.today())
+    closed = None if code == "open" else (clean_value("due_date", closed_on) or today or date.today())
     wanted = {"outcome": code, "outcome_reason": "" if code == "open" else reason, "closed_on": closed}
     return wanted
 
@@ -279,21 +273,5 @@ def set_outcome(store: Store, rec_id: str, outcome: str, *, by: str, reason: str
     wanted = outcome_fields(outcome, reason, closed_on, today)
     now = datetime.now()
 
-    def run(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, Any]]:
-        row = con.execute("SELECT outcome, outcome_reason, closed_on FROM recommendations WHERE rec_id = ?",
-                          [rec_id]).fetchone()
-        if row is None:
-            raise UnknownRecommendation(f"unknown recommendation {rec_id!r}")
-        current = dict(zip(wanted, row, strict=True))
-        diff = {k: (current[k], v) for k, v in wanted.items() if current[k] != v}
-        if diff:
-            sets = ", ".join(f"{k} = ?" for k in diff)
-            con.execute(f"""UPDATE recommendations SET {sets}, confirmed = TRUE, updated_at = ?, updated_by = ?,
-                            version = version + 1 WHERE rec_id = ?""",
-                        [v for _, v in diff.values()] + [now, by, rec_id])
-            con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via,
-                               subject) VALUES (?, ?, ?, ?, ?, ?, ?, 'recommendation')""",
-                            [(rec_id, k, _as_text(old), _as_text(new), by, now, via) for k, (old, new) in diff.items()])
-        return diff
-
-    return store.write(run, checkpoint=False)
+    return store.write(lambda con: apply(con, "recommendation", rec_id, wanted, by, via, None, now).changed,
+                       checkpoint=False)

@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..errors import TrackerError
 from ..store import Store
+from ..store.history import Change, record
+from ..store.items import NewItem, insert_items
 from .access import requires
 from .editing import clean_text
 
@@ -87,8 +89,7 @@ def _decide(con: duckdb.DuckDBPyConnection, call_id: str, old: str, new: str, by
             now: datetime) -> None:
     con.execute("UPDATE report_calls SET review = ?, decided_by = ?, decided_at = ? WHERE call_id = ?",
                 [new, by, now, call_id])
-    con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                   VALUES (?, 'review', ?, ?, ?, ?, ?, 'report_call')""", [call_id, old, new, by, now, via])
+    record(con, [Change("report_call", call_id, "review", old, new, by, now, via)])
 
 
 def _who(by: str) -> str:
@@ -117,13 +118,8 @@ def accept_call(store: Store, call_id: str, by: str, via: str = "cli", analyze: 
             position = (taken[0] if taken and taken[0] is not None else -1) + 1
             con.execute("INSERT INTO occurrences VALUES (?, ?, ?, ?, ?, ?)",
                         [source, position, call_id, section, start, end])
-        con.execute("""
-            INSERT INTO items (item_id, session_id, kind, text, section, source, position, in_source, first_seen,
-                               origin)
-            VALUES (?, ?, 'action', ?, ?, ?, ?, ?, ?, 'report')
-            ON CONFLICT (item_id) DO UPDATE SET in_source = excluded.in_source""",
-                    [call_id, session_id, text, section, source, position if position is not None else 0,
-                     bool(in_source), now])
+        insert_items(con, [NewItem(call_id, session_id, "action", text, section, "", "", source,
+                                   position if position is not None else 0, bool(in_source))], now, "report")
         _decide(con, call_id, review, "accepted", who, via, now)
         return call_id
 

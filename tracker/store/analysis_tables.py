@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .db import Store, fetch_one
+from .history import Change, record
 
 PLACE_COLUMNS = ["item_id", "rec_id", "state", "score", "evidence_item_id", "evidence_mine", "evidence_theirs"]
 CANDIDATE_COLUMNS = ["item_id", "rank", "rec_id", "score", "evidence_item_id", "evidence_mine", "evidence_theirs"]
@@ -177,9 +178,8 @@ def memberships_of(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[
 
 def log_moves(con: duckdb.DuckDBPyConnection, moves: list[tuple[str, Any, str]], by: str, now: datetime) -> None:
     """One history row per call a re-analysis moved: (item id, from, to)."""
-    con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via)
-                       VALUES (?, 'recommendation', ?, ?, ?, ?, 'reanalysis')""",
-                    [(item_id, old, new, by, now) for item_id, old, new in moves])
+    record(con, [Change("item", item_id, "recommendation", old, new, by, now, "reanalysis")
+                 for item_id, old, new in moves])
 
 
 def drop_empty_recommendations(con: duckdb.DuckDBPyConnection) -> None:

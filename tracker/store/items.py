@@ -10,16 +10,18 @@ All of it runs inside the caller's transaction (``documents.write_batch``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
 from ..reading.models import Document, item_id_for
 from ..reading.parsed import ParsedFile
+from .history import Change, record
 
 _CALL_COLUMNS = ("call_id", "session_id", "text", "source", "section", "start_offset", "end_offset", "cue")
-_ITEM_COLUMNS = ("item_id", "session_id", "kind", "text", "section", "speaker", "explanation", "source", "position")
 
 
 def _pages(batch: Sequence[ParsedFile]) -> list[tuple[ParsedFile, Document]]:
@@ -46,23 +48,10 @@ def write_items(con: duckdb.DuckDBPyConnection, batch: Sequence[ParsedFile], now
 
     new_per_source: dict[str, int] = {p.source: 0 for p in batch}
     if item_rows:
-        columns = list(zip(*item_rows.values(), strict=True))
-        # Arrow tables, not DataFrames: DuckDB scans them without a per-value conversion
-        con.register("new_items", pa.table(dict(zip(_ITEM_COLUMNS, columns, strict=True))))
-        known = con.execute("""SELECT item_id, in_source FROM items
-                               WHERE item_id IN (SELECT item_id FROM new_items)""").fetchall()
-        known_ids = {row[0] for row in known}
-        revived = [row[0] for row in known if not row[1]]
-        con.execute("""
-            INSERT INTO items (item_id, session_id, kind, text, section, speaker, explanation, source, position,
-                               in_source, first_seen)
-            SELECT item_id, session_id, kind, text, section, speaker, explanation, source, position, TRUE, ?
-            FROM new_items
-            ON CONFLICT (item_id) DO UPDATE SET in_source = TRUE, source = excluded.source,
-                section = excluded.section, position = excluded.position, origin = 'section'""", [now])
-        con.unregister("new_items")
+        known = insert_items(con, [NewItem(*row) for row in item_rows.values()], now)
+        revived = [item_id for item_id, in_source in known.items() if not in_source]
         for row in item_rows.values():
-            if row[0] not in known_ids:
+            if row[0] not in known:
                 new_per_source[row[7]] += 1
         _log_loader_changes(con, revived, "false", "true", now)
     if occ_cols["source"]:
@@ -150,8 +139,57 @@ def merge_report_calls(con: duckdb.DuckDBPyConnection, batch: Sequence[ParsedFil
 
 def _log_loader_changes(con: duckdb.DuckDBPyConnection, item_ids: list[str], old: str, new: str,
                         now: datetime) -> None:
-    if item_ids:
-        con.executemany(
-            "INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via) "
-            "VALUES (?, 'in_source', ?, ?, 'loader', ?, 'loader')",
-            [(item_id, old, new, now) for item_id in item_ids])
+    record(con, [Change("item", item_id, "in_source", old, new, "loader", now, "loader") for item_id in item_ids])
+
+
+# --- the one place items are inserted: a page's sections (the loader above) and accepted report calls ---
+# An item's id is a hash of its session and normalized text, so the same sentence found again is the same row:
+# inserting it again never touches what people set on it (status, owner, due date, notes, version).
+
+@dataclass(frozen=True)
+class NewItem:
+    item_id: str
+    session_id: str
+    kind: str
+    text: str
+    section: str
+    speaker: str
+    explanation: str
+    source: str
+    position: int
+    in_source: bool = True
+
+
+_COLUMNS = [f.name for f in fields(NewItem)]
+
+
+def _row(item: NewItem) -> tuple[object, ...]:
+    return tuple(getattr(item, name) for name in _COLUMNS)
+
+# Found in a page's sections again: it is back in its page, at its place there. Accepted from the report text:
+# it keeps the place it has (the page's own items come first); only whether it is in its page changes.
+_ON_CONFLICT = {
+    "section": "in_source = TRUE, source = excluded.source, section = excluded.section, "
+               "position = excluded.position, origin = 'section'",
+    "report": "in_source = excluded.in_source",
+}
+
+
+def insert_items(con: duckdb.DuckDBPyConnection, items: Sequence[NewItem], now: datetime,
+                 origin: Literal["section", "report"] = "section") -> dict[str, bool]:
+    """Insert items (or mark those already stored as found again); returns, for each item that was already
+    stored, whether it was in its page before (``False``: it came back)."""
+    if not items:
+        return {}
+    con.register("new_items", pa.table(dict(zip(_COLUMNS, zip(*(_row(i) for i in items), strict=True), strict=True))))
+    try:
+        known = dict(con.execute("""SELECT item_id, in_source FROM items
+                                    WHERE item_id IN (SELECT item_id FROM new_items)""").fetchall())
+        con.execute(f"""
+            INSERT INTO items (item_id, session_id, kind, text, section, speaker, explanation, source, position,
+                               in_source, first_seen, origin)
+            SELECT *, ?, ? FROM new_items
+            ON CONFLICT (item_id) DO UPDATE SET {_ON_CONFLICT[origin]}""", [now, origin])
+    finally:
+        con.unregister("new_items")
+    return {str(k): bool(v) for k, v in known.items()}

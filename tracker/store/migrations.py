@@ -301,6 +301,12 @@ def m010_candidates(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m011_history_subject_id(con: duckdb.DuckDBPyConnection) -> None:
+    """The history's id column names any subject (an item, R3, a report call, D1, an e-mail address), not only
+    items: ``item_id`` becomes ``subject_id``; every row is kept."""
+    con.execute("ALTER TABLE history RENAME COLUMN item_id TO subject_id")
+
+
 def m013_loaded_by(con: duckdb.DuckDBPyConnection) -> None:
     """Who imported each document: the signed-in person, the name given in the dashboard, or the command line's
     user. Empty for the documents loaded before it was recorded."""
@@ -343,6 +349,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_report_calls", m008_report_calls),
     ("009_roles", m009_roles),
     ("010_candidates", m010_candidates),
+    ("011_history_subject_id", m011_history_subject_id),
     ("013_loaded_by", m013_loaded_by),
     ("014_outcomes_evidence", m014_outcomes_evidence),
 ]

@@ -127,17 +127,17 @@ def history_frame(store: Store, item_id: str | None = None, person: str | None =
     clauses: list[str] = []
     params: list[Any] = []
     if item_id:
-        clauses.append("h.item_id = ?")
+        clauses.append("h.subject_id = ?")
         params.append(item_id)
     if person:
         clauses.append("h.changed_by = ?")
         params.append(person)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return store.query(f"""
-        SELECT h.changed_at, h.changed_by, h.subject, h.item_id, h.field, h.old_value, h.new_value, h.via,
+        SELECT h.changed_at, h.changed_by, h.subject, h.subject_id AS item_id, h.field, h.old_value, h.new_value, h.via,
                coalesce(i.text, c.text) AS item_text
-        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.item_id
-        LEFT JOIN report_calls c ON h.subject = 'report_call' AND c.call_id = h.item_id{where}
+        FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.subject_id
+        LEFT JOIN report_calls c ON h.subject = 'report_call' AND c.call_id = h.subject_id{where}
         ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)
 
 

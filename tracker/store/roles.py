@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from .db import Store
+from .history import Change, record
 
 
 def stored_role(store: Store, email: str) -> str | None:
@@ -56,5 +57,4 @@ def delete_role(store: Store, email: str, by: str) -> bool:
 
 def _log(con: duckdb.DuckDBPyConnection, email: str, old: str | None, new: str | None, by: str,
          now: datetime) -> None:
-    con.execute("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject)
-                   VALUES (?, 'role', ?, ?, ?, ?, 'roles', 'person')""", [email, old, new, by, now])
+    record(con, [Change("person", email, "role", old, new, by, now, "roles")])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ...store import Store
 from ...store.db import fetch_one
+from ...store.history import Change, record
 from ..access import requires
 from ..editing import clean_text
 from .fields import FIELD_KEYS, FIELDS, Draft, PlanningError, clean_content
@@ -29,8 +30,7 @@ def _by(by: str) -> str:
 
 def _history(con: duckdb.DuckDBPyConnection, draft_id: int, field_name: str, old: str | None, new: str | None,
              by: str, now: datetime, via: str) -> None:
-    con.execute("INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via, subject) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft')", [f"D{draft_id}", field_name, old, new, by, now, via])
+    record(con, [Change("draft", draft_subject(draft_id), field_name, old, new, by, now, via)])
 
 
 def draft_subject(draft_id: int) -> str:

@@ -12,15 +12,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tracker import analysis
 from tracker.services import analyzing
-from tracker.services import evidence as evidence_service
-from tracker.services.access import PermissionDenied
-from tracker.services.editing import EditConflict, EditError
-from tracker.services.exporting import excel_bytes, write_frame
-from tracker.services.register import OUTCOME_LABELS, OUTCOMES, readable_register, set_outcome, status_history
-from tracker.services.report import addressee_figure
-from tracker.ui import auth
+from tracker.services.editing import EditConflict, EditResult, call_versions, set_recommendation
+from tracker.services.register import OUTCOME_LABELS, OUTCOMES, set_outcome, status_history
+from tracker.ui import evidence_view, followup, reanalysis, register_view
 from tracker.ui.dashboard_data import (
     calls_progress,
     calls_progress_text,
@@ -40,10 +35,8 @@ FLASH = "recs_flash"
 SELECTED = "rec_selected"
 BASE = "rec_base"
 CONFLICT = "rec_conflict"
-PLAN = "reanalysis_plan"
 PAGE_SIZES = (10, 25, 50, 100)
 SCOPES = ("Recurring only", "All")
-STATUS_WORDS = {code: status_label(code) for code in STATUSES}
 
 
 def _flash(message: str) -> None:
@@ -142,7 +135,7 @@ def _calls_agree(rec: pd.Series, place: Any) -> None:
                         f"{status_label(agreed).lower()}", key=f"agree-{rec_id}", icon=":material/sync:",
                         help="Sets the recommendation's status to the one its calls share"):
             _act(f"{recommendation_name(rec_id, rec['title'])} marked {status_label(agreed).lower()}, like its calls.",
-                 analyzing.set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
+                 set_recommendation, rec_id, via="dashboard", expected_version=int(rec["version"]),
                  status=agreed)
 
 
@@ -150,40 +143,6 @@ def _register_row(rec_id: str) -> dict[str, Any]:
     table = common.register()
     rows = table[table["rec_id"] == rec_id]
     return {} if rows.empty else rows.iloc[0].to_dict()
-
-
-def register_section() -> None:
-    """The register: one row per recommendation in words, to read here or download (CSV, Excel); and the calls
-    and recommendations by the actor they are addressed to."""
-    table = common.register()
-    with st.expander(f"Register: all {len(table)} recommendations in one table, to download", icon=":material/table:"):
-        st.caption("Only calls a person accepted (or the first call of each) count; suggestions still to review are "
-                   "counted apart. Overdue: the due date has passed, it is neither done nor dropped, and it is still "
-                   "open.")
-        actors = common.by_addressee()
-        chosen = st.multiselect("Addressed to", list(actors["addressee"]), key="register-actors",
-                                placeholder="Every addressee")
-        if chosen:
-            wanted = set(chosen)
-            table = table[table["addressees"].map(lambda who: bool(wanted.intersection(who)))]
-        readable = readable_register(table)
-        st.dataframe(readable, hide_index=True, width="stretch", key="register-table")
-        row = st.container(horizontal=True)
-        row.download_button("Download CSV", write_frame(readable, "csv"), file_name="recommendation-register.csv",
-                            mime="text/csv", icon=":material/download:", key="register-csv")
-        row.download_button("Download Excel", excel_bytes(readable, "Register"),
-                            file_name="recommendation-register.xlsx", icon=":material/download:", key="register-xlsx",
-                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    with st.expander("By addressee: who the calls are addressed to, and how far they have got",
-                     icon=":material/groups:"):
-        actors = common.by_addressee()
-        if actors.empty:
-            st.info("No call names whom it is addressed to yet (the analysis reads it from the call's wording).")
-        else:
-            st.plotly_chart(addressee_figure(actors), key="actors-chart", config={"displayModeBar": False})
-            st.dataframe(actors.rename(columns={"addressee": "Addressed to", "calls": "Calls",
-                                                "recommendations": "Recommendations", **STATUS_WORDS}),
-                         hide_index=True, width="stretch", key="actors-table")
 
 
 # --- one recommendation -------------------------------------------------------------------------
@@ -225,59 +184,38 @@ def _base_for(rec: pd.Series) -> dict[str, Any]:
         due = None if due is None or pd.isna(due) else pd.Timestamp(due).date()
         base = {"rec_id": rec["rec_id"], "version": int(rec["version"]),
                 # the calls as they were when the form opened: setting their status refuses one changed since
-                "calls": analysis.call_versions(common.get_store(), str(rec["rec_id"])),
+                "calls": call_versions(common.get_store(), str(rec["rec_id"])),
                 "values": {"title": str(rec["title"]), "status": str(rec["status"]), "owner": rec["owner"] or "",
                            "due_date": due, "notes": rec["notes"] or ""}}
         st.session_state[BASE] = base
-        st.session_state.pop(CONFLICT, None)
+        kept = st.session_state.get(CONFLICT)
+        if kept is not None and kept[0].subject_id != rec["rec_id"]:
+            st.session_state.pop(CONFLICT, None)
     return base
 
 
 def _save(rec: pd.Series, changes: dict[str, Any], version: int, apply_to_calls: bool,
           calls: dict[str, int] | None = None) -> None:
-    name = common.require_name()
-    if not name:
-        return
-    if not changes:
-        st.info("Nothing changed.")
-        return
-    try:
-        result = analyzing.set_recommendation(common.get_store(), str(rec["rec_id"]), by=name, via="dashboard",
-                                              actor=auth.current_actor(),
-                                              expected_version=version, apply_to_calls=apply_to_calls,
-                                              call_versions=calls if apply_to_calls else None, **changes)
-    except EditConflict as conflict:
-        if conflict.item_id != rec["rec_id"]:  # one of its calls: the form reopens on the calls as they are now
-            st.session_state.pop(BASE, None)
-            common.clear_caches()
-            st.error(common.md(f"Not saved: {conflict.changed_by or 'someone else'} changed the status of one of "
-                               f"its calls after you opened it ({conflict}). Check its calls and save again."))
-            return
-        st.session_state[CONFLICT] = conflict
-        common.clear_caches()
-        st.rerun()
-    except (EditError, analysis.AnalysisError, PermissionDenied) as exc:
-        st.error(common.md(str(exc)))
-    else:
-        st.session_state.pop(BASE, None)
-        st.session_state.pop(CONFLICT, None)
-        common.clear_caches()
-        saved = ", ".join(str(f).replace("_", " ") for f in result.changed) or "nothing new"  # "due date"
+    def saved(result: EditResult) -> None:
+        fields = ", ".join(str(f).replace("_", " ") for f in result.changed) or "nothing new"  # "due date"
         on_calls = f"; status set on {result.calls_changed} call(s)" if apply_to_calls else ""
-        _flash(f"Saved {saved} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
+        _flash(f"Saved {fields} for {recommendation_name(rec['rec_id'], changes.get('title', rec['title']))}"
                f"{on_calls}.")
-        st.rerun()
+
+    followup.save("recommendation", str(rec["rec_id"]), changes, version, base_key=BASE, conflict_key=CONFLICT,
+                  saved=saved, apply_to_calls=apply_to_calls, calls=calls)
 
 
 def follow_up_form(rec: pd.Series, members: pd.DataFrame) -> None:
     rec_id = str(rec["rec_id"])
     base = _base_for(rec)
-    conflict: EditConflict | None = st.session_state.get(CONFLICT)
-    if conflict is not None and conflict.item_id == rec_id:
+    kept: tuple[EditConflict, dict[str, Any]] | None = st.session_state.get(CONFLICT)
+    if kept is not None and kept[0].subject_id == rec_id:
+        conflict, opened = kept
         who = conflict.changed_by or "someone else"
         st.warning(common.md(f"Not saved: {who} changed this recommendation after you opened it. Both versions "
                              "are below."), icon=":material/sync_problem:")
-        st.dataframe(recommendation_conflict_rows(conflict, base['values']), hide_index=True, width="stretch")
+        st.dataframe(recommendation_conflict_rows(conflict, opened), hide_index=True, width="stretch")
         common.conflict_choices("rec-", (BASE, CONFLICT),
                                 lambda: _save(rec, dict(conflict.yours), int(rec["version"]), False))
     elif int(rec["version"]) != base["version"]:
@@ -336,52 +274,6 @@ def outcome_form(rec: pd.Series) -> None:
             st.text("\n".join(lines))
 
 
-def _file_bytes(store: Any, evidence_id: int) -> Any:
-    """What the download button calls when clicked (on another thread): the file's bytes."""
-    def read() -> bytes:
-        return evidence_service.evidence_file(store, evidence_id)[2]
-    return read
-
-
-def evidence_section(rec: pd.Series) -> None:
-    """Links and files showing what was done: listed as text, files offered back as downloads only."""
-    rec_id = str(rec["rec_id"])
-    store = common.get_store()
-    kept = evidence_service.evidence_frame(store, "recommendation", rec_id)
-    with st.expander(f"Evidence ({len(kept)})", icon=":material/attach_file:", expanded=False):
-        for row in kept.itertuples():
-            line = st.container(horizontal=True, vertical_alignment="center")
-            who = f"added by {row.added_by}, {pd.Timestamp(row.added_at):%Y-%m-%d}"
-            if isinstance(row.url, str) and row.url:
-                line.link_button(common.md(str(row.label)), row.url, icon=":material/link:",
-                                 help=f"{row.url} · {who}")
-            else:
-                eid = int(row.evidence_id)
-                size = int(row.size)
-                shown = f"{size:,} bytes" if size < 10_240 else f"{size / 1024:,.0f} KB"
-                line.download_button(common.md(f"{row.label} ({row.file_name}, {shown})"),
-                                     data=_file_bytes(store, eid),
-                                     file_name=str(row.file_name), mime="application/octet-stream",
-                                     on_click="ignore", icon=":material/download:", key=f"evidence-get-{eid}",
-                                     help=who)
-            if line.button("Take off", key=f"evidence-off-{row.evidence_id}", type="tertiary"):
-                _act("Evidence taken off (the history keeps it).", evidence_service.remove_evidence,
-                     int(row.evidence_id))
-        with st.form(f"evidence-form-{rec_id}", clear_on_submit=True, border=False):
-            label = st.text_input("What it is", key=f"evidence-label-{rec_id}",
-                                  placeholder="Toolkit published, letter to the ministry …")
-            url = st.text_input("Link (https://…)", key=f"evidence-url-{rec_id}")
-            upload = st.file_uploader("or a file: PDF, Word (.docx) or an image", key=f"evidence-file-{rec_id}")
-            added = st.form_submit_button("Add evidence", icon=":material/add:")
-        if added and url.strip():
-            _act("Evidence added.", evidence_service.add_link, "recommendation", rec_id, url, label)
-        elif added and upload is not None:
-            _act("Evidence added.", evidence_service.add_file, "recommendation", rec_id, upload.name,
-                 upload.getvalue(), label)
-        elif added:
-            st.error("Give a link or choose a file.")
-
-
 def apply_label(n_calls: int, n_pending: int) -> str:
     """'Also set this status on its 1 call (2 more suggested, to review, are left as they are)'."""
     calls = f"{n_calls} call" + ("s" if n_calls != 1 else "")
@@ -436,75 +328,11 @@ def detail(rec: pd.Series) -> None:
     calls(rec, members)
     follow_up_form(rec, members)
     outcome_form(rec)
-    evidence_section(rec)
+    evidence_view.evidence_section(rec, _act)
     actions(rec, members)
 
 
 # --- re-analysis --------------------------------------------------------------------------------
-
-def _plan_lists(plan: analysis.Plan) -> None:
-    titles = dict(zip(common.recommendations()["rec_id"], common.recommendations()["title"], strict=True))
-    if plan.merged:
-        st.markdown("**Would disappear** (every call of theirs goes elsewhere): "
-                    + common.md("; ".join(recommendation_name(r, titles.get(r)) for r in plan.merged)))
-    if plan.split:
-        st.markdown("**Would be split** (their calls go to two or more places): "
-                    + common.md("; ".join(recommendation_name(r, titles.get(r)) for r in plan.split)))
-    if plan.new_recommendations:
-        st.markdown(f"**New recommendations:** {plan.new_recommendations}")
-
-
-def _plan_changes(changes: pd.DataFrame) -> None:
-    """What would move, grouped by where it would go; titles and calls in full (a grid would cut them)."""
-    for (to_rec, to_title), part in changes.groupby(["to_rec", "to_title"], sort=False):
-        target = ("a new recommendation" if str(to_rec).startswith("new:")
-                  else recommendation_name(to_rec, to_title))
-        with st.container(border=True):
-            st.markdown(f"**{len(part)} call(s) would go to {common.md(target)}**")
-            for row in part.itertuples():
-                year = "" if pd.isna(row.year) else f"{int(row.year)} · "
-                st.caption(common.md(f"{year}now in {recommendation_name(row.from_rec, row.from_title) or 'none'}"))
-                st.markdown(common.md(row.text))
-
-
-def reanalysis() -> None:
-    with st.expander("Re-analyze everything", icon=":material/manage_search:"):
-        st.caption("Matches every call again from scratch and shows what would change. Nothing moves until you "
-                   "apply it; calls people confirmed stay where they are, and moved calls come back as suggestions "
-                   "to review.")
-        if st.button("Show what would change", key="plan-reanalysis", icon=":material/manage_search:"):
-            try:
-                with st.spinner("Re-analyzing every call (nothing is changed yet) …"):
-                    st.session_state[PLAN] = analyzing.plan_reanalysis(common.get_store(), actor=auth.current_actor())
-            except PermissionDenied as exc:
-                st.error(common.md(str(exc)))
-            common.clear_caches()  # the themes were recomputed
-        plan: analysis.Plan | None = st.session_state.get(PLAN)
-        if plan is None:
-            return
-        st.markdown(common.md(plan.summary()))
-        if plan.empty:
-            return
-        _plan_lists(plan)
-        _plan_changes(plan.changes)
-        c = st.container(horizontal=True)
-        if c.button("Apply", key="apply-plan", type="primary", icon=":material/check:"):
-            name = common.require_name()
-            if name:
-                try:
-                    summary = analyzing.apply_plan(common.get_store(), plan, by=name, actor=auth.current_actor())
-                except (analysis.AnalysisError, PermissionDenied) as exc:
-                    st.session_state.pop(PLAN, None)
-                    st.error(common.md(str(exc)))
-                else:
-                    st.session_state.pop(PLAN, None)
-                    common.clear_caches()
-                    _flash(summary)
-                    st.rerun()
-        if c.button("Discard", key="discard-plan"):
-            st.session_state.pop(PLAN, None)
-            st.rerun()
-
 
 def render() -> None:
     common.page_header("Recommendations",
@@ -533,8 +361,8 @@ def render() -> None:
         selected = st.session_state.get(SELECTED)
         for _, rec in _page_of(shown).iterrows():
             _entry(rec, str(rec["rec_id"]) == selected)
-    register_section()
-    reanalysis()
+    register_view.register_section()
+    reanalysis.reanalysis(_flash)
 
 
 if __name__ == "__main__":

@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from tracker import analysis
 from tracker.services import analyzing
 from tracker.services.access import PermissionDenied
-from tracker.services.editing import EditConflict, EditError, save_rows, set_item, set_items
+from tracker.services.editing import EditConflict, EditError, EditResult, save_rows, set_item
 from tracker.store.queries import ItemFilter
-from tracker.ui import auth
+from tracker.ui import auth, bulk_update, followup, item_filters
 from tracker.ui.dashboard_data import (
     csv_bytes,
     display_table,
     excel_bytes,
     kind_label,
     pending_edits,
-    session_label,
     shorten,
     status_label,
 )
 from tracker.ui.pages import common
-from tracker.vocabulary import KINDS, STATUSES
+from tracker.vocabulary import STATUSES
 
 FLASH = "tracker_flash"
 EDIT_BASE = "edit_base"
@@ -40,7 +37,7 @@ def _flash(message: str) -> None:
     """After one of this editor's own saves: say so, and take the new versions as seen (their own change must
     not count as someone else's in the table or a bulk update); unsaved table edits stay."""
     st.session_state[FLASH] = message
-    for key in (BULK_SEEN, BULK_SHOWN, EDIT_BASE):  # the form reopens on the values saved now
+    for key in (bulk_update.BULK_SEEN, bulk_update.BULK_SHOWN, EDIT_BASE):  # the form reopens on the values saved now
         st.session_state.pop(key, None)
     pending = st.session_state.get(GRID_PENDING, {})
     seen = st.session_state.get(GRID_SEEN, {})
@@ -57,109 +54,6 @@ def _show_flash() -> None:
 
 def _item_label(row: pd.Series) -> str:
     return f"{row['year']} · {kind_label(row['kind'])} · {shorten(row['text'], 90)}"
-
-
-# --- filters ------------------------------------------------------------------------------------
-
-FILTER_KEYS = ("f_years", "f_sessions", "f_kinds", "f_themes", "f_statuses", "f_owners", "f_overdue", "f_removed",
-               "f_recurring", "f_calls", "f_forums")
-# The filters live in the address too (?status=done&year=2024&q=cooperation), so a reload keeps them and a
-# filtered view can be bookmarked or sent: widget key -> query parameter.
-URL_LISTS = {"f_years": "year", "f_sessions": "session", "f_kinds": "kind", "f_themes": "theme",
-             "f_statuses": "status", "f_owners": "owner", "f_forums": "forum"}
-URL_FLAGS = {"f_overdue": "overdue", "f_removed": "removed", "f_recurring": "recurring", "f_calls": "calls"}
-URL_TEXT = {"f_text": "q"}
-URL_RESTORED = "_filters_from_url"
-
-
-def _from_url(options: dict[str, list[Any]]) -> None:
-    """Once per visit of the page: the filters the address names, each value checked against what exists (a
-    stale or hand-made address never breaks the page; unknown values are left out)."""
-    if st.session_state.get(URL_RESTORED):
-        return
-    st.session_state[URL_RESTORED] = True
-    params = st.query_params
-    for key, name in URL_LISTS.items():
-        wanted = params.get_all(name)
-        if wanted and key not in st.session_state:
-            known = {str(o): o for o in options.get(key, [])}
-            st.session_state[key] = [known[w] for w in wanted if w in known]
-    for key, name in URL_FLAGS.items():
-        if params.get(name) == "1" and key not in st.session_state:
-            st.session_state[key] = True
-    for key, name in URL_TEXT.items():
-        if params.get(name) and key not in st.session_state:
-            st.session_state[key] = str(params.get(name))[:200]
-
-
-def _to_url() -> None:
-    """The filters as they are now, in the address (only those that are on)."""
-    wanted: dict[str, Any] = {}
-    for key, name in URL_LISTS.items():
-        if st.session_state.get(key):
-            wanted[name] = [str(v) for v in st.session_state[key]]
-    for key, name in URL_FLAGS.items():
-        if st.session_state.get(key):
-            wanted[name] = "1"
-    for key, name in URL_TEXT.items():
-        if str(st.session_state.get(key) or "").strip():
-            wanted[name] = str(st.session_state[key]).strip()
-    current = {name: (st.query_params.get_all(name) if name in URL_LISTS.values() else st.query_params.get(name))
-               for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()] if name in st.query_params}
-    if current != wanted:
-        for name in [*URL_LISTS.values(), *URL_FLAGS.values(), *URL_TEXT.values()]:
-            if name in st.query_params and name not in wanted:
-                del st.query_params[name]
-        for name, value in wanted.items():
-            st.query_params[name] = value
-
-
-def filters() -> tuple[ItemFilter, bool]:
-    """The search box in view and the other filters in an expander (on a phone they filled the first screen)."""
-    everything = common.items()
-    sessions = common.sessions()
-    session_names = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, 45)
-                     for r in sessions.itertuples()}
-    themes = common.themes_list()
-    theme_names = list(themes["name"]) if not themes.empty else sorted(
-        {t for ts in common.item_annotations().get("themes", pd.Series(dtype=object)) for t in (ts or [])})
-    owner_names = sorted(o for o in everything["owner"].dropna().unique() if o)
-    forum_names = sorted(sessions.get("forum", pd.Series(dtype=object)).dropna().unique())
-    _from_url({"f_years": sorted(everything["year"].dropna().unique().tolist()), "f_sessions": list(session_names),
-               "f_kinds": list(KINDS), "f_themes": theme_names, "f_statuses": list(STATUSES), "f_owners": owner_names,
-               "f_forums": forum_names})
-    text = st.text_input("Search text", key="f_text", placeholder="Words in the item, notes, owner or title")
-    active = sum(1 for k in FILTER_KEYS if st.session_state.get(k))
-    with st.expander(f"Filters ({active} on)" if active else "Filters", icon=":material/filter_list:"):
-        c: Sequence[DeltaGenerator] = st.columns(2)
-        only_recurring = c[0].toggle("Recurring only", key="f_recurring",
-                                     help="Items whose recommendation was raised in two or more sessions")
-        only_calls = c[1].toggle("Calls to action only", key="f_calls", help="Leave out takeaways and questions")
-        c = st.columns(4)
-        years = c[0].multiselect("Year", sorted(everything["year"].dropna().unique().tolist()), key="f_years",
-                                 placeholder="All years")
-        chosen_sessions = c[1].multiselect("Session", list(session_names), key="f_sessions",
-                                           format_func=lambda s: session_names.get(s, s), placeholder="All sessions")
-        kinds = c[2].multiselect("Kind", list(KINDS), key="f_kinds", format_func=kind_label, placeholder="All kinds",
-                                 disabled=only_calls)
-        chosen_themes = c[3].multiselect("Theme", theme_names, key="f_themes",
-                                         placeholder="All themes" if theme_names else "No themes yet (run analysis)",
-                                         disabled=not theme_names)
-        c = st.columns(4)
-        statuses = c[0].multiselect("Status", list(STATUSES), key="f_statuses", format_func=status_label,
-                                    placeholder="All statuses")
-        owners = c[1].multiselect("Owner", owner_names, key="f_owners", placeholder="Anyone")
-        only_overdue = c[2].toggle("Only overdue", key="f_overdue")
-        include_removed = c[3].toggle("Include removed items", key="f_removed",
-                                      help="Items that are no longer on their session page after a reload")
-        forums = st.multiselect("Forum", forum_names,
-                                key="f_forums", placeholder="All forums (the IGF, regional, national and youth IGFs)")
-    st.session_state["_only_recurring"] = only_recurring  # narrows the table after the query (render)
-    _to_url()
-    flt = ItemFilter(years=[int(y) for y in years], sessions=chosen_sessions,
-                     kinds=["action"] if only_calls else kinds, statuses=statuses,
-                     owners=owners, themes=chosen_themes, text=text, include_removed=include_removed, forums=forums)
-    return flt, only_overdue
 
 
 # --- table editor -------------------------------------------------------------------------------
@@ -224,7 +118,7 @@ def save_grid(pending: dict[str, dict[str, Any]], by: str) -> list[tuple[EditCon
     common.clear_caches()
     if saved:
         _flash(f"Saved {sum(len(r.changed) for r in saved)} change(s) to {len(saved)} item(s).")
-    return [(c, seen.get(c.item_id, {}).get("values", {})) for c in conflicts]
+    return [(c, seen.get(c.subject_id, {}).get("values", {})) for c in conflicts]
 
 
 def _keep_mine(conflict: EditConflict, label: str) -> None:
@@ -234,12 +128,12 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
         return
     current = common.items(ItemFilter(include_removed=True)).set_index("item_id")
     try:
-        set_item(common.get_store(), conflict.item_id, by=name, actor=auth.current_actor(), via="dashboard",
-                 expected_version=int(current.loc[conflict.item_id, "version"]), **conflict.yours)
+        set_item(common.get_store(), conflict.subject_id, by=name, actor=auth.current_actor(), via="dashboard",
+                 expected_version=int(current.loc[conflict.subject_id, "version"]), **conflict.yours)
     except EditError as exc:
         st.error(common.md(str(exc)))
         return
-    _drop_conflict(conflict.item_id)
+    _drop_conflict(conflict.subject_id)
     common.clear_caches()
     _flash(f"Saved yours for: {shorten(label, 70)}")
     st.rerun()
@@ -247,18 +141,18 @@ def _keep_mine(conflict: EditConflict, label: str) -> None:
 
 def _drop_conflict(item_id: str) -> None:
     st.session_state[GRID_CONFLICTS] = [c for c in st.session_state.get(GRID_CONFLICTS, [])
-                                        if c[0].item_id != item_id]
+                                        if c[0].subject_id != item_id]
 
 
 def table_editor(table: pd.DataFrame) -> None:
     for conflict, opened in list(st.session_state.get(GRID_CONFLICTS, [])):
-        label = str(common.items(ItemFilter(include_removed=True)).set_index("item_id")["text"].get(conflict.item_id,
-                                                                                               conflict.item_id))
+        label = str(common.items(ItemFilter(include_removed=True)).set_index("item_id")["text"].get(conflict.subject_id,
+                                                                                               conflict.subject_id))
         with st.container(border=True):
             common.show_conflict(conflict, shorten(label, 60), opened)
-            common.conflict_choices(f"grid-{conflict.item_id}-", ("", ""),  # the list is kept by the callbacks
+            common.conflict_choices(f"grid-{conflict.subject_id}-", ("", ""),  # the list is kept by the callbacks
                                     lambda c=conflict, t=label: _keep_mine(c, t),
-                                    lambda i=conflict.item_id: _drop_conflict(i))
+                                    lambda i=conflict.subject_id: _drop_conflict(i))
     if table.empty:
         st.info("No items match these filters.")
         st.session_state.pop(GRID_DRAWN, None)  # the next grid is a new one, starting from the pending edits
@@ -341,7 +235,7 @@ def _base_for(row: pd.Series) -> dict[str, Any]:
         base = {"item_id": row["item_id"], "version": int(row["version"]), "values": _opened(row)}
         st.session_state[EDIT_BASE] = base
         kept = st.session_state.get(EDIT_CONFLICT)
-        if kept is not None and kept[0].item_id != row["item_id"]:
+        if kept is not None and kept[0].subject_id != row["item_id"]:
             st.session_state.pop(EDIT_CONFLICT, None)
     return base
 
@@ -350,31 +244,11 @@ FIELD_WORDS = {"status": "status", "owner": "owner", "due_date": "due date", "no
 
 
 def _save_item(item_id: str, changes: dict[str, Any], version: int, label: str) -> None:
-    name = common.require_name()
-    if not name:
-        return
-    if not changes:
-        st.info("Nothing changed.")
-        return
-    try:
-        result = set_item(common.get_store(), item_id, by=name, actor=auth.current_actor(), via="dashboard",
-                          expected_version=version, **changes)
-    except EditConflict as conflict:
-        # keep what the user had opened (to show what the other person changed), then refresh the form
-        opened = dict(st.session_state.get(EDIT_BASE, {}).get("values", {}))
-        st.session_state[EDIT_CONFLICT] = (conflict, opened)
-        st.session_state.pop(EDIT_BASE, None)
-        common.clear_caches()
-        common.rerun_part()
-    except (EditError, PermissionDenied) as exc:
-        st.error(common.md(str(exc)))
-    else:
-        st.session_state.pop(EDIT_BASE, None)
-        st.session_state.pop(EDIT_CONFLICT, None)
-        common.clear_caches()
+    def saved(result: EditResult) -> None:
         fields = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in result.changed) or "nothing"
         _flash(f"Saved {fields} for: {shorten(label, 70)}")
-        common.rerun_part()
+
+    followup.save("item", item_id, changes, version, base_key=EDIT_BASE, conflict_key=EDIT_CONFLICT, saved=saved)
 
 
 def _recommendation_status(row: pd.Series) -> None:
@@ -413,7 +287,7 @@ def item_form(table: pd.DataFrame) -> None:
             _recommendation_status(row)
 
     kept = st.session_state.get(EDIT_CONFLICT)
-    if kept is not None and kept[0].item_id == item_id:
+    if kept is not None and kept[0].subject_id == item_id:
         conflict, opened = kept
         common.show_conflict(conflict, opened=opened)
         st.caption("The form below shows the values saved now.")
@@ -464,62 +338,6 @@ def item_form(table: pd.DataFrame) -> None:
                         common.rerun_part()
 
 
-# --- bulk ---------------------------------------------------------------------------------------
-BULK_SEEN = "bulk_seen"
-BULK_SHOWN = "bulk_shown"  # the items the Apply button counted when it was last drawn
-
-
-def bulk_update(table: pd.DataFrame) -> None:
-    if table.empty:
-        st.info("No items match these filters.")
-        return
-    # the versions of the rows when they were shown: a change someone saves meanwhile makes Apply refuse
-    seen = st.session_state.setdefault(BULK_SEEN, {})
-    for item_id, version in zip(table.index, table["version"], strict=True):
-        seen.setdefault(item_id, int(version))
-    labels = {i: _item_label(r) for i, r in table.iterrows()}
-    use_all = st.checkbox(f"All {len(table)} items shown by the filters", key="bulk_all")
-    chosen = list(table.index) if use_all else st.multiselect(
-        "Items", list(labels), format_func=lambda i: labels[i], key="bulk_items", placeholder="Choose items")
-    # the click reruns the page, which reads the rows again: items another process added meanwhile are in
-    # this run's table, but the person applied to the ones the button counted
-    shown_before = st.session_state.get(BULK_SHOWN)
-    st.session_state[BULK_SHOWN] = list(chosen)
-    a, b = st.columns(2)
-    status = a.selectbox("Set status", [""] + list(STATUSES), key="bulk_status",
-                         format_func=lambda s: status_label(s) if s else "(leave as is)")
-    owner = b.text_input("Set owner", key="bulk_owner", placeholder="(leave as is)")
-    if st.button(f"Apply to {len(chosen)} item(s)", disabled=not chosen or not (status or owner.strip()),
-                 key="bulk_apply", type="primary"):
-        if use_all and shown_before is not None:
-            chosen = [i for i in shown_before if i in seen]
-        name = common.require_name()
-        if not name:
-            return
-        changes: dict[str, Any] = {}
-        if status:
-            changes["status"] = status
-        if owner.strip():
-            changes["owner"] = owner.strip()
-        versions = {i: seen.get(i, int(table.loc[i, "version"])) for i in chosen}
-        try:
-            results = set_items(common.get_store(), chosen, by=name, actor=auth.current_actor(), via="bulk",
-                                expected_versions=versions, **changes)
-        except EditConflict as conflict:
-            common.clear_caches()
-            for key in (BULK_SEEN, BULK_SHOWN):  # the rows now shown are the ones a new Apply is checked against
-                st.session_state.pop(key, None)
-            common.show_conflict(conflict, "nothing in this bulk update was saved; check the items and apply again")
-        except (EditError, PermissionDenied) as exc:
-            st.error(common.md(str(exc)))
-        else:
-            common.clear_caches()
-            for key in (BULK_SEEN, BULK_SHOWN):
-                st.session_state.pop(key, None)
-            _flash(f"Updated {sum(1 for r in results if r.changed)} of {len(chosen)} item(s).")
-            common.rerun_part()
-
-
 # --- the page -----------------------------------------------------------------------------------
 
 def _table(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> pd.DataFrame:
@@ -547,12 +365,12 @@ def views(flt: ItemFilter, only_overdue: bool, only_recurring: bool) -> None:
     with form:
         item_form(table)
     with bulk:
-        bulk_update(table)
+        bulk_update.bulk_update(table, _item_label, _flash)
 
 
 def render() -> None:
     common.page_header("Tracker", "Every takeaway, call to action and question: filter, follow up, download.")
-    flt, only_overdue = filters()
+    flt, only_overdue = item_filters.filters()
     only_recurring = bool(st.session_state.get("_only_recurring"))
     table = _table(flt, only_overdue, only_recurring)
     total = len(common.items())

@@ -605,7 +605,7 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], results: dict[s
                 owners.pop(old, None)
         kinds[source] = prepared.document.page_kind
         batch.append(prepared)
-        if len(batch) == BATCH_SIZE or (len(batch) >= WAITED_BATCH and held.store.someone_waiting()):
+        if len(batch) == BATCH_SIZE:
             load_documents(held, batch, results, on_progress)
             batch = []
     load_documents(held, batch, results, on_progress)

@@ -505,27 +505,33 @@ def place_new(calls: Calls, method: Method, rejected: dict[int, set[int]]) -> li
     return places
 
 
-def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str],
-                            now: datetime) -> dict[str, str]:
-    """New recommendations for the "new:<k>" placements, titled from their calls; returns the id for each."""
-    made: dict[str, str] = {}
+def _new_titles(places: list[NewPlace], texts: dict[str, str]) -> dict[str, str]:
+    """The title of each new recommendation ("new:<k>") from its calls, computed before the write so that the
+    database is not held for it."""
     members: dict[str, list[str]] = {}
     for p in places:
         if p.rec.startswith("new:"):
             members.setdefault(p.rec, []).append(texts[p.item_id])
-    for key, member_texts in members.items():
+    return {key: suggest_title(member_texts) for key, member_texts in members.items()}
+
+
+def _create_recommendations(con: duckdb.DuckDBPyConnection, places: list[NewPlace], titles: dict[str, str],
+                            now: datetime) -> dict[str, str]:
+    """New recommendations for the "new:<k>" placements, with their titles; returns the id for each."""
+    made: dict[str, str] = {}
+    for key in dict.fromkeys(p.rec for p in places if p.rec.startswith("new:")):
         number = fetch_one(con, "SELECT nextval('recommendation_seq')")[0]
         rec_id = f"R{number}"
         con.execute("""INSERT INTO recommendations (rec_id, title, title_by, created_at, created_by)
-                       VALUES (?, ?, 'machine', ?, 'machine')""", [rec_id, suggest_title(member_texts), now])
+                       VALUES (?, ?, 'machine', ?, 'machine')""", [rec_id, titles[key], now])
         made[key] = rec_id
     return made
 
 
-def _write_places(con: duckdb.DuckDBPyConnection, places: list[NewPlace], texts: dict[str, str], by: str,
+def _write_places(con: duckdb.DuckDBPyConnection, places: list[NewPlace], titles: dict[str, str], by: str,
                   now: datetime) -> dict[str, str]:
     """Create the new recommendations and write the memberships; returns the id given to each "new:<k>"."""
-    made = _create_recommendations(con, places, texts, now)
+    made = _create_recommendations(con, places, titles, now)
     if places:
         rows = pd.DataFrame([(p.item_id, made.get(p.rec, p.rec), p.state, p.score, p.evidence_item_id,
                               p.evidence_mine, p.evidence_theirs) for p in places],
@@ -646,6 +652,7 @@ def run_analysis(store: Store) -> RunResult:
     result.new_recommendations = len({p.rec for p in places if p.rec.startswith("new:")})
     result.embedded = sentences.embedded
     texts = dict(zip(calls.frame["item_id"], calls.frame["text"], strict=True))
+    titles = _new_titles(places, texts)
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
         now = datetime.now()
@@ -656,7 +663,7 @@ def run_analysis(store: Store) -> RunResult:
         result.placed = len(still)
         result.suggested = sum(p.state == "suggested" for p in still)
         result.new_recommendations = len({p.rec for p in still if p.rec.startswith("new:")})
-        _write_places(con, still, texts, "machine", now)
+        _write_places(con, still, titles, "machine", now)
         result.seconds = time.perf_counter() - started
         result.summary = _summary(result)
         _log_run(con, result, now)
@@ -823,7 +830,7 @@ def apply_plan(store: Store, plan: Plan, by: str) -> str:
             seen_new.add(row.to_rec)
             places.append(NewPlace(row.item_id, row.to_rec, "member" if first else "suggested", 0.0))
         texts = dict(zip(plan.changes["item_id"], plan.changes["text"], strict=True))
-        made = _write_places(con, places, texts, by, now)
+        made = _write_places(con, places, _new_titles(places, texts), by, now)
         con.executemany("""INSERT INTO history (item_id, field, old_value, new_value, changed_by, changed_at, via)
                            VALUES (?, 'recommendation', ?, ?, ?, ?, 'reanalysis')""",
                         [(p.item_id, plan.basis[p.item_id][0], made.get(p.rec, p.rec), by, now) for p in places])

@@ -20,6 +20,7 @@ from typing import TypeVar
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"  # cache key: vectors of another model never mix with these
@@ -212,7 +213,11 @@ def insert_vectors(con: duckdb.DuckDBPyConnection, hashes: list[str], vectors: n
     if not hashes:
         return
     dim = vectors.shape[1]
-    con.register("fresh_vectors", pd.DataFrame({"text_hash": hashes, "vector": list(vectors.astype(np.float32))}))
+    # Arrow's fixed-size list of the matrix's own buffer: no Python object per vector (this runs inside a write)
+    flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1))
+    fresh = pa.table({"text_hash": pa.array(hashes, pa.string()),
+                      "vector": pa.FixedSizeListArray.from_arrays(flat, dim)})
+    con.register("fresh_vectors", fresh)
     try:
         con.execute(f"""INSERT INTO {TABLES[dim]} SELECT text_hash, ?, CAST(vector AS FLOAT[{dim}]), now()
                         FROM fresh_vectors ON CONFLICT DO NOTHING""", [model_id])

@@ -1,8 +1,8 @@
 """Files to the store: read, parse, and merge into DuckDB without losing anybody's edits.
 
 Documents are written in batches, each batch in one transaction, so an interrupted load
-leaves only whole documents; one connection is kept for the whole load and handed over to any
-process waiting for the file. Unchanged files (same content hash) are skipped. Items are keyed by
+leaves only whole documents; other processes get the file between batches.
+Unchanged files (same content hash) are skipped. Items are keyed by
 session + normalized text: an item whose text is unchanged keeps its status, owner and notes; an
 item that vanished from its document is marked ``in_source = false``, never deleted.
 
@@ -43,9 +43,8 @@ from .access import require
 from .db import HeldConnection, Store, StoreError
 
 PAGE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".md", ".pdf", ".docx"}
-BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
-# gets the file after at most one batch (see Store.holding)
-WAITED_BATCH = 10  # while someone waits for the file, batches this small, so that a save waits for little
+BATCH_SIZE = 100  # documents per transaction, each in a turn of its own on the file: a killed load loses at most
+# one batch, and an editor waits for at most one batch's write (see store.turns)
 PARALLEL_MIN_FILES = 400  # from this many files, parse in worker processes (TRACKER_LOAD_WORKERS overrides)
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 

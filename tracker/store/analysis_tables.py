@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .db import Store, fetch_one
 from .history import Change, record
@@ -87,7 +88,10 @@ def insert_vectors(con: duckdb.DuckDBPyConnection, hashes: list[str], vectors: n
     if not hashes:
         return
     dim = vectors.shape[1]
-    con.register("fresh_vectors", pd.DataFrame({"text_hash": hashes, "vector": list(vectors.astype(np.float32))}))
+    # Arrow's fixed-size list of the matrix's own buffer: no Python object per vector (this runs inside a write)
+    flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1))
+    con.register("fresh_vectors", pa.table({"text_hash": pa.array(hashes, pa.string()),
+                                            "vector": pa.FixedSizeListArray.from_arrays(flat, dim)}))
     try:
         con.execute(f"""INSERT INTO {VECTOR_TABLES[dim]} SELECT text_hash, ?, CAST(vector AS FLOAT[{dim}]), now()
                         FROM fresh_vectors ON CONFLICT DO NOTHING""", [model_id])

@@ -24,8 +24,8 @@ from ..reading.parsed import ParsedFile
 from .db import HeldConnection, Store
 from .items import mark_gone, merge_report_calls, write_items
 
-BATCH_SIZE = 500  # documents per transaction: a killed load loses at most one batch, and a waiting editor
-# gets the file after at most one batch (see Store.holding)
+BATCH_SIZE = 100  # documents per transaction, each in a turn of its own on the file: a killed load loses at most
+# one batch, and an editor waits for at most one batch's write (see store.turns)
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """A load: files (paths, bytes, or files already parsed) into the store without losing anybody's edits.
 
 Unchanged files (same content hash as stored) are skipped; the others are parsed once (``reading.parsed``)
-and written in batches of whole documents (``store.documents``), keeping one connection for the whole load
-and handing it over to any process waiting for the file. A bad file is one failed result with its reason;
+and written in batches of whole documents (``store.documents``), each batch in a turn of its own on the file
+(``store.turns``), so other processes get the file between batches. A bad file is one failed result with its reason;
 the others load.
 
 A document is stored under its file name, and a page loaded again under its name replaces it — but only
@@ -21,7 +21,6 @@ from ..reading.parsed import Job, ParsedFile, parse_in_order
 from .db import HeldConnection, Store, StoreError
 from .documents import BATCH_SIZE, Prepared, load_documents
 
-WAITED_BATCH = 10  # while someone waits for the file, batches this small, so that a save waits for little
 
 # what a load takes: (path, None) to read, (name, bytes) given, or a file already parsed (an upload previewed)
 FileInput = tuple[Path | str, bytes | None] | ParsedFile
@@ -186,6 +185,6 @@ def _parse_and_write(jobs: list[Job], ordered: list[FileResult], known: dict[str
                 owners.pop(old, None)
         kinds[source] = document.page_kind
         batch.append(prepared)
-        if len(batch) == BATCH_SIZE or (len(batch) >= WAITED_BATCH and held.store.someone_waiting()):
+        if len(batch) == BATCH_SIZE:
             write()
     write()

@@ -11,28 +11,15 @@ import os
 import subprocess
 import sys
 import tomllib
-import traceback
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from tests.helpers import run_cli as run
 from tracker.cli import cli
 from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args: str, db: Path) -> subprocess.CompletedProcess:
-    """`tracker ARGS` on the database DB, in this process; the result has the same fields as a finished process.
-    An exception the command line let through is written to stderr with its traceback, as Python would print it,
-    so the checks that no traceback reaches the user still catch it."""
-    # click >= 8.2 keeps stdout and stderr apart (result.stdout / result.stderr; mix_stderr is gone)
-    result = CliRunner().invoke(cli, list(args), env={"TRACKER_DB": str(db)}, prog_name="tracker")
-    stderr = result.stderr
-    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
-        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(*result.exc_info))
-    return subprocess.CompletedProcess(["tracker", *args], result.exit_code, result.stdout, stderr)
 
 
 def run_process(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

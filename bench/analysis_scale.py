@@ -1,9 +1,10 @@
 """Scale benchmark of the recurrence analysis (issue 5): grouping time and peak memory at 10k/50k/100k items
 with their sentence vectors cached, real embedding throughput, and a reload that embeds only new texts.
 
-    python bench/analysis_scale.py                 # 10k, 50k, 100k; prints a table
-    python bench/analysis_scale.py --sizes 10000 --compare   # also the exact path, for agreement
-    python bench/analysis_scale.py --workdir /tmp/scale      # keep the corpora; later runs reuse them
+    python -m bench.analysis_scale                 # 10k, 50k, 100k; prints a table
+    python -m bench.analysis_scale --sizes 10000 --compare   # also the exact path, for agreement
+    python -m bench.analysis_scale --workdir /tmp/scale      # keep the corpora; later runs reuse them
+    python -m bench.analysis_scale --quick         # 300 items from 100 base calls: seconds
 
 Corpus (synthetic but built from real language and real vectors):
 1. ~3,000 distinct *base calls*: the seeds' sentences plus sentences composed as actor + modal + action +
@@ -36,14 +37,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from tracker.analysis import embeddings as emb
+from tracker.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from tracker.analysis import embeddings as emb  # noqa: E402
-from tracker.store import Store  # noqa: E402
 
 ACTORS = ["Governments", "Technology companies", "Civil society organisations", "Schools", "Parents",
           "The United Nations", "Regulators", "Researchers", "Internet service providers", "Online platforms",
@@ -190,14 +190,21 @@ def run_one(db: str) -> dict:
     store = Store(db)
     started = time.perf_counter()
     result = run_analysis(store)
-    return {"seconds": time.perf_counter() - started, "embedded": result.embedded, "items": result.items,
-            "groups": result.groups, "recurring": result.recurring, "timings": result.timings,
+    seconds = time.perf_counter() - started
+    # recommendations of 2+ calls (members and pending suggestions), and those raised in 2+ sessions
+    groups, recurring = store.query("""
+        SELECT count(*) AS groups, count(*) FILTER (WHERE sessions >= 2) AS recurring FROM (
+            SELECT m.rec_id, count(DISTINCT i.session_id) AS sessions FROM memberships m JOIN items i USING (item_id)
+            GROUP BY m.rec_id HAVING count(*) >= 2)""").iloc[0].tolist()
+    return {"seconds": seconds, "embedded": result.embedded, "items": result.items,
+            "groups": int(groups), "recurring": int(recurring), "timings": result.timings,
             "method": result.method.describe(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False,
+    out = subprocess.run([sys.executable, "-m", "bench.analysis_scale", *args], capture_output=True, text=True,
+                         check=False, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
@@ -244,7 +251,7 @@ def quality(db: Path, items: pd.DataFrame, sample: int = 200_000) -> dict:
     from sklearn.metrics import adjusted_rand_score
     from sklearn.metrics.cluster import contingency_matrix
 
-    got = Store(db).query("SELECT item_id, group_id FROM item_analysis")
+    got = Store(db).query("SELECT item_id, rec_id AS group_id FROM memberships")  # members and suggestions
     frame = items[["item_id", "bases"]].merge(got, on="item_id")
     pred = pd.factorize(frame["group_id"].fillna(frame["item_id"]))[0]
     truth = frame["bases"].map(lambda b: b[0]).to_numpy()
@@ -298,7 +305,10 @@ def main() -> None:
                         "one run each (the cache is complete), no reload step")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-compare", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="300 items from 100 base calls: a smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.calls = "300", 100
     if args.child:
         print(json.dumps(run_one(args.child)))
         return
@@ -377,11 +387,11 @@ def main() -> None:
             if not args.workdir:
                 db.unlink()
 
-    print("\n| items | grouping run (s) | of which clustering (s) | peak RSS (MB) | groups of 2+ | embedded "
+    print("\n| items | grouping run (s) | of which placing (s) | peak RSS (MB) | groups of 2+ | embedded "
           "(1st / 2nd run) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['items']:,} | {r['seconds']:.1f} | {r['timings'].get('cluster', float('nan')):.1f} | "
+        print(f"| {r['items']:,} | {r['seconds']:.1f} | {r['timings'].get('place', float('nan')):.1f} | "
               f"{r['peak_rss_mb']:.0f} | {r['groups']:,} | {r['first_embedded']:,} / {r['second_embedded']} |")
     for r in rows:
         print(f"{r['items']} phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["timings"].items()))

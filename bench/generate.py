@@ -6,7 +6,7 @@ and title, and every item is reworded (synonym swaps, sentence and clause order,
 phrases) so that no two documents, and almost no two items, are byte-identical. Deterministic for
 a given seed.
 
-    python bench/generate.py 5000 bench/corpora/5000 [--seed 0]
+    python -m bench.generate 5000 bench/corpora/5000 [--seed 0]
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.reading.parsed import parse_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tracker.reading.parsed import parse_bytes  # noqa: E402
-
 SEEDS = ROOT / "seeds"
 VERSION = 1  # bump when the output changes, so cached corpora are regenerated
 

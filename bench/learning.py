@@ -1,8 +1,9 @@
 """Does the grouping learn from people's decisions? Simulated review answered from the labels.
 
-    python bench/learning.py                   # decisions on the tune pages, figures on the holdout pages
-    python bench/learning.py --decisions 60    # more decisions
-    python bench/learning.py --within-tune     # decisions on half the tune pages, figures on the other half
+    python -m bench.learning                   # decisions on the tune pages, figures on the holdout pages
+    python -m bench.learning --decisions 60    # more decisions
+    python -m bench.learning --within-tune     # decisions on half the tune pages, figures on the other half
+    python -m bench.learning --quick           # 5 decisions, lexical mode only: seconds
 
 1. The seeds and the tune pages of tests/data/recurrence_labels.json are loaded and analyzed, as a user's
    tracker would be.
@@ -21,12 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
@@ -60,7 +57,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=30)
     parser.add_argument("--within-tune", action="store_true", help="measure on tune pages only (see above)")
+    parser.add_argument("--quick", action="store_true", help="5 decisions, lexical mode only: a smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.decisions = 5
     seeds, tune, holdout = split()
     if args.within_tune:
         first = ("e01", "e02", "e03", "n13", "n14")
@@ -68,7 +68,7 @@ def main() -> None:
         measured = [p for p in tune if not p.startswith(first)]
     else:
         decide, measured = seeds + tune, holdout
-    modes = [("semantic", SEMANTIC_METHOD), ("lexical", LEXICAL_METHOD)]
+    modes = [("semantic", SEMANTIC_METHOD), ("lexical", LEXICAL_METHOD)][1 if args.quick else 0:]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for mode, method in modes:

@@ -3,22 +3,21 @@
 save for a while on an idle tracker. Prints how many saves were refused and the slowest save during the load
 against a save on the idle tracker.
 
-    python bench/load_with_saves.py [--pages 300] [--processes 3] [--threads 5] [--lexical]
+    python -m bench.load_with_saves [--pages 300] [--processes 3] [--threads 5] [--lexical]
+    python -m bench.load_with_saves --quick     # 20 pages, 2 processes x 2 threads, 2 s idle, lexical: seconds
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.loadsaves import measure, write_pages
+from tracker.store import Store
+from tracker.store.loading import load_paths
 
-from tests.loadsaves import measure, write_pages  # noqa: E402
-from tracker.store import Store  # noqa: E402
-from tracker.store.loading import load_paths  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -28,7 +27,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=5)
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of saving on the idle tracker first")
     parser.add_argument("--lexical", action="store_true", help="analysis without the sentence model")
+    parser.add_argument("--quick", action="store_true", help="a small run of seconds (see above)")
     args = parser.parse_args()
+    if args.quick:
+        args.pages, args.processes, args.threads, args.idle, args.lexical = 20, 2, 2, 2.0, True
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "tracker.duckdb"
         assert load_paths([ROOT / "seeds"], Store(db)).ok

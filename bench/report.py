@@ -1,7 +1,8 @@
 """Benchmark of `tracker report --format html` at the product's size: a tracker of ~20,000 items.
 
-    python bench/report.py                      # 3,400 generated pages (~20,400 items), analyzed (lexical)
-    python bench/report.py --workdir /tmp/rep   # keep the corpus and database; later runs reuse them
+    python -m bench.report                      # 3,400 generated pages (~20,400 items), analyzed (lexical)
+    python -m bench.report --workdir /tmp/rep   # keep the corpus and database; later runs reuse them
+    python -m bench.report --quick              # 10 pages, one report: seconds
 
 The corpus is bench/generate.py's; the database is loaded and analyzed once (lexical mode, so that there are
 recommendations and suggestions to report; some due dates are set in the past so the overdue part has rows).
@@ -21,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.generate import generate
 
-from generate import generate  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def prepare(work: Path, docs: int) -> Path:
@@ -55,14 +54,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=3400)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--quick", action="store_true", help="10 pages and one report: a smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.docs = 10
     work = args.workdir or Path(tempfile.mkdtemp(prefix="reportbench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = prepare(work, args.docs)
     out = work / "report.html"
     env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_EMBEDDINGS": "off"}
     times, cpu = [], []
-    for _ in range(3):
+    for _ in range(1 if args.quick else 3):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "tracker", "report", "--format", "html", "--out", str(out)],

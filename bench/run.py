@@ -1,15 +1,15 @@
 """The benchmark: load speed, reload and dashboard data functions at the product's size.
 
-    python bench/run.py                      # sizes 5, 500, 3400 pages (~20,000 items); writes bench/RESULTS.md
-    python bench/run.py --quick              # sizes 5 and 500: a smoke run, no RESULTS.md
-    python bench/run.py --sizes 5,500,1000   # other sizes
+    python -m bench.run                      # sizes 5, 500, 3400 pages (~20,000 items); writes bench/RESULTS.md
+    python -m bench.run --quick              # sizes 5 and 50, corpora in a temporary folder: seconds, no RESULTS.md
+    python -m bench.run --sizes 5,500,1000   # other sizes
 
 The recommendations (first analysis, full re-analysis, adding a report) have their own benchmark,
-bench/recommendations.py. Here the largest database is analyzed in lexical mode (no sentence model, so no
+bench.recommendations. Here the largest database is analyzed in lexical mode (no sentence model, so no
 embedding time) only so that the dashboard's recommendation frames have data to read.
 
-Corpora come from bench/generate.py (cached in bench/corpora/, git-ignored); databases live in a
-temporary folder. Nothing here is part of the test suite.
+Corpora come from bench/generate.py (cached in bench/corpora/, git-ignored; with --quick in the temporary
+folder); databases live in a temporary folder. Nothing here is part of the test suite.
 """
 
 from __future__ import annotations
@@ -30,15 +30,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench.generate import generate
+from tracker.reading.files import find_files
+from tracker.store import Store
+from tracker.store.loading import load_paths
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from generate import generate  # noqa: E402
-
-from tracker.reading.files import find_files  # noqa: E402
-from tracker.store import Store  # noqa: E402
-from tracker.store.loading import load_paths  # noqa: E402
 
 CORPORA = ROOT / "bench" / "corpora"
 # the floor: read, decode, and split on the outcome/section headings with one regular expression
@@ -86,7 +83,7 @@ def floor_seconds(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def load_rows(sizes: list[int], work: Path) -> dict[int, Path]:
+def load_rows(sizes: list[int], work: Path, corpora: Path) -> dict[int, Path]:
     say("## Loading (parse + store only; no analysis)")
     say()
     say("| documents | MB | floor s | first load s | docs/s | MB/s | ms/doc | growth | x floor | "
@@ -95,8 +92,8 @@ def load_rows(sizes: list[int], work: Path) -> dict[int, Path]:
     dbs = {}
     previous = None
     for n in sizes:
-        manifest = generate(n, CORPORA / str(n))
-        corpus = CORPORA / str(n)
+        corpus = corpora / str(n)
+        manifest = generate(n, corpus)
         files = find_files([corpus])
         mb = manifest["bytes"] / 1e6
         for path in files:  # page cache warm for both contestants
@@ -130,7 +127,7 @@ def load_rows(sizes: list[int], work: Path) -> dict[int, Path]:
 
 def _analysis_child(db: str, queue: mp.Queue) -> None:
     os.environ["TRACKER_EMBEDDINGS"] = "off"
-    from tracker.analysis.runs import run_analysis
+    from tracker.analysis.core import run_analysis
 
     started = time.perf_counter()
     result = run_analysis(Store(db))
@@ -202,20 +199,21 @@ def dashboard_rows(db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5,500,3400")
-    parser.add_argument("--quick", action="store_true", help="sizes 5 and 500 only; RESULTS.md is not written")
+    parser.add_argument("--quick", action="store_true",
+                        help="sizes 5 and 50 only, corpora in the temporary folder; RESULTS.md is not written")
     args = parser.parse_args()
-    sizes = [5, 500] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [5, 50] if args.quick else [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
     say("# Benchmark run")
     say()
-    say(f"`python bench/run.py {' '.join(sys.argv[1:])}`".replace("  ", " ").replace(" `", "`"))
+    say(f"`python -m bench.run {' '.join(sys.argv[1:])}`".replace("  ", " ").replace(" `", "`"))
     say()
     for line in machine():
         say(f"    {line}")
     say()
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     try:
-        dbs = load_rows(sizes, work)
+        dbs = load_rows(sizes, work, work / "corpora" if args.quick else CORPORA)
         largest = dbs[max(dbs)]
         analysis_row(largest)
         dashboard_rows(largest)

@@ -1,13 +1,17 @@
 """Shared fixtures: a fresh database per test, optionally with the five bundled seeds loaded (and analyzed).
 
-Loading and analyzing the seeds is done once per test session into template files; each test gets its own
-copy, so tests stay independent without paying for the setup every time.
+Loading and analyzing the seeds is done once per test run into template files; each test gets its own
+copy, so tests stay independent without paying for the setup every time. With pytest-xdist (`-n 2`) the
+workers share the templates: the first to need one builds it under a file lock, the others copy it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,12 +33,40 @@ def copy_db(source: Path, target: Path) -> Path:
     return target
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A template database built once for the whole run: under xdist in the folder all workers share (built by
+    the first worker that needs it, under a lock), else in this session's temporary folder."""
+    base = factory.getbasetemp()
+    folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = folder / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path.with_name(name + ".lock")):
+        done = path.with_name(name + ".done")
+        if not done.exists():  # a template half-built by an interrupted worker is built again
+            for stale in (path, path.with_name(name + ".wal")):
+                stale.unlink(missing_ok=True)
+            build(path)
+            done.touch()
+    return path
+
+
 @pytest.fixture(scope="session")
 def seed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "seeds.duckdb"
-    report = load_paths([SEEDS], Store(path))
-    assert report.ok, report.summary()
-    return path
+    def build(path: Path) -> None:
+        report = load_paths([SEEDS], Store(path))
+        assert report.ok, report.summary()
+
+    return _shared(tmp_path_factory, "seeds.duckdb", build)
 
 
 @pytest.fixture(scope="session")
@@ -42,18 +74,21 @@ def analyzed_templates(tmp_path_factory: pytest.TempPathFactory, seed_template: 
     """mode ("semantic" / "lexical") -> a copy of the seed template analyzed in that mode, made on first use."""
     from tracker import analysis
 
+    def analyzed(mode: str, path: Path) -> None:
+        copy_db(seed_template, path)
+        before = os.environ.get("TRACKER_EMBEDDINGS")
+        os.environ["TRACKER_EMBEDDINGS"] = "off" if mode == "lexical" else ""
+        try:
+            analysis.analyze(Store(path))
+        finally:
+            if before is None:
+                os.environ.pop("TRACKER_EMBEDDINGS", None)
+            else:
+                os.environ["TRACKER_EMBEDDINGS"] = before
+
     class Templates(dict):
         def __missing__(self, mode: str) -> Path:
-            path = copy_db(seed_template, tmp_path_factory.mktemp("template") / f"{mode}.duckdb")
-            before = os.environ.get("TRACKER_EMBEDDINGS")
-            os.environ["TRACKER_EMBEDDINGS"] = "off" if mode == "lexical" else ""
-            try:
-                analysis.analyze(Store(path))
-            finally:
-                if before is None:
-                    os.environ.pop("TRACKER_EMBEDDINGS", None)
-                else:
-                    os.environ["TRACKER_EMBEDDINGS"] = before
+            path = _shared(tmp_path_factory, f"{mode}.duckdb", lambda target: analyzed(mode, target))
             self[mode] = path
             return path
 

@@ -27,24 +27,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HEIGHTS = {1440: 1000, 390: 844}
 
 
-@pytest.fixture(params=list(HEIGHTS), ids=lambda w: f"{w}px")
-def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path]) -> Iterator:  # noqa: F811
-    """A browser tab at the width, as the editor Ana (the name cookie the sidebar box writes)."""
-    url, _ = loaded
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium for the module; each test gets a fresh context (cookies, storage) of its own."""
     sync_api = import_or_fail_in_ci("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        browser, context = launch(pw)
+        chromium, context = launch(pw)
         context.close()
-        context = browser.new_context(viewport={"width": request.param, "height": HEIGHTS[request.param]})
-        context.set_default_timeout(60_000)
-        context.add_cookies([{"name": "tracker_editor", "value": "Ana", "url": url}])
-        page = context.new_page()
-        page.width = request.param
         try:
-            yield page
+            yield chromium
         finally:
-            context.close()
-            browser.close()
+            chromium.close()
+
+
+@pytest.fixture(params=list(HEIGHTS), ids=lambda w: f"{w}px")
+def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path], browser) -> Iterator:  # noqa: F811
+    """A browser tab at the width, as the editor Ana (the name cookie the sidebar box writes)."""
+    url, _ = loaded
+    context = browser.new_context(viewport={"width": request.param, "height": HEIGHTS[request.param]})
+    context.set_default_timeout(60_000)
+    context.add_cookies([{"name": "tracker_editor", "value": "Ana", "url": url}])
+    page = context.new_page()
+    page.width = request.param
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def test_the_proposals_policy_questions_read_in_full(loaded: tuple[str, Path], tab) -> None:  # noqa: F811

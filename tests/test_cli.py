@@ -1,4 +1,6 @@
-"""The command line, run as a user runs it: `python -m tracker …` in a subprocess."""
+"""The command line. Most tests run the click group in this process (click's CliRunner: the same parsing, output
+and exit codes, without starting Python and importing the tracker per call); the last tests run real processes,
+as a user does: the console script, `python -m tracker`, and an error with no traceback."""
 
 from __future__ import annotations
 
@@ -8,18 +10,22 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_cli as run
+from tracker.cli import cli
 from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, db: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_EMBEDDINGS": os.environ.get("TRACKER_EMBEDDINGS", "")}
-    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=cwd, env=env, capture_output=True,
+def run_process(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m tracker ARGS` in a new process."""
+    env = {**os.environ, "TRACKER_DB": str(db), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -174,8 +180,6 @@ def test_set_refuses_bad_input_and_writes_nothing(loaded_db: Path, args: list[st
 
 def test_every_command_has_help_and_is_in_the_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TRACKER_LOCK_TIMEOUT", "abc")  # a bad setting never stops --help
-    from tracker.cli import cli
-
     commands = sorted(cli.commands)
     assert {"load", "analyze", "export", "set", "recommendation", "review", "history"} <= set(commands)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -296,3 +300,22 @@ def test_history_with_labels_is_readable_and_names_who_imported(tmp_path: Path):
     assert imports["000_b1319ff3bb3a17cc.txt"] == getpass.getuser()
     machine = list(csv.DictReader(io.StringIO(run("history", db=db).stdout)))
     assert "changed_at" in machine[0] and "field" in machine[0]  # the machine form stays the default
+
+
+# Real processes, as a user starts them: what the in-process runs above cannot show.
+
+def test_the_console_script_runs_the_command_line(tmp_path: Path) -> None:
+    """`tracker` as pip installs it: pyproject.toml's entry point, called the way the generated script calls it."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    module, function = scripts["tracker"].split(":")
+    script = f"import sys; from {module} import {function}; sys.argv[0] = 'tracker'; sys.exit({function}())"
+    result = subprocess.run([sys.executable, "-c", script, "export", "--help"], cwd=ROOT, capture_output=True,
+                            env={**os.environ, "TRACKER_DB": str(tmp_path / "s.duckdb")}, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: tracker export")
+
+
+def test_python_m_tracker_reports_a_bad_setting_in_one_line_without_traceback(tmp_path: Path) -> None:
+    result = run_process("export", db=tmp_path / "p.duckdb", env={"TRACKER_LOCK_TIMEOUT": "abc"})
+    assert result.returncode == 1
+    assert "TRACKER_LOCK_TIMEOUT" in one_line_error(result)

@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import run_cli as run  # the command line, in this process
 from tests.variants import hard_wrapped, to_html, windows_text
 from tracker import analysis
 from tracker.analysis.evaluate_calls import evaluate
@@ -177,12 +175,6 @@ def test_items_export_has_origin_and_review(seed_store: Store) -> None:
     calls = export_frame(seed_store, "report-calls").set_index("call_id")
     assert calls.loc[rejected, "review"] == "rejected" and accepted not in calls.index
     assert set(calls["review"]) == {"suggested", "rejected"} and len(calls) == 13
-
-
-def run(*args: str, db: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TRACKER_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
 
 
 def test_cli_lists_accepts_and_rejects_report_calls(seed_store: Store) -> None:

@@ -69,3 +69,15 @@ def escape_markdown(text: Any, *, one_line: bool = False) -> str:
     if one_line:
         return _escape_line(re.sub(r"\s+", " ", str(text)).strip())
     return "  \n".join(_escape_line(line) for line in str(text).split("\n"))
+
+
+def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0) -> str:
+    """'2024 Open Forum #12 — Title' from whatever of the four is known; the title cut at ``limit`` if given."""
+    def known(value: Any) -> bool:
+        return value is not None and str(value) not in ("", "nan", "<NA>", "None", "NaT")
+
+    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if known(number) else "") if known(v))
+    title = re.sub(r"\s+", " ", str(title)).strip() if known(title) else ""
+    if limit and len(title) > limit:
+        title = title[: limit - 1].rstrip() + "…"
+    return f"{head} — {title}" if title and head else (head or title or "unknown session")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..store import Store
 from ..store.queries import ItemFilter, items_frame, sessions_frame
-from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABELS
+from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABELS, session_name
 
 ITEM_EXPORT_COLUMNS = ["item_id", "source", "year", "session_type", "session_number", "session_title", "kind",
                        "section", "text", "status", "owner", "due_date", "notes", "in_source", "updated_at",
@@ -174,18 +174,6 @@ HEADERS = {"items": ITEM_HEADERS, "sessions": SESSION_HEADERS, "recommendations"
 FOLDED = {"suggested_rec_id", "suggested_rec_title", "rec_title",
           "rec_recurring", "specificity_note", "themes_by", "subject", "via", "field", "old_value",
           "new_value"}
-
-
-def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0) -> str:
-    """'2024 Open Forum #12 — Title' from whatever of the four is known; the title cut at ``limit`` if given."""
-    def known(value: Any) -> bool:
-        return value is not None and str(value) not in ("", "nan", "<NA>", "None", "NaT")
-
-    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if known(number) else "") if known(v))
-    title = re.sub(r"\s+", " ", str(title)).strip() if known(title) else ""
-    if limit and len(title) > limit:
-        title = title[: limit - 1].rstrip() + "…"
-    return f"{head} — {title}" if title and head else (head or title or "unknown session")
 
 
 def _words(value: Any) -> Any:

@@ -16,10 +16,9 @@ import pandas as pd
 
 from ..store import Store
 from ..store.queries import history_frame
-from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS
+from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS, session_name
 from .access import requires
 from .editing import EditError, apply, clean_value
-from .exporting import session_name
 
 OUTCOMES = ("open", "implemented", "partly_implemented", "not_implemented")
 OUTCOME_LABELS = {"open": "Open", "implemented": "Closed — implemented",

@@ -17,8 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..store import Store
-from ..vocabulary import CLOSED_SQL, STATUS_COLOURS, STATUS_LABELS, STATUSES
-from .exporting import session_name
+from ..vocabulary import CLOSED_SQL, STATUS_COLOURS, STATUS_LABELS, STATUSES, session_name
 from .planning import default_target_year, resolve_scope
 from .register import OUTCOME_LABELS, by_addressee, register_frame, session_labels
 

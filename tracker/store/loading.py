@@ -21,7 +21,6 @@ from ..reading.parsed import Job, ParsedFile, parse_in_order
 from .db import HeldConnection, Store, StoreError
 from .documents import BATCH_SIZE, Prepared, load_documents
 
-
 # what a load takes: (path, None) to read, (name, bytes) given, or a file already parsed (an upload previewed)
 FileInput = tuple[Path | str, bytes | None] | ParsedFile
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...store import Store
 from ...store.queries import sessions_frame
-from ..exporting import session_name
+from ...vocabulary import session_name
 from .fields import PlanningError
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...services.exporting import session_name
-from ...vocabulary import STATUSES
+from ...vocabulary import STATUSES, session_name
 
 OVERDUE_FLAG = "⚠ overdue"
 FIELD_LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date", "notes": "Notes", "title": "Title",

@@ -12,6 +12,7 @@ from streamlit.errors import StreamlitAPIException
 from tracker import vocabulary
 from tracker.errors import TrackerError
 from tracker.resources import seeds_dir
+from tracker.services.analyzing import analyze
 from tracker.services.editing import EditConflict
 from tracker.store import Store
 from tracker.ui import auth, dashboard_data
@@ -185,3 +186,14 @@ def review_link() -> None:
 def page_header(title: str, caption: str) -> None:
     st.title(title)
     st.caption(caption)
+
+
+def analysis_missing_note(key: str) -> None:
+    st.info("The recurrence analysis has not been run on this database yet, so themes and recommendations "
+            "are not available.", icon=":material/info:")
+    if st.button("Run the analysis now", key=key, icon=":material/play_arrow:"):
+        with st.spinner("Analyzing items …"):
+            summary = analyze(get_store(), actor=auth.current_actor())
+        clear_caches()
+        st.toast(md(summary))
+        st.rerun()

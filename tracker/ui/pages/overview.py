@@ -9,25 +9,13 @@ from typing import Any
 
 import streamlit as st
 
-from tracker.services.analyzing import analyze
 from tracker.services.report import progress_report
 from tracker.store.queries import ItemFilter
-from tracker.ui import auth, charts
+from tracker.ui import charts
 from tracker.ui.dashboard_data import progress_from_items, recurring_note
 from tracker.ui.pages import common
 
 CHART_CONFIG = {"displayModeBar": False}  # the toolbar covered chart titles on a phone; zoom is not needed here
-
-
-def analysis_missing_note(key: str) -> None:
-    st.info("The recurrence analysis has not been run on this database yet, so themes and recommendations "
-            "are not available.", icon=":material/info:")
-    if st.button("Run the analysis now", key=key, icon=":material/play_arrow:"):
-        with st.spinner("Analyzing items …"):
-            summary = analyze(common.get_store(), actor=auth.current_actor())
-        common.clear_caches()
-        st.toast(common.md(summary))
-        st.rerun()
 
 
 def _tiles(numbers: dict) -> None:
@@ -97,7 +85,7 @@ def render() -> None:
 
     recommendations = common.recommendations()
     if numbers["recurring"] is None:
-        analysis_missing_note("run-analysis-overview")
+        common.analysis_missing_note("run-analysis-overview")
     else:
         common.review_link()
 

@@ -28,7 +28,6 @@ from tracker.ui.dashboard_data import (
     status_label,
 )
 from tracker.ui.pages import common
-from tracker.ui.pages.overview import analysis_missing_note
 from tracker.vocabulary import STATUS_BADGE_COLOURS, STATUSES
 
 FLASH = "recs_flash"
@@ -348,7 +347,7 @@ def render() -> None:
         del st.query_params["rec"]
     if everything.empty:
         if common.headline()["recurring"] is None:
-            analysis_missing_note("run-analysis-recurring")
+            common.analysis_missing_note("run-analysis-recurring")
         else:
             st.info("No recommendation yet: import a report with key takeaways or calls to action.")
         return

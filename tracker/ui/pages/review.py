@@ -23,7 +23,6 @@ from tracker.services import analyzing
 from tracker.services.report_calls import accept_call, reject_call
 from tracker.ui.dashboard_data import kind_label, recommendation_facts, recommendation_name, shorten, years_text
 from tracker.ui.pages import common
-from tracker.ui.pages.overview import analysis_missing_note
 
 FLASH = "review_flash"
 CURRENT = "review_current"  # the item id on screen
@@ -229,7 +228,7 @@ def render() -> None:
     queue = common.review_queue()
     if queue.empty:
         if common.headline()["recurring"] is None:
-            analysis_missing_note("run-analysis-review")
+            common.analysis_missing_note("run-analysis-review")
         else:
             st.info("Nothing to review: every call the analysis placed has been looked at.",
                     icon=":material/task_alt:")

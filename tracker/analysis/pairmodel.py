@@ -44,13 +44,14 @@ def _features(use_model: bool) -> list[str]:
 
 @lru_cache(maxsize=1)
 def shipped() -> dict[str, Method]:
-    """The shipped methods, by mode ('semantic', 'lexical')."""
+    """The shipped methods, by mode ('semantic', 'lexical'); a signal the file has no coefficient for counts 0
+    (so that a new signal can be fitted)."""
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     out = {}
     for mode, name, use_model in (("semantic", "MiniLM + char n-grams + pair signals", True),
                                   ("lexical", "char n-grams + pair signals", False)):
         entry = data[mode]
-        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"][f])) for f in _features(use_model)),
+        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"].get(f, 0.0))) for f in _features(use_model)),
                            float(entry["intercept"]), float(entry["threshold"]))
     return out
 

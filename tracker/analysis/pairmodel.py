@@ -2,7 +2,8 @@
 
 Two items are the same recommendation with a probability given by a logistic regression over their signals
 (``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
-addressee, same action verb, shared content words, item kinds, same session), as record-linkage tools do.
+addressee, same action verb, shared content words, the same verb in both extracted asks, item kinds, same
+session), as record-linkage tools do.
 
 - **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
   ``python -m tracker.analysis.pairmodel`` on the labelled pairs of the tune half only (the seeds and the

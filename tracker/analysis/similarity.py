@@ -15,7 +15,8 @@ report with the tracker costs the same whatever else it holds.
 
 Two items' similarity is the probability that they are the same recommendation: a logistic regression
 (``Method``, fitted by pairmodel.py on labelled pairs) over their best-sentence MiniLM and n-gram cosines,
-shared themes, addressees, requested action (verb and content words) and kinds. Pairs below ``Method.floor``
+shared themes, addressees, requested action (verb and content words, and the verb of each call's extracted
+ask) and kinds. Pairs below ``Method.floor``
 count as 0, so unrelated calls add nothing to an average. Nothing depends on which other items are
 compared: the numbers are the same for two items alone or among 20,000 others.
 """

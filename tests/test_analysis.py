@@ -21,8 +21,9 @@ from tracker.cli import cli
 from tracker.services.exporting import export_items, write_frame
 from tracker.store import Store
 
-INTL = {  # the example: one recommendation made in 2022, and asked about again in 2024
+INTL = {  # the example: one recommendation made in 2022, made again in 2023 and asked about in 2024
     "e4371e64ce8c6019": "International cooperation should be strengthened",
+    "f52488db5592f466": "the international community strengthen dialogue and cooperation",
     "a7f9d2f3b3e6c3d4": "How can international cooperation be strengthened",
 }
 QUESTION = "a7f9d2f3b3e6c3d4"  # "How can international cooperation be strengthened": the same matter, asked again
@@ -58,12 +59,12 @@ def test_international_cooperation_is_one_recurring_recommendation(analyzed: Sto
     assert len(recs) == 1
     rec = rec_of(analyzed, "e4371e64ce8c6019")
     # proposed by the machine; recurring once a person accepts its suggestions
-    assert rec["recurring_suggested"] and rec["n_sessions_suggested"] == 2 and not rec["recurring"]
+    assert rec["recurring_suggested"] and rec["n_sessions_suggested"] == 3 and not rec["recurring"]
     # the open question joins the recommendation it asks about, as a suggestion for a person to confirm
     assert analyzed.scalar("SELECT state FROM memberships WHERE item_id = ?", [QUESTION]) == "suggested"
     analysis.accept_all(analyzed, rec.name, by="Ana")
     rec = rec_of(analyzed, "e4371e64ce8c6019")
-    assert rec["recurring"] and rec["years"] == [2022, 2024] and rec["n_sessions"] == 2
+    assert rec["recurring"] and rec["years"] == [2022, 2023, 2024] and rec["n_sessions"] == 3
     assert (rec["first_year"], rec["last_year"]) == (2022, 2024)
     assert "International cooperation" in rec["themes"]
     assert "ooperation" in rec["title"] and "…" not in rec["title"]

@@ -553,7 +553,7 @@ def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store:
     full = f"**{common_md(title)}**"
     assert full in titles  # never cut
     facts = " ".join(m.value for m in at.markdown)
-    assert common_md("2022, 2024 · 2 sessions") in facts and "owner: UNICEF China" in facts
+    assert common_md("2022, 2023, 2024 · 3 sessions") in facts and "owner: UNICEF China" in facts
     at.radio(key="rec_scope").set_value("All").run()
     assert len(_card_titles(at)) == min(25, len(analysis.recommendations_frame(seed_store)))
     at.text_input(key="rec_find").set_value("across regions").run()

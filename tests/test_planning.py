@@ -147,7 +147,7 @@ def test_each_recurring_recommendation_once_with_its_full_title(with_2025: Store
         assert rec.rec_id not in connection
         assert _section(markdown, "Expected outcomes").count(md_text(rec.title)) == 1
     line = next(x for x in connection.splitlines() if long_title in x)
-    assert "three sessions, at IGF 2022, 2024 and 2025" in line
+    assert "four sessions, at IGF 2022, 2023, 2024 and 2025" in line
     assert "2025 Open Forum #31 — Keeping children safe online together" in line
     assert "CFIS" not in markdown and "MoU drafted" not in markdown
     # the organizers' own view of it: in the internal appendix only

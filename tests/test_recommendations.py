@@ -48,8 +48,8 @@ def add_page(store: Store, folder: Path, name: str = "2025_open_forum_31.txt", t
 
 def test_international_cooperation_recurs_and_the_question_about_it_joins(analyzed: Store) -> None:
     rec = cooperation(analyzed)
-    # the machine proposes the 2024 call and question; until a person accepts them it is not a fact
-    assert rec["n_sessions_suggested"] == 2 and rec["recurring_suggested"]
+    # the machine proposes the 2023 call, the 2024 call and question; until a person accepts them it is not a fact
+    assert rec["n_sessions_suggested"] == 3 and rec["recurring_suggested"]
     assert rec["years"] == [2022] and not rec["recurring"] and rec["n_sessions"] == 1
     # the 2024 open question on the same matter is offered the cooperation recommendation first,
     # with the 2022 call as the evidence
@@ -62,8 +62,8 @@ def test_international_cooperation_recurs_and_the_question_about_it_joins(analyz
     # accepted, the question counts as that matter coming back
     analysis.accept_all(analyzed, rec.name, by="Ana")
     rec = cooperation(analyzed)
-    assert rec["years"] == [2022, 2024]
-    assert rec["recurring"] and rec["n_sessions"] == 2 and not rec["recurring_suggested"]
+    assert rec["years"] == [2022, 2023, 2024]
+    assert rec["recurring"] and rec["n_sessions"] == 3 and not rec["recurring_suggested"]
     assert not rec["title"].endswith("…") and len(rec["title"]) <= 80
 
 
@@ -219,16 +219,16 @@ def test_status_can_be_applied_to_the_calls(analyzed: Store) -> None:
             analysis.accept(analyzed, item_id, by="Ana")
     calls = analysis.members_frame(analyzed, rec.name)
     calls = calls[calls["kind"].isin(["takeaway", "action"])]
-    assert len(calls) == 2  # the 2022 and 2024 calls; the 2024 question has no follow-up status of its own
+    assert len(calls) == 3  # the 2022, 2023 and 2024 calls; the 2024 question has no follow-up status of its own
     result = editing.set_recommendation(analyzed, rec.name, by="Ana", status="done", apply_to_calls=True)
-    assert result.calls_changed == 2
+    assert result.calls_changed == 3
     statuses = analyzed.query("SELECT i.status FROM items i JOIN memberships m USING (item_id) WHERE m.rec_id = ? "
                               "AND i.kind <> 'question'", [rec.name])
     assert set(statuses["status"]) == {"done"}
-    assert analyzed.scalar("SELECT count(*) FROM history WHERE subject = 'item' AND field = 'status'") == 2
+    assert analyzed.scalar("SELECT count(*) FROM history WHERE subject = 'item' AND field = 'status'") == 3
     progress = analysis.progress_by_first_year_frame(analyzed)
     done_2022 = progress[(progress["first_year"] == 2022) & (progress["status"] == "done")]
-    assert done_2022["recommendations"].sum() == 1  # raised twice, counted once
+    assert done_2022["recommendations"].sum() == 1  # raised three times, counted once
 
 
 def test_apply_to_calls_counts_and_touches_confirmed_calls_only(analyzed: Store) -> None:
@@ -282,7 +282,7 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     listing = runner.invoke(cli, db + ["review"])
     queue = analysis.review_queue(analyzed)
     pending = queue["item_id"].iat[0]
-    assert listing.exit_code == 0 and f"{pending} (2024): {queue['text'].iat[0]}" in listing.output
+    assert listing.exit_code == 0 and f"{pending} ({queue['year'].iat[0]}): {queue['text'].iat[0]}" in listing.output
     assert f"  1. {queue['rec_id'].iat[0]} " in listing.output
     assert f"or none of these: --none {pending}" in listing.output
     decided = runner.invoke(cli, db + ["review", "--accept", pending, "--by", "Ana"])

@@ -43,7 +43,7 @@ def test_only_member_calls_count_and_pending_suggestions_are_apart(analyzed_stor
     assert before["pending"] >= 1
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
     after = register_frame(analyzed_store, TODAY).set_index("rec_id").loc[rec_id]
-    assert after["years"] == [2022, 2024] and after["recurring"] and after["pending"] == 0
+    assert after["years"] == [2022, 2023, 2024] and after["recurring"] and after["pending"] == 0
     assert after["confirmed"]
     assert any(label.startswith("2024 Open Forum #6") for label in after["session_labels"])
 
@@ -107,7 +107,7 @@ def test_register_download_has_words_for_headers_and_values(confirmed: tuple[Sto
     first = dict(zip(headers, [c.value for c in sheet[2]], strict=True))
     assert first["Id"] == rec_id  # recurring first
     assert first["Status"] == "In progress" and first["Overdue"] == "Yes" and first["Recurring"] == "Yes"
-    assert first["Years raised"] == "2022; 2024" and first["Outcome"] == "Open"
+    assert first["Years raised"] == "2022; 2023; 2024" and first["Outcome"] == "Open"
 
 
 def test_cli_outcome_and_labelled_export(confirmed: tuple[Store, str]) -> None:

@@ -48,7 +48,7 @@ def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_stor
     assert ":red-badge[:material/warning: overdue]" in shown
     register = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
     row = register.set_index("Id").loc[rec_id]
-    assert row["Overdue"] == "Yes" and row["Status"] == "In progress" and row["Years raised"] == "2022; 2024"
+    assert row["Overdue"] == "Yes" and row["Status"] == "In progress" and row["Years raised"] == "2022; 2023; 2024"
     assert {b.label for b in at.get("download_button")} >= {"Download CSV", "Download Excel"}
 
     at.button(key=f"open-{rec_id}").click().run()

@@ -77,7 +77,7 @@ def test_docx_has_one_heading_per_part(followed: tuple[Store, str], tmp_path: Pa
     assert headings == list(reporting.PARTS)
     body = "\n".join(p.text for p in doc.paragraphs)
     assert f"{HOSTILE} ({rec_id})" in body  # literal text, as runs
-    assert "Outcome: Closed — partly implemented" in body and "Years: 2022, 2024" in body
+    assert "Outcome: Closed — partly implemented" in body and "Years: 2022, 2023, 2024" in body
     assert "Private" not in body
 
 

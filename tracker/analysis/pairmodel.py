@@ -2,7 +2,8 @@
 
 Two items are the same recommendation with a probability given by a logistic regression over their signals
 (``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
-addressee, same action verb, shared content words, item kinds, same session), as record-linkage tools do.
+addressee, same action verb, shared content words, the same verb in both extracted asks, item kinds, same
+session), as record-linkage tools do.
 
 - **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
   ``python -m tracker.analysis.pairmodel`` on the labelled pairs of the tune half only (the seeds and the
@@ -44,13 +45,14 @@ def _features(use_model: bool) -> list[str]:
 
 @lru_cache(maxsize=1)
 def shipped() -> dict[str, Method]:
-    """The shipped methods, by mode ('semantic', 'lexical')."""
+    """The shipped methods, by mode ('semantic', 'lexical'); a signal the file has no coefficient for counts 0
+    (so that a new signal can be fitted)."""
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     out = {}
     for mode, name, use_model in (("semantic", "MiniLM + char n-grams + pair signals", True),
                                   ("lexical", "char n-grams + pair signals", False)):
         entry = data[mode]
-        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"][f])) for f in _features(use_model)),
+        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"].get(f, 0.0))) for f in _features(use_model)),
                            float(entry["intercept"]), float(entry["threshold"]))
     return out
 

@@ -15,7 +15,8 @@ report with the tracker costs the same whatever else it holds.
 
 Two items' similarity is the probability that they are the same recommendation: a logistic regression
 (``Method``, fitted by pairmodel.py on labelled pairs) over their best-sentence MiniLM and n-gram cosines,
-shared themes, addressees, requested action (verb and content words) and kinds. Pairs below ``Method.floor``
+shared themes, addressees, requested action (verb and content words, and the verb of each call's extracted
+ask) and kinds. Pairs below ``Method.floor``
 count as 0, so unrelated calls add nothing to an average. Nothing depends on which other items are
 compared: the numbers are the same for two items alone or among 20,000 others.
 """
@@ -49,7 +50,7 @@ DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "pr
 
 
 PAIR_FEATURES = ("semantic", "char", "shared_theme", "same_addressee", "other_addressee", "same_verb",
-                 "object_words", "one_question", "both_questions", "one_takeaway", "same_session")
+                 "object_words", "ask_verb", "one_question", "both_questions", "one_takeaway", "same_session")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class ItemInfo:
     actors: np.ndarray  # item x normalized addressee, 0/1
     verbs: sparse.csr_matrix  # item x action verb, 0/1
     objects: sparse.csr_matrix  # item x content word, unit length rows
+    asks: sparse.csr_matrix  # item x the verb of its extracted ask (titles.extract_ask), 0/1, at most one
 
 
 @dataclass
@@ -209,6 +211,16 @@ def action_words(text: str) -> tuple[list[str], list[str]]:
     return verbs, objects
 
 
+@lru_cache(maxsize=65_536)
+def ask_verb(text: str, kind: str) -> str:
+    """The verb of the ask a call states ("fund", "strengthen"), '' when the rules read none; kept per text
+    because a long-lived process analyses the same items again."""
+    from .titles import extract_ask  # titles builds on this module's sentences and stop words
+
+    found = extract_ask(text, kind)
+    return found.verb if found else ""
+
+
 def item_info(kinds: list[str], sessions: list[str], texts: list[str], themes: list[list[str]],
               actors: list[list[str]]) -> ItemInfo:
     """The pair score's per-item inputs from each item's kind, session, text, themes and addressees."""
@@ -229,7 +241,8 @@ def item_info(kinds: list[str], sessions: list[str], texts: list[str], themes: l
         takeaway=np.array([k == "takeaway" for k in kinds], dtype=np.float32),
         session=np.unique(np.array(sessions, dtype=object).astype(str), return_inverse=True)[1].astype(np.int64),
         themes=binary(themes).toarray(), actors=binary(actors).toarray(),
-        verbs=binary([v for v, _ in words]), objects=binary([o for _, o in words], unit=True))
+        verbs=binary([v for v, _ in words]), objects=binary([o for _, o in words], unit=True),
+        asks=binary([[v] if v else [] for v in (ask_verb(t, k) for t, k in zip(texts, kinds, strict=True))]))
 
 
 def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | None, info: ItemInfo) -> Features:
@@ -258,6 +271,7 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
     info = features.info
     col_themes, col_actors = info.themes[cols], info.actors[cols]
     col_verbs, col_objects = info.verbs[cols].T.tocsr(), info.objects[cols].T.tocsr()
+    col_asks = info.asks[cols].T.tocsr()
     col_q, col_t, col_s = info.question[cols], info.takeaway[cols], info.session[cols]
     named = col_actors.sum(axis=1) > 0
     ends = np.cumsum(lengths[rows])
@@ -279,6 +293,7 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
         out["other_addressee"] = (both_named & (shared_actors == 0)).astype(np.float32)
         out["same_verb"] = ((info.verbs[chunk] @ col_verbs).toarray() > 0).astype(np.float32)
         out["object_words"] = (info.objects[chunk] @ col_objects).toarray().astype(np.float32)
+        out["ask_verb"] = ((info.asks[chunk] @ col_asks).toarray() > 0).astype(np.float32)
         q, t = info.question[chunk][:, None], info.takeaway[chunk][:, None]
         out["one_question"] = np.abs(q - col_q[None, :])
         out["both_questions"] = q * col_q[None, :]

@@ -100,7 +100,7 @@ SETTINGS = ["", "", " for girls", " in humanitarian settings", " in small island
 
 
 def base_calls(seed_texts: list[str], count: int, rng: random.Random) -> list[str]:
-    from tracker.analysis.similarity import split_sentences
+    from tracker.analysis.corpus import split_sentences
 
     calls = list(dict.fromkeys(s for t in seed_texts for s in split_sentences(t)))
     seen = set(calls)

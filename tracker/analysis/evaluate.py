@@ -3,7 +3,7 @@
 The labels (tests/data/recurrence_labels.json, made by docs/labelling.md) put every takeaway, call to action
 and question of the seeds and of the pages in tests/data/eval_pages/ into groups of the same recommendation
 or alone. The pages are split: the pair coefficients and thresholds are fitted on the seeds plus the "tune"
-half (only those pages loaded; tracker/analysis/pairmodel.py) and reported on the "holdout" half too (all
+half (only those pages loaded; tracker/analysis/fitting.py) and reported on the "holdout" half too (all
 pages loaded, as a user would have them, scoring the pairs that involve a holdout item). Scores are pairwise;
 "cross" counts only pairs from different sessions, the pairs that make a recommendation recurring. The
 top-3 rate is how often the three most likely recommendations offered for a call include its own, with the

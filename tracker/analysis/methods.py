@@ -1,5 +1,5 @@
 """The two configurations the analysis runs with: the shipped pair coefficients of each mode
-(``pair_weights.json``, fitted on the tune half by ``python -m tracker.analysis.pairmodel``). Reported on the
+(``pair_weights.json``, fitted on the tune half by ``python -m tracker.analysis.fitting``). Reported on the
 holdout half too (docs/recurrence.md); tests/test_analysis_eval.py fails if a change scores below what was
 measured.
 """

@@ -1,4 +1,4 @@
-"""The pair score: shipped coefficients, how they are fitted, and how they adapt to people's decisions.
+"""The pair score: shipped coefficients, how they are fitted (``fitting``), and how they adapt to people's decisions.
 
 Two items are the same recommendation with a probability given by a logistic regression over their signals
 (``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
@@ -6,7 +6,7 @@ addressee, same action verb, shared content words, the same verb in both extract
 session), as record-linkage tools do.
 
 - **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
-  ``python -m tracker.analysis.pairmodel`` on the labelled pairs of the tune half only (the seeds and the
+  ``python -m tracker.analysis.fitting`` on the labelled pairs of the tune half only (the seeds and the
   tune pages of tests/data/recurrence_labels.json). The threshold is the one whose average-linkage grouping
   of the tune pages has the best cross-session pair F1 among those with cross-session precision >= 0.90.
 - **Learned.** Every decision people made on the machine's suggestions is a labelled pair: a call a person
@@ -19,10 +19,7 @@ session), as record-linkage tools do.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +36,7 @@ MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any fi
 C = 1.0  # inverse regularization of the shipped fit (sklearn's default)
 
 
-def _features(use_model: bool) -> list[str]:
+def feature_names(use_model: bool) -> list[str]:
     return [f for f in PAIR_FEATURES if use_model or f != "semantic"]
 
 
@@ -52,14 +49,15 @@ def shipped() -> dict[str, Method]:
     for mode, name, use_model in (("semantic", "MiniLM + char n-grams + pair signals", True),
                                   ("lexical", "char n-grams + pair signals", False)):
         entry = data[mode]
-        out[mode] = Method(name, use_model, tuple((f, float(entry["coef"].get(f, 0.0))) for f in _features(use_model)),
+        coef = tuple((f, float(entry["coef"].get(f, 0.0))) for f in feature_names(use_model))
+        out[mode] = Method(name, use_model, coef,
                            float(entry["intercept"]), float(entry["threshold"]))
     return out
 
 
 def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool) -> np.ndarray:
-    """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``_features``."""
-    names = _features(use_model)
+    """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``feature_names``."""
+    names = feature_names(use_model)
     out = np.zeros((len(pairs), len(names)), dtype=np.float64)
     if not len(pairs):
         return out
@@ -102,54 +100,3 @@ def adapt(method: Method, x: np.ndarray, y: np.ndarray) -> Method:
     theta = minimize(loss, prior, jac=True, method="L-BFGS-B").x
     return Method(method.name, method.needs_model, tuple(zip(names, theta[1:].tolist(), strict=True)),
                   float(theta[0]), method.threshold, method.floor, learned=len(y))
-
-
-# --- fitting the shipped coefficients (tune half only) -------------------------------------------------
-
-def _labelled_pairs(gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    idx = np.flatnonzero(gold >= 0)
-    i, j = np.triu_indices(len(idx), k=1)
-    pairs = np.stack([idx[i], idx[j]], axis=1)
-    return pairs, (gold[pairs[:, 0]] == gold[pairs[:, 1]]).astype(np.int64)
-
-
-def fit_mode(use_model: bool, folder: Path) -> dict:
-    """Fit one mode on the tune half and choose its threshold there; returns the JSON entry."""
-    from .evaluate import predict, prepare, score, split
-
-    seeds, tune, _ = split()
-    ev = prepare(seeds + tune, use_model, folder)
-    pairs, y = _labelled_pairs(ev.gold)
-    x = pair_matrix(ev.calls.features, pairs, use_model)
-    intercept, coef = fit(x, y)
-    names = _features(use_model)
-    base = Method("fit", use_model, tuple(zip(names, coef.tolist(), strict=True)), intercept, 0.5)
-    rows = []
-    for threshold in np.round(np.arange(0.10, 0.901, 0.025), 3).tolist():
-        s = score(ev, predict(ev, base.with_(threshold=threshold)))
-        rows.append((threshold, s.cross_precision, s.cross_f1, s.f1))
-    eligible = [r for r in rows if r[1] >= MIN_CROSS_PRECISION] or rows
-    chosen = max(eligible, key=lambda r: (r[2], r[3], -r[0]))
-    print(f"{'semantic' if use_model else 'lexical'}: {len(y)} tune pairs ({int(y.sum())} same); threshold "
-          f"{chosen[0]:.3f}: tune cross P {chosen[1]:.3f}, cross F1 {chosen[2]:.3f}, F1 {chosen[3]:.3f}")
-    return {"intercept": round(intercept, 6), "coef": {n: round(float(c), 6) for n, c in zip(names, coef, strict=True)},
-            "threshold": chosen[0], "tune_pairs": len(y), "tune_same_pairs": int(y.sum())}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Fit the shipped pair coefficients on the tune half.")
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
-    args = parser.parse_args()
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    with tempfile.TemporaryDirectory() as tmp:
-        data = {"about": "Logistic regression of 'same recommendation' over pair signals, fitted on the tune half of "
-                         "tests/data/recurrence_labels.json by python -m tracker.analysis.pairmodel; "
-                         f"threshold: best tune cross-session F1 with cross-session precision >= "
-                         f"{MIN_CROSS_PRECISION}.",
-                "semantic": fit_mode(True, Path(tmp)), "lexical": fit_mode(False, Path(tmp))}
-    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(f"written {args.out}")
-
-
-if __name__ == "__main__":
-    main()

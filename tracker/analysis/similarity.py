@@ -34,20 +34,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorize
 from sklearn.preprocessing import normalize
 from sklearn.random_projection import SparseRandomProjection
 
+from .corpus import DOMAIN_STOP_WORDS, split_sentences
+
 UNIT_CHUNK = 512  # sentence rows per block product: 512 x 40,000 float32 = 80 MB a block
 CHAR_FEATURES = 2**20  # hashed n-gram columns: collisions are rare at this size
 CHAR_DIM = 768  # the projected n-gram vector
 CHAR_MODEL_ID = "char-wb-3-5-hash20-seedidf-srp768-v1"  # cache key of the n-gram vectors
-
-# punctuation, whitespace, then a capital, bracket or quote: the end of a sentence
-SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\"'])")
-
-# generic words of this corpus carry no signal about *which* call an item makes (titles, theme fallback)
-DOMAIN_STOP_WORDS = ["children", "child", "online", "protection", "protect", "protecting", "minors", "internet",
-                     "digital", "need", "needs", "needed", "necessary", "essential", "crucial", "vital", "important",
-                     "ensure", "ensuring", "effective", "effectively", "including", "include", "based", "ways",
-                     "strategies", "specific", "continue", "continued", "continuing"]
-
 
 PAIR_FEATURES = ("semantic", "char", "shared_theme", "same_addressee", "other_addressee", "same_verb",
                  "object_words", "ask_verb", "one_question", "both_questions", "one_takeaway", "same_session")
@@ -58,7 +50,7 @@ class Method:
     """How to compare items and when an item joins a recommendation: a logistic regression over the pair's
     signals (``PAIR_FEATURES``) gives the probability that two items are the same recommendation; pairs below
     ``floor`` count as 0; calls are one recommendation when their average probability reaches ``threshold``
-    (average linkage over 1 - p). The coefficients are fitted by ``tracker.analysis.pairmodel``."""
+    (average linkage over 1 - p). The coefficients are fitted by ``tracker.analysis.fitting``."""
 
     name: str
     needs_model: bool  # uses the MiniLM cosine
@@ -80,11 +72,6 @@ class Method:
         learned = f"; adapted to {self.learned} decisions" if self.learned else ""
         return (f"pair probability from a logistic regression over {signals}{learned}; average linkage at "
                 f"p >= {self.threshold:g} (pairs below {self.floor:g} count as 0)")
-
-
-def split_sentences(text: str) -> list[str]:
-    parts = [p.strip() for p in SENTENCE_END.split(text.strip()) if len(p.strip()) > 3]
-    return parts or [text.strip() or "-"]
 
 
 def unit_texts(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -215,7 +202,7 @@ def action_words(text: str) -> tuple[list[str], list[str]]:
 def ask_verb(text: str, kind: str) -> str:
     """The verb of the ask a call states ("fund", "strengthen"), '' when the rules read none; kept per text
     because a long-lived process analyses the same items again."""
-    from .titles import extract_ask  # titles builds on this module's sentences and stop words
+    from .titles import extract_ask
 
     found = extract_ask(text, kind)
     return found.verb if found else ""

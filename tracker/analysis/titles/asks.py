@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..addressees import extract_addressee, normalize_actors
-from ..similarity import split_sentences
+from ..corpus import split_sentences
 from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first
 
 MAX_OBJECT_WORDS = 9

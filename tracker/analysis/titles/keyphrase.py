@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..similarity import DOMAIN_STOP_WORDS, split_sentences
+from ..corpus import DOMAIN_STOP_WORDS, split_sentences
 from .words import MAX_CHARS, STOP, WORD, stem
 
 BREAK = re.compile(r"[,;:.!?()\"“”]")

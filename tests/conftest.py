@@ -50,7 +50,8 @@ def _shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], 
     folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     path = folder / "templates" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path.with_name(name + ".lock")):
+    # not "<db>.lock": that is the lock file the store itself takes turns on (store/turns.py)
+    with _locked(path.with_name(name + ".building")):
         done = path.with_name(name + ".done")
         if not done.exists():  # a template half-built by an interrupted worker is built again
             for stale in (path, path.with_name(name + ".wal")):

@@ -18,6 +18,7 @@ import argparse
 import multiprocessing as mp
 import os
 import platform
+import queue as queue_module
 import re
 import resource
 import shutil
@@ -127,7 +128,7 @@ def load_rows(sizes: list[int], work: Path, corpora: Path) -> dict[int, Path]:
 
 def _analysis_child(db: str, queue: mp.Queue) -> None:
     os.environ["TRACKER_EMBEDDINGS"] = "off"
-    from tracker.analysis.core import run_analysis
+    from tracker.analysis.runs import run_analysis
 
     started = time.perf_counter()
     result = run_analysis(Store(db))
@@ -140,7 +141,14 @@ def analysis_row(db: Path) -> None:
     queue = ctx.Queue()
     proc = ctx.Process(target=_analysis_child, args=(str(db), queue))
     proc.start()
-    out = queue.get(timeout=3600)
+    while True:  # a child that dies (an error) must not leave this waiting for its answer
+        try:
+            out = queue.get(timeout=5)
+            break
+        except queue_module.Empty:
+            if not proc.is_alive():
+                raise SystemExit("the analysis child process ended without a result "
+                                 f"(exit code {proc.exitcode})") from None
     proc.join()
     say()
     say(f"First analysis of the largest database, lexical mode: {out['seconds']:.1f} s, peak RSS "

@@ -201,7 +201,7 @@ def test_a_process_saving_nonstop_from_eight_threads_does_not_keep_another_proce
     import time
 
     db = str(seed_store.path)
-    item_ids = list(items_frame(seed_store)["id"])
+    item_ids = list(items_frame(seed_store)["item_id"])
     ready, out = CTX.Event(), CTX.Queue()
     busy = CTX.Process(target=_save_nonstop, args=(db, item_ids[1:], 8.0, ready, out))
     busy.start()

@@ -63,6 +63,7 @@ def test_switch_forces_lexical(seed_store: Store, monkeypatch: pytest.MonkeyPatc
     assert "switched off" in analysis.analysis_mode(seed_store)
 
 
+@pytest.mark.slow
 @needs_model
 def test_semantic_mode_caches_embeddings(seed_store: Store) -> None:
     started = time.process_time()  # CPU time: other work on the machine does not count
@@ -80,6 +81,7 @@ def test_semantic_mode_caches_embeddings(seed_store: Store) -> None:
     assert seconds < 10  # seeds incl. model cold start: ~1 s measured, generous for loaded CI machines
 
 
+@pytest.mark.slow
 @needs_model
 def test_only_new_texts_are_embedded(seed_store: Store) -> None:
     analysis.analyze(seed_store)

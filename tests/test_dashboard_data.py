@@ -215,6 +215,7 @@ def _cooperation(store: Store) -> pd.Series:
     return analysis.recommendations_frame(store).set_index("rec_id").loc[rec_id.iat[0]]
 
 
+@pytest.mark.slow
 def test_headline_counts_recommendations_once(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     recs = analysis.recommendations_frame(seed_store)
@@ -237,6 +238,7 @@ def test_headline_counts_recommendations_once(seed_store: Store) -> None:
     assert after["share_done"] == pytest.approx(1 / len(recs))
 
 
+@pytest.mark.slow
 def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     coop = _cooperation(seed_store)
@@ -285,6 +287,7 @@ def test_recommendation_conflict_shows_every_field_either_side_changed() -> None
     assert rows.loc["Title", "yours (not saved)"] == "Mine" and rows.loc["Owner", "saved by Ben"] == "ITU"
 
 
+@pytest.mark.slow
 def test_history_table_reads_as_words(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     item = tracker_table(seed_store)["item_id"].iloc[0]
@@ -322,6 +325,7 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
 
 
+@pytest.mark.slow
 def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     item = tracker_table(seed_store)["item_id"].iloc[0]
@@ -354,6 +358,7 @@ def test_data_token_changes_on_write_not_on_read(seed_store: Store) -> None:
     assert data_token(seed_store) != before
 
 
+@pytest.mark.slow
 def test_seed_if_empty_loads_once(store: Store, seeds_dir: Path) -> None:
     assert is_empty(store)
     summary = seed_if_empty(store, seeds_dir)

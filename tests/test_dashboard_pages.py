@@ -87,6 +87,7 @@ def _progress(at: AppTest) -> str:
     return at.get("progress")[0].proto.text
 
 
+@pytest.mark.slow
 def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: Store) -> None:
     assert not store.exists()
     at = _app()
@@ -109,6 +110,7 @@ def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: St
     assert {"What came back", "Progress by year first made"} <= {s.value for s in at.subheader}
 
 
+@pytest.mark.slow
 def test_overview_counts_recommendations_not_calls(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     coop = _cooperation(seed_store)
@@ -123,6 +125,7 @@ def _tile(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
+@pytest.mark.slow
 def test_overview_counts_only_confirmed_recurrence_and_shows_suggestions_beside(seed_store: Store) -> None:
     from tracker.store.queries import recurrence_counts
 
@@ -141,6 +144,7 @@ def test_overview_counts_only_confirmed_recurrence_and_shows_suggestions_beside(
     assert "confirmed" in tile.help
 
 
+@pytest.mark.slow
 def test_overview_before_any_analysis_offers_to_run_it(seed_store: Store) -> None:
     at = _app()
     assert any("has not been run" in i.value for i in at.info)
@@ -203,6 +207,7 @@ def test_saving_without_a_name_is_refused(seed_store: Store) -> None:
     assert history_frame(seed_store).empty
 
 
+@pytest.mark.slow
 def test_a_change_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     item = at.selectbox(key="edit_item").value
@@ -225,6 +230,7 @@ def test_a_change_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     assert list(history_frame(seed_store, item_id=item)["changed_by"]) == ["Ana", "Ben"]
 
 
+@pytest.mark.slow
 def test_take_theirs_drops_my_change(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     item = at.selectbox(key="edit_item").value
@@ -266,6 +272,7 @@ def test_bulk_update_of_the_filtered_items(seed_store: Store) -> None:
     assert set(history_frame(seed_store)["via"]) == {"bulk"}
 
 
+@pytest.mark.slow
 def test_my_own_save_is_not_a_conflict_for_my_bulk_update(seed_store: Store) -> None:
     at = _app("tracker", name="Ana")
     item = at.selectbox(key="edit_item").value
@@ -278,6 +285,7 @@ def test_my_own_save_is_not_a_conflict_for_my_bulk_update(seed_store: Store) -> 
     assert (item_row(seed_store, item)["status"], item_row(seed_store, item)["owner"]) == ("in_progress", "Ana's team")
 
 
+@pytest.mark.slow
 def test_suggested_owner_button(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     notes = analysis.item_annotations(seed_store)
@@ -339,6 +347,7 @@ def _draft_box(at: AppTest, field: str):
     return next(t for t in list(at.text_area) + list(at.text_input) if t.key and t.key.endswith(f"-{field}"))
 
 
+@pytest.mark.slow
 def test_plan_page_draft_is_saved_as_you_type_and_survives_navigation_and_reload(seed_store: Store) -> None:
     at = _app("plan", name="Ana")
     assert any("No draft yet" in i.value for i in at.info)
@@ -378,6 +387,7 @@ def test_plan_page_draft_is_saved_as_you_type_and_survives_navigation_and_reload
     assert prefilled in codes and "Responsible Innovation in Technology for Children" in codes  # title as restored
 
 
+@pytest.mark.slow
 def test_plan_page_policy_questions_tick_reword_reorder(seed_store: Store) -> None:
     draft = planning.create_draft(seed_store, "Main", 2026, by="Ana", scope="2024")
     offered = [q["text"] for q in draft.content["policy_questions"]]
@@ -403,6 +413,7 @@ def test_plan_page_policy_questions_tick_reword_reorder(seed_store: Store) -> No
     assert block[0] == f"1. {planning.md_text(offered[2])}" and block[-1] == "4. A question of my own?"
 
 
+@pytest.mark.slow
 def test_add_report_previews_then_imports(seed_store: Store) -> None:
     before = counts(seed_store)
     at = _app("add")
@@ -424,6 +435,7 @@ def test_add_report_previews_then_imports(seed_store: Store) -> None:
     assert not at.success
 
 
+@pytest.mark.slow
 def test_add_report_a_pdf_previews_and_imports_with_one_pdfium_process(seed_store: Store) -> None:
     """The page runs again on the Import click: the preview's parse is what the import counts and stores."""
     from tests.test_pdf_docx import NEW_PAGE, pdf_readers_started, text_pdf
@@ -441,6 +453,7 @@ def test_add_report_a_pdf_previews_and_imports_with_one_pdfium_process(seed_stor
     assert pdf_readers_started() - started == 1  # one PDFium process for the preview and the import together
 
 
+@pytest.mark.slow
 def test_add_report_preview_says_which_document_a_page_replaces_and_when_its_text_looks_damaged(
         seed_store: Store) -> None:
     from tests.test_pdf_docx import word_file
@@ -462,6 +475,7 @@ def test_add_report_preview_says_which_document_a_page_replaces_and_when_its_tex
     assert seed_store.scalar("SELECT count(*) FROM documents WHERE session_id = '2023-open-forum-15'") == 1
 
 
+@pytest.mark.slow
 def test_add_report_pasted_text(seed_store: Store) -> None:
     at = _app("add")
     at.text_area(key="paste-0").set_value(HOSTILE.decode()).run()
@@ -538,6 +552,7 @@ def _card_titles(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("**") and m.value.endswith("**")]
 
 
+@pytest.mark.slow
 def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     coop = _cooperation(seed_store)
@@ -563,6 +578,7 @@ def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store:
     assert not _card_titles(at) and any("No recommendation matches" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_recommendations_page_pages_through_every_recommendation(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     everything = analysis.recommendations_frame(seed_store)
@@ -590,6 +606,7 @@ def _open_cooperation(store: Store, name: str = "Ana") -> tuple[AppTest, pd.Seri
     return at, coop
 
 
+@pytest.mark.slow
 def test_opening_a_recommendation_shows_its_calls_member_and_suggested(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     members = analysis.members_frame(seed_store, coop.name)
@@ -607,6 +624,7 @@ def test_opening_a_recommendation_shows_its_calls_member_and_suggested(seed_stor
     assert common_md(f"2022 · 1 session · 1 takeaway or call · {pending} more suggested, to review") in facts
 
 
+@pytest.mark.slow
 def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     suffix = f"{coop.name}-{int(coop['version'])}"
@@ -627,6 +645,7 @@ def test_recommendation_form_saves_and_sets_status_on_its_calls(seed_store: Stor
     assert {"Title", "Status", "Owner"} <= {c.split(":")[0] for c in log["change"]}
 
 
+@pytest.mark.slow
 def test_recommendation_edit_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     editing.set_recommendation(seed_store, coop.name, by="Ben", status="done")  # while Ana has it open
@@ -640,6 +659,7 @@ def test_recommendation_edit_by_someone_else_is_not_overwritten(seed_store: Stor
     assert both.loc["Status", "saved by Ben"] == "Done" and both.loc["Owner", "yours (not saved)"] == "Ana's team"
 
 
+@pytest.mark.slow
 def test_take_a_call_out_into_a_new_recommendation(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     members = analysis.members_frame(seed_store, coop.name)
@@ -656,6 +676,7 @@ def test_take_a_call_out_into_a_new_recommendation(seed_store: Store) -> None:
         "A call of its own"
 
 
+@pytest.mark.slow
 def test_merge_another_recommendation_into_this_one(seed_store: Store) -> None:
     at, coop = _open_cooperation(seed_store)
     others = analysis.recommendations_frame(seed_store)
@@ -669,6 +690,7 @@ def test_merge_another_recommendation_into_this_one(seed_store: Store) -> None:
     assert other not in set(analysis.recommendations_frame(seed_store)["rec_id"])
 
 
+@pytest.mark.slow
 def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     at = _app("recommendations", name="Ana")
@@ -684,6 +706,7 @@ def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
         assert any("moved" in s.value or "no change" in s.value for s in at.success)
 
 
+@pytest.mark.slow
 def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     queue = analysis.review_queue(seed_store)
@@ -722,6 +745,7 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     assert not any(c.startswith("moved") for c in changes)
 
 
+@pytest.mark.slow
 def test_review_choose_another_and_start_new(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     queue = analysis.review_queue(seed_store)
@@ -742,6 +766,7 @@ def test_review_choose_another_and_start_new(seed_store: Store) -> None:
     assert analysis.review_count(seed_store) == len(queue) - 2
 
 
+@pytest.mark.slow
 def test_review_offers_three_choices_and_none_of_these(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     queue = analysis.review_queue(seed_store)
@@ -776,6 +801,7 @@ def test_review_offers_three_choices_and_none_of_these(seed_store: Store) -> Non
     assert seed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other]) not in turned_down
 
 
+@pytest.mark.slow
 def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     queue = analysis.review_queue(seed_store)
@@ -792,6 +818,7 @@ def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> N
     assert analysis.review_count(seed_store) == len(queue)
 
 
+@pytest.mark.slow
 def test_review_page_when_nothing_is_pending(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     for rec_id in analysis.recommendations_frame(seed_store)["rec_id"]:
@@ -803,6 +830,7 @@ def test_review_page_when_nothing_is_pending(seed_store: Store) -> None:
     assert any("Nothing to review" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:
     analysis.analyze(seed_store)
     themes = analysis.themes_list()

@@ -228,6 +228,7 @@ def test_an_old_doc_file_is_told_to_save_as_docx() -> None:
     assert "save it as .docx or PDF" in reason("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
 
 
+@pytest.mark.slow
 def test_cli_loads_pdf_and_docx_names_the_bad_ones_and_exits_1(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()

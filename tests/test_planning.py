@@ -332,6 +332,7 @@ def test_brief_writes_a_saved_draft_by_name(seed_store: Store) -> None:
         planning.brief(seed_store, year=2025, draft_name="Main")
 
 
+@pytest.mark.slow
 def test_the_exports_carry_no_internal_follow_up_unless_asked(with_2025: Store, tmp_path: Path) -> None:
     """What organizers paste into the IGF form: no owner, note, status, due date, id or to-do line, in Markdown
     or Word, from the command line or a saved draft; the internal appendix has them when asked for."""

@@ -259,6 +259,7 @@ def test_bad_recommendation_edits_write_nothing(analyzed: Store, changes: dict, 
     pd.testing.assert_frame_equal(analyzed.query("SELECT * FROM recommendations ORDER BY rec_id"), before)
 
 
+@pytest.mark.slow
 def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     runner = CliRunner()
     db = ["--db", str(analyzed.path)]
@@ -305,6 +306,7 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     assert bad.exit_code == 2 and "ITEM_ID=REC_ID" in bad.output
 
 
+@pytest.mark.slow
 def test_cooperation_stays_together_when_the_labelled_pages_arrive(analyzed: Store) -> None:
     before = memberships(analyzed)
     pages = Path(__file__).parent / "data" / "eval_pages"

@@ -39,6 +39,7 @@ def _cooperation(store: Store) -> str:
                ["rec_id"].iat[0])
 
 
+@pytest.mark.slow
 def test_overdue_recommendation_is_marked_and_its_outcome_recorded(analyzed_store: Store) -> None:
     rec_id = _cooperation(analyzed_store)
     analysis.accept_all(analyzed_store, rec_id, by="Ana")
@@ -76,6 +77,7 @@ def test_overview_counts_overdue_and_offers_the_report(analyzed_store: Store) ->
     assert {"Progress report (HTML)", "Progress report (Word)"} <= labels
 
 
+@pytest.mark.slow
 def test_evidence_is_added_listed_and_a_bad_file_refused_on_the_page(analyzed_store: Store) -> None:
     from tracker.services import evidence as ev
 

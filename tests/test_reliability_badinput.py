@@ -146,6 +146,7 @@ def assembled_pages(draw: st.DrawFn) -> str:
     return "\n".join(lines[:at] + block * repeats + lines[at:])
 
 
+@pytest.mark.slow
 @FAST
 @given(assembled_pages(), st.sampled_from(["\n", "\r\n", "\r"]))
 def test_pages_assembled_from_fragments_parse_quickly_and_consistently(page: str, newline: str) -> None:
@@ -247,6 +248,7 @@ bad_files = st.one_of(
 )
 
 
+@pytest.mark.slow
 @SLOW
 @given(data=bad_files, name=st.sampled_from(["000_b1319ff3bb3a17cc.txt", "new.txt", "report.html"]))
 def test_a_failed_file_leaves_the_database_unchanged(loaded_store: Store, data: bytes, name: str) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tracker.services.editing import set_item
 from tracker.store import Store
@@ -52,6 +53,7 @@ def _first_takeaway(path: Path) -> str:
     return paragraph
 
 
+@pytest.mark.slow
 def test_edits_survive_reloads_changed_pages_removed_items_and_uploads(seed_store: Store, seeds_dir: Path):
     store = seed_store
     before = _edit_everything(store)
@@ -119,6 +121,7 @@ def test_edits_survive_reloads_changed_pages_removed_items_and_uploads(seed_stor
         "SELECT count(DISTINCT item_id) FROM items"))
 
 
+@pytest.mark.slow
 def test_an_edit_is_kept_when_the_page_is_reloaded_many_times(seed_store: Store, seeds_dir: Path):
     """Flip-flopping pages (an item dropped and restored over and over) never reset an edit or lose history."""
     store = seed_store

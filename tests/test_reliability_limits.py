@@ -80,6 +80,7 @@ def test_more_items_than_the_limit_are_refused_with_the_limit(tmp_path: Path) ->
     assert read_bounded(page)[0] == {"items": MAX_ITEMS, "speakers": 0}
 
 
+@pytest.mark.slow
 def test_tens_of_thousands_of_names_after_a_speakers_label_parse_in_linear_time(tmp_path: Path) -> None:
     # 200,000 paragraphs took 303 s when repeats were removed by scanning a list; 100,000 names took over 30 s
     names = MAX_LINES - 100
@@ -138,6 +139,7 @@ def _import_bounded(pages: list[tuple[str, str]], db: Path) -> tuple[dict, float
     return bounded(IMPORT % (str(given), str(db)), memory_mb=3072, timeout=120)
 
 
+@pytest.mark.slow
 def test_a_20_mb_upload_is_refused_in_bounded_time_and_memory(tmp_path: Path) -> None:
     # 338 s and 2.4 GB in the dashboard before the limits
     line = "Platforms should verify the age of their users and report on it every year, " * 2 + "x" * 45

@@ -309,6 +309,7 @@ def test_database_log_and_exports_are_never_readable_by_others_even_for_a_moment
 
 # --- bulk update: only the rows the person saw, at the versions they saw -----------------------------------
 
+@pytest.mark.slow
 def test_bulk_apply_to_all_shown_leaves_rows_a_load_added_meanwhile(seed_store: Store) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest

@@ -75,6 +75,7 @@ def _note_count(path: Path, prefix: str) -> int:
 
 # --- backups ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_backup_taken_while_the_edits_are_only_in_the_log_has_them_all(analyzed_store: Store, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db_module, "CHECKPOINT_AFTER", 3600.0)  # keep every edit in the log for this test
@@ -195,6 +196,7 @@ def test_a_truncated_database_is_refused_by_every_command_and_never_written(seed
     assert not (tmp_path / "b.duckdb").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("keep", [0.5, 0.0])
 def test_a_database_cut_short_or_emptied_is_refused_in_one_line(seed_store: Store, tmp_path: Path,
                                                                 keep: float) -> None:

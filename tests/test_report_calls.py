@@ -177,6 +177,7 @@ def test_items_export_has_origin_and_review(seed_store: Store) -> None:
     assert set(calls["review"]) == {"suggested", "rejected"} and len(calls) == 13
 
 
+@pytest.mark.slow
 def test_cli_lists_accepts_and_rejects_report_calls(seed_store: Store) -> None:
     db = seed_store.path
     listed = run("review", "--calls", db=db)

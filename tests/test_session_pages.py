@@ -269,6 +269,7 @@ def test_two_sessions_with_one_file_name_stay_apart_and_a_page_without_a_session
     assert store.scalar("SELECT count(*) FROM documents") == 4
 
 
+@pytest.mark.slow
 def test_cli_says_the_same_session_page_replaced_the_other(tmp_path: Path) -> None:
     seed = ROOT / "seeds" / "000_b1319ff3bb3a17cc.txt"
     (tmp_path / "launch.pdf").write_bytes((ROOT / "tests/data/producers/000.libreoffice.pdf").read_bytes())

@@ -151,6 +151,7 @@ def reason(url: str, **kwargs: object) -> str:
     return message
 
 
+@pytest.mark.slow
 def test_each_failure_is_one_clear_line(site, unused_port: int) -> None:
     state, base = site
     state.put("/big", b"x" * 5000, "text/plain")

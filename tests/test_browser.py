@@ -392,6 +392,10 @@ def test_plan_a_draft_survives_another_page_and_a_reload_restore_and_downloads(s
     # box, on every page with a text box; a second click then navigates.)
     _nav_link(page, "Overview").click()
     _idle(page)
+    # the save is the server's write, which may wait for this process's own read of the file to end its turn
+    deadline = time.monotonic() + 20
+    while planning.load_draft(store, draft_id).content["description"] != typed and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert planning.load_draft(store, draft_id).content["description"] == typed
     if urlparse(page.url).path.strip("/") != "":
         _nav_link(page, "Overview").click()

@@ -46,7 +46,7 @@ def decision_items(store: Store) -> list[tuple[str, str, int]]:
         return read_snapshot(con)
 
     snap = store.read(read)
-    live = snap.items[snap.items["in_source"].astype(bool) & snap.items["kind"].isin(core.CALL_KINDS)]
+    live = snap.items[core.is_live(snap.items)]
     live = live.reset_index(drop=True)
     pairs = core.decision_pairs(snap, live)
     ids = live["item_id"].tolist()

@@ -10,7 +10,7 @@ import pandas as pd
 from ..store import Store
 from ..store import analysis_tables as tables
 from .addressees import extract_addressee, specificity
-from .core import CALL_KINDS, AnalysisError, current_method, mode_text
+from .core import AnalysisError, current_method, mode_text
 from .frames import (
     ANNOTATION_COLUMNS,
     MEMBER_COLUMNS,
@@ -45,7 +45,7 @@ from .runs import apply_plan, plan_reanalysis, reset_learning, run_analysis
 from .themes import load_themes
 
 __all__ = [
-    "ANNOTATION_COLUMNS", "CALL_KINDS", "MEMBER_COLUMNS", "RECOMMENDATION_COLUMNS", "REVIEW_COLUMNS", "AnalysisError",
+    "ANNOTATION_COLUMNS", "MEMBER_COLUMNS", "RECOMMENDATION_COLUMNS", "REVIEW_COLUMNS", "AnalysisError",
     "Plan", "UnknownRecommendation", "accept", "accept_all", "analysis_info", "choose",
     "none_of_these", "reset_learning", "review_candidates", "analysis_mode", "analyze",
     "apply_plan", "extract_addressee", "item_annotations", "members_frame", "merge_recommendations", "move_item",

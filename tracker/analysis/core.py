@@ -37,8 +37,11 @@ from .similarity import (
 from .themes import Theme, assign_themes, load_themes
 from .titles import suggest_title
 
-# what recommendations are made of: an open question on the same matter counts as that matter coming back
-CALL_KINDS = KINDS  # every kind is annotated and placed
+
+def is_live(items: pd.DataFrame) -> pd.Series:
+    """The calls recommendations are made of: every kind (an open question on the same matter counts as that
+    matter coming back) still in its page."""
+    return items["in_source"].astype(bool) & items["kind"].isin(KINDS)
 
 
 class AnalysisError(TrackerError):
@@ -115,7 +118,7 @@ def calls_of(snap: Snapshot, sentences: Sentences, keep_places: bool,
     """The live calls with their features; themes and addressees from ``annotations`` where given (made in
     this run), else as stored."""
     items = snap.items
-    live = items[items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS)]
+    live = items[is_live(items)]
     order = report_order(live["year"].to_numpy(dtype="float64", na_value=np.nan), live["session_id"].tolist(),
                          live["position"].to_numpy(), live["item_id"].tolist())
     frame = live.iloc[order].reset_index(drop=True)

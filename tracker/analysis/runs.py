@@ -21,7 +21,7 @@ import duckdb
 from ..store import Store
 from ..store import analysis_tables as tables
 from . import core
-from .core import CALL_KINDS, AnalysisError, NewPlace
+from .core import AnalysisError, NewPlace, is_live
 from .grouping import cluster_all
 from .reanalysis import Plan, compare
 from .sentences import SentenceLookup, cache, lookup_sentences
@@ -61,7 +61,7 @@ def run_analysis(store: Store) -> RunResult:
         snap = tables.read_snapshot(con)
         items = snap.items
         # vectors: the items to annotate (theme fallback) and every live call (placement)
-        need = items[~items["annotated"] | (items["in_source"].astype(bool) & items["kind"].isin(CALL_KINDS))]
+        need = items[~items["annotated"] | is_live(items)]
         return snap, lookup_sentences(con, need, embedder)
 
     # the database is held only to read the snapshot and to write the result: embedding and comparing run
@@ -186,7 +186,7 @@ def reset_learning(store: Store, by: str) -> int:
 
     def run(con: duckdb.DuckDBPyConnection) -> int:
         snap = tables.read_snapshot(con)
-        live = snap.items[snap.items["in_source"].astype(bool) & snap.items["kind"].isin(CALL_KINDS)]
+        live = snap.items[is_live(snap.items)]
         pairs = len(core.decision_pairs(snap, live.reset_index(drop=True)))
         tables.record_learning_reset(con, by, datetime.now())
         return pairs

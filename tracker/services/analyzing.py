@@ -7,7 +7,6 @@ from __future__ import annotations
 from .. import analysis
 from ..analysis import recommendations as recs
 from .access import requires
-from .editing import set_recommendation  # checked there: the follow-up service
 
 analyze = requires("admin", "run the analysis")(analysis.analyze)
 plan_reanalysis = requires("admin", "re-analyze everything")(analysis.plan_reanalysis)
@@ -25,5 +24,5 @@ merge_recommendations = requires("editor", "merge recommendations")(recs.merge_r
 accept_all = requires("editor", "accept suggestions")(recs.accept_all)
 
 __all__ = ["accept", "accept_all", "analyze", "apply_plan", "choose", "merge_recommendations", "move_item",
-           "none_of_these", "plan_reanalysis", "reject", "reset_learning", "set_item_themes", "set_recommendation",
+           "none_of_these", "plan_reanalysis", "reject", "reset_learning", "set_item_themes",
            "start_recommendation"]

@@ -349,6 +349,8 @@ def test_international_cooperation_recurs_2022_to_2024(server: tuple[str, Path],
     text = card.inner_text()
     assert rec["title"] in text and "2022, 2023, 2024 · 3 sessions" in text
     card.get_by_role("button", name="Open").click()
+    # the rerun that opens it may start after the page first looks idle: wait for the opened card's form
+    card.get_by_text("Follow up this recommendation").wait_for(timeout=60_000)
     _idle(page)
     opened = page.locator(f".st-key-rec-card-{rec.name}").inner_text()
     for call in members[members["rec_id"] == rec.name]["text"]:

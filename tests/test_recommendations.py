@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tracker import analysis
 from tracker.cli import cli
 from tracker.services import editing
-from tracker.services.editing import EditError
+from tracker.services.editing import EditError, UnknownRecommendation
 from tracker.store import Store
 from tracker.store.loading import load_paths
 from tracker.ui.dashboard_data import history_table
@@ -252,7 +252,7 @@ def test_bad_recommendation_edits_write_nothing(analyzed: Store, changes: dict, 
     before = analyzed.query("SELECT * FROM recommendations ORDER BY rec_id")
     with pytest.raises(EditError, match=message):
         editing.set_recommendation(analyzed, rec_id, by="Ana", **changes)
-    with pytest.raises(EditError, match="unknown recommendation"):
+    with pytest.raises(UnknownRecommendation, match="unknown recommendation"):
         editing.set_recommendation(analyzed, "R999", by="Ana", status="done")
     with pytest.raises(EditError, match="who"):
         editing.set_recommendation(analyzed, rec_id, by=" ", status="done")

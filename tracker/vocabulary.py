@@ -9,6 +9,10 @@ from typing import Any
 
 KINDS = ("takeaway", "action", "question")
 KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
+# the kinds whose follow-up is counted call by call (progress, "apply the status to its calls", the register):
+# a follow-up question is answered by a later session rather than done
+FOLLOWED_KINDS = ("takeaway", "action")
+FOLLOWED_KINDS_SQL = "(" + ", ".join(f"'{k}'" for k in FOLLOWED_KINDS) + ")"  # for `kind IN {FOLLOWED_KINDS_SQL}`
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}

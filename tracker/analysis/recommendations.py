@@ -15,16 +15,13 @@ from typing import Any
 
 import duckdb
 
+from ..errors import UnknownRecommendation
 from ..reading.typed import clean_title
 from ..store import Store
 from ..store.db import fetch_one
 from ..store.history import Change, record
 from .core import AnalysisError
 from .titles import suggest_title
-
-
-class UnknownRecommendation(AnalysisError):
-    pass
 
 
 def _who(by: str) -> str:

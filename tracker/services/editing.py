@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import TrackerError
+from ..errors import TrackerError, UnknownRecommendation
 from ..reading.typed import clean_text, clean_title
 from ..store import Store
 from ..store.history import Change, record
@@ -38,10 +38,6 @@ class EditError(TrackerError):
 
 
 class UnknownItem(EditError):
-    pass
-
-
-class UnknownRecommendation(EditError):
     pass
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..store import Store
 from ..store.queries import history_frame
-from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, STATUS_LABELS, session_name
+from ..vocabulary import CLOSED_SQL, CLOSED_STATUSES, FOLLOWED_KINDS_SQL, STATUS_LABELS, session_name
 from .access import requires
 from .editing import EditError, apply, clean_value
 
@@ -196,7 +196,7 @@ def by_addressee(store: Store, session_ids: list[str] | None = None) -> pd.DataF
         WITH calls AS (
             SELECT i.item_id, i.status, unnest(a.addressee) AS addressee
             FROM items i JOIN item_analysis a USING (item_id)
-            WHERE i.in_source AND i.kind IN ('takeaway', 'action'){where})
+            WHERE i.in_source AND i.kind IN {FOLLOWED_KINDS_SQL}{where})
         SELECT c.addressee, count(DISTINCT c.item_id) AS calls,
                count(DISTINCT c.item_id) FILTER (WHERE c.status = 'not_started') AS not_started,
                count(DISTINCT c.item_id) FILTER (WHERE c.status = 'in_progress') AS in_progress,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..vocabulary import FOLLOWED_KINDS_SQL
 from .db import Store
 
 
@@ -33,7 +34,7 @@ def loaded_files(store: Store) -> pd.DataFrame:
 
 def call_counts(store: Store) -> tuple[int, int]:
     """Takeaways and calls to action still on their page, counted one by one: (done, not dropped)."""
-    row = store.query("""SELECT count(*) FILTER (WHERE status = 'done') AS done,
+    row = store.query(f"""SELECT count(*) FILTER (WHERE status = 'done') AS done,
                                 count(*) FILTER (WHERE status <> 'dropped') AS tracked
-                         FROM items WHERE in_source AND kind IN ('takeaway', 'action')""").iloc[0]
+                         FROM items WHERE in_source AND kind IN {FOLLOWED_KINDS_SQL}""").iloc[0]
     return int(row["done"]), int(row["tracked"])

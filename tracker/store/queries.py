@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from ..vocabulary import FOLLOWED_KINDS_SQL
 from .db import Store
 
 ITEM_COLUMNS = ["item_id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
@@ -221,5 +222,5 @@ def confirmed_member_ids(con: duckdb.DuckDBPyConnection, rec_id: str) -> list[st
     "apply the status to its N calls" sets (inside a write, on its connection); its questions keep theirs."""
     return [r[0] for r in con.execute(f"""
         SELECT m.item_id FROM memberships m JOIN items i USING (item_id)
-        WHERE m.rec_id = ? AND {CONFIRMED_MEMBER} AND i.kind IN ('takeaway', 'action') ORDER BY m.item_id""",
+        WHERE m.rec_id = ? AND {CONFIRMED_MEMBER} AND i.kind IN {FOLLOWED_KINDS_SQL} ORDER BY m.item_id""",
         [rec_id]).fetchall()]

@@ -83,12 +83,11 @@ def test_semantic_mode_caches_embeddings(seed_store: Store) -> None:
 
 @pytest.mark.slow
 @needs_model
-def test_only_new_texts_are_embedded(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    seed_store.write(lambda con: con.execute("UPDATE items SET text = text || ' Also by 2030.' "
+def test_only_new_texts_are_embedded(analyzed_store: Store) -> None:
+    analyzed_store.write(lambda con: con.execute("UPDATE items SET text = text || ' Also by 2030.' "
                                              "WHERE item_id = '82f020bac18b029d'"))
-    analysis.analyze(seed_store)
-    assert analysis.analysis_info(seed_store)["embedded"] == 1  # the one new sentence
+    analysis.analyze(analyzed_store)
+    assert analysis.analysis_info(analyzed_store)["embedded"] == 1  # the one new sentence
 
 
 @needs_model

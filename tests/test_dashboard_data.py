@@ -216,42 +216,40 @@ def _cooperation(store: Store) -> pd.Series:
 
 
 @pytest.mark.slow
-def test_headline_counts_recommendations_once(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    recs = analysis.recommendations_frame(seed_store)
-    numbers = headline(seed_store)
+def test_headline_counts_recommendations_once(analyzed_store: Store) -> None:
+    recs = analysis.recommendations_frame(analyzed_store)
+    numbers = headline(analyzed_store)
     assert numbers["recommendations"] == len(recs) and numbers["share_of"] == "recommendations"
     # only what people confirmed: the machine's cross-session links are suggestions, said beside
     assert numbers["recurring"] == int(recs["recurring"].sum()) == 0
     assert numbers["recurring_suggested"] == int(recs["recurring_suggested"].sum()) >= 1
-    assert numbers["to_review"] == analysis.review_count(seed_store)
-    coop = _cooperation(seed_store)
-    analysis.accept_all(seed_store, coop.name, by="Ana")
-    coop = _cooperation(seed_store)
+    assert numbers["to_review"] == analysis.review_count(analyzed_store)
+    coop = _cooperation(analyzed_store)
+    analysis.accept_all(analyzed_store, coop.name, by="Ana")
+    coop = _cooperation(analyzed_store)
     assert coop["n_items"] >= 3
-    accepted = headline(seed_store)
+    accepted = headline(analyzed_store)
     assert accepted["recurring"] == 1 and accepted["recurring_suggested"] == numbers["recurring_suggested"] - 1
-    editing.set_recommendation(seed_store, coop.name, by="Ana", status="done")
-    after = headline(seed_store)
+    editing.set_recommendation(analyzed_store, coop.name, by="Ana", status="done")
+    after = headline(analyzed_store)
     # a recommendation raised in three sessions counts once, whatever its calls' own status
     assert (after["done_count"], after["tracked"]) == (1, len(recs))
     assert after["share_done"] == pytest.approx(1 / len(recs))
 
 
 @pytest.mark.slow
-def test_tracker_table_shows_each_calls_recommendation(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    coop = _cooperation(seed_store)
-    table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
-    members = analysis.members_frame(seed_store, coop.name)
+def test_tracker_table_shows_each_calls_recommendation(analyzed_store: Store) -> None:
+    coop = _cooperation(analyzed_store)
+    table = tracker_table(analyzed_store, annotations=analysis.item_annotations(analyzed_store))
+    members = analysis.members_frame(analyzed_store, coop.name)
     rows = table.loc[list(members["item_id"])]
     for member, row in zip(members.itertuples(), rows.itertuples(), strict=True):
         expected = coop["title"] if member.state == "member" else f"{coop['title']} (suggested, to review)"
         assert row.recommendation == expected
     assert not rows["recurring"].any()  # linked across sessions by suggestions only: not yet a fact
-    analysis.accept_all(seed_store, coop.name, by="Ana")
-    coop = _cooperation(seed_store)
-    table = tracker_table(seed_store, annotations=analysis.item_annotations(seed_store))
+    analysis.accept_all(analyzed_store, coop.name, by="Ana")
+    coop = _cooperation(analyzed_store)
+    table = tracker_table(analyzed_store, annotations=analysis.item_annotations(analyzed_store))
     rows = table.loc[list(members["item_id"])]
     assert rows["recurring"].all() and set(rows["rec_sessions"]) == {coop["n_sessions"]}
     assert set(rows["rec_years"]) == {"2022, 2023, 2024"}
@@ -288,19 +286,18 @@ def test_recommendation_conflict_shows_every_field_either_side_changed() -> None
 
 
 @pytest.mark.slow
-def test_history_table_reads_as_words(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    item = tracker_table(seed_store)["item_id"].iloc[0]
-    set_item(seed_store, item, by="Ana", status="in_progress", notes="a long note " * 20)
-    queue = analysis.review_queue(seed_store)
+def test_history_table_reads_as_words(analyzed_store: Store) -> None:
+    item = tracker_table(analyzed_store)["item_id"].iloc[0]
+    set_item(analyzed_store, item, by="Ana", status="in_progress", notes="a long note " * 20)
+    queue = analysis.review_queue(analyzed_store)
     accepted, rejected = queue["item_id"].iloc[0], queue["item_id"].iloc[1]
     target = queue.set_index("item_id").loc[accepted]
-    analysis.accept(seed_store, accepted, by="Ben")
-    new = analysis.reject(seed_store, rejected, by="Ben")
-    coop = _cooperation(seed_store)
-    editing.set_recommendation(seed_store, coop.name, by="Cy", title="International cooperation",
+    analysis.accept(analyzed_store, accepted, by="Ben")
+    new = analysis.reject(analyzed_store, rejected, by="Ben")
+    coop = _cooperation(analyzed_store)
+    editing.set_recommendation(analyzed_store, coop.name, by="Cy", title="International cooperation",
                                status="in_progress")
-    log = history_table(seed_store)
+    log = history_table(analyzed_store)
     changes = list(log["change"])
     assert "Status: Not started → In progress" in changes
     assert f"Notes: (empty) → {'a long note ' * 20}".rstrip() in [c.rstrip() for c in changes]  # never cut
@@ -321,22 +318,21 @@ def test_history_table_reads_as_words(seed_store: Store) -> None:
     imports = log[log["kind"] == "Import"]
     assert len(imports) == 5 and "imported 000_b1319ff3bb3a17cc.txt: 4 items" in set(imports["change"])
     assert set(log[log["kind"] != "Import"]["how"]) == {"on the command line", "in To review"}  # in words
-    assert set(history_table(seed_store, person="Cy")["changed_by"]) == {"Cy"}
-    assert set(history_table(seed_store, subject_id=accepted)["subject_id"]) == {accepted}
+    assert set(history_table(analyzed_store, person="Cy")["changed_by"]) == {"Cy"}
+    assert set(history_table(analyzed_store, subject_id=accepted)["subject_id"]) == {accepted}
 
 
 @pytest.mark.slow
-def test_history_frame_names_the_subject_of_each_change(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    item = tracker_table(seed_store)["item_id"].iloc[0]
-    set_item(seed_store, item, by="Ana", status="in_progress")
-    coop = _cooperation(seed_store)
-    editing.set_recommendation(seed_store, coop.name, by="Cy", status="done")
-    log = history_frame(seed_store)
+def test_history_frame_names_the_subject_of_each_change(analyzed_store: Store) -> None:
+    item = tracker_table(analyzed_store)["item_id"].iloc[0]
+    set_item(analyzed_store, item, by="Ana", status="in_progress")
+    coop = _cooperation(analyzed_store)
+    editing.set_recommendation(analyzed_store, coop.name, by="Cy", status="done")
+    log = history_frame(analyzed_store)
     assert set(log["subject"]) == {"item", "recommendation"}
     mine = log[(log["subject"] == "item") & (log["item_id"] == item)]
     assert list(mine["new_value"]) == ["in_progress"] and mine["item_text"].notna().all()
-    rec = history_frame(seed_store, item_id=coop.name)
+    rec = history_frame(analyzed_store, item_id=coop.name)
     assert set(rec["subject"]) == {"recommendation"} and rec["item_text"].isna().all()
     assert "done" in set(rec["new_value"])
 

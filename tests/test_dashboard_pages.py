@@ -111,13 +111,12 @@ def test_first_run_loads_the_seeds_and_overview_shows_headline_numbers(store: St
 
 
 @pytest.mark.slow
-def test_overview_counts_recommendations_not_calls(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    coop = _cooperation(seed_store)
-    editing.set_recommendation(seed_store, coop.name, by="Ana", status="done")
+def test_overview_counts_recommendations_not_calls(analyzed_store: Store) -> None:
+    coop = _cooperation(analyzed_store)
+    editing.set_recommendation(analyzed_store, coop.name, by="Ana", status="done")
     at = _app()
     metrics = {m.label: m.value for m in at.metric}
-    n = len(analysis.recommendations_frame(seed_store))
+    n = len(analysis.recommendations_frame(analyzed_store))
     assert metrics["Share done"] == f"{1 / n:.0%}"  # one recommendation done, however many calls made it
 
 
@@ -286,16 +285,15 @@ def test_my_own_save_is_not_a_conflict_for_my_bulk_update(seed_store: Store) -> 
 
 
 @pytest.mark.slow
-def test_suggested_owner_button(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    notes = analysis.item_annotations(seed_store)
+def test_suggested_owner_button(analyzed_store: Store) -> None:
+    notes = analysis.item_annotations(analyzed_store)
     with_addressee = notes[notes["addressee"].map(lambda a: a is not None and len(a) > 0)]
     assert not with_addressee.empty, "the seeds' calls name addressees (e.g. governments, United Nations)"
     item, who = with_addressee["item_id"].iloc[0], with_addressee["addressee"].iloc[0][0]
     at = _app("tracker", name="Ana")
     at.selectbox(key="edit_item").set_value(item).run()
     _button(at, "Set owner to").click().run()
-    assert item_row(seed_store, item)["owner"] == who
+    assert item_row(analyzed_store, item)["owner"] == who
 
 
 def test_overdue_items_stand_out(seed_store: Store) -> None:
@@ -553,14 +551,13 @@ def _card_titles(at: AppTest) -> list[str]:
 
 
 @pytest.mark.slow
-def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    coop = _cooperation(seed_store)
-    analysis.accept_all(seed_store, coop.name, by="Ana")  # a person confirms it came back
-    recurring = analysis.recommendations_frame(seed_store, recurring_only=True)
+def test_recommendations_page_lists_recurring_first_with_full_titles(analyzed_store: Store) -> None:
+    coop = _cooperation(analyzed_store)
+    analysis.accept_all(analyzed_store, coop.name, by="Ana")  # a person confirms it came back
+    recurring = analysis.recommendations_frame(analyzed_store, recurring_only=True)
     assert len(recurring) == 1
     title = "International cooperation on the protection of minors online, across regions, platforms and governments"
-    editing.set_recommendation(seed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
+    editing.set_recommendation(analyzed_store, coop.name, by="Ana", owner="UNICEF China", title=title)
     at = _app("recommendations", name="Ana")
     assert [t.value for t in at.title] == ["Recommendations"]
     titles = _card_titles(at)
@@ -570,7 +567,7 @@ def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store:
     facts = " ".join(m.value for m in at.markdown)
     assert common_md("2022, 2023, 2024 · 3 sessions") in facts and "owner: UNICEF China" in facts
     at.radio(key="rec_scope").set_value("All").run()
-    assert len(_card_titles(at)) == min(25, len(analysis.recommendations_frame(seed_store)))
+    assert len(_card_titles(at)) == min(25, len(analysis.recommendations_frame(analyzed_store)))
     at.text_input(key="rec_find").set_value("across regions").run()
     assert _card_titles(at) == [full]
     at.text_input(key="rec_find").set_value("").run()
@@ -579,9 +576,8 @@ def test_recommendations_page_lists_recurring_first_with_full_titles(seed_store:
 
 
 @pytest.mark.slow
-def test_recommendations_page_pages_through_every_recommendation(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    everything = analysis.recommendations_frame(seed_store)
+def test_recommendations_page_pages_through_every_recommendation(analyzed_store: Store) -> None:
+    everything = analysis.recommendations_frame(analyzed_store)
     assert len(everything) > 5, "the seeds' 21 takeaways and calls make several recommendations"
     at = _app("recommendations", name="Ana")
     at.radio(key="rec_scope").set_value("All").run()
@@ -691,14 +687,13 @@ def test_merge_another_recommendation_into_this_one(seed_store: Store) -> None:
 
 
 @pytest.mark.slow
-def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
+def test_reanalysis_shows_a_plan_before_applying(analyzed_store: Store) -> None:
     at = _app("recommendations", name="Ana")
-    before = analysis.members_frame(seed_store)[["item_id", "rec_id", "state"]]
+    before = analysis.members_frame(analyzed_store)[["item_id", "rec_id", "state"]]
     _button(at, "Show what would change").click().run()
     assert not at.exception and not at.error
     assert any(common_md("re-analysis") in m.value for m in at.markdown)
-    pd.testing.assert_frame_equal(before, analysis.members_frame(seed_store)[["item_id", "rec_id", "state"]])
+    pd.testing.assert_frame_equal(before, analysis.members_frame(analyzed_store)[["item_id", "rec_id", "state"]])
     apply = [b for b in at.button if b.key == "apply-plan"]
     if apply:  # the plan moves something: applying it is recorded
         apply[0].click().run()
@@ -707,11 +702,10 @@ def test_reanalysis_shows_a_plan_before_applying(seed_store: Store) -> None:
 
 
 @pytest.mark.slow
-def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    queue = analysis.review_queue(seed_store)
+def test_review_queue_accept_one_reject_one(analyzed_store: Store) -> None:
+    queue = analysis.review_queue(analyzed_store)
     assert len(queue) >= 2, "the seeds' repeated calls become suggestions to review"
-    calls = review_counts(seed_store)["suggested"]  # the nav counts the calls found in the report text too
+    calls = review_counts(analyzed_store)["suggested"]  # the nav counts the calls found in the report text too
     at = _app("review", name="Ana")
     assert f"To review ({len(queue) + calls})" in _nav_titles(at)
     assert _progress(at) == f"Suggestion 1 of {len(queue)}"
@@ -721,20 +715,20 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
     _button(at, "Same recommendation").click().run()
     assert not at.exception and not at.error
     assert any("Added to" in s.value for s in at.success)
-    member = analysis.members_frame(seed_store).set_index("item_id").loc[first["item_id"]]
+    member = analysis.members_frame(analyzed_store).set_index("item_id").loc[first["item_id"]]
     assert (member["rec_id"], member["state"]) == (first["rec_id"], "member")
-    assert analysis.review_count(seed_store) == len(queue) - 1
+    assert analysis.review_count(analyzed_store) == len(queue) - 1
     assert f"To review ({len(queue) - 1 + calls})" in _nav_titles(at)
     # the next suggestion is on screen: not the same
-    second = analysis.review_queue(seed_store).iloc[0]
+    second = analysis.review_queue(analyzed_store).iloc[0]
     assert _progress(at).startswith(f"Suggestion 1 of {len(queue) - 1}")
     _button(at, "Not the same").click().run()
     assert not at.exception and not at.error
-    moved = analysis.members_frame(seed_store).set_index("item_id").loc[second["item_id"]]
+    moved = analysis.members_frame(analyzed_store).set_index("item_id").loc[second["item_id"]]
     assert moved["rec_id"] != second["rec_id"] and moved["state"] == "member"
-    assert analysis.review_count(seed_store) == len(queue) - 2
+    assert analysis.review_count(analyzed_store) == len(queue) - 2
     assert f"To review ({len(queue) - 2 + calls})" in _nav_titles(at)
-    log = history_table(seed_store, person="Ana")
+    log = history_table(analyzed_store, person="Ana")
     assert set(log["subject_id"]) >= {first["item_id"], second["item_id"]}
     assert f"accepted into {first['rec_id']} '{first['title']}' (same recommendation)" in set(log["change"])
     # the History page shows these rows in words
@@ -746,31 +740,29 @@ def test_review_queue_accept_one_reject_one(seed_store: Store) -> None:
 
 
 @pytest.mark.slow
-def test_review_choose_another_and_start_new(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    queue = analysis.review_queue(seed_store)
+def test_review_choose_another_and_start_new(analyzed_store: Store) -> None:
+    queue = analysis.review_queue(analyzed_store)
     first = queue.iloc[0]
-    target = analysis.recommendations_frame(seed_store)
+    target = analysis.recommendations_frame(analyzed_store)
     target = target[target["rec_id"] != first["rec_id"]]["rec_id"].iloc[0]
     at = _app("review", name="Ana")
     at.selectbox(key=f"review-other-{first['item_id']}").set_value(target).run()
     at.button(key="review-move").click().run()
     assert not at.exception and not at.error
-    assert analysis.members_frame(seed_store).set_index("item_id").loc[first["item_id"], "rec_id"] == target
-    second = analysis.review_queue(seed_store).iloc[0]
+    assert analysis.members_frame(analyzed_store).set_index("item_id").loc[first["item_id"], "rec_id"] == target
+    second = analysis.review_queue(analyzed_store).iloc[0]
     at.text_input(key=f"review-title-{second['item_id']}").set_value("Its own thing")
     at.button(key="review-new").click().run()
     assert not at.exception and not at.error
-    assert analysis.item_annotations(seed_store).set_index("item_id").loc[second["item_id"], "rec_title"] == \
+    assert analysis.item_annotations(analyzed_store).set_index("item_id").loc[second["item_id"], "rec_title"] == \
         "Its own thing"
-    assert analysis.review_count(seed_store) == len(queue) - 2
+    assert analysis.review_count(analyzed_store) == len(queue) - 2
 
 
 @pytest.mark.slow
-def test_review_offers_three_choices_and_none_of_these(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    queue = analysis.review_queue(seed_store)
-    offered = {i: analysis.review_candidates(seed_store, i) for i in queue["item_id"]}
+def test_review_offers_three_choices_and_none_of_these(analyzed_store: Store) -> None:
+    queue = analysis.review_queue(analyzed_store)
+    offered = {i: analysis.review_candidates(analyzed_store, i) for i in queue["item_id"]}
     item = next(i for i, o in offered.items() if len(o) == 3)
     options = offered[item]
     at = _app("review", name="Ana")
@@ -786,25 +778,26 @@ def test_review_offers_three_choices_and_none_of_these(seed_store: Store) -> Non
     at.button(key="review-choose-2").click().run()
     assert not at.exception and not at.error
     rec_1, rec_2, rec_3 = options["rec_id"]
-    assert seed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [item]) == rec_2
-    assert set(seed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [item])["rec_id"]) == {rec_1, rec_3}
-    change = history_table(seed_store, subject_id=item)["change"].iat[0]
+    assert analyzed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [item]) == rec_2
+    rejected = analyzed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [item])["rec_id"]
+    assert set(rejected) == {rec_1, rec_3}
+    change = history_table(analyzed_store, subject_id=item)["change"].iat[0]
     assert change.startswith(f"not the same as {rec_1} ") and f"; added to {rec_2} " in change
     # "none of these" on the next one: every recommendation offered is turned down, a new one starts
-    other = analysis.review_queue(seed_store)["item_id"].iat[0]
-    turned_down = set(analysis.review_candidates(seed_store, other)["rec_id"])
+    other = analysis.review_queue(analyzed_store)["item_id"].iat[0]
+    turned_down = set(analysis.review_candidates(analyzed_store, other)["rec_id"])
     at.selectbox(key="review_pick").set_value(other).run()
     at.button(key="review-new").click().run()
     assert not at.exception and not at.error
     assert any("None of these" in s.value for s in at.success)
-    assert set(seed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [other])["rec_id"]) == turned_down
-    assert seed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other]) not in turned_down
+    rejected = analyzed_store.query("SELECT rec_id FROM rejections WHERE item_id = ?", [other])["rec_id"]
+    assert set(rejected) == turned_down
+    assert analyzed_store.scalar("SELECT rec_id FROM memberships WHERE item_id = ?", [other]) not in turned_down
 
 
 @pytest.mark.slow
-def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    queue = analysis.review_queue(seed_store)
+def test_review_next_previous_and_refuses_without_a_name(analyzed_store: Store) -> None:
+    queue = analysis.review_queue(analyzed_store)
     assert len(queue) >= 3
     at = _app("review")
     at.button(key="review-next").click().run()
@@ -815,34 +808,32 @@ def test_review_next_previous_and_refuses_without_a_name(seed_store: Store) -> N
     assert _progress(at) == f"Suggestion 3 of {len(queue)}"
     _button(at, "Same recommendation").click().run()
     assert any("Enter your name" in e.value for e in at.error)
-    assert analysis.review_count(seed_store) == len(queue)
+    assert analysis.review_count(analyzed_store) == len(queue)
 
 
 @pytest.mark.slow
-def test_review_page_when_nothing_is_pending(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
-    for rec_id in analysis.recommendations_frame(seed_store)["rec_id"]:
-        analysis.accept_all(seed_store, rec_id, by="t")
-    for call_id in report_calls_frame(seed_store)["call_id"]:
-        reject_call(seed_store, call_id, by="t")
+def test_review_page_when_nothing_is_pending(analyzed_store: Store) -> None:
+    for rec_id in analysis.recommendations_frame(analyzed_store)["rec_id"]:
+        analysis.accept_all(analyzed_store, rec_id, by="t")
+    for call_id in report_calls_frame(analyzed_store)["call_id"]:
+        reject_call(analyzed_store, call_id, by="t")
     at = _app("review")
     assert "To review" in _nav_titles(at)
     assert any("Nothing to review" in i.value for i in at.info)
 
 
 @pytest.mark.slow
-def test_item_themes_can_be_corrected_in_the_tracker(seed_store: Store) -> None:
-    analysis.analyze(seed_store)
+def test_item_themes_can_be_corrected_in_the_tracker(analyzed_store: Store) -> None:
     themes = analysis.themes_list()
     assert not themes.empty, "data/themes.toml lists the themes"
-    item = items_frame(seed_store)["item_id"].iloc[0]
+    item = items_frame(analyzed_store)["item_id"].iloc[0]
     at = _app("tracker", name="Ana")
     at.selectbox(key="edit_item").set_value(item).run()
     chosen = [themes["name"].iloc[-1]]
     at.multiselect(key=f"themes-{item}").set_value(chosen).run()
     at.button(key=f"save-themes-{item}").click().run()
     assert not at.exception
-    notes = analysis.item_annotations(seed_store).set_index("item_id")
+    notes = analysis.item_annotations(analyzed_store).set_index("item_id")
     assert list(notes.loc[item, "themes"]) == chosen
 
 

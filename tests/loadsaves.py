@@ -20,13 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CTX = mp.get_context("spawn")  # a fresh interpreter, as another server would be
 
 
-def write_pages(folder: Path, n: int, seed: int = 7) -> Path:
+def write_pages(folder: Path, n: int, seed: int = 7, first: int = 10_000) -> Path:
+    """n new session pages (Open Forum #first, #first + 1, ...)."""
     from tests.test_reliability_crash import small_page
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     for k in range(n):
-        (folder / f"page_{k:05d}.txt").write_text(small_page(10_000 + k, rng), encoding="utf-8")
+        (folder / f"page_{k:05d}.txt").write_text(small_page(first + k, rng), encoding="utf-8")
     return folder
 
 
@@ -154,4 +155,60 @@ def measure(db: Path, pages: Path, processes: int = 3, threads: int = 5, pause: 
                 figures.during.append(seconds)
                 figures.slowest.append((started - window[0], seconds))
     figures.slowest = sorted(figures.slowest, key=lambda pair: -pair[1])[:5]
+    return figures
+
+
+@dataclass
+class CommandLineFigures:
+    idle: list[float] = field(default_factory=list)  # seconds per `tracker set`, nothing else running
+    during: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the load, seconds)
+    refused: list[str] = field(default_factory=list)
+    load_seconds: float = 0.0
+    load_exit: int = 0
+
+    def line(self) -> str:
+        idle, during = statistics.median(self.idle or [0]), [s for _, s in self.during]
+        at, slowest = max(self.during, key=lambda pair: pair[1], default=(0.0, 0.0))
+        return (f"command line: {len(during)} `tracker set` one after another during a {self.load_seconds:.0f} s "
+                f"load, {len(self.refused)} refused; slowest {slowest:.2f} s ({at:.0f} s into the load), median "
+                f"{statistics.median(during or [0]):.2f} s; on the idle tracker: median {idle:.2f} s, slowest "
+                f"{max(self.idle, default=0):.2f} s "
+                f"(slowest during the load = {slowest / (idle or 1):.1f}x an idle one)")
+
+
+def measure_command_line(db: Path, pages: Path, idle_saves: int = 8,
+                         env: dict[str, str] | None = None) -> CommandLineFigures:
+    """The way the issue measured it: `tracker set` run from the command line, one after another, first on an
+    idle tracker, then for as long as `tracker load pages` runs."""
+    from tracker.store import Store
+
+    item_id = str(Store(db).scalar("SELECT min(item_id) FROM items"))
+    run_env = {**os.environ, **(env or {})}
+    figures = CommandLineFigures()
+
+    def save(n: int) -> tuple[float, str]:
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "tracker", "--db", str(db), "set", item_id, "--note",
+                               f"command line {n}", "--by", "Bench"], cwd=ROOT, env=run_env, capture_output=True,
+                              text=True, timeout=600)
+        return time.monotonic() - started, done.stderr.strip() if done.returncode else ""
+
+    for n in range(idle_saves):
+        seconds, error = save(n)
+        figures.idle.append(seconds)
+        figures.refused += [error] if error else []
+    started = time.monotonic()
+    load = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db), "load", str(pages)], cwd=ROOT,
+                            env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    n = idle_saves
+    while load.poll() is None:
+        at = time.monotonic() - started
+        seconds, error = save(n)
+        n += 1
+        if error:
+            figures.refused.append(error)
+        else:
+            figures.during.append((at, seconds))
+    figures.load_exit = load.wait()
+    figures.load_seconds = time.monotonic() - started
     return figures

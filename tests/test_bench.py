@@ -27,7 +27,9 @@ FIGURES = {
     "report": [rf"tracker report --format html: {NUMBER} s median", rf"file size: {NUMBER} bytes = {NUMBER} MB"],
     "learning": [r"lexical: 5 decisions -> \d+ labelled pairs", rf"before +P {NUMBER} R {NUMBER} F1 {NUMBER}",
                  rf"after +P {NUMBER} R {NUMBER} F1 {NUMBER}"],
-    "load_with_saves": [r"load exit 0", rf"\d+ saves during a {NUMBER} s load, \d+ refused"],
+    "load_with_saves": [r"load exit 0", rf"\d+ saves during a {NUMBER} s load, \d+ refused",
+                        rf"command line: \d+ `tracker set` one after another during a {NUMBER} s load, 0 refused; "
+                        rf"slowest {NUMBER} s .*\(slowest during the load = {NUMBER}x an idle one\)"],
     "long_items": [rf"word: {NUMBER} MB page, exit 1, {NUMBER} s, peak {NUMBER} MB",
                    rf"allowed: {NUMBER} MB page, exit 0, {NUMBER} s, peak {NUMBER} MB"],
     "analysis_scale": [rf"embedding throughput: {NUMBER} sentences/s",

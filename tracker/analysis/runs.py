@@ -82,17 +82,22 @@ def run_analysis(store: Store) -> RunResult:
     result.items = len(calls.frame)
     result.embedded = sentences.embedded
     texts = dict(zip(calls.frame["item_id"], calls.frame["text"], strict=True))
+    # titled before the write: a title drawn from thousands of calls would otherwise keep editors waiting
+    titles = core.new_titles(places, texts)
+    lap("title")
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
         now = datetime.now()
         cache(con, fresh_vectors)
         tables.write_annotations(con, annotations, now, only_new=True)
         still = core.still_open(places, *tables.open_now(con, [p.item_id for p in places])) if places else []
+        kept = {p.rec for p in still}  # a new recommendation is kept whole or not at all (core.still_open)
+        new_titles = {key: title for key, title in titles.items() if key in kept}
         result.deferred = len(places) - len(still)
         result.placed = len(still)
         result.suggested = sum(p.state == "suggested" for p in still)
         result.new_recommendations = len({p.rec for p in still if p.rec.startswith("new:")})
-        tables.write_places(con, *core.place_frames(still), core.new_titles(still, texts), "machine", now)
+        tables.write_places(con, *core.place_frames(still), new_titles, "machine", now)
         result.seconds = time.perf_counter() - started
         result.summary = _summary(result)
         tables.log_run(con, now, result.seconds, result.mode, result.reason, result.method.describe(), result.items,
@@ -159,6 +164,7 @@ def apply_plan(store: Store, plan: Plan, by: str) -> str:
         seen_new.add(row.to_rec)
         places.append(NewPlace(row.item_id, row.to_rec, "member" if first else "suggested", 0.0))
     texts = dict(zip(plan.changes["item_id"], plan.changes["text"], strict=True))
+    titles = core.new_titles(places, texts)  # before taking the file (see run_analysis)
 
     def run(con: duckdb.DuckDBPyConnection) -> str:
         now = datetime.now()
@@ -167,7 +173,7 @@ def apply_plan(store: Store, plan: Plan, by: str) -> str:
         for item_id in moving:
             if current.get(item_id, (None, None)) != plan.basis.get(item_id, (None, None)):
                 raise AnalysisError("recommendations changed since this re-analysis was planned; plan it again")
-        made = tables.write_places(con, *core.place_frames(places), core.new_titles(places, texts), by, now)
+        made = tables.write_places(con, *core.place_frames(places), titles, by, now)
         tables.log_moves(con, [(p.item_id, plan.basis[p.item_id][0], made.get(p.rec, p.rec)) for p in places], by,
                          now)
         tables.drop_empty_recommendations(con)

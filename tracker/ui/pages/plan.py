@@ -328,7 +328,8 @@ def render() -> None:
     draft = planning.with_scope_text(store, planning.load_draft(store, chosen))
     when = pd.Timestamp(draft.saved_at).strftime("%Y-%m-%d %H:%M:%S") if draft.saved_at else ""
     top[1].caption(common.md(f"Saved: version {draft.version} by {draft.saved_by} at {when}. "
-                             f"Built on {draft.scope_text}."))
+                             f"Built on {draft.scope_text}. A box is saved when you leave it (Tab, or a click "
+                             "elsewhere on this page) — before going to another page."))
     _new_draft(store, open_=False)
     edit, copy, versions, download = st.tabs(["Edit", "Copy field by field", "Versions", "Download and refill"])
     with edit:

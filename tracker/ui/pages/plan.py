@@ -308,7 +308,8 @@ def _download(store: Store, draft: planning.Draft) -> None:
 def render() -> None:
     common.page_header("Plan next proposal",
                        "The next IGF session proposal, field by field, pre-filled from the tracker. Every change is "
-                       "saved as you go (press Enter or leave the box); earlier versions can be restored.")
+                       "saved when you leave its box (Tab, Enter in a one-line box, or a click elsewhere on this "
+                       "page — before going to another page); earlier versions can be restored.")
     store = common.get_store()
     if message := st.session_state.pop(ERROR, None):
         st.error(common.md(message))
@@ -328,8 +329,7 @@ def render() -> None:
     draft = planning.with_scope_text(store, planning.load_draft(store, chosen))
     when = pd.Timestamp(draft.saved_at).strftime("%Y-%m-%d %H:%M:%S") if draft.saved_at else ""
     top[1].caption(common.md(f"Saved: version {draft.version} by {draft.saved_by} at {when}. "
-                             f"Built on {draft.scope_text}. A box is saved when you leave it (Tab, or a click "
-                             "elsewhere on this page) — before going to another page."))
+                             f"Built on {draft.scope_text}."))
     _new_draft(store, open_=False)
     edit, copy, versions, download = st.tabs(["Edit", "Copy field by field", "Versions", "Download and refill"])
     with edit:

@@ -16,7 +16,6 @@ class SettingError(TrackerError):
     """An environment setting with a value that cannot be used (``tracker.settings``)."""
 
 
-
 class UnknownRecommendation(TrackerError):
     """No recommendation has this id (merged into another, or never made): the one error for it, whether an
     edit or a review decision asked."""

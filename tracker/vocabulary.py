@@ -7,18 +7,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    """``('a', 'b')`` for an SQL ``IN``: the vocabulary's own words only, never user input."""
+    return "(" + ", ".join(f"'{w}'" for w in words) + ")"
+
+
 KINDS = ("takeaway", "action", "question")
 KIND_LABELS = {"takeaway": "Key takeaway", "action": "Call to action", "question": "Question"}
 # the kinds whose follow-up is counted call by call (progress, "apply the status to its calls", the register):
 # a follow-up question is answered by a later session rather than done
 FOLLOWED_KINDS = ("takeaway", "action")
-FOLLOWED_KINDS_SQL = "(" + ", ".join(f"'{k}'" for k in FOLLOWED_KINDS) + ")"  # for `kind IN {FOLLOWED_KINDS_SQL}`
+FOLLOWED_KINDS_SQL = _sql_list(FOLLOWED_KINDS)  # for `kind IN {FOLLOWED_KINDS_SQL}`
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
 # done and dropped close a subject: never overdue, never reminded, a policy question's candidate again
 CLOSED_STATUSES = ("done", "dropped")
-CLOSED_SQL = "(" + ", ".join(f"'{s}'" for s in CLOSED_STATUSES) + ")"  # for `status NOT IN {CLOSED_SQL}`
+CLOSED_SQL = _sql_list(CLOSED_STATUSES)  # for `status NOT IN {CLOSED_SQL}`
 # The charts' and the report's palette (grey, amber, green, slate); a Streamlit badge (named colours only) takes
 # the nearest name, so a status looks the same in a chart and in a badge; its label tells the two greys apart.
 STATUS_COLOURS = {"not_started": "#A0AEC0", "in_progress": "#F2A93B", "done": "#2E9E5B", "dropped": "#5A6B7D"}

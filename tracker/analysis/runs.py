@@ -96,7 +96,7 @@ def run_analysis(store: Store) -> RunResult:
         result.deferred = len(places) - len(still)
         result.placed = len(still)
         result.suggested = sum(p.state == "suggested" for p in still)
-        result.new_recommendations = len({p.rec for p in still if p.rec.startswith("new:")})
+        result.new_recommendations = len(new_titles)
         tables.write_places(con, *core.place_frames(still), new_titles, "machine", now)
         result.seconds = time.perf_counter() - started
         result.summary = _summary(result)

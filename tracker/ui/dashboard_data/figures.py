@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...store import Store
 from ...store.dashboard import call_counts
+from ...vocabulary import FOLLOWED_KINDS
 from .labels import blank, years_text
 
 
@@ -54,7 +55,7 @@ def recurring_note(suggested: Any) -> str:
 def progress_from_items(items: pd.DataFrame) -> pd.DataFrame:
     """Progress by year with each takeaway and call to action counted on its own (before the analysis has
     made recommendations of them): first_year, status, items, share."""
-    calls = items[items["kind"].isin(["takeaway", "action"])].dropna(subset=["year"])
+    calls = items[items["kind"].isin(FOLLOWED_KINDS)].dropna(subset=["year"])
     if "in_source" in calls:
         calls = calls[calls["in_source"].astype(bool)]
     if calls.empty:
@@ -92,7 +93,7 @@ def calls_progress(members: pd.DataFrame, rec_id: str) -> tuple[int, dict[str, i
     if members.empty:
         return 0, {}, ""
     mine = members[(members["rec_id"] == rec_id) & (members["state"] == "member")
-                   & members["in_source"].astype(bool) & members["kind"].isin(["takeaway", "action"])]
+                   & members["in_source"].astype(bool) & members["kind"].isin(FOLLOWED_KINDS)]
     counts = {str(k): int(v) for k, v in mine["status"].value_counts().items()}
     agreed = next(iter(counts)) if len(counts) == 1 else ""
     return len(mine), counts, agreed

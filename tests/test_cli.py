@@ -158,8 +158,9 @@ def test_set_updates_an_item_and_records_history(loaded_db: Path):
                           [item_id])
     assert set(history["field"]) == {"status", "owner", "notes", "due_date"}
     assert set(history["changed_by"]) == {"Li"} and set(history["via"]) == {"cli"}
-    log = run("history", "--item", item_id, db=loaded_db)
+    log = run("history", "--subject", item_id, db=loaded_db)
     assert "in_progress" in log.stdout and "Li" in log.stdout
+    assert run("history", "--item", item_id, db=loaded_db).stdout == log.stdout  # the name before 0.6.0
 
 
 @pytest.mark.parametrize("args, message", [
@@ -263,7 +264,7 @@ def test_export_and_history_on_an_empty_database_print_the_header(tmp_path: Path
     db = tmp_path / "empty.duckdb"
     for command, first in ((["export"], "item_id,source,year"),
                            (["export", "--what", "sessions"], "source,year,session_type"),
-                           (["history"], "changed_at,changed_by,subject,item_id")):
+                           (["history"], "changed_at,changed_by,subject,subject_id")):
         result = run(*command, db=db)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(first), (command, result.stdout)
@@ -272,7 +273,7 @@ def test_export_and_history_on_an_empty_database_print_the_header(tmp_path: Path
 def test_history_right_after_a_load_is_an_empty_log(loaded_db: Path) -> None:
     result = run("history", db=loaded_db)
     assert result.returncode == 0, result.stderr
-    header = "changed_at,changed_by,subject,item_id,field,old_value,new_value,via,item_text"
+    header = "changed_at,changed_by,subject,subject_id,field,old_value,new_value,via,subject_text"
     assert result.stdout.splitlines() == [header]
 
 

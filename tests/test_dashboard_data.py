@@ -330,10 +330,10 @@ def test_history_frame_names_the_subject_of_each_change(analyzed_store: Store) -
     editing.set_recommendation(analyzed_store, coop.name, by="Cy", status="done")
     log = history_frame(analyzed_store)
     assert set(log["subject"]) == {"item", "recommendation"}
-    mine = log[(log["subject"] == "item") & (log["item_id"] == item)]
-    assert list(mine["new_value"]) == ["in_progress"] and mine["item_text"].notna().all()
-    rec = history_frame(analyzed_store, item_id=coop.name)
-    assert set(rec["subject"]) == {"recommendation"} and rec["item_text"].isna().all()
+    mine = log[(log["subject"] == "item") & (log["subject_id"] == item)]
+    assert list(mine["new_value"]) == ["in_progress"] and mine["subject_text"].notna().all()
+    rec = history_frame(analyzed_store, subject_id=coop.name)
+    assert set(rec["subject"]) == {"recommendation"} and rec["subject_text"].isna().all()
     assert "done" in set(rec["new_value"])
 
 

@@ -187,7 +187,7 @@ def test_tracker_item_form_saves_status_and_owner_with_history(seed_store: Store
     row = item_row(seed_store, item)
     assert (row["status"], row["owner"], row["notes"], row["updated_by"]) == \
         ("in_progress", "UNICEF China", "Met in March <b>ok</b>", "Ana Editor")
-    log = history_frame(seed_store, item_id=item)
+    log = history_frame(seed_store, subject_id=item)
     assert sorted(log["field"]) == ["notes", "owner", "status"]
     assert set(log["changed_by"]) == {"Ana Editor"} and set(log["via"]) == {"dashboard"}
     assert any("Saved" in s.value for s in at.success)
@@ -226,7 +226,7 @@ def test_a_change_by_someone_else_is_not_overwritten(seed_store: Store) -> None:
     _button(at, "Keep mine").click().run()
     row = item_row(seed_store, item)
     assert (row["owner"], row["status"]) == ("Ana's team", "done")
-    assert list(history_frame(seed_store, item_id=item)["changed_by"]) == ["Ana", "Ben"]
+    assert list(history_frame(seed_store, subject_id=item)["changed_by"]) == ["Ana", "Ben"]
 
 
 @pytest.mark.slow

@@ -55,7 +55,7 @@ def test_links_and_files_are_kept_and_downloadable(rec: tuple[Store, str]) -> No
     assert row["Evidence"] == "Toolkit published <https://example.org/toolkit.pdf>; letter.docx (file letter.docx)"
     html = reporting.to_html(reporting.build(store))
     assert "<a href='https://example.org/toolkit.pdf' rel='noopener noreferrer'>Toolkit published</a>" in html
-    log = history_frame(store, item_id=rec_id)
+    log = history_frame(store, subject_id=rec_id)
     assert (log["field"] == "evidence").sum() == 2
     ev.remove_evidence(store, link, by="Ana")
     assert list(ev.evidence_frame(store, "recommendation", rec_id)["evidence_id"]) == [kept]

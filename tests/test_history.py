@@ -30,7 +30,7 @@ def test_recorded_changes_read_back_in_the_change_log(seed_store: Store) -> None
     seed_store.write(lambda con: record(con, [
         Change("recommendation", "R3", "due_date", None, date(2026, 4, 1), "Ana", now, "cli"),
         Change("person", "ed@example.org", "role", "viewer", "editor", "Boss", now, "roles")]))
-    log = history_frame(seed_store, item_id="R3")
+    log = history_frame(seed_store, subject_id="R3")
     assert log[["subject", "field", "old_value", "new_value", "changed_by"]].values.tolist() == \
         [["recommendation", "due_date", None, "2026-04-01", "Ana"]]
     assert len(history_frame(seed_store, person="Boss")) == 1
@@ -43,6 +43,6 @@ def test_items_and_recommendations_are_followed_up_by_the_same_service(analyzed_
                             ("recommendation", set_recommendation(analyzed_store, rec, by="Ana", owner="CFIS",
                                                                   due_date="2026-05-01"))):
         assert result.subject == subject and result.changed["owner"] == ("", "CFIS")
-        log = history_frame(analyzed_store, item_id=result.subject_id)
+        log = history_frame(analyzed_store, subject_id=result.subject_id)
         assert set(zip(log["field"], log["new_value"], strict=True)) >= {("owner", "CFIS"), ("due_date", "2026-05-01")}
         assert set(log["subject"]) == {subject}

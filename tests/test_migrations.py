@@ -64,8 +64,8 @@ def test_history_of_the_last_release_is_kept_under_subject_id(tmp_path: Path) ->
     con.close()
 
     store = Store(path)
-    log = history_frame(store, item_id="R3")
-    assert log[["subject", "item_id", "field", "new_value", "changed_by"]].values.tolist() == \
+    log = history_frame(store, subject_id="R3")
+    assert log[["subject", "subject_id", "field", "new_value", "changed_by"]].values.tolist() == \
         [["recommendation", "R3", "status", "done", "Ana"]]
     assert store.scalar("SELECT count(*) FROM history WHERE subject_id = 'ana@example.org'") == 1
     assert "item_id" not in store.query("SELECT * FROM history LIMIT 0").columns

@@ -250,7 +250,7 @@ def test_drafts_keep_every_version_and_restore_with_history(seed_store: Store) -
     assert list(drafts["changed_by"]) == ["Ana", "Bo", "Ana"]
     assert set(drafts["what"]) == {"Proposal draft 'Main' (IGF 2026)"}
     assert drafts["change"].iat[1].startswith("saved version 2: Session title, Description")
-    assert len(history_frame(seed_store, item_id=f"D{draft.draft_id}")) == 3
+    assert len(history_frame(seed_store, subject_id=f"D{draft.draft_id}")) == 3
     # several drafts per forum, the last saved first
     planning.create_draft(seed_store, "Plan B", 2026, by="Bo", scope="2024")
     assert list(planning.list_drafts(seed_store, 2026)["name"]) == ["Plan B", "Main"]

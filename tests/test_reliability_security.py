@@ -118,7 +118,7 @@ def test_other_filters_and_lookups_take_values_as_parameters(hostile_store: Stor
     owner = "Robert'); DROP TABLE students;--"
     assert len(items_frame(hostile_store, ItemFilter(owners=[owner]))) == 1
     assert item_row(hostile_store, attack) is None
-    assert history_frame(hostile_store, item_id=attack).empty
+    assert history_frame(hostile_store, subject_id=attack).empty
     assert history_frame(hostile_store, person="' OR 1=1 --").empty
     assert len(history_frame(hostile_store, person="x'); DELETE FROM items; --")) == 2
     with pytest.raises(UnknownItem):

@@ -157,7 +157,7 @@ def test_decisions_are_refused_or_logged(seed_store: Store) -> None:
     log = history_frame(seed_store, call_id)
     assert list(zip(log["subject"], log["field"], log["old_value"], log["new_value"], log["changed_by"],
                     strict=True)) == [("report_call", "review", "suggested", "accepted", "Ana")]
-    assert RESPONSIBLE in log["item_text"].iat[0]
+    assert RESPONSIBLE in log["subject_text"].iat[0]
     words = history_table(seed_store, call_id)
     assert words["change"].iat[0] == "accepted as a call to action from the report text"
 

@@ -37,14 +37,15 @@ def export(db: str | None, what: str, fmt: str, out: Path | None, labels: bool) 
 
 
 @cli.command()
-@click.option("--item", "item_id", help="Only this item (or recommendation id, or report call id).")
+@click.option("--subject", "--item", "subject_id",
+              help="Only this item, recommendation (R3), call found in a report, or draft (D1), by its id.")
 @click.option("--by", "person", help="Only changes by this person.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.option("--labels", is_flag=True,
               help="The readable form the dashboard downloads: When (to the second), Who, How, Kind of change, What, "
                    "Change in words, Id; the imports included, with who imported.")
 @click.pass_obj
-def history(db: str | None, item_id: str | None, person: str | None, fmt: str, labels: bool) -> None:
+def history(db: str | None, subject_id: str | None, person: str | None, fmt: str, labels: bool) -> None:
     """Show the change log (newest first)."""
     from ..services.exporting import readable, write_frame
     from ..store.queries import history_frame
@@ -53,9 +54,9 @@ def history(db: str | None, item_id: str | None, person: str | None, fmt: str, l
     if labels:
         from ..ui.dashboard_data import history_table
 
-        frame = readable(history_table(store, subject_id=item_id, person=person), "history")
+        frame = readable(history_table(store, subject_id=subject_id, person=person), "history")
     else:
-        frame = history_frame(store, item_id, person)
+        frame = history_frame(store, subject_id, person)
     click.echo(write_frame(frame, fmt), nl=False)
 
 

@@ -223,7 +223,7 @@ def overdue_counts(store: Store, today: date | None = None) -> dict[str, int]:
 def status_history(store: Store, rec_id: str) -> list[str]:
     """What was changed on a recommendation, newest first, in words: '2026-03-02 10:14, Ana: status
     Not started → In progress'."""
-    frame = history_frame(store, item_id=rec_id)
+    frame = history_frame(store, subject_id=rec_id)
     frame = frame[frame["subject"] == "recommendation"]
     lines = []
     for row in frame.itertuples():

@@ -116,27 +116,27 @@ def occurrences_frame(store: Store, source: str) -> pd.DataFrame:
         FROM occurrences o JOIN items i USING (item_id) WHERE o.source = ? ORDER BY o.position""", [source])
 
 
-def history_frame(store: Store, item_id: str | None = None, person: str | None = None,
+def history_frame(store: Store, subject_id: str | None = None, person: str | None = None,
                   limit: int = 5000) -> pd.DataFrame:
     """The change log, newest first; optionally for one subject and/or one person.
 
-    Each row changes a ``subject``: 'item' (``item_id`` is the item's id, ``item_text`` its text) or
-    'recommendation' (``item_id`` is the recommendation's id, such as R3; ``item_text`` is empty),
-    'report_call' (a decision on a call found in the report text: ``item_id`` is its id, ``item_text`` its
-    sentence), 'draft' (a proposal draft, ``item_id`` D1, D2 …) or 'person' (a role change).
+    Each row changes a ``subject``: 'item' (``subject_id`` is the item's id, ``subject_text`` its text) or
+    'recommendation' (``subject_id`` is the recommendation's id, such as R3; ``subject_text`` is empty),
+    'report_call' (a decision on a call found in the report text: ``subject_id`` is its id, ``subject_text`` its
+    sentence), 'draft' (a proposal draft, ``subject_id`` D1, D2 …) or 'person' (a role change).
     """
     clauses: list[str] = []
     params: list[Any] = []
-    if item_id:
+    if subject_id:
         clauses.append("h.subject_id = ?")
-        params.append(item_id)
+        params.append(subject_id)
     if person:
         clauses.append("h.changed_by = ?")
         params.append(person)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return store.query(f"""
-        SELECT h.changed_at, h.changed_by, h.subject, h.subject_id AS item_id, h.field, h.old_value, h.new_value, h.via,
-               coalesce(i.text, c.text) AS item_text
+        SELECT h.changed_at, h.changed_by, h.subject, h.subject_id, h.field, h.old_value, h.new_value, h.via,
+               coalesce(i.text, c.text) AS subject_text
         FROM history h LEFT JOIN items i ON h.subject = 'item' AND i.item_id = h.subject_id
         LEFT JOIN report_calls c ON h.subject = 'report_call' AND c.call_id = h.subject_id{where}
         ORDER BY h.change_id DESC LIMIT {int(limit)}""", params)

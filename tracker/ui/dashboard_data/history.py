@@ -24,7 +24,7 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
     cooperation'", "saved version 3", "imported … : 8 items"), how ("in the dashboard"), via, and the raw field,
     old_value and new_value. Imports are the last load of each file (the store keeps no more); they are left
     out when one subject or person is asked for."""
-    log = history_frame(store, subject_id, person, limit).rename(columns={"item_id": "subject_id"})
+    log = history_frame(store, subject_id, person, limit)
     titles = recommendation_titles(store)
     drafts = {f"D{i}": f"Proposal draft '{name}' (IGF {year})" for i, name, year in draft_names(store)}
     columns = ["changed_at", "changed_by", "kind", "subject", "subject_id", "what", "change", "how", "via", "field",
@@ -33,7 +33,8 @@ def history_table(store: Store, subject_id: str | None = None, person: str | Non
         log["what"] = [text if subject in ("item", "report_call") and isinstance(text, str) else
                        ("Recommendation " + recommendation_name(sid, titles.get(sid)) if subject == "recommendation"
                         else drafts.get(sid, str(sid)) if subject == "draft" else str(sid))
-                       for subject, sid, text in zip(log["subject"], log["subject_id"], log["item_text"], strict=True)]
+                       for subject, sid, text in zip(log["subject"], log["subject_id"], log["subject_text"],
+                                                     strict=True)]
         log["change"] = [describe_change(f, old, new, via, titles) for f, old, new, via in
                          zip(log["field"], log["old_value"], log["new_value"], log["via"], strict=True)]
         log["kind"] = [HISTORY_KINDS["decision"] if f in ("recommendation", "not_same", "not_same_started", "created",

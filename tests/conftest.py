@@ -61,6 +61,20 @@ def _shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], 
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole files in this order: those that drive a browser, then those with slow tests, then the rest.
+    With `-n 2 --dist loadfile` a worker takes a file at a time (pyproject turns off xdist's reordering by
+    number of tests, which sent the one-test browser files last), so the long files are shared out first
+    and the short ones fill the end: the two workers finish together."""
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+
+    by_file: dict[str, int] = {}
+    for item in items:
+        by_file[item.nodeid.split("::")[0]] = min(by_file.get(item.nodeid.split("::")[0], 2), rank(item))
+    items.sort(key=lambda item: by_file[item.nodeid.split("::")[0]])  # stable: a file's own order is kept
+
+
 @pytest.fixture(scope="session")
 def seed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def build(path: Path) -> None:

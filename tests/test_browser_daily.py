@@ -1,30 +1,85 @@
 """A day's work in the dashboard, in headless Chromium at 1440 px and 390 px, on the seeds, a 2025 report and a
-proposal draft: what a person sees of the proposal's policy questions, the Overview's words and review count,
-the Tracker's filters kept in the address and its recommendation column, the two status levels of a
-recommendation and its calls, sign-in being off, the source text reached with the keyboard, and the history
-download in words."""
+proposal draft: every page accessible, drawn without an error and making no request off the machine; what a
+person sees of the proposal's policy questions, the Overview's words and review count, the Tracker's filters
+kept in the address and its recommendation column, the two status levels of a recommendation and its calls,
+sign-in being off, the source text reached with the keyboard, and the history download in words.
+
+Accessibility: axe-core (the npm package in tests/a11y, installed by `.ci/run` with npm ci) runs inside every
+page at both widths and must find no serious or critical violation of the WCAG 2.0/2.1 A and AA rules (text
+contrast, names of controls, keyboard access to scrollable regions, …)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.helpers import import_or_fail_in_ci
-from tests.test_a11y import loaded  # noqa: F401  (the module's server: seeds, a 2025 report, a draft)
-from tests.test_browser import IDLE, _idle, _open, _screenshot, launch
+from tests.helpers import import_or_fail_in_ci, missing
+from tests.test_browser import (
+    CHROMIUM,
+    IDLE,
+    LOCAL_HOSTS,
+    PAGES,
+    ROOT,
+    TITLES,
+    _idle,
+    _open,
+    _screenshot,
+    dashboard,
+    launch,
+)
 from tracker import analysis
 from tracker.services import editing, planning
 from tracker.services.editing import set_item
+from tracker.services.importing import import_paths
 from tracker.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HEIGHTS = {1440: 1000, 390: 844}
+AXE = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+REPORT_2025 = ROOT / "tests" / "data" / "pages" / "2025_open_forum_31.txt"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return {passed: result.passes.length, violations: result.violations.map(v => ({id: v.id, impact: v.impact,
+    help: v.help, nodes: v.nodes.map(n => ({target: n.target.join(' '), why: n.failureSummary,
+                                            html: n.html.slice(0, 160)}))}))};
+}"""
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The dashboard on the seeds (analyzed), a 2025 report and a saved proposal draft."""
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium missing at {CHROMIUM} (.ci/run installs it: apt-get install -y chromium)")
+    if not AXE.exists():
+        missing(f"axe-core missing at {AXE} (.ci/run installs it: cd tests/a11y && npm ci)")
+    tmp = tmp_path_factory.mktemp("daily")
+    db = tmp / "tracker.duckdb"
+    env = {**os.environ, "TRACKER_DB": str(db), "ORT_DISABLE_TELEMETRY": "1"}
+    subprocess.run([sys.executable, "-m", "tracker", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+    store = Store(db)
+    assert import_paths(store, [REPORT_2025], by="Ming Yan").report.ok
+    planning.create_draft(store, "Proposal", 2026, by="Ana")
+    with dashboard(tmp, env) as url:
+        yield url, db
+
+
+def serious(page) -> list[dict]:
+    """axe-core's serious and critical WCAG 2 A/AA violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(RUN_AXE, WCAG_AA)
+    assert found["passed"] >= 10, found  # the rules ran on a page with content
+    return [v for v in found["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +96,7 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(params=list(HEIGHTS), ids=lambda w: f"{w}px")
-def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path], browser) -> Iterator:  # noqa: F811
+def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path], browser) -> Iterator:
     """A browser tab at the width, as the editor Ana (the name cookie the sidebar box writes)."""
     url, _ = loaded
     context = browser.new_context(viewport={"width": request.param, "height": HEIGHTS[request.param]})
@@ -55,7 +110,23 @@ def tab(request: pytest.FixtureRequest, loaded: tuple[str, Path], browser) -> It
         context.close()
 
 
-def test_the_proposals_policy_questions_read_in_full(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_every_page_passes_axe_wcag_aa_draws_and_stays_on_the_machine(loaded: tuple[str, Path], tab) -> None:
+    outside: list[str] = []  # a private tool makes no request off the machine (fonts, icons, telemetry)
+    tab.on("request", lambda request: None if urlparse(request.url).hostname in LOCAL_HOSTS
+           or request.url.startswith(("data:", "blob:")) else outside.append(request.url))
+    url, _ = loaded
+    report: dict[str, list[dict]] = {}
+    # the eight pages, and the page /team, /login and /signin show while sign-in is off
+    for name, path in {**PAGES, "signin_off": "team"}.items():
+        _open(tab, url, path, TITLES.get(name, "Sign-in is off"), timeout=240_000)
+        tab.wait_for_selector(IDLE)
+        if found := serious(tab):
+            report[name] = found
+    assert report == {}, json.dumps(report, indent=1)[:6000]
+    assert outside == [], outside
+
+
+def test_the_proposals_policy_questions_read_in_full(loaded: tuple[str, Path], tab) -> None:
     url, db = loaded
     _open(tab, url, "plan", "Plan next proposal", timeout=240_000)
     draft = planning.load_draft(Store(db), int(planning.list_drafts(Store(db))["draft_id"].iat[0]))
@@ -79,7 +150,7 @@ def test_the_proposals_policy_questions_read_in_full(loaded: tuple[str, Path], t
     _screenshot(tab, f"daily-plan-{tab.width}", width=tab.width)
 
 
-def test_overview_words_and_one_count_of_what_waits(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_overview_words_and_one_count_of_what_waits(loaded: tuple[str, Path], tab) -> None:
     url, _ = loaded
     _open(tab, url, "", "Overview", timeout=240_000)
     main = tab.get_by_test_id("stMain")
@@ -96,7 +167,7 @@ def test_overview_words_and_one_count_of_what_waits(loaded: tuple[str, Path], ta
     _screenshot(tab, f"daily-overview-{tab.width}", width=tab.width)
 
 
-def test_tracker_filters_live_in_the_address(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_tracker_filters_live_in_the_address(loaded: tuple[str, Path], tab) -> None:
     url, _ = loaded
     expect = import_or_fail_in_ci("playwright.sync_api").expect
     _open(tab, url, "tracker?q=cooperation&kind=takeaway&status=nonsense", "Tracker", timeout=240_000)
@@ -125,7 +196,7 @@ def test_tracker_filters_live_in_the_address(loaded: tuple[str, Path], tab) -> N
     assert headers[:3] == (["⚠", "Item", "Recommendation"] if tab.width == 1440 else ["⚠", "Item"]), headers
 
 
-def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> None:
     url, db = loaded
     store = Store(db)
     recs = analysis.recommendations_frame(store)
@@ -170,7 +241,7 @@ def test_a_recommendation_and_its_calls_meet(loaded: tuple[str, Path], tab) -> N
     tab.get_by_role("link", name="Open Recommendations").first.wait_for()
 
 
-def test_sign_in_off_is_said_not_page_not_found(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_sign_in_off_is_said_not_page_not_found(loaded: tuple[str, Path], tab) -> None:
     url, _ = loaded
     for path in ("team", "login", "signin"):
         _open(tab, url, path, "Sign-in is off", timeout=240_000)
@@ -178,7 +249,7 @@ def test_sign_in_off_is_said_not_page_not_found(loaded: tuple[str, Path], tab) -
         tab.get_by_text("secrets.toml").first.wait_for()
 
 
-def test_source_text_is_reached_with_the_keyboard(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_source_text_is_reached_with_the_keyboard(loaded: tuple[str, Path], tab) -> None:
     url, _ = loaded
     _open(tab, url, "sessions", "Sessions", timeout=240_000)
     source = tab.locator(".doc-text").first
@@ -197,7 +268,7 @@ def test_source_text_is_reached_with_the_keyboard(loaded: tuple[str, Path], tab)
     assert source.evaluate("e => e.scrollTop") > before
 
 
-def test_history_download_in_words_with_who_imported(loaded: tuple[str, Path], tab) -> None:  # noqa: F811
+def test_history_download_in_words_with_who_imported(loaded: tuple[str, Path], tab) -> None:
     import getpass
 
     url, _ = loaded

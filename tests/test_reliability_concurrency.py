@@ -24,7 +24,7 @@ from tracker.store.queries import history_frame, item_row, items_frame
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
 
 ROOT = Path(__file__).resolve().parent.parent
-N_PAGES = 3000
+N_PAGES = 1000  # ten of the load's batches: the editors must get their saves in between them
 CTX = mp.get_context("spawn")  # a fresh interpreter, as a second server or CLI would be
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -80,6 +81,19 @@ def test_export_items_csv_has_the_documented_columns(loaded_db: Path):
     call = next(r for r in rows if r["text"].startswith("We call on relevant government departments"))
     assert (call["year"], call["kind"], call["source"], call["status"]) == (
         "2022", "action", "000_b1319ff3bb3a17cc.txt", "not_started")
+
+
+def test_export_items_names_recommendation_columns_as_scripts_read_them(analyzed_store: Store) -> None:
+    """Scripts that score the grouping read recommendation_id (a member) and suggested_recommendation_id (a
+    pending suggestion) from the items export: those names, never the store's rec_id."""
+    rows = list(csv.DictReader(io.StringIO(run("export", "--what", "items", db=analyzed_store.path).stdout)))
+    header = set(rows[0])
+    assert {"recommendation_id", "suggested_recommendation_id", "recommendation_title", "recommendation_sessions",
+            "recommendation_years", "recommendation_recurring"} <= header
+    assert not {c for c in header if c.startswith(("rec_", "suggested_rec_"))}
+    members = [r for r in rows if r["recommendation_id"]]
+    assert members and all(re.fullmatch(r"R\d+", r["recommendation_id"]) for r in members)
+    assert any(r["suggested_recommendation_id"] for r in rows)  # the seeds' repeated calls wait for review
 
 
 def test_export_sessions_json_and_jsonl(loaded_db: Path, tmp_path: Path):

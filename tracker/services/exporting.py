@@ -16,6 +16,13 @@ from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABEL
 ITEM_EXPORT_COLUMNS = ["item_id", "source", "year", "session_type", "session_number", "session_title", "kind",
                        "section", "text", "status", "owner", "due_date", "notes", "in_source", "updated_at",
                        "updated_by"]
+# The items export names its recommendation columns in full: scripts read them by these names (those that score
+# the grouping read recommendation_id and suggested_recommendation_id), as every release before 0.5.0 wrote them.
+# Inside the tracker, and in the recommendations export, the recommendation's id is the table's rec_id.
+ITEM_RECOMMENDATION_NAMES = {"rec_id": "recommendation_id", "rec_title": "recommendation_title",
+                             "suggested_rec_id": "suggested_recommendation_id",
+                             "rec_sessions": "recommendation_sessions", "rec_years": "recommendation_years",
+                             "rec_recurring": "recommendation_recurring"}
 SESSION_EXPORT_COLUMNS = ["source", "year", "session_type", "number", "title", "date", "sdgs", "item_count",
                           "has_outcomes", "forum", "url"]
 
@@ -64,7 +71,9 @@ def export_frame(store: Store, what: str, *, labels: bool = False) -> pd.DataFra
         frame = export_report_calls(store)
     else:
         frame = export_items(store)
-        if labels and not frame.empty:
+        if not labels:
+            return frame.rename(columns=ITEM_RECOMMENDATION_NAMES)
+        if not frame.empty:
             frame = _with_recommendation_titles(store, frame)
     return readable(frame, what) if labels else frame
 

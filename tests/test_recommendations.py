@@ -277,9 +277,9 @@ def test_cli_recommendations_export_edit_and_review(analyzed: Store) -> None:
     assert bad.exit_code == 1 and "unknown status" in bad.output and "Traceback" not in bad.output
     items = runner.invoke(cli, db + ["export", "--what", "items", "--format", "json"])
     item_rows = json.loads(items.output)
-    assert {"rec_id", "rec_title", "suggested_rec_id"} <= set(item_rows[0])
-    mine = [r for r in item_rows if r["rec_id"] == rec_id]
-    assert mine and all(r["rec_title"] == "Cooperation" for r in mine)
+    assert {"recommendation_id", "recommendation_title", "suggested_recommendation_id"} <= set(item_rows[0])
+    mine = [r for r in item_rows if r["recommendation_id"] == rec_id]
+    assert mine and all(r["recommendation_title"] == "Cooperation" for r in mine)
     listing = runner.invoke(cli, db + ["review"])
     queue = analysis.review_queue(analyzed)
     pending = queue["item_id"].iat[0]

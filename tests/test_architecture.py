@@ -216,3 +216,19 @@ def test_the_checks_see_what_they_are_meant_to_see():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {"a -> b -> c"}
     assert _cycles({"a": {"b"}, "b": set()}) == set()
     assert ("tracker.ui.pages.common", "") in _import_edges(MODULES["tracker.ui.pages.overview"])
+
+
+def test_every_public_name_of_the_package_is_there_and_a_command_imports_only_what_it_needs() -> None:
+    """`from tracker import X` works for every name in `tracker.__all__` (they are imported on first use), and
+    a command such as `tracker set` does not pay for the reading, analysis or dashboard layers."""
+    import subprocess
+    import sys
+
+    import tracker
+
+    for name in tracker.__all__:
+        assert getattr(tracker, name) is not None, name
+    heavy = ("tracker.reading.parsed", "tracker.analysis", "tracker.ui", "bs4", "streamlit")
+    script = f"import sys, tracker.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", (done.stdout, done.stderr[-2000:])

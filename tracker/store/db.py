@@ -20,13 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pandas as pd
 
 from .. import settings
 from ..resources import CHECKOUT_ROOT, default_db
+
+if TYPE_CHECKING:  # DuckDB imports pandas when a query asks for a DataFrame: a command that asks for none is quicker
+    import pandas as pd
 from . import turns
 from .failures import (
     DamagedDatabase,

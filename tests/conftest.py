@@ -61,18 +61,24 @@ def _shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], 
     return path
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected: only the tests that will run are ordered
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Whole files in this order: those that drive a browser, then those with slow tests, then the rest.
-    With `-n 2 --dist loadfile` a worker takes a file at a time (pyproject turns off xdist's reordering by
-    number of tests, which sent the one-test browser files last), so the long files are shared out first
-    and the short ones fill the end: the two workers finish together."""
+    """Whole files in this order: those that drive a browser, then those with slow tests, then the rest; within
+    each, files with more tests first. With `-n 2 --dist loadfile` a worker takes a file at a time (pyproject
+    turns off xdist's own ordering by number of tests alone, which sent the one-test browser files last), so
+    the long files are shared out first and the short ones fill the end: the two workers finish together."""
     def rank(item: pytest.Item) -> int:
         return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
 
-    by_file: dict[str, int] = {}
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    ranks: dict[str, int] = {}
+    sizes: dict[str, int] = {}
     for item in items:
-        by_file[item.nodeid.split("::")[0]] = min(by_file.get(item.nodeid.split("::")[0], 2), rank(item))
-    items.sort(key=lambda item: by_file[item.nodeid.split("::")[0]])  # stable: a file's own order is kept
+        ranks[file_of(item)] = min(ranks.get(file_of(item), 2), rank(item))
+        sizes[file_of(item)] = sizes.get(file_of(item), 0) + 1
+    items.sort(key=lambda item: (ranks[file_of(item)], -sizes[file_of(item)]))  # stable: a file's order is kept
 
 
 @pytest.fixture(scope="session")

@@ -45,8 +45,7 @@ def _ids(store: Store) -> dict[str, Any]:
     call = members[members["state"] == "member"]["item_id"].iat[0]
     return {"item": call, "items": list(members["item_id"].iloc[:3]), "rec": recs["rec_id"].iat[0],
             "rec2": recs["rec_id"].iat[1], "rec3": recs["rec_id"].iat[2], "pending": queue["item_id"].iat[0],
-            "version": int(store.scalar("SELECT version FROM items WHERE item_id = ?", [call])),
-            "plan": analysis.plan_reanalysis(store)}
+            "version": int(store.scalar("SELECT version FROM items WHERE item_id = ?", [call]))}
 
 
 def _item_status(store: Store, ids: dict) -> Any:
@@ -93,7 +92,7 @@ WRITES: dict[str, tuple[str, Callable[[Store, dict, Any], Any], Callable[[Store,
                 lambda s, i: s.scalar("SELECT count(*) FROM analysis_runs")),
     "plan_reanalysis": ("admin", lambda s, i, a: analyzing.plan_reanalysis(s, actor=a),
                         lambda s, i: s.scalar("SELECT count(*) FROM memberships")),
-    "apply_plan": ("admin", lambda s, i, a: analyzing.apply_plan(s, i["plan"], by="typed", actor=a),
+    "apply_plan": ("admin", lambda s, i, a: analyzing.apply_plan(s, analysis.plan_reanalysis(s), by="typed", actor=a),
                    lambda s, i: s.scalar("SELECT list(rec_id ORDER BY item_id) FROM memberships")),
     "set_role": ("admin", lambda s, i, a: set_role(s, "new@example.org", "editor", actor=a),
                  lambda s, i: len(roles_frame(s))),

@@ -228,6 +228,11 @@ def test_every_public_name_of_the_package_is_there_and_a_command_imports_only_wh
 
     for name in tracker.__all__:
         assert getattr(tracker, name) is not None, name
+    # the type checker's imports name the same public names
+    tree = ast.parse((ROOT / "tracker" / "__init__.py").read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    typed = {alias.name for node in guarded.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert typed == set(tracker.__all__)
     heavy = ("tracker.reading.parsed", "tracker.analysis", "tracker.ui", "bs4", "streamlit")
     script = f"import sys, tracker.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)

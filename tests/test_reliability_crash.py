@@ -155,9 +155,10 @@ def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Pat
     from tracker.store.loading import load_paths
 
     # a part of the corpus is enough: many chunks, so the workers' results come back out of order
+    n_pages = PARALLEL_CHUNK * 25
     part = tmp_path / "part"
     part.mkdir()
-    for page in sorted(corpus.glob("*.txt"))[:PARALLEL_CHUNK * 25]:
+    for page in sorted(corpus.glob("*.txt"))[:n_pages]:
         (part / page.name).write_bytes(page.read_bytes())
     corpus = part
     bad = tmp_path / "bad"
@@ -166,7 +167,7 @@ def test_parallel_parsing_stores_exactly_what_a_serial_load_stores(tmp_path: Pat
     stores, reports = [], []
     for workers in ("0", "2"):
         monkeypatch.setenv("TRACKER_LOAD_WORKERS", workers)
-        assert parse_workers(400) == int(workers)  # the parallel path really runs
+        assert parse_workers(n_pages) == int(workers)  # the parallel path really runs
         store = Store(tmp_path / f"workers{workers}.duckdb")
         report = load_paths([corpus, bad], store)
         stores.append(store)

@@ -25,15 +25,9 @@ _PUBLIC = {
     "items_frame": "store.queries", "sessions_frame": "store.queries",
     "KINDS": "vocabulary", "STATUSES": "vocabulary",
 }
-__all__ = [
-    "KINDS", "STATUSES", "BadInput", "Document", "EditConflict", "EditError", "Imported", "Item", "ItemFilter",
-    "LoadReport", "SessionMeta", "Store", "StoreBusy", "StoreError", "UnknownItem", "counts", "history_frame",
-    "import_files", "import_paths", "items_frame", "load_files", "load_paths", "parse_bytes", "parse_text",
-    "save_rows", "sessions_frame", "set_item", "set_items",
-    "ROLES", "Actor", "PermissionDenied",  # who may write (tracker.services.access)
-]
+__all__ = list(_PUBLIC)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the same names for the type checker (F401: they are __all__, which ruff cannot read here)
     from .reading.models import BadInput, Document, Item, SessionMeta
     from .reading.parsed import parse_bytes
     from .reading.parsing import parse_text

@@ -26,9 +26,6 @@ import duckdb
 
 from .. import settings
 from ..resources import CHECKOUT_ROOT, default_db
-
-if TYPE_CHECKING:  # DuckDB imports pandas when a query asks for a DataFrame: a command that asks for none is quicker
-    import pandas as pd
 from . import turns
 from .failures import (
     DamagedDatabase,
@@ -44,6 +41,9 @@ from .failures import (
     translate_error,
 )
 from .migrations import MIGRATIONS, apply_migrations
+
+if TYPE_CHECKING:  # DuckDB imports pandas when a query asks for a DataFrame: a command that asks for none is quicker
+    import pandas as pd
 
 __all__ = ["DamagedDatabase", "DiskFull", "HeldConnection", "ReadOnlyDatabase", "Store", "StoreBusy", "StoreError",
            "damaged_message", "db_path", "fetch_one", "translate_error"]

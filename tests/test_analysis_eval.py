@@ -20,12 +20,15 @@ from tracker.analysis.methods import LEXICAL_METHOD, SEMANTIC_METHOD
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the everyday run
 
 ROOT = Path(__file__).resolve().parent.parent
-# (tune half, holdout half): pair F1 and cross-session pair precision
-SEMANTIC_FLOOR = {"tune": {"f1": 0.44, "cross_precision": 0.94, "cross_f1": 0.38},
-                  "holdout": {"f1": 0.32, "cross_precision": 0.84, "cross_f1": 0.31}}
-LEXICAL_FLOOR = {"tune": {"f1": 0.40, "cross_precision": 0.90, "cross_f1": 0.33},
-                 "holdout": {"f1": 0.23, "cross_precision": 0.82, "cross_f1": 0.22}}
-TOP3_FLOOR = {"semantic": 0.86, "lexical": 0.81}  # holdout calls whose recommendation is among the three offered
+# (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
+# those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too)
+SEMANTIC_FLOOR = {"tune": {"f1": 0.94, "cross_precision": 0.99, "cross_f1": 0.94},
+                  "holdout": {"f1": 0.46, "cross_precision": 0.89, "cross_f1": 0.48}}
+LEXICAL_FLOOR = {"tune": {"f1": 0.70, "cross_precision": 0.99, "cross_f1": 0.66},
+                 "holdout": {"f1": 0.30, "cross_precision": 0.86, "cross_f1": 0.30}}
+# holdout calls whose recommendation is among the three offered; lexical: 57 of 72 calls since the weighted
+# item vectors (59 before, while its F1 rose from 0.24 to 0.31): a drop reported in docs/recurrence.md
+TOP3_FLOOR = {"semantic": 0.86, "lexical": 0.79}
 
 
 def test_labels_match_what_the_loader_extracts() -> None:

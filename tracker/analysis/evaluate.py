@@ -4,7 +4,10 @@ The labels (tests/data/recurrence_labels.json, made by docs/labelling.md) put ev
 and question of the seeds and of the pages in tests/data/eval_pages/ into groups of the same recommendation
 or alone. The pages are split: the pair coefficients and thresholds are fitted on the seeds plus the "tune"
 half (only those pages loaded; tracker/analysis/fitting.py) and reported on the "holdout" half too (all
-pages loaded, as a user would have them, scoring the pairs that involve a holdout item). Scores are pairwise;
+pages loaded, as a user would have them, scoring the pairs that involve a holdout item). The tune half is
+reported twice: as fitted (the fit saw those pairs, so its figures flatter it) and by page folds (each fold's
+pairs scored by a fit that saw none of its pages; measured by the fitting script and kept in
+model/pair_weights.json), the tune figure to compare with the holdout. Scores are pairwise;
 "cross" counts only pairs from different sessions, the pairs that make a recommendation recurring. The
 top-3 rate is how often the three most likely recommendations offered for a call include its own, with the
 other half's labelled groups as the recommendations that exist. A second labeller's file
@@ -30,6 +33,7 @@ from . import embeddings as emb
 from .core import Calls, annotate, calls_of
 from .grouping import cluster
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
+from .pairmodel import WEIGHTS
 from .sentences import Sentences, sentences_of
 from .similarity import Method, item_similarities
 
@@ -250,18 +254,24 @@ def main() -> None:
         folder = Path(tmp)
         seeds, tune, holdout = split()
         rows = []
-        for name, method in (("semantic (default)", SEMANTIC_METHOD), ("lexical", LEXICAL_METHOD)):
+        for mode, name, method in (("semantic", "semantic (default)", SEMANTIC_METHOD),
+                                   ("lexical", "lexical", LEXICAL_METHOD)):
             if method.needs_model and emb.get_embedder().embedder is None:
                 print(f"{name}: not measured (the model is not available)")
                 continue
             tuned, full = measure(method, folder)
+            folds = json.loads(WEIGHTS.read_text(encoding="utf-8"))[mode]["tune_page_folds"]
             ev = prepare(seeds + tune + holdout, method.needs_model, folder)
             rate_tune, n_tune = top3_rate(ev, method, set(seeds + tune))
             rate_hold, n_hold = top3_rate(ev, method, set(holdout))
-            rows.append({"mode": name, "half": "tune", **tuned.row(), "top-3": rate_tune, "top-3 calls": n_tune})
+            rows.append({"mode": name, "half": "tune (fitted on)", **tuned.row(), "top-3": rate_tune,
+                         "top-3 calls": n_tune})
+            rows.append({"mode": name, "half": "tune, page folds", **folds})
             rows.append({"mode": name, "half": "holdout", **full.row(), "top-3": rate_hold, "top-3 calls": n_hold})
             print(f"{name}: {method.describe()}")
-        print(pd.DataFrame(rows).to_string(index=False, float_format="%.3f"))
+        count = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
+        print(pd.DataFrame(rows).to_string(index=False, float_format="%.3f", na_rep="—",
+                                           formatters={"cross pairs": count, "top-3 calls": count}))
         if LABELS_B.exists():
             agree = agreement()
             print(f"\nagreement of labeller B with labeller A on B's {int(agree['pages'])} pages "

@@ -1,8 +1,13 @@
 """Fitting the pair score's shipped coefficients (``model/pair_weights.json``) on the tune half of the labelled
-pages: ``python -m tracker.analysis.fitting``. The threshold of each mode is the one whose average-linkage
-grouping of the tune pages has the best cross-session pair F1 among those with cross-session precision >=
-``pairmodel.MIN_CROSS_PRECISION``. Kept apart from ``pairmodel`` because it replays the evaluation, which
-runs the analysis that uses the pair score."""
+pages: ``python -m tracker.analysis.fitting``.
+
+The design has the pair signals and, for the "metric" signal, the product of the two items' vectors dimension
+by dimension (a logistic regression over those products is a diagonal metric). The regularization is chosen
+among ``C_GRID`` by how well a fit ranks the pairs of pages it did not see: the tune pages are split in
+``FOLDS`` folds, each fold's pairs scored by a fit on the pairs with no item on its pages (average
+precision). The same out-of-fold probabilities, grouped at ``pairmodel.THRESHOLD``, give the tune figures
+that no fit saw, kept in the JSON for the evaluation's report. Kept apart from ``pairmodel`` because it
+replays the evaluation, which runs the analysis that uses the pair score."""
 
 from __future__ import annotations
 
@@ -13,38 +18,79 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from sklearn.metrics import average_precision_score
 
-from .evaluate import predict, prepare, score, split
-from .pairmodel import MIN_CROSS_PRECISION, WEIGHTS, feature_names, fit, pair_matrix
+from .evaluate import EvalSet, prepare, score, split
+from .grouping import cluster
+from .pairmodel import THRESHOLD, WEIGHTS, feature_names, fit, pair_matrix
 from .similarity import Method
 
+C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+FOLDS = 5
+SCALE = 10.0  # the vector products are small (unit vectors, 384+ dimensions): scaled to the other signals' range
 
-def _labelled_pairs(gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+def labelled_pairs(gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx = np.flatnonzero(gold >= 0)
     i, j = np.triu_indices(len(idx), k=1)
     pairs = np.stack([idx[i], idx[j]], axis=1)
     return pairs, (gold[pairs[:, 0]] == gold[pairs[:, 1]]).astype(np.int64)
 
 
+def design(ev: EvalSet, pairs: np.ndarray, use_model: bool) -> np.ndarray:
+    """One row per pair: the signals but "metric", then the item vectors' products dimension by dimension."""
+    names = feature_names(use_model)
+    keep = [k for k, name in enumerate(names) if name != "metric"]
+    vectors = ev.calls.features.item_vectors(use_model)
+    products = vectors[pairs[:, 0]] * vectors[pairs[:, 1]] * SCALE
+    return np.hstack([pair_matrix(ev.calls.features, pairs, use_model)[:, keep], products])
+
+
+def out_of_fold(ev: EvalSet, pairs: np.ndarray, x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+    """The log-odds of each pair from a fit that saw no pair with an item on that pair's pages' fold."""
+    pages = sorted(set(ev.page))
+    page = np.array(ev.page)
+    out = np.zeros(len(y), dtype=np.float64)
+    for k in range(FOLDS):
+        held = np.isin(page, pages[k::FOLDS])
+        touched = held[pairs[:, 0]] | held[pairs[:, 1]]
+        intercept, coef = fit(x[~touched], y[~touched], c)
+        out[touched] = intercept + x[touched] @ coef
+    return out
+
+
+def group(ev: EvalSet, pairs: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """The recommendations average linkage at ``THRESHOLD`` makes of pair probabilities given as log-odds."""
+    p = 1.0 / (1.0 + np.exp(-logits))
+    p[p < Method.floor] = 0.0  # as the analysis: pairs below the floor count as 0 in an average
+    n = len(ev.calls.frame)
+    sims = sparse.coo_matrix((np.concatenate([p, p]), (np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                                                       np.concatenate([pairs[:, 1], pairs[:, 0]]))), shape=(n, n))
+    return cluster(sims.tocsr(), THRESHOLD)
+
+
 def fit_mode(use_model: bool, folder: Path) -> dict:
-    """Fit one mode on the tune half and choose its threshold there; returns the JSON entry."""
+    """Fit one mode on the tune half; returns the JSON entry."""
     seeds, tune, _ = split()
     ev = prepare(seeds + tune, use_model, folder)
-    pairs, y = _labelled_pairs(ev.gold)
-    x = pair_matrix(ev.calls.features, pairs, use_model)
-    intercept, coef = fit(x, y)
-    names = feature_names(use_model)
-    base = Method("fit", use_model, tuple(zip(names, coef.tolist(), strict=True)), intercept, 0.5)
-    rows = []
-    for threshold in np.round(np.arange(0.10, 0.901, 0.025), 3).tolist():
-        s = score(ev, predict(ev, base.with_(threshold=threshold)))
-        rows.append((threshold, s.cross_precision, s.cross_f1, s.f1))
-    eligible = [r for r in rows if r[1] >= MIN_CROSS_PRECISION] or rows
-    chosen = max(eligible, key=lambda r: (r[2], r[3], -r[0]))
-    print(f"{'semantic' if use_model else 'lexical'}: {len(y)} tune pairs ({int(y.sum())} same); threshold "
-          f"{chosen[0]:.3f}: tune cross P {chosen[1]:.3f}, cross F1 {chosen[2]:.3f}, F1 {chosen[3]:.3f}")
-    return {"intercept": round(intercept, 6), "coef": {n: round(float(c), 6) for n, c in zip(names, coef, strict=True)},
-            "threshold": chosen[0], "tune_pairs": len(y), "tune_same_pairs": int(y.sum())}
+    pairs, y = labelled_pairs(ev.gold)
+    x = design(ev, pairs, use_model)
+    ranking = {c: float(average_precision_score(y, out_of_fold(ev, pairs, x, y, c))) for c in C_GRID}
+    c = max(C_GRID, key=lambda value: (ranking[value], -value))
+    folds = score(ev, group(ev, pairs, out_of_fold(ev, pairs, x, y, c)))
+    intercept, coef = fit(x, y, c)
+    names = [n for n in feature_names(use_model) if n != "metric"]
+    mode = "semantic" if use_model else "lexical"
+    print(f"{mode}: {len(y)} tune pairs ({int(y.sum())} same); out-of-fold average precision by C: "
+          + ", ".join(f"{k:g}: {v:.3f}" for k, v in ranking.items())
+          + f"; C {c:g}: tune by page folds cross P {folds.cross_precision:.3f}, cross F1 {folds.cross_f1:.3f}, "
+            f"F1 {folds.f1:.3f}")
+    return {"intercept": round(intercept, 6),
+            "coef": {**{n: round(float(w), 6) for n, w in zip(names, coef, strict=False)}, "metric": 1.0},
+            "threshold": THRESHOLD, "C": c, "tune_pairs": len(y), "tune_same_pairs": int(y.sum()),
+            "tune_page_folds": {k: round(float(v), 4) for k, v in folds.row().items()},
+            "dimensions": [round(float(w) * SCALE, 5) for w in coef[len(names):]]}
 
 
 def main() -> None:
@@ -53,10 +99,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     with tempfile.TemporaryDirectory() as tmp:
-        data = {"about": "Logistic regression of 'same recommendation' over pair signals, fitted on the tune half of "
-                         "tests/data/recurrence_labels.json by python -m tracker.analysis.fitting; "
-                         f"threshold: best tune cross-session F1 with cross-session precision >= "
-                         f"{MIN_CROSS_PRECISION}.",
+        data = {"about": "Logistic regression of 'same recommendation' over pair signals and the item vectors' "
+                         "products dimension by dimension (the 'metric' signal, weighted by 'dimensions'), fitted "
+                         "on the tune half of tests/data/recurrence_labels.json by python -m "
+                         "tracker.analysis.fitting; C: the regularization whose out-of-fold fits (page folds of "
+                         f"the tune half) rank pairs best; threshold: {THRESHOLD}, not fitted.",
                 "semantic": fit_mode(True, Path(tmp)), "lexical": fit_mode(False, Path(tmp))}
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"written {args.out}")

@@ -3,23 +3,26 @@
 Two items are the same recommendation with a probability given by a logistic regression over their signals
 (``similarity.PAIR_FEATURES``: best-sentence MiniLM and n-gram cosines, shared theme, same or other
 addressee, same action verb, shared content words, the same verb in both extracted asks, item kinds, same
-session), as record-linkage tools do.
+session, and the items' averaged vectors compared with a weight per dimension), as record-linkage tools do.
 
-- **Shipped.** ``model/pair_weights.json`` holds the coefficients and threshold of each mode, fitted by
-  ``python -m tracker.analysis.fitting`` on the labelled pairs of the tune half only (the seeds and the
-  tune pages of tests/data/recurrence_labels.json). The threshold is the one whose average-linkage grouping
-  of the tune pages has the best cross-session pair F1 among those with cross-session precision >= 0.90.
+- **Shipped.** ``model/pair_weights.json`` holds the coefficients of each mode and the weights of the item
+  vectors' dimensions, fitted by ``python -m tracker.analysis.fitting`` on the labelled pairs of the tune half
+  only (the seeds and the tune pages of tests/data/recurrence_labels.json). The regularization is the one
+  whose fit predicts the pairs of pages it did not see best (page folds of the tune half). Calls are one
+  recommendation when their average probability is at least ``THRESHOLD``, 0.5: on average more likely the
+  same than not. The threshold is not fitted: chosen on the small tune half it followed that half's noise.
 - **Learned.** Every decision people made on the machine's suggestions is a labelled pair: a call a person
   put in a recommendation is the same as its members, a call a person said is not the same (a rejection) is
-  not. ``adapt`` refits the coefficients on those pairs by maximum a posteriori: the logistic loss of the
-  decisions plus a Gaussian prior centred on the shipped coefficients (``PRIOR``), minimised with L-BFGS from
-  the shipped values, so the same decisions always give the same coefficients. ``tracker analyze
-  --reset-learning`` makes the analysis ignore every decision made before it.
+  not. ``adapt`` refits the coefficients (the weights of the dimensions stay) on those pairs by maximum a
+  posteriori: the logistic loss of the decisions plus a Gaussian prior centred on the shipped coefficients
+  (``PRIOR``), minimised with L-BFGS from the shipped values, so the same decisions always give the same
+  coefficients. ``tracker analyze --reset-learning`` makes the analysis ignore every decision made before it.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,8 +35,7 @@ from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
 WEIGHTS = Path(__file__).parent / "model" / "pair_weights.json"
 # pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
 PRIOR = 10.0
-MIN_CROSS_PRECISION = 0.90  # the threshold rule, fixed before looking at any figure
-C = 1.0  # inverse regularization of the shipped fit (sklearn's default)
+THRESHOLD = 0.5  # average probability at which calls are one recommendation
 
 
 def feature_names(use_model: bool) -> list[str]:
@@ -50,13 +52,14 @@ def shipped() -> dict[str, Method]:
                                   ("lexical", "char n-grams + pair signals", False)):
         entry = data[mode]
         coef = tuple((f, float(entry["coef"].get(f, 0.0))) for f in feature_names(use_model))
-        out[mode] = Method(name, use_model, coef,
-                           float(entry["intercept"]), float(entry["threshold"]))
+        out[mode] = Method(name, use_model, coef, float(entry["intercept"]), float(entry["threshold"]),
+                           dimensions=tuple(float(w) for w in entry.get("dimensions", ())))
     return out
 
 
-def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool) -> np.ndarray:
-    """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``feature_names``."""
+def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool, metric: np.ndarray | None = None) -> np.ndarray:
+    """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``feature_names``;
+    the "metric" column is 0 without ``metric`` (a method's ``Method.metric()``)."""
     names = feature_names(use_model)
     out = np.zeros((len(pairs), len(names)), dtype=np.float64)
     if not len(pairs):
@@ -66,16 +69,18 @@ def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool) -> np.nd
     row_pos = {int(r): k for k, r in enumerate(rows)}
     col_pos = np.searchsorted(cols, pairs[:, 1])
     where = np.array([row_pos[int(r)] for r in pairs[:, 0]], dtype=np.int64)
-    for start, chunk, signals in pair_blocks(features, rows, cols, use_model):
+    for start, chunk, signals in pair_blocks(features, rows, cols, use_model, metric):
         mine = (where >= start) & (where < start + len(chunk))
         for c, name in enumerate(names):
-            out[mine, c] = signals[name][where[mine] - start, col_pos[mine]]
+            if name in signals:
+                out[mine, c] = signals[name][where[mine] - start, col_pos[mine]]
     return out
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Intercept and coefficients of a logistic regression (lbfgs: deterministic)."""
-    model = LogisticRegression(C=C, max_iter=5000)
+def fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[float, np.ndarray]:
+    """Intercept and coefficients of a logistic regression with inverse regularization ``c`` (lbfgs:
+    deterministic)."""
+    model = LogisticRegression(C=c, max_iter=20_000)
     model.fit(x, y)
     return float(model.intercept_[0]), model.coef_[0].astype(np.float64)
 
@@ -98,5 +103,5 @@ def adapt(method: Method, x: np.ndarray, y: np.ndarray) -> Method:
         return value, grad
 
     theta = minimize(loss, prior, jac=True, method="L-BFGS-B").x
-    return Method(method.name, method.needs_model, tuple(zip(names, theta[1:].tolist(), strict=True)),
-                  float(theta[0]), method.threshold, method.floor, learned=len(y))
+    return replace(method, weights=tuple(zip(names, theta[1:].tolist(), strict=True)), intercept=float(theta[0]),
+                   learned=len(y))

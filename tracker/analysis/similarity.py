@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -42,7 +42,8 @@ CHAR_DIM = 768  # the projected n-gram vector
 CHAR_MODEL_ID = "char-wb-3-5-hash20-seedidf-srp768-v1"  # cache key of the n-gram vectors
 
 PAIR_FEATURES = ("semantic", "char", "shared_theme", "same_addressee", "other_addressee", "same_verb",
-                 "object_words", "ask_verb", "one_question", "both_questions", "one_takeaway", "same_session")
+                 "object_words", "ask_verb", "one_question", "both_questions", "one_takeaway", "same_session",
+                 "metric")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,11 @@ class Method:
     """How to compare items and when an item joins a recommendation: a logistic regression over the pair's
     signals (``PAIR_FEATURES``) gives the probability that two items are the same recommendation; pairs below
     ``floor`` count as 0; calls are one recommendation when their average probability reaches ``threshold``
-    (average linkage over 1 - p). The coefficients are fitted by ``tracker.analysis.fitting``."""
+    (average linkage over 1 - p). The coefficients are fitted by ``tracker.analysis.fitting``.
+
+    The "metric" signal compares the two items' averaged sentence vectors (``Features.item_vectors``) with a
+    weight per dimension, ``dimensions``: a fitted diagonal metric, so that the dimensions that tell one
+    requested action from another count more than those that only tell the topic."""
 
     name: str
     needs_model: bool  # uses the MiniLM cosine
@@ -59,16 +64,22 @@ class Method:
     threshold: float
     floor: float = 0.05
     learned: int = 0  # people's decisions the coefficients were adapted to (0: as shipped)
+    dimensions: tuple[float, ...] = ()  # weight of each item-vector dimension in the "metric" signal (none: 0)
 
     def coef(self, feature: str) -> float:
         return dict(self.weights).get(feature, 0.0)
+
+    def metric(self) -> np.ndarray | None:
+        """The weights of the item vectors' dimensions, or None when the method has none."""
+        return np.asarray(self.dimensions, dtype=np.float32) if self.dimensions else None
 
     def with_(self, *, threshold: float | None = None) -> Method:
         """The same method with another threshold (what the fitting script chooses on the tune half)."""
         return replace(self, threshold=self.threshold if threshold is None else threshold)
 
     def describe(self) -> str:
-        signals = ", ".join(f for f, w in self.weights if w)
+        signals = ", ".join(("item vectors with weighted dimensions" if f == "metric" else f)
+                            for f, w in self.weights if w and (f != "metric" or self.dimensions))
         learned = f"; adapted to {self.learned} decisions" if self.learned else ""
         return (f"pair probability from a logistic regression over {signals}{learned}; average linkage at "
                 f"p >= {self.threshold:g} (pairs below {self.floor:g} count as 0)")
@@ -150,6 +161,7 @@ class Features:
     char: np.ndarray  # n-gram vectors (char_vectors)
     semantic: np.ndarray | None  # MiniLM vectors (semantic mode), else None
     info: ItemInfo
+    _items: dict[bool, np.ndarray] = field(default_factory=dict, repr=False)  # item_vectors, by use_model
 
     @property
     def n(self) -> int:
@@ -158,6 +170,20 @@ class Features:
     @property
     def owner(self) -> np.ndarray:
         return np.repeat(np.arange(self.n), np.diff(self.starts))
+
+    def item_vectors(self, use_model: bool) -> np.ndarray:
+        """Each item's sentence vectors averaged and made unit length, MiniLM (with ``use_model``) beside
+        n-grams: what the "metric" signal compares. Kept once computed: the features of one analysis do not
+        change."""
+        if use_model not in self._items:
+            parts = [self.semantic] if use_model and self.semantic is not None else []
+            units = len(self.char)
+            belongs = sparse.csr_matrix((np.ones(units, dtype=np.float32), (self.owner, np.arange(units))),
+                                        shape=(self.n, units))
+            out = [normalize(np.asarray(belongs @ vectors, dtype=np.float32), norm="l2", copy=False)
+                   for vectors in [*parts, self.char]]
+            self._items[use_model] = np.hstack(out)
+        return self._items[use_model]
 
     def units_of(self, items: np.ndarray) -> np.ndarray:
         lengths = np.diff(self.starts)[items]
@@ -243,12 +269,12 @@ def _best(block: np.ndarray, offsets: np.ndarray, col_offsets: np.ndarray) -> np
     return np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
 
 
-def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
-                use_model: bool) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
+def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_model: bool,
+                metric: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
     """Every signal of every pair (row item, column item), as dense blocks of whole row items (about
     UNIT_CHUNK sentences): (position in ``rows`` of the block's first row, the block's rows, {feature:
-    len(chunk) x len(cols) array}). Sentence cosines are
-    the best pair of sentences of the two items."""
+    len(chunk) x len(cols) array}). Sentence cosines are the best pair of sentences of the two items; the
+    "metric" signal is there only with ``metric`` (a method's ``Method.metric()``)."""
     lengths = np.diff(features.starts)
     col_units = features.units_of(cols)
     col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
@@ -261,6 +287,8 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
     col_asks = info.asks[cols].T.tocsr()
     col_q, col_t, col_s = info.question[cols], info.takeaway[cols], info.session[cols]
     named = col_actors.sum(axis=1) > 0
+    vectors = features.item_vectors(use_model) if metric is not None else None
+    col_vectors = vectors[cols] if vectors is not None else None
     ends = np.cumsum(lengths[rows])
     start = 0
     while start < len(rows) and len(cols):
@@ -286,6 +314,8 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray,
         out["both_questions"] = q * col_q[None, :]
         out["one_takeaway"] = np.maximum(t, col_t[None, :])
         out["same_session"] = (info.session[chunk][:, None] == col_s[None, :]).astype(np.float32)
+        if vectors is not None and col_vectors is not None and metric is not None:
+            out["metric"] = (vectors[chunk] * metric) @ col_vectors.T
         yield start, chunk, out
         start = stop
 
@@ -312,7 +342,7 @@ def item_blocks(features: Features, method: Method, rows: np.ndarray,
         raise ValueError(f"method {method.name} needs sentence vectors")
     col_pos = np.full(n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
-    for start, chunk, signals in pair_blocks(features, rows, cols, method.needs_model):
+    for start, chunk, signals in pair_blocks(features, rows, cols, method.needs_model, method.metric()):
         block = pair_probability(method, signals)
         del signals
         block[block < method.floor] = 0

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import duckdb
 
+from tests.conftest import copy_db
 from tracker import analysis
+from tracker.analysis.evaluate import PAGES
+from tracker.services.importing import import_paths
 from tracker.store import Store
 from tracker.store.migrations import MIGRATIONS
 from tracker.store.queries import history_frame
@@ -69,3 +72,27 @@ def test_history_of_the_last_release_is_kept_under_subject_id(tmp_path: Path) ->
         [["recommendation", "R3", "status", "done", "Ana"]]
     assert store.scalar("SELECT count(*) FROM history WHERE subject_id = 'ana@example.org'") == 1
     assert "item_id" not in store.query("SELECT * FROM history LIMIT 0").columns
+
+
+def test_calls_annotated_before_asks_were_kept_get_them_and_place_as_before(tmp_path: Path,
+                                                                            analyzed_store: Store) -> None:
+    """A tracker analysed before 0.7.0 has no stored asks (migration 015 adds the columns empty): the next
+    import reads them, keeps them, and places its calls exactly as a tracker that had them all along."""
+    page = tmp_path / "new.txt"
+    page.write_text((PAGES / "e01_igf2025_open_forum.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    had_them = Store(copy_db(analyzed_store.path, tmp_path / "had_them.duckdb"))
+    asks = "SELECT item_id, action_verbs, object_words, ask_verb FROM item_analysis ORDER BY item_id"
+    before = analyzed_store.query(asks)
+    assert len(before) >= 30 and before["ask_verb"].notna().all()  # every analysed item keeps its ask
+    assert (before["ask_verb"] != "").sum() >= 10  # and the rules read one for most calls
+    analyzed_store.write(lambda con: con.execute("UPDATE item_analysis SET action_verbs = NULL, object_words = NULL, "
+                                                 "ask_verb = NULL"))
+
+    for tracker in (analyzed_store, had_them):
+        assert import_paths(tracker, [page]).report.ok
+    after = analyzed_store.query(asks)
+    assert after["ask_verb"].notna().all() and len(after) > len(before)
+    assert after.astype(str).equals(had_them.query(asks).astype(str))
+    places = "SELECT item_id, rec_id, state FROM memberships ORDER BY item_id"
+    assert analyzed_store.query(places).equals(had_them.query(places))
+    assert (analyzed_store.query(places)["state"] == "suggested").any()  # the new page's calls were placed

@@ -25,8 +25,10 @@ from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
 from .pairmodel import adapt, pair_matrix
 from .sentences import Sentences
 from .similarity import (
+    Action,
     Features,
     Method,
+    action_of,
     best_sentence_pair,
     build_features,
     condensed_distances,
@@ -75,7 +77,8 @@ def _theme_fallback(texts: list[str], unit_vectors: np.ndarray | None, starts: n
 
 
 def annotate(items: pd.DataFrame, sentences: Sentences, corrections: dict[str, tuple[list[str], str]]) -> pd.DataFrame:
-    """Themes (people's corrections win), addressee and specificity for ``items`` (item_id, kind, text)."""
+    """Themes (people's corrections win), addressee, specificity and what the call asks (``similarity.Action``)
+    for ``items`` (item_id, kind, text)."""
     taxonomy = load_themes()
     texts = items["text"].tolist()
     rows, starts = sentences.rows(items["item_id"].tolist())
@@ -91,7 +94,15 @@ def annotate(items: pd.DataFrame, sentences: Sentences, corrections: dict[str, t
     out["addressee_text"] = [a.text for a in found]
     out["specificity"] = [s for s, _ in scored]
     out["specificity_note"] = [n for _, n in scored]
-    return out
+    return with_actions(out, [action_of(t, k) for t, k in zip(texts, items["kind"], strict=True)])
+
+
+def with_actions(frame: pd.DataFrame, actions: list[Action]) -> pd.DataFrame:
+    """``frame`` with each row's ask in the columns the store keeps it in (``item_analysis``)."""
+    frame["action_verbs"] = [list(a.verbs) for a in actions]
+    frame["object_words"] = [list(a.objects) for a in actions]
+    frame["ask_verb"] = [a.ask for a in actions]
+    return frame
 
 
 # --- placement ------------------------------------------------------------------------------------
@@ -106,6 +117,8 @@ class Calls:
     labels: np.ndarray  # per call: index into ``rec_ids``, -1 when in no recommendation
     rec_ids: list[str]
     decisions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # (call, call, same)
+    # asks read now for annotated calls the store has none for (a tracker made before they were stored)
+    read_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def members(self) -> np.ndarray:
@@ -125,20 +138,38 @@ def calls_of(snap: Snapshot, sentences: Sentences, keep_places: bool,
     rows, starts = sentences.rows(frame["item_id"].tolist())
     units = [sentences.units[r] for r in rows.tolist()]
     semantic = None if sentences.semantic is None else sentences.semantic[rows]
-    themes, actors = frame["themes"].tolist(), frame["addressee"].tolist()
+    ids = frame["item_id"].tolist()
+    themes, actors, actions = frame["themes"].tolist(), frame["addressee"].tolist(), stored_actions(frame)
     if annotations is not None and len(annotations):
-        fresh = annotations.set_index("item_id")
-        themes = [fresh["themes"].get(i, t) for i, t in zip(frame["item_id"], themes, strict=True)]
-        actors = [fresh["addressee"].get(i, a) for i, a in zip(frame["item_id"], actors, strict=True)]
-    info = item_info(frame["kind"].tolist(), frame["session_id"].tolist(), frame["text"].tolist(),
-                     [list(t) for t in themes], [list(a) for a in actors])
+        made = {i: k for k, i in enumerate(annotations["item_id"])}
+        fresh = [made.get(i, -1) for i in ids]
+        for mine, column in ((themes, "themes"), (actors, "addressee")):
+            values = annotations[column].tolist()
+            mine[:] = [values[k] if k >= 0 else v for k, v in zip(fresh, mine, strict=True)]
+        verbs, objects, asks = (annotations[c].tolist() for c in ("action_verbs", "object_words", "ask_verb"))
+        actions = [Action(tuple(verbs[k]), tuple(objects[k]), asks[k]) if k >= 0 else a
+                   for k, a in zip(fresh, actions, strict=True)]
+    kinds = frame["kind"].tolist()
+    asked = [a if a is not None else action_of(t, k) for a, t, k in zip(actions, frame["text"], kinds, strict=True)]
+    missing = [k for k, a in enumerate(actions) if a is None]
+    read_now = with_actions(pd.DataFrame({"item_id": [ids[k] for k in missing]}), [asked[k] for k in missing])
+    info = item_info(kinds, frame["session_id"].tolist(), [list(t) for t in themes], [list(a) for a in actors],
+                     asked)
     features = build_features(starts, sentences.char[rows], semantic, info)
     rec_ids = sorted(set(frame["rec_id"].dropna()), key=rec_number) if keep_places else []
     code = {r: k for k, r in enumerate(rec_ids)}
     labels = np.array([code.get(r, -1) if isinstance(r, str) else -1 for r in frame["rec_id"]], dtype=np.int64)
-    calls = Calls(frame, features, units, labels, rec_ids)
+    calls = Calls(frame, features, units, labels, rec_ids, read_actions=read_now)
     calls.decisions = decision_pairs(snap, frame)
     return calls
+
+
+def stored_actions(frame: pd.DataFrame) -> list[Action | None]:
+    """Each item's ask as the store keeps it, None where it keeps none."""
+    if "ask_verb" not in frame:
+        return [None] * len(frame)
+    return [Action(tuple(v), tuple(o), a) if isinstance(a, str) else None
+            for v, o, a in zip(frame["action_verbs"], frame["object_words"], frame["ask_verb"], strict=True)]
 
 
 def decision_pairs(snap: Snapshot, frame: pd.DataFrame) -> np.ndarray:

@@ -3,8 +3,8 @@
 Two groups of calls are one recommendation when their calls are alike *on average* (pairs below the gate count as 0)
 by at least the method's threshold: that is average-linkage clustering cut at the threshold.
 
-- A full re-analysis clusters every call that way: one exact agglomeration (fastcluster, which works in place
-  on the distances where scipy copies them) over the condensed distances of every pair of calls
+- A full re-analysis clusters every call that way: one exact agglomeration (fastcluster's core, which works
+  in place on the distances where scipy copies them) over the condensed distances of every pair of calls
   (``cluster_all``): n^2/2 distances of 8 bytes, 25,000 calls (2.5 GB) at most.
 - Adding a report asks the same question of each new call against the recommendations that exist (its
   average similarity to their calls); a call that reaches the threshold is suggested there, and the new calls
@@ -56,7 +56,7 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
             labels[members] = members[0]
             continue
         block = sims if len(members) == n else sims[members][:, members]
-        tree = fastcluster.linkage(_condensed(block), method="average", preserve_input=False)
+        tree = _average_linkage(_condensed(block), len(members))
         parts = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
         first: dict[int, int] = {}  # cluster number -> its first member
         for position, part in enumerate(parts.tolist()):
@@ -67,6 +67,15 @@ def cluster(sims: sparse.csr_matrix, threshold: float) -> np.ndarray:
 
 
 ROW_BLOCK = 2048  # rows of a sparse matrix handled at once when building the distances
+
+
+def _average_linkage(distances: np.ndarray, n: int) -> np.ndarray:
+    """fastcluster's average-linkage tree of n items from their condensed float64 distances, consumed in
+    place. fastcluster.linkage copies its input first (``array(X)``, even with preserve_input=False): at
+    25,000 calls that copy is 2.5 GB more, so the function it wraps is called directly."""
+    tree = np.empty((n - 1, 4))
+    fastcluster.linkage_wrap(n, distances, tree, fastcluster.mthidx["average"])
+    return tree
 
 
 def _condensed(block: sparse.csr_matrix) -> np.ndarray:
@@ -94,8 +103,7 @@ def cluster_all(distances: np.ndarray, n: int, threshold: float) -> np.ndarray:
         raise TooLarge(f"{n:,} calls: a full analysis supports up to {MAX_CALLS:,}")
     if n <= 1:
         return np.zeros(n, dtype=np.int64)
-    parts = fcluster(fastcluster.linkage(distances, method="average", preserve_input=False),
-                     t=1.0 - threshold + 1e-9, criterion="distance")
+    parts = fcluster(_average_linkage(distances, n), t=1.0 - threshold + 1e-9, criterion="distance")
     first: dict[int, int] = {}
     labels = np.array([first.setdefault(part, k) for k, part in enumerate(parts.tolist())], dtype=np.int64)
     _, labels = np.unique(labels, return_inverse=True)

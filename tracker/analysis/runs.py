@@ -90,6 +90,7 @@ def run_analysis(store: Store) -> RunResult:
         now = datetime.now()
         cache(con, fresh_vectors)
         tables.write_annotations(con, annotations, now, only_new=True)
+        tables.write_actions(con, calls.read_actions)
         still = core.still_open(places, *tables.open_now(con, [p.item_id for p in places])) if places else []
         kept = {p.rec for p in still}  # a new recommendation is kept whole or not at all (core.still_open)
         new_titles = {key: title for key, title in titles.items() if key in kept}

@@ -234,9 +234,25 @@ def ask_verb(text: str, kind: str) -> str:
     return found.verb if found else ""
 
 
-def item_info(kinds: list[str], sessions: list[str], texts: list[str], themes: list[list[str]],
-              actors: list[list[str]]) -> ItemInfo:
-    """The pair score's per-item inputs from each item's kind, session, text, themes and addressees."""
+@dataclass(frozen=True)
+class Action:
+    """What a call asks, as the pair score reads it from its text alone: the stems of its action verbs and of
+    its content words, and the verb of its extracted ask ('' when the rules read none). Stored with the item's
+    annotations (``item_analysis``), so that an import reads them instead of parsing every call again."""
+
+    verbs: tuple[str, ...]
+    objects: tuple[str, ...]
+    ask: str
+
+
+def action_of(text: str, kind: str) -> Action:
+    verbs, objects = action_words(text)
+    return Action(tuple(verbs), tuple(objects), ask_verb(text, kind))
+
+
+def item_info(kinds: list[str], sessions: list[str], themes: list[list[str]], actors: list[list[str]],
+              actions: list[Action]) -> ItemInfo:
+    """The pair score's per-item inputs from each item's kind, session, themes, addressees and ask."""
     def binary(values: list[list[str]], unit: bool = False) -> sparse.csr_matrix:
         vocab: dict[str, int] = {}
         rows, cols = [], []
@@ -248,14 +264,13 @@ def item_info(kinds: list[str], sessions: list[str], texts: list[str], themes: l
                                    shape=(len(values), max(len(vocab), 1)), dtype=np.float32)
         return normalize(matrix, norm="l2") if unit else matrix
 
-    words = [action_words(t) for t in texts]
     return ItemInfo(
         question=np.array([k == "question" for k in kinds], dtype=np.float32),
         takeaway=np.array([k == "takeaway" for k in kinds], dtype=np.float32),
         session=np.unique(np.array(sessions, dtype=object).astype(str), return_inverse=True)[1].astype(np.int64),
         themes=binary(themes).toarray(), actors=binary(actors).toarray(),
-        verbs=binary([v for v, _ in words]), objects=binary([o for _, o in words], unit=True),
-        asks=binary([[v] if v else [] for v in (ask_verb(t, k) for t, k in zip(texts, kinds, strict=True))]))
+        verbs=binary([list(a.verbs) for a in actions]), objects=binary([list(a.objects) for a in actions], unit=True),
+        asks=binary([[a.ask] if a.ask else [] for a in actions]))
 
 
 def build_features(starts: np.ndarray, char: np.ndarray, semantic: np.ndarray | None, info: ItemInfo) -> Features:

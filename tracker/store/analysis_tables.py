@@ -39,8 +39,8 @@ class Snapshot:
 def read_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     items = con.execute("""
         SELECT i.item_id, i.session_id, s.year, i.kind, i.text, i.in_source, i.position,
-               a.item_id IS NOT NULL AS annotated, a.themes, a.addressee, m.rec_id, m.state, m.decided_by,
-               m.decided_at
+               a.item_id IS NOT NULL AS annotated, a.themes, a.addressee, a.action_verbs, a.object_words, a.ask_verb,
+               m.rec_id, m.state, m.decided_by, m.decided_at
         FROM items i LEFT JOIN sessions s USING (session_id) LEFT JOIN item_analysis a USING (item_id)
         LEFT JOIN memberships m USING (item_id) ORDER BY i.item_id""").df()
     for column in ("themes", "addressee"):
@@ -118,13 +118,28 @@ def write_annotations(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, now: d
         if not only_new:
             con.execute("DELETE FROM item_analysis WHERE item_id IN (SELECT item_id FROM new_analysis)")
         con.execute("""INSERT INTO item_analysis (item_id, themes, themes_by, addressee, addressee_text, specificity,
-                                                  specificity_note, analyzed_at)
+                                                  specificity_note, action_verbs, object_words, ask_verb, analyzed_at)
                        SELECT item_id, CAST(themes AS VARCHAR[]), themes_by, CAST(addressee AS VARCHAR[]),
-                              addressee_text, specificity, specificity_note, ? FROM new_analysis
+                              addressee_text, specificity, specificity_note, CAST(action_verbs AS VARCHAR[]),
+                              CAST(object_words AS VARCHAR[]), ask_verb, ? FROM new_analysis
                        WHERE item_id IN (SELECT item_id FROM items)
                          AND item_id NOT IN (SELECT item_id FROM item_analysis)""", [now])
     finally:
         con.unregister("new_analysis")
+
+
+def write_actions(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
+    """Keep the asks an analysis read for annotated items the store had none for (item_id, action_verbs,
+    object_words, ask_verb); an item annotated again meanwhile keeps what that run wrote."""
+    if rows.empty:
+        return
+    con.register("read_actions", rows)
+    try:
+        con.execute("""UPDATE item_analysis a SET action_verbs = CAST(r.action_verbs AS VARCHAR[]),
+                              object_words = CAST(r.object_words AS VARCHAR[]), ask_verb = r.ask_verb
+                       FROM read_actions r WHERE a.item_id = r.item_id AND a.ask_verb IS NULL""")
+    finally:
+        con.unregister("read_actions")
 
 
 def open_now(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> tuple[set[str], set[str], set[tuple[str, str]]]:

@@ -339,6 +339,14 @@ def m014_outcomes_evidence(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def m015_item_actions(con: duckdb.DuckDBPyConnection) -> None:
+    """What each call asks, as the pair score reads it (tracker.analysis.similarity.Action), kept with its
+    other annotations so that an import does not parse every call again. NULL until an analysis reads it."""
+    con.execute("ALTER TABLE item_analysis ADD COLUMN action_verbs VARCHAR[]")  # stems of its action verbs
+    con.execute("ALTER TABLE item_analysis ADD COLUMN object_words VARCHAR[]")  # stems of its content words
+    con.execute("ALTER TABLE item_analysis ADD COLUMN ask_verb VARCHAR")  # its extracted ask's verb, '' for none
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_core", m001_core),
     ("002_analysis", m002_analysis),
@@ -352,6 +360,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("011_history_subject_id", m011_history_subject_id),
     ("013_loaded_by", m013_loaded_by),
     ("014_outcomes_evidence", m014_outcomes_evidence),
+    ("015_item_actions", m015_item_actions),
 ]
 
 

@@ -284,6 +284,14 @@ def _best(block: np.ndarray, offsets: np.ndarray, col_offsets: np.ndarray) -> np
     return np.maximum.reduceat(np.maximum.reduceat(block, offsets, axis=0), col_offsets, axis=1)
 
 
+def _take(array: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``array[index]``, as a view when ``index`` is one run of consecutive rows (a full analysis compares each
+    band of calls with all the calls after it): no copy of every call's vectors per band."""
+    if len(index) and int(index[-1]) - int(index[0]) + 1 == len(index) and bool(np.all(np.diff(index) == 1)):
+        return array[int(index[0]):int(index[-1]) + 1]
+    return array[index]
+
+
 def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_model: bool,
                 metric: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
     """Every signal of every pair (row item, column item), as dense blocks of whole row items (about
@@ -293,9 +301,9 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_mode
     lengths = np.diff(features.starts)
     col_units = features.units_of(cols)
     col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
-    col_char = features.char[col_units]
+    col_char = _take(features.char, col_units)
     semantic = features.semantic if use_model else None
-    col_semantic = semantic[col_units] if semantic is not None else None
+    col_semantic = _take(semantic, col_units) if semantic is not None else None
     info = features.info
     col_themes, col_actors = info.themes[cols], info.actors[cols]
     col_verbs, col_objects = info.verbs[cols].T.tocsr(), info.objects[cols].T.tocsr()
@@ -303,7 +311,7 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_mode
     col_q, col_t, col_s = info.question[cols], info.takeaway[cols], info.session[cols]
     named = col_actors.sum(axis=1) > 0
     vectors = features.item_vectors(use_model) if metric is not None else None
-    col_vectors = vectors[cols] if vectors is not None else None
+    col_vectors = _take(vectors, cols) if vectors is not None else None
     ends = np.cumsum(lengths[rows])
     start = 0
     while start < len(rows) and len(cols):

@@ -21,14 +21,14 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the 
 
 ROOT = Path(__file__).resolve().parent.parent
 # (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
-# those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too)
-SEMANTIC_FLOOR = {"tune": {"f1": 0.94, "cross_precision": 0.99, "cross_f1": 0.94},
-                  "holdout": {"f1": 0.46, "cross_precision": 0.89, "cross_f1": 0.48}}
-LEXICAL_FLOOR = {"tune": {"f1": 0.70, "cross_precision": 0.99, "cross_f1": 0.66},
-                 "holdout": {"f1": 0.30, "cross_precision": 0.86, "cross_f1": 0.30}}
-# holdout calls whose recommendation is among the three offered; lexical: 57 of 72 calls since the weighted
-# item vectors (59 before, while its F1 rose from 0.24 to 0.31): a drop reported in docs/recurrence.md
-TOP3_FLOOR = {"semantic": 0.86, "lexical": 0.79}
+# those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too). The holdout
+# is scored with every labelled page loaded, so the eight tune pages added in 0.7.0 (t23-t30) brought pairs of
+# their own: on the 27 pages of before, the same fit scores F1 0.55, cross precision 0.90, cross F1 0.56
+SEMANTIC_FLOOR = {"tune": {"f1": 0.78, "cross_precision": 0.99, "cross_f1": 0.77},
+                  "holdout": {"f1": 0.44, "cross_precision": 0.88, "cross_f1": 0.44}}
+LEXICAL_FLOOR = {"tune": {"f1": 0.53, "cross_precision": 0.95, "cross_f1": 0.50},
+                 "holdout": {"f1": 0.29, "cross_precision": 0.82, "cross_f1": 0.28}}
+TOP3_FLOOR = {"semantic": 0.85, "lexical": 0.83}  # holdout calls whose recommendation is among the three offered
 
 
 def test_labels_match_what_the_loader_extracts() -> None:
@@ -66,7 +66,7 @@ def test_two_labellers_agree_as_recorded() -> None:
 
 def test_full_analysis_distances_give_the_same_groups_as_the_similarity_matrix(tmp_path: Path) -> None:
     """A full analysis clusters condensed distances written straight from the similarity blocks; an import
-    clusters the sparse similarities. Same criterion, so the same groups, on 27 pages of real-looking calls."""
+    clusters the sparse similarities. Same criterion, so the same groups, on 35 pages of real-looking calls."""
     from tracker.analysis.evaluate import PAGES, SEEDS, prepare
     from tracker.analysis.grouping import cluster, cluster_all
     from tracker.analysis.similarity import condensed_distances, item_similarities

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the 
 ROOT = Path(__file__).resolve().parent.parent
 # (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
 # those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too). The holdout
-# is scored with every labelled page loaded, so the eight tune pages added in 0.7.0 (t23-t30) brought pairs of
-# their own: on the 27 pages of before, the same fit scores F1 0.55, cross precision 0.90, cross F1 0.56
+# grew in 0.7.0 by eight pages (t31-t38) that score lower for every scoring (0.6.0's: F1 0.27, cross precision
+# 0.80; lexical 0.20, 0.76), so these floors are not comparable with those of 0.6.0 (docs/recurrence.md)
 SEMANTIC_FLOOR = {"tune": {"f1": 0.78, "cross_precision": 0.99, "cross_f1": 0.77},
-                  "holdout": {"f1": 0.44, "cross_precision": 0.88, "cross_f1": 0.44}}
+                  "holdout": {"f1": 0.41, "cross_precision": 0.84, "cross_f1": 0.40}}
 LEXICAL_FLOOR = {"tune": {"f1": 0.53, "cross_precision": 0.95, "cross_f1": 0.50},
-                 "holdout": {"f1": 0.29, "cross_precision": 0.82, "cross_f1": 0.28}}
-TOP3_FLOOR = {"semantic": 0.85, "lexical": 0.83}  # holdout calls whose recommendation is among the three offered
+                 "holdout": {"f1": 0.25, "cross_precision": 0.75, "cross_f1": 0.24}}
+TOP3_FLOOR = {"semantic": 0.86, "lexical": 0.84}  # holdout calls whose recommendation is among the three offered
 
 
 def test_labels_match_what_the_loader_extracts() -> None:
@@ -66,7 +66,7 @@ def test_two_labellers_agree_as_recorded() -> None:
 
 def test_full_analysis_distances_give_the_same_groups_as_the_similarity_matrix(tmp_path: Path) -> None:
     """A full analysis clusters condensed distances written straight from the similarity blocks; an import
-    clusters the sparse similarities. Same criterion, so the same groups, on 35 pages of real-looking calls."""
+    clusters the sparse similarities. Same criterion, so the same groups, on 43 pages of real-looking calls."""
     from tracker.analysis.evaluate import PAGES, SEEDS, prepare
     from tracker.analysis.grouping import cluster, cluster_all
     from tracker.analysis.similarity import condensed_distances, item_similarities

@@ -166,8 +166,6 @@ def calls_of(snap: Snapshot, sentences: Sentences, keep_places: bool,
 
 def stored_actions(frame: pd.DataFrame) -> list[Action | None]:
     """Each item's ask as the store keeps it, None where it keeps none."""
-    if "ask_verb" not in frame:
-        return [None] * len(frame)
     return [Action(tuple(v), tuple(o), a) if isinstance(a, str) else None
             for v, o, a in zip(frame["action_verbs"], frame["object_words"], frame["ask_verb"], strict=True)]
 

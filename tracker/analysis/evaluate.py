@@ -33,7 +33,7 @@ from . import embeddings as emb
 from .core import Calls, annotate, calls_of
 from .grouping import cluster
 from .methods import LEXICAL_METHOD, SEMANTIC_METHOD
-from .pairmodel import WEIGHTS
+from .pairmodel import tune_page_folds
 from .sentences import Sentences, sentences_of
 from .similarity import Method, item_similarities
 
@@ -260,7 +260,7 @@ def main() -> None:
                 print(f"{name}: not measured (the model is not available)")
                 continue
             tuned, full = measure(method, folder)
-            folds = json.loads(WEIGHTS.read_text(encoding="utf-8"))[mode]["tune_page_folds"]
+            folds = tune_page_folds(mode)
             ev = prepare(seeds + tune + holdout, method.needs_model, folder)
             rate_tune, n_tune = top3_rate(ev, method, set(seeds + tune))
             rate_hold, n_hold = top3_rate(ev, method, set(holdout))

@@ -87,7 +87,7 @@ def fit_mode(use_model: bool, folder: Path) -> dict:
           + f"; C {c:g}: tune by page folds cross P {folds.cross_precision:.3f}, cross F1 {folds.cross_f1:.3f}, "
             f"F1 {folds.f1:.3f}")
     return {"intercept": round(intercept, 6),
-            "coef": {**{n: round(float(w), 6) for n, w in zip(names, coef, strict=False)}, "metric": 1.0},
+            "coef": {**{n: round(float(w), 6) for n, w in zip(names, coef[:len(names)], strict=True)}, "metric": 1.0},
             "threshold": THRESHOLD, "C": c, "tune_pairs": len(y), "tune_same_pairs": int(y.sum()),
             "tune_page_folds": {k: round(float(v), 4) for k, v in folds.row().items()},
             "dimensions": [round(float(w) * SCALE, 5) for w in coef[len(names):]]}

@@ -43,10 +43,21 @@ def feature_names(use_model: bool) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _shipped_file() -> dict:
+    return json.loads(WEIGHTS.read_text(encoding="utf-8"))
+
+
+def tune_page_folds(mode: str) -> dict[str, float]:
+    """The tune half's figures by page folds (fits that did not see the pages scored), as the fitting script
+    measured them for the shipped coefficients of ``mode``."""
+    return dict(_shipped_file()[mode]["tune_page_folds"])
+
+
+@lru_cache(maxsize=1)
 def shipped() -> dict[str, Method]:
     """The shipped methods, by mode ('semantic', 'lexical'); a signal the file has no coefficient for counts 0
     (so that a new signal can be fitted)."""
-    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    data = _shipped_file()
     out = {}
     for mode, name, use_model in (("semantic", "MiniLM + char n-grams + pair signals", True),
                                   ("lexical", "char n-grams + pair signals", False)):

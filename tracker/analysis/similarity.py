@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -72,10 +72,6 @@ class Method:
     def metric(self) -> np.ndarray | None:
         """The weights of the item vectors' dimensions, or None when the method has none."""
         return np.asarray(self.dimensions, dtype=np.float32) if self.dimensions else None
-
-    def with_(self, *, threshold: float | None = None) -> Method:
-        """The same method with another threshold (what the fitting script chooses on the tune half)."""
-        return replace(self, threshold=self.threshold if threshold is None else threshold)
 
     def describe(self) -> str:
         signals = ", ".join(("item vectors with weighted dimensions" if f == "metric" else f)

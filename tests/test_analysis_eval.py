@@ -23,16 +23,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
 # those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too). The holdout
 # grew in 0.7.0 by eight pages (t31-t38) that score lower for every scoring (0.6.0's: F1 0.27, cross precision
-# 0.80; lexical 0.20, 0.76), so these floors are not comparable with those of 0.6.0 (docs/recurrence.md)
-SEMANTIC_FLOOR = {"tune": {"f1": 0.78, "cross_precision": 0.99, "cross_f1": 0.77},
-                  "holdout": {"f1": 0.41, "cross_precision": 0.84, "cross_f1": 0.40}}
+# 0.80; lexical 0.20, 0.76), so these floors are not comparable with those of 0.6.0 (docs/recurrence.md).
+# 0.8.0 measures the semantic vectors from the domain's centre: every holdout floor rose; the tune half as
+# fitted fell (F1 0.784 -> 0.764, cross F1 0.776 -> 0.762), and so did its page folds (docs/recurrence.md)
+SEMANTIC_FLOOR = {"tune": {"f1": 0.76, "cross_precision": 0.99, "cross_f1": 0.76},
+                  "holdout": {"f1": 0.51, "cross_precision": 0.87, "cross_f1": 0.52}}
 LEXICAL_FLOOR = {"tune": {"f1": 0.53, "cross_precision": 0.95, "cross_f1": 0.50},
                  "holdout": {"f1": 0.25, "cross_precision": 0.75, "cross_f1": 0.24}}
-TOP3_FLOOR = {"semantic": 0.86, "lexical": 0.84}  # holdout calls whose recommendation is among the three offered
+TOP3_FLOOR = {"semantic": 0.90, "lexical": 0.84}  # holdout calls whose recommendation is among the three offered
 # The 27 pages 0.6.0 was measured on (no t* page loaded), holdout e07-e12 and n18-n22: floors at least those
 # 0.6.0 kept (semantic F1 0.32, cross precision 0.84, cross F1 0.31, top-3 0.86; lexical 0.23, 0.82, 0.22,
-# 0.81), at what 0.7.0 measures there
-PAGES_OF_060_FLOOR = {"semantic": {"f1": 0.55, "cross_precision": 0.89, "cross_f1": 0.55, "top3": 0.90},
+# 0.81), at what is measured there. One floor is lower than 0.7.0's: semantic cross precision, 0.897 in 0.7.0
+# and 0.886 in 0.8.0 (two pairs of 365, within the noise of that count) while cross recall rose 0.405 -> 0.468;
+# recorded as a finding in docs/recurrence.md, not hidden
+PAGES_OF_060_FLOOR = {"semantic": {"f1": 0.59, "cross_precision": 0.88, "cross_f1": 0.61, "top3": 0.95},
                       "lexical": {"f1": 0.31, "cross_precision": 0.83, "cross_f1": 0.30, "top3": 0.87}}
 
 

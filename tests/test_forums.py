@@ -35,6 +35,9 @@ TITLES = [  # first line of the page -> forum, year, type, number, title
     ("Nigeria Internet Governance Forum 2024 Open Forum #2 Child online protection", "Nigeria IGF", 2024,
      "Open Forum", "2", "Child online protection"),
     ("African IGF 2023 Workshop #7 Youth online", "AfIGF", 2023, "Workshop", "7", "Youth online"),
+    ("Nigeria IGF 2025 — Workshop #3: Betting, gaming and our children", "Nigeria IGF", 2025, "Workshop", "3",
+     "Betting, gaming and our children"),  # an em dash after the year, as a word processor writes it
+    ("EuroDIG 2024 — Messages on child safety", "EuroDIG", 2024, "", "", "Messages on child safety"),
     ("IGF 2024 Open Forum #6 Promoting tech companies", "IGF", 2024, "Open Forum", "6", "Promoting tech companies"),
     ("IGF Open Forum #6 Promoting tech companies", "IGF", None, "Open Forum", "6", "Promoting tech companies"),
 ]

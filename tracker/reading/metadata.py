@@ -64,15 +64,15 @@ _NAME = rf"{_NAME_WORD}(?:\s+(?:{_SMALL}\s+)?{_NAME_WORD}){{0,4}}"
 _FORUM_RE = (
     rf"(?:{_NAME}\s+)?(?:Internet\s+Governance\s+Forum|IGF)"
     # "IGF Germany", "IGF-USA": a name after IGF only when the year, a type or the title's separator follows
-    rf"(?:[- ](?!(?i:{_TYPE_RE})\b)(?:USA|{_NAME_WORD})(?=\s*(?:\(|[,:\-–]|(?:19|20)\d\d|$|(?i:{_TYPE_RE})\b)))?"
+    rf"(?:[- ](?!(?i:{_TYPE_RE})\b)(?:USA|{_NAME_WORD})(?=\s*(?:\(|[,:\-–—]|(?:19|20)\d\d|$|(?i:{_TYPE_RE})\b)))?"
     r"|(?:European|South\s+Eastern\s+European)\s+Dialogue\s+on\s+Internet\s+Governance"
     r"|[A-Z][A-Za-z]*(?:IGF|DIG)"
 )
 # "APrIGF 2025 Workshop #14 Title", "EuroDIG 2025 Workshop 3: Title", "IGF-USA 2024 Title", "Youth IGF Title"
 _FORUM_TITLE = re.compile(
-    rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s*[,:\-–]?\s*(?P<year>(?:19|20)\d\d\b)?"
-    rf"\s*[:\-–]?\s*(?:(?P<type>(?i:{_TYPE_RE}))\s*(?:#\s*(?P<num>\d+[A-Za-z]?)|(?P<bare>\d{{1,3}})(?=\s*[:.\-–]))"
-    r"\s*[:.\-–]?)?\s*(?P<title>.*)$"
+    rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s*[,:\-–—]?\s*(?P<year>(?:19|20)\d\d\b)?"
+    rf"\s*[:\-–—]?\s*(?:(?P<type>(?i:{_TYPE_RE}))\s*(?:#\s*(?P<num>\d+[A-Za-z]?)|(?P<bare>\d{{1,3}})(?=\s*[:.\-–—]))"
+    r"\s*[:.\-–—]?)?\s*(?P<title>.*)$"
 )
 # a line that only names the forum and its year: "Asia Pacific Regional Internet Governance Forum 2025"
 _FORUM_LINE = re.compile(rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s+(?:19|20)\d\d\s*$")

@@ -22,22 +22,29 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the 
 ROOT = Path(__file__).resolve().parent.parent
 # (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
 # those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too). The holdout
-# grew in 0.7.0 by eight pages (t31-t38) that score lower for every scoring (0.6.0's: F1 0.27, cross precision
-# 0.80; lexical 0.20, 0.76), so these floors are not comparable with those of 0.6.0 (docs/recurrence.md).
-# 0.8.0 measures the semantic vectors from the domain's centre: every semantic holdout floor rose; the tune half as
-# fitted fell (F1 0.784 -> 0.764, cross F1 0.776 -> 0.762), and so did its page folds (docs/recurrence.md)
+# grows when labelled pages are added to it (t31-t38 in 0.7.0, t39-t46 in 0.8.0: pages no kept fit has
+# seen, which score lower), so these floors are not comparable with earlier ones; the holdouts of before
+# are scored on their own below, with floors that only ever rise (docs/recurrence.md)
 SEMANTIC_FLOOR = {"tune": {"f1": 0.76, "cross_precision": 0.99, "cross_f1": 0.76},
-                  "holdout": {"f1": 0.51, "cross_precision": 0.87, "cross_f1": 0.52}}
+                  "holdout": {"f1": 0.48, "cross_precision": 0.81, "cross_f1": 0.47}}
 LEXICAL_FLOOR = {"tune": {"f1": 0.53, "cross_precision": 0.95, "cross_f1": 0.50},
-                 "holdout": {"f1": 0.25, "cross_precision": 0.75, "cross_f1": 0.24}}
-TOP3_FLOOR = {"semantic": 0.90, "lexical": 0.84}  # holdout calls whose recommendation is among the three offered
-# The 27 pages 0.6.0 was measured on (no t* page loaded), holdout e07-e12 and n18-n22: floors at least those
-# 0.6.0 kept (semantic F1 0.32, cross precision 0.84, cross F1 0.31, top-3 0.86; lexical 0.23, 0.82, 0.22,
-# 0.81), at what is measured there. One floor is lower than 0.7.0's: semantic cross precision, 0.897 in 0.7.0
-# and 0.886 in 0.8.0 (two pairs of 365, within the noise of that count) while cross recall rose 0.405 -> 0.468;
-# recorded as a finding in docs/recurrence.md, not hidden
-PAGES_OF_060_FLOOR = {"semantic": {"f1": 0.59, "cross_precision": 0.88, "cross_f1": 0.61, "top3": 0.95},
-                      "lexical": {"f1": 0.31, "cross_precision": 0.83, "cross_f1": 0.30, "top3": 0.87}}
+                 "holdout": {"f1": 0.25, "cross_precision": 0.73, "cross_f1": 0.23}}
+TOP3_FLOOR = {"semantic": 0.87, "lexical": 0.80}  # holdout calls whose recommendation is among the three offered
+# The pages of an earlier labelled set, loaded alone, and its holdout pages: floors at least those that
+# release kept. 0.6.0 (27 pages; holdout e07-e12, n18-n22) kept semantic F1 0.32, cross precision 0.84,
+# cross F1 0.31, top-3 0.86 and lexical 0.23, 0.82, 0.22, 0.81; 0.7.0 kept 0.55, 0.89, 0.55, 0.90 there. One
+# floor is lower than 0.7.0's: semantic cross precision on the 27 pages, 0.897 in 0.7.0 and 0.886 in 0.8.0
+# (two pairs of 365) while cross recall rose 0.405 -> 0.468; recorded as a finding in docs/recurrence.md.
+# 0.7.0 (43 pages; holdout also t31-t38) floors at what 0.8.0 measures there
+PAGES_OF_BEFORE = {
+    "0.6.0": ({"semantic": {"f1": 0.59, "cross_precision": 0.88, "cross_f1": 0.61, "top3": 0.95},
+               "lexical": {"f1": 0.31, "cross_precision": 0.83, "cross_f1": 0.30, "top3": 0.87}},
+              ("e", "n"), 27, 11),
+    "0.7.0": ({"semantic": {"f1": 0.51, "cross_precision": 0.87, "cross_f1": 0.52, "top3": 0.90},
+               "lexical": {"f1": 0.25, "cross_precision": 0.75, "cross_f1": 0.24, "top3": 0.84}},
+              ("e", "n", "t23", "t24", "t25", "t26", "t27", "t28", "t29", "t30", "t31", "t32", "t33", "t34", "t35",
+               "t36", "t37", "t38"), 43, 19),
+}
 
 
 def test_labels_match_what_the_loader_extracts() -> None:
@@ -66,8 +73,10 @@ def test_quality_floors(mode: str, tmp_path: Path) -> None:
     assert calls >= 60 and rate >= TOP3_FLOOR[mode]
 
 
+@pytest.mark.parametrize("release", ["0.6.0", "0.7.0"])
 @pytest.mark.parametrize("mode", ["semantic", "lexical"])
-def test_the_pages_of_0_6_0_score_no_lower_than_0_6_0_kept_them(mode: str, tmp_path: Path) -> None:
+def test_the_pages_of_a_release_score_no_lower_than_that_release_kept_them(mode: str, release: str,
+                                                                            tmp_path: Path) -> None:
     """Pages added to the labelled set change what the holdout figures count; on the pages of before, the
     floors only ever rise."""
     if mode == "semantic":
@@ -75,14 +84,15 @@ def test_the_pages_of_0_6_0_score_no_lower_than_0_6_0_kept_them(mode: str, tmp_p
         if embeddings.get_embedder().embedder is None:
             missing("embedding model not installed")
     method = SEMANTIC_METHOD if mode == "semantic" else LEXICAL_METHOD
+    floors_by_mode, prefixes, pages, held_pages = PAGES_OF_BEFORE[release]
     seeds, tune, holdout = split()
-    before = [p for p in tune + holdout if not p.startswith("t")]
-    held = {p for p in holdout if not p.startswith("t")}
-    assert len(seeds + before) == 27 and len(held) == 11
+    before = [p for p in tune + holdout if p.startswith(prefixes)]
+    held = {p for p in holdout if p.startswith(prefixes)}
+    assert len(seeds + before) == pages and len(held) == held_pages
     ev = prepare(seeds + before, method.needs_model, tmp_path)
     scores = score(ev, predict(ev, method), held)
     rate, calls = top3_rate(ev, method, held)
-    floors = PAGES_OF_060_FLOOR[mode]
+    floors = floors_by_mode[mode]
     for name in ("f1", "cross_precision", "cross_f1"):
         assert getattr(scores, name) >= floors[name], (name, scores)
     assert calls >= 60 and rate >= floors["top3"], (rate, calls)
@@ -97,7 +107,7 @@ def test_two_labellers_agree_as_recorded() -> None:
 
 def test_full_analysis_distances_give_the_same_groups_as_the_similarity_matrix(tmp_path: Path) -> None:
     """A full analysis clusters condensed distances written straight from the similarity blocks; an import
-    clusters the sparse similarities. Same criterion, so the same groups, on 43 pages of real-looking calls."""
+    clusters the sparse similarities. Same criterion, so the same groups, on 51 pages of real-looking calls."""
     from tracker.analysis.evaluate import PAGES, SEEDS, prepare
     from tracker.analysis.grouping import cluster, cluster_all
     from tracker.analysis.similarity import condensed_distances, item_similarities

@@ -86,8 +86,8 @@ def main() -> None:
             index = {i: k for k, i in enumerate(ev.calls.frame["item_id"])}
             known = np.array([(index[a], index[b], y) for a, b, y in pairs if a in index and b in index],
                              dtype=np.int64).reshape(-1, 3)
-            x = pair_matrix(ev.calls.features, known[:, :2], method.needs_model, method.metric(), method.centres())
-            learned = adapt(method, x, known[:, 2])
+            learned = adapt(method, pair_matrix(ev.calls.features, known[:, :2], method.needs_model, method.metric()),
+                            known[:, 2])
             pages = set(measured)
             before, after = score(ev, predict(ev, method), pages), score(ev, predict(ev, learned), pages)
             print(f"{mode}: {made} decisions -> {len(known)} labelled pairs ({int(known[:, 2].sum())} same)")

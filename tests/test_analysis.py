@@ -247,36 +247,3 @@ def test_theme_examples() -> None:
              "Parents and schools should teach digital literacy.",
              "We need more international. Cooperation is key."]  # a keyword does not match across sentences
     assert assign_themes(texts, taxonomy) == [["International cooperation"], ["Digital literacy and parenting"], []]
-
-
-def test_centred_cosines_equal_comparing_centred_copies() -> None:
-    """The analysis measures sentence vectors from the domain's centre without copying every call's vectors;
-    the figures must be those of the centred copies, or the shipped coefficients would score other numbers."""
-    import numpy as np
-    from sklearn.preprocessing import normalize
-
-    from tracker.analysis.similarity import (
-        Action,
-        Centre,
-        Features,
-        centred_cosines,
-        centred_norms,
-        char_vectors,
-        item_info,
-    )
-
-    units = ["Governments should fund national child helplines.", "Fund helplines for children in every country.",
-             "Platforms must design services safely by default.", "Strengthen international cooperation.",
-             "Research on age assurance is needed."]
-    char = char_vectors(units)
-    centre = char.mean(axis=0)
-    expected = normalize(char[:2] - centre) @ normalize(char - centre).T
-    got = centred_cosines(char[:2], char, centre, 1.0 / centred_norms(char, centre))
-    assert np.allclose(got, expected, atol=1e-5)
-    starts = np.array([0, 2, 3, 5])
-    info = item_info(["call"] * 3, ["s1", "s2", "s3"], [[]] * 3, [[]] * 3, [Action((), (), "")] * 3)
-    items = Features(starts, char, None, info).item_vectors(False, Centre(None, centre))
-    moved = normalize(char - centre)
-    explicit = normalize(np.vstack([moved[0] + moved[1], moved[2], moved[3] + moved[4]]))
-    assert np.allclose(items, explicit, atol=1e-5)
-    assert not np.allclose(items, Features(starts, char, None, info).item_vectors(False), atol=1e-2)

@@ -205,7 +205,7 @@ def learned_method(method: Method, calls: Calls) -> Method:
     """The method adapted to people's decisions on these calls (pairmodel.adapt); unchanged when none."""
     if not len(calls.decisions):
         return method
-    x = pair_matrix(calls.features, calls.decisions[:, :2], method.needs_model, method.metric(), method.centres())
+    x = pair_matrix(calls.features, calls.decisions[:, :2], method.needs_model, method.metric())
     return adapt(method, x, calls.decisions[:, 2])
 
 

@@ -6,10 +6,8 @@ by dimension (a logistic regression over those products is a diagonal metric). T
 among ``C_GRID`` by how well a fit ranks the pairs of pages it did not see: the tune pages are split in
 ``FOLDS`` folds, each fold's pairs scored by a fit on the pairs with no item on its pages (average
 precision). The same out-of-fold probabilities, grouped at ``pairmodel.THRESHOLD``, give the tune figures
-that no fit saw, kept in the JSON for the evaluation's report. Each mode is fitted twice, with its sentence
-vectors as they are and measured from the tune half's mean sentence vector (``similarity.Centre``); the
-centred fit is kept when its out-of-fold average precision is higher by at least ``CENTRE_GAIN``. Kept apart
-from ``pairmodel`` because it replays the evaluation, which runs the analysis that uses the pair score."""
+that no fit saw, kept in the JSON for the evaluation's report. Kept apart from ``pairmodel`` because it
+replays the evaluation, which runs the analysis that uses the pair score."""
 
 from __future__ import annotations
 
@@ -26,11 +24,10 @@ from sklearn.metrics import average_precision_score
 from .evaluate import EvalSet, prepare, score, split
 from .grouping import cluster
 from .pairmodel import THRESHOLD, WEIGHTS, feature_names, fit, pair_matrix
-from .similarity import Centre, Method
+from .similarity import Method
 
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 FOLDS = 5
-CENTRE_GAIN = 0.01  # a change of the vectors must rank unseen pages better by more than the folds' noise
 SCALE = 10.0  # the vector products are small (unit vectors, 384+ dimensions): scaled to the other signals' range
 
 
@@ -41,20 +38,13 @@ def labelled_pairs(gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pairs, (gold[pairs[:, 0]] == gold[pairs[:, 1]]).astype(np.int64)
 
 
-def design(ev: EvalSet, pairs: np.ndarray, use_model: bool, centre: Centre) -> np.ndarray:
+def design(ev: EvalSet, pairs: np.ndarray, use_model: bool) -> np.ndarray:
     """One row per pair: the signals but "metric", then the item vectors' products dimension by dimension."""
     names = feature_names(use_model)
     keep = [k for k, name in enumerate(names) if name != "metric"]
-    vectors = ev.calls.features.item_vectors(use_model, centre)
+    vectors = ev.calls.features.item_vectors(use_model)
     products = vectors[pairs[:, 0]] * vectors[pairs[:, 1]] * SCALE
-    return np.hstack([pair_matrix(ev.calls.features, pairs, use_model, centre=centre)[:, keep], products])
-
-
-def domain_centre(ev: EvalSet, use_model: bool) -> Centre:
-    """The mean sentence vector of the tune half, MiniLM (with ``use_model``) and n-gram."""
-    features = ev.calls.features
-    semantic = features.semantic.mean(axis=0) if use_model and features.semantic is not None else None
-    return Centre(semantic, features.char.mean(axis=0))
+    return np.hstack([pair_matrix(ev.calls.features, pairs, use_model)[:, keep], products])
 
 
 def out_of_fold(ev: EvalSet, pairs: np.ndarray, x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
@@ -85,30 +75,22 @@ def fit_mode(use_model: bool, folder: Path) -> dict:
     seeds, tune, _ = split()
     ev = prepare(seeds + tune, use_model, folder)
     pairs, y = labelled_pairs(ev.gold)
-    mode = "semantic" if use_model else "lexical"
-    tried = {}
-    for centred, centre in ((False, Centre()), (True, domain_centre(ev, use_model))):
-        x = design(ev, pairs, use_model, centre)
-        ranking = {c: float(average_precision_score(y, out_of_fold(ev, pairs, x, y, c))) for c in C_GRID}
-        c = max(C_GRID, key=lambda value: (ranking[value], -value))
-        tried[centred] = (centre, x, ranking, c)
-        print(f"{mode}, vectors {'centred' if centred else 'as they are'}: {len(y)} tune pairs ({int(y.sum())} "
-              "same); out-of-fold average precision by C: " + ", ".join(f"{k:g}: {v:.4f}" for k, v in ranking.items()))
-    centred = tried[True][2][tried[True][3]] >= tried[False][2][tried[False][3]] + CENTRE_GAIN
-    centre, x, ranking, c = tried[centred]
+    x = design(ev, pairs, use_model)
+    ranking = {c: float(average_precision_score(y, out_of_fold(ev, pairs, x, y, c))) for c in C_GRID}
+    c = max(C_GRID, key=lambda value: (ranking[value], -value))
     folds = score(ev, group(ev, pairs, out_of_fold(ev, pairs, x, y, c)))
     intercept, coef = fit(x, y, c)
     names = [n for n in feature_names(use_model) if n != "metric"]
-    print(f"{mode}: kept the vectors {'centred' if centred else 'as they are'}, C {c:g}: tune by page folds cross P "
-          f"{folds.cross_precision:.3f}, cross F1 {folds.cross_f1:.3f}, F1 {folds.f1:.3f}")
-    middle = [] if not centred else [*(centre.semantic.tolist() if centre.semantic is not None else []),
-                                     *(centre.char.tolist() if centre.char is not None else [])]
+    mode = "semantic" if use_model else "lexical"
+    print(f"{mode}: {len(y)} tune pairs ({int(y.sum())} same); out-of-fold average precision by C: "
+          + ", ".join(f"{k:g}: {v:.3f}" for k, v in ranking.items())
+          + f"; C {c:g}: tune by page folds cross P {folds.cross_precision:.3f}, cross F1 {folds.cross_f1:.3f}, "
+            f"F1 {folds.f1:.3f}")
     return {"intercept": round(intercept, 6),
             "coef": {**{n: round(float(w), 6) for n, w in zip(names, coef[:len(names)], strict=True)}, "metric": 1.0},
             "threshold": THRESHOLD, "C": c, "tune_pairs": len(y), "tune_same_pairs": int(y.sum()),
             "tune_page_folds": {k: round(float(v), 4) for k, v in folds.row().items()},
-            "dimensions": [round(float(w) * SCALE, 5) for w in coef[len(names):]],
-            "centre": [round(float(v), 6) for v in middle]}
+            "dimensions": [round(float(w) * SCALE, 5) for w in coef[len(names):]]}
 
 
 def main() -> None:
@@ -121,9 +103,7 @@ def main() -> None:
                          "products dimension by dimension (the 'metric' signal, weighted by 'dimensions'), fitted "
                          "on the tune half of tests/data/recurrence_labels.json by python -m "
                          "tracker.analysis.fitting; C: the regularization whose out-of-fold fits (page folds of "
-                         f"the tune half) rank pairs best; threshold: {THRESHOLD}, not fitted; centre: the tune "
-                         "half's mean sentence vector (MiniLM then n-gram) the vectors are measured from, empty "
-                         "when centring did not rank unseen pages better.",
+                         f"the tune half) rank pairs best; threshold: {THRESHOLD}, not fitted.",
                 "semantic": fit_mode(True, Path(tmp)), "lexical": fit_mode(False, Path(tmp))}
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"written {args.out}")

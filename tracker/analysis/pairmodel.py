@@ -30,12 +30,11 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
-from .similarity import PAIR_FEATURES, Centre, Features, Method, pair_blocks
+from .similarity import PAIR_FEATURES, Features, Method, pair_blocks
 
 WEIGHTS = Path(__file__).parent / "model" / "pair_weights.json"
-# pull towards the shipped coefficients (one decision pair weighs 1): of 10, 30, 100 and 300, the best F1 gain
-# of both modes together in bench/learning.py --within-tune (decisions and figures on tune pages only)
-PRIOR = 30.0
+# pull towards the shipped coefficients (one decision pair weighs 1), chosen by bench/learning.py --within-tune
+PRIOR = 10.0
 THRESHOLD = 0.5  # average probability at which calls are one recommendation
 
 
@@ -65,16 +64,13 @@ def shipped() -> dict[str, Method]:
         entry = data[mode]
         coef = tuple((f, float(entry["coef"].get(f, 0.0))) for f in feature_names(use_model))
         out[mode] = Method(name, use_model, coef, float(entry["intercept"]), float(entry["threshold"]),
-                           dimensions=tuple(float(w) for w in entry.get("dimensions", ())),
-                           centre=tuple(float(v) for v in entry.get("centre", ())))
+                           dimensions=tuple(float(w) for w in entry.get("dimensions", ())))
     return out
 
 
-def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool, metric: np.ndarray | None = None,
-                centre: Centre = Centre()) -> np.ndarray:
+def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool, metric: np.ndarray | None = None) -> np.ndarray:
     """The signals of the pairs ``pairs`` (k x 2 item indices), one row per pair, columns as ``feature_names``;
-    the "metric" column is 0 without ``metric`` (a method's ``Method.metric()``); sentence vectors measured
-    from ``centre`` (a method's ``Method.centres()``)."""
+    the "metric" column is 0 without ``metric`` (a method's ``Method.metric()``)."""
     names = feature_names(use_model)
     out = np.zeros((len(pairs), len(names)), dtype=np.float64)
     if not len(pairs):
@@ -84,7 +80,7 @@ def pair_matrix(features: Features, pairs: np.ndarray, use_model: bool, metric: 
     row_pos = {int(r): k for k, r in enumerate(rows)}
     col_pos = np.searchsorted(cols, pairs[:, 1])
     where = np.array([row_pos[int(r)] for r in pairs[:, 0]], dtype=np.int64)
-    for start, chunk, signals in pair_blocks(features, rows, cols, use_model, metric, centre):
+    for start, chunk, signals in pair_blocks(features, rows, cols, use_model, metric):
         mine = (where >= start) & (where < start + len(chunk))
         for c, name in enumerate(names):
             if name in signals:

@@ -16,10 +16,9 @@ report with the tracker costs the same whatever else it holds.
 Two items' similarity is the probability that they are the same recommendation: a logistic regression
 (``Method``, fitted by pairmodel.py on labelled pairs) over their best-sentence MiniLM and n-gram cosines,
 shared themes, addressees, requested action (verb and content words, and the verb of each call's extracted
-ask) and kinds. In default mode the sentence vectors are compared from the domain's centre (``Centre``).
-Pairs below ``Method.floor`` count as 0, so unrelated calls add nothing to an average. Nothing depends on
-which other items are compared: the numbers are the same for two items alone or among 20,000 others (the
-centre is fixed, shipped with the coefficients).
+ask) and kinds. Pairs below ``Method.floor``
+count as 0, so unrelated calls add nothing to an average. Nothing depends on which other items are
+compared: the numbers are the same for two items alone or among 20,000 others.
 """
 
 from __future__ import annotations
@@ -66,15 +65,6 @@ class Method:
     floor: float = 0.05
     learned: int = 0  # people's decisions the coefficients were adapted to (0: as shipped)
     dimensions: tuple[float, ...] = ()  # weight of each item-vector dimension in the "metric" signal (none: 0)
-    centre: tuple[float, ...] = ()  # the domain's centre, MiniLM then n-gram dimensions (none: not centred)
-
-    def centres(self) -> Centre:
-        """Where the method measures sentence vectors from (``Centre``)."""
-        if not self.centre:
-            return Centre()
-        values = np.asarray(self.centre, dtype=np.float32)
-        semantic = values[:-CHAR_DIM] if self.needs_model else None
-        return Centre(semantic if semantic is not None and len(semantic) else None, values[-CHAR_DIM:])
 
     def coef(self, feature: str) -> float:
         return dict(self.weights).get(feature, 0.0)
@@ -87,42 +77,8 @@ class Method:
         signals = ", ".join(("item vectors with weighted dimensions" if f == "metric" else f)
                             for f, w in self.weights if w and (f != "metric" or self.dimensions))
         learned = f"; adapted to {self.learned} decisions" if self.learned else ""
-        centred = "; sentence vectors measured from the domain's centre" if self.centre else ""
-        return (f"pair probability from a logistic regression over {signals}{learned}{centred}; average linkage at "
+        return (f"pair probability from a logistic regression over {signals}{learned}; average linkage at "
                 f"p >= {self.threshold:g} (pairs below {self.floor:g} count as 0)")
-
-
-@dataclass(frozen=True)
-class Centre:
-    """The mean sentence vector of the domain (the tune half's sentences), MiniLM and n-gram; None: compare the
-    vectors as they are. Every sentence of these pages is about children online, so the raw vectors share a
-    large common part and any two calls look alike; measured from the centre, cosines tell the ask apart."""
-
-    semantic: np.ndarray | None = None
-    char: np.ndarray | None = None
-
-
-def centred_norms(vectors: np.ndarray, centre: np.ndarray | None) -> np.ndarray:
-    """|v - centre| of each row, without a centred copy of the rows."""
-    squares = np.einsum("ij,ij->i", vectors, vectors)
-    if centre is not None:
-        squares = squares - 2 * (vectors @ centre) + float(centre @ centre)
-    return np.sqrt(np.clip(squares, 1e-12, None)).astype(np.float32)
-
-
-def centred_cosines(rows: np.ndarray, cols: np.ndarray, centre: np.ndarray | None,
-                    col_scale: np.ndarray | None) -> np.ndarray:
-    """Cosines of (row - centre) and (col - centre): only the few rows of a block are centred; the columns
-    (every call) are read as they are, (r - c)·(v - c) = (r - c)·v - (r - c)·c, and scaled by ``col_scale``
-    (1 / |v - c|, ``centred_norms``)."""
-    if centre is None or col_scale is None:
-        return rows @ cols.T
-    moved = rows - centre
-    moved /= np.sqrt(np.clip(np.einsum("ij,ij->i", moved, moved), 1e-12, None))[:, None]
-    block = moved @ cols.T
-    block -= (moved @ centre)[:, None]
-    block *= col_scale[None, :]
-    return block
 
 
 def unit_texts(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -201,8 +157,7 @@ class Features:
     char: np.ndarray  # n-gram vectors (char_vectors)
     semantic: np.ndarray | None  # MiniLM vectors (semantic mode), else None
     info: ItemInfo
-    _items: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict, repr=False)  # item_vectors
-
+    _items: dict[bool, np.ndarray] = field(default_factory=dict, repr=False)  # item_vectors, by use_model
 
     @property
     def n(self) -> int:
@@ -212,26 +167,19 @@ class Features:
     def owner(self) -> np.ndarray:
         return np.repeat(np.arange(self.n), np.diff(self.starts))
 
-    def item_vectors(self, use_model: bool, centre: Centre = Centre()) -> np.ndarray:
-        """Each item's sentence vectors (measured from ``centre``, unit length) averaged and made unit length,
-        MiniLM (with ``use_model``) beside n-grams: what the "metric" signal compares. Kept once computed:
-        the features of one analysis do not change, and a mode has one centre."""
-        key = (use_model, centre.char is not None)
-        if key not in self._items:
-            parts = [(self.semantic, centre.semantic)] if use_model and self.semantic is not None else []
+    def item_vectors(self, use_model: bool) -> np.ndarray:
+        """Each item's sentence vectors averaged and made unit length, MiniLM (with ``use_model``) beside
+        n-grams: what the "metric" signal compares. Kept once computed: the features of one analysis do not
+        change."""
+        if use_model not in self._items:
+            parts = [self.semantic] if use_model and self.semantic is not None else []
             units = len(self.char)
-            out = []
-            for vectors, middle in [*parts, (self.char, centre.char)]:
-                # each sentence counts as a unit vector, measured from the centre (the stored ones are unit length)
-                weight = (np.ones(units, dtype=np.float32) if middle is None
-                          else 1.0 / centred_norms(vectors, middle))
-                belongs = sparse.csr_matrix((weight, (self.owner, np.arange(units))), shape=(self.n, units))
-                summed = np.asarray(belongs @ vectors, dtype=np.float32)
-                if middle is not None:
-                    summed -= np.asarray(belongs.sum(axis=1), dtype=np.float32) * middle[None, :]
-                out.append(normalize(summed, norm="l2", copy=False))
-            self._items[key] = np.hstack(out)
-        return self._items[key]
+            belongs = sparse.csr_matrix((np.ones(units, dtype=np.float32), (self.owner, np.arange(units))),
+                                        shape=(self.n, units))
+            out = [normalize(np.asarray(belongs @ vectors, dtype=np.float32), norm="l2", copy=False)
+                   for vectors in [*parts, self.char]]
+            self._items[use_model] = np.hstack(out)
+        return self._items[use_model]
 
     def units_of(self, items: np.ndarray) -> np.ndarray:
         lengths = np.diff(self.starts)[items]
@@ -341,29 +289,24 @@ def _take(array: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_model: bool,
-                metric: np.ndarray | None = None,
-                centre: Centre = Centre()) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
+                metric: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
     """Every signal of every pair (row item, column item), as dense blocks of whole row items (about
     UNIT_CHUNK sentences): (position in ``rows`` of the block's first row, the block's rows, {feature:
-    len(chunk) x len(cols) array}). Sentence cosines are the best pair of sentences of the two items, the
-    vectors measured from ``centre`` (a method's ``Method.centres()``); the "metric" signal is there only with
-    ``metric`` (a method's ``Method.metric()``)."""
+    len(chunk) x len(cols) array}). Sentence cosines are the best pair of sentences of the two items; the
+    "metric" signal is there only with ``metric`` (a method's ``Method.metric()``)."""
     lengths = np.diff(features.starts)
     col_units = features.units_of(cols)
     col_offsets = np.concatenate([[0], np.cumsum(lengths[cols])[:-1]]).astype(np.int64)
     col_char = _take(features.char, col_units)
-    char_scale = 1.0 / centred_norms(col_char, centre.char) if centre.char is not None else None
     semantic = features.semantic if use_model else None
     col_semantic = _take(semantic, col_units) if semantic is not None else None
-    semantic_scale = (1.0 / centred_norms(col_semantic, centre.semantic)
-                      if col_semantic is not None and centre.semantic is not None else None)
     info = features.info
     col_themes, col_actors = info.themes[cols], info.actors[cols]
     col_verbs, col_objects = info.verbs[cols].T.tocsr(), info.objects[cols].T.tocsr()
     col_asks = info.asks[cols].T.tocsr()
     col_q, col_t, col_s = info.question[cols], info.takeaway[cols], info.session[cols]
     named = col_actors.sum(axis=1) > 0
-    vectors = features.item_vectors(use_model, centre) if metric is not None else None
+    vectors = features.item_vectors(use_model) if metric is not None else None
     col_vectors = _take(vectors, cols) if vectors is not None else None
     ends = np.cumsum(lengths[rows])
     start = 0
@@ -374,11 +317,9 @@ def pair_blocks(features: Features, rows: np.ndarray, cols: np.ndarray, use_mode
         units = features.units_of(chunk)
         offsets = np.concatenate([[0], np.cumsum(lengths[chunk])[:-1]]).astype(np.int64)
 
-        out = {"char": _best(centred_cosines(features.char[units], col_char, centre.char, char_scale), offsets,
-                             col_offsets)}
+        out = {"char": _best(features.char[units] @ col_char.T, offsets, col_offsets)}
         if semantic is not None and col_semantic is not None:
-            out["semantic"] = _best(centred_cosines(semantic[units], col_semantic, centre.semantic, semantic_scale),
-                                    offsets, col_offsets)
+            out["semantic"] = _best(semantic[units] @ col_semantic.T, offsets, col_offsets)
         shared_actors = info.actors[chunk] @ col_actors.T
         both_named = (info.actors[chunk].sum(axis=1) > 0)[:, None] & named[None, :]
         out["shared_theme"] = ((info.themes[chunk] @ col_themes.T) > 0).astype(np.float32)
@@ -420,8 +361,7 @@ def item_blocks(features: Features, method: Method, rows: np.ndarray,
         raise ValueError(f"method {method.name} needs sentence vectors")
     col_pos = np.full(n, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
-    for start, chunk, signals in pair_blocks(features, rows, cols, method.needs_model, method.metric(),
-                                             method.centres()):
+    for start, chunk, signals in pair_blocks(features, rows, cols, method.needs_model, method.metric()):
         block = pair_probability(method, signals)
         del signals
         block[block < method.floor] = 0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 TUNE = ("000", "001", "002", "003", "004", "e01", "e02", "e03", "e04", "e05", "e06",
         "n13", "n14", "n15", "n16", "n17", "t23", "t24", "t25", "t26", "t27", "t28", "t29", "t30")
-# t31-t38 and t39-t46 were written for the tune half; fits with them were tried and not kept, so they are held out
+# t31-t38 and t39-t46 were written for the tune half; they are held out (docs/recurrence.md says why)
 HOLDOUT = ("e07", "e08", "e09", "e10", "e11", "e12", "n18", "n19", "n20", "n21", "n22",
            "t31", "t32", "t33", "t34", "t35", "t36", "t37", "t38",
            "t39", "t40", "t41", "t42", "t43", "t44", "t45", "t46")

@@ -40,6 +40,13 @@ TITLES = [  # first line of the page -> forum, year, type, number, title
     ("EuroDIG 2024 — Messages on child safety", "EuroDIG", 2024, "", "", "Messages on child safety"),
     ("IGF 2024 Open Forum #6 Promoting tech companies", "IGF", 2024, "Open Forum", "6", "Promoting tech companies"),
     ("IGF Open Forum #6 Promoting tech companies", "IGF", None, "Open Forum", "6", "Promoting tech companies"),
+    # national and regional IGFs number their sessions plainly, or not at all
+    ("Ghana IGF 2025 Session 4: Protecting our children online", "Ghana IGF", 2025, "Session", "4",
+     "Protecting our children online"),
+    ("Nigeria IGF 2025 — Session: Betting, gaming and our children", "Nigeria IGF", 2025, "Session", "",
+     "Betting, gaming and our children"),
+    ("APYIG 2025 Workshop #6 AI chatbots as our friends?", "APYIG", 2025, "Workshop", "6",
+     "AI chatbots as our friends?"),
 ]
 
 
@@ -61,6 +68,26 @@ def test_a_page_titled_without_its_forum_takes_it_from_the_forum_line() -> None:
             "Tuesday, 26th August, 2025 (02:00 UTC)\n")
     meta = parse_metadata(text)
     assert (meta.forum, meta.year, meta.session_type, meta.number) == ("APrIGF", 2025, "Workshop", "14")
+
+
+def test_a_glance_page_takes_its_forum_and_year_from_its_related_event() -> None:
+    """An AI "Session at a Glance" page names its forum only at its foot, under "Related event"; its first line is
+    "Session 5: …" or "Workshop 12: …" with no "#". A speaker from a youth IGF must not make it an IGF page."""
+    arab = parse_metadata((EVAL_PAGES / "t44_arabigf2025_session_glance.txt").read_text(encoding="utf-8"))
+    assert (arab.forum, arab.year, arab.session_type, arab.number) == ("Arab IGF", 2025, "Session", "5")
+    assert arab.title.startswith("Protecting Arab children from online grooming")
+    brazil = parse_metadata((EVAL_PAGES / "t46_brazilforum2026_workshop_glance.txt").read_text(encoding="utf-8"))
+    assert (brazil.forum, brazil.year, brazil.session_type, brazil.number) == \
+        ("Fórum da Internet no Brasil", 2026, "Workshop", "12")
+    assert brazil.title.startswith("Adultização, child influencers")
+    igf = parse_metadata((ROOT / "seeds" / "002_5760351643d73f78.txt").read_text(encoding="utf-8"))
+    assert (igf.forum, igf.year, igf.session_type, igf.number) == ("IGF", 2024, "Open Forum", "6")
+
+
+def test_a_numbered_line_further_down_is_not_the_title() -> None:
+    """Without "#", "Session 2: …" is a title only on the page's first line: further down it is a programme."""
+    meta = parse_metadata("Protecting children online\n\nProgramme\nSession 2: Panel on helplines\n")
+    assert (meta.session_type, meta.number, meta.title) == ("", "", "Protecting children online")
 
 
 def test_regional_sessions_get_their_own_ids_and_igf_sessions_keep_theirs(store: Store) -> None:

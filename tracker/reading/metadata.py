@@ -31,6 +31,7 @@ _TYPES = {
     "plenary": "Plenary",
     "plenary session": "Plenary",
     "flash": "Flash",
+    "session": "Session",  # national and regional IGFs number their sessions plainly: "Session 5: …"
 }
 _TYPE_RE = "|".join(sorted((re.escape(t).replace(r"\ /\ ", r"\s*/\s*").replace(r"\ ", r"\s+") for t in _TYPES),
                            key=len, reverse=True))
@@ -39,6 +40,9 @@ _TITLE = re.compile(
     r"\s*[:.\-–]?\s*(?P<title>.*)$",
     re.IGNORECASE,
 )
+# "Workshop 12: Title" without "#", read only on a page's first line (further down it may be a programme's line)
+_TITLE_BARE = re.compile(rf"^\s*(?P<type>{_TYPE_RE})\s+(?P<num>\d{{1,3}})\s*[:.\-–—]\s*(?P<title>\S.*)$",
+                         re.IGNORECASE)
 
 # Forums other than the global IGF: regional, national and youth IGFs and the dialogues on Internet governance.
 # Known names and their usual spellings map to one name; any other "<Name> IGF", "IGF <Name>", "<Name>IGF",
@@ -55,6 +59,8 @@ _FORUM_NAMES = {
     "lacigf": "LACIGF", "latin american and caribbean igf": "LACIGF",
     "latin american and caribbean internet governance forum": "LACIGF",
     "arab igf": "Arab IGF", "arab internet governance forum": "Arab IGF",
+    "apyig": "APYIG", "asia pacific youth igf": "APYIG", "asia-pacific youth igf": "APYIG",
+    "asia pacific youth internet governance forum": "APYIG", "asia-pacific youth internet governance forum": "APYIG",
     "igf usa": "IGF-USA", "igf-usa": "IGF-USA", "usa igf": "IGF-USA",
     "igf": "IGF", "internet governance forum": "IGF",
 }
@@ -66,12 +72,12 @@ _FORUM_RE = (
     # "IGF Germany", "IGF-USA": a name after IGF only when the year, a type or the title's separator follows
     rf"(?:[- ](?!(?i:{_TYPE_RE})\b)(?:USA|{_NAME_WORD})(?=\s*(?:\(|[,:\-–—]|(?:19|20)\d\d|$|(?i:{_TYPE_RE})\b)))?"
     r"|(?:European|South\s+Eastern\s+European)\s+Dialogue\s+on\s+Internet\s+Governance"
-    r"|[A-Z][A-Za-z]*(?:IGF|DIG)"
+    r"|[A-Z][A-Za-z]*(?:IGF|DIG)|APYIG"
 )
 # "APrIGF 2025 Workshop #14 Title", "EuroDIG 2025 Workshop 3: Title", "IGF-USA 2024 Title", "Youth IGF Title"
 _FORUM_TITLE = re.compile(
     rf"^\s*(?P<forum>{_FORUM_RE})(?:\s*\((?P<short>[A-Za-z-]+)\))?\s*[,:\-–—]?\s*(?P<year>(?:19|20)\d\d\b)?"
-    rf"\s*[:\-–—]?\s*(?:(?P<type>(?i:{_TYPE_RE}))\s*(?:#\s*(?P<num>\d+[A-Za-z]?)|(?P<bare>\d{{1,3}})(?=\s*[:.\-–—]))"
+    rf"\s*[:\-–—]?\s*(?:(?P<type>(?i:{_TYPE_RE}))\s*(?:#\s*(?P<num>\d+[A-Za-z]?)|(?P<bare>\d{{1,3}})(?=\s*[:.\-–—])|(?=:))"
     r"\s*[:.\-–—]?)?\s*(?P<title>.*)$"
 )
 # a line that only names the forum and its year: "Asia Pacific Regional Internet Governance Forum 2025"
@@ -142,6 +148,9 @@ def parse_metadata(text: str) -> SessionMeta:
     lines = text.split("\n")
     meta = SessionMeta()
     _parse_title(lines, meta)
+    if event := _related_event(lines):
+        meta.forum = event[0]
+        meta.year = meta.year or event[1]
     if meta.year is None:
         for hint in _YEAR_HINTS:
             if match := hint.search(text):
@@ -161,6 +170,21 @@ def parse_metadata(text: str) -> SessionMeta:
     _parse_labelled_blocks(lines, meta)
     meta.sdgs = _parse_sdgs(lines)
     return meta
+
+
+# a "Session at a Glance" page ends with the event it belongs to: "Related event", then on the next line
+# "Arab Internet Governance Forum 2025" or "Fórum da Internet no Brasil 2026 (FIB16)"
+_RELATED_EVENT = re.compile(r"^\s*(?P<name>\S.{0,100}?)\s+(?P<year>(?:19|20)\d\d)(?:\s*\([^)]{1,20}\))?\s*$")
+
+
+def _related_event(lines: list[str]) -> tuple[str, int] | None:
+    """The forum and year a page's "Related event" names, if it has one (the page's own word on its event)."""
+    for k in range(len(lines) - 1, -1, -1):
+        if len(lines[k]) < 20 and lines[k].strip().casefold() == "related event":
+            following = next((line for line in lines[k + 1:k + 3] if line.strip()), "")
+            match = _RELATED_EVENT.match(following) if len(following) < 130 else None
+            return (forum_name(match["name"]), int(match["year"])) if match else None
+    return None
 
 
 def _parse_forum_title(lines: list[str], meta: SessionMeta) -> bool:
@@ -184,7 +208,7 @@ def _parse_forum_title(lines: list[str], meta: SessionMeta) -> bool:
         if match["type"]:
             meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
                                            match["type"].strip())
-            meta.number = match["num"] or match["bare"]
+            meta.number = match["num"] or match["bare"] or ""
         meta.title = fold_whitespace(match["title"]).strip(" :-–") or fold_whitespace(line)
         return True
     return False
@@ -204,10 +228,12 @@ def _parse_title(lines: list[str], meta: SessionMeta) -> None:
     if _parse_forum_title(lines, meta):
         return
     meta.forum = _page_forum(lines)
+    first = next((k for k, line in enumerate(lines) if line.strip()), 0)
     for k, line in enumerate(lines[:40]):
-        match = _TITLE.match(line)
+        match = _TITLE.match(line) or (_TITLE_BARE.match(line) if k == first else None)
         if match and len(line) < 300:
-            meta.year = int(match["year"]) if match["year"] else None
+            year = match.groupdict().get("year")
+            meta.year = int(year) if year else None
             meta.session_type = _TYPES.get(re.sub(r"\s+", " ", re.sub(r"\s*/\s*", " / ", match["type"])).lower(),
                                            match["type"].strip())
             meta.number = match["num"]

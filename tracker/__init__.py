@@ -5,7 +5,7 @@ bottom: ``reading`` (pages -> Document), ``store`` (the DuckDB file and its tabl
 (recommendations, themes, addressees), ``services`` (import, edit, export, plan), ``ui`` (the dashboard).
 """
 
-__version__ = "0.8.0"  # keep in step with pyproject.toml; `tracker --version` prefers the installed metadata
+__version__ = "0.8.1"  # keep in step with pyproject.toml; `tracker --version` prefers the installed metadata
 
 from importlib import import_module
 from typing import TYPE_CHECKING, Any

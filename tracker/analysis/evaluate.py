@@ -82,19 +82,24 @@ def gold_groups(store: Store) -> dict[str, int]:
     return {i: by_text.get((Path(s).name, t), -1 - k) for k, (i, s, t) in enumerate(rows.itertuples(index=False))}
 
 
-def simulate_review(store: Store, decisions: int, by: str = "simulated reviewer") -> set[str]:
+def simulate_review(store: Store, decisions: int, by: str = "simulated reviewer", order: int = 0) -> set[str]:
     """Answer the review queue from the labels as a person would (the first offered recommendation that holds
-    a member of the call's group, else "none of these"); the items decided."""
+    a member of the call's group, else "none of these"); the items decided. ``order`` 0 works through the
+    queue oldest first; another number picks each next call at random from the queue, seeded by it, so that
+    different sets of decisions can be compared."""
+    import random
+
     from .frames import review_candidates, review_queue
     from .recommendations import choose, none_of_these
 
     gold = gold_groups(store)
+    pick = random.Random(order)
     decided: set[str] = set()
     while len(decided) < decisions:
         queue = review_queue(store)
         if queue.empty:
             break
-        item = str(queue["item_id"].iat[0])
+        item = str(queue["item_id"].iat[pick.randrange(len(queue)) if order else 0])
         choice = None
         for option in review_candidates(store, item).itertuples():
             members = store.query("SELECT item_id FROM memberships WHERE rec_id = ? AND state = 'member'",

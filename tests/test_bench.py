@@ -25,8 +25,8 @@ FIGURES = {
                         rf"\| full re-analysis, vectors cached \| {NUMBER} \| {NUMBER} \|",
                         rf"adding a report: {NUMBER} s at {NUMBER} items vs {NUMBER} s empty"],
     "report": [rf"tracker report --format html: {NUMBER} s median", rf"file size: {NUMBER} bytes = {NUMBER} MB"],
-    "learning": [r"lexical: 5 decisions -> \d+ labelled pairs", rf"before +P {NUMBER} R {NUMBER} F1 {NUMBER}",
-                 rf"after +P {NUMBER} R {NUMBER} F1 {NUMBER}"],
+    "learning": [r"lexical: holdout pages e07", rf"before +P {NUMBER} R {NUMBER} F1 {NUMBER}",
+                 rf"after +oldest first +P {NUMBER} R {NUMBER} F1 {NUMBER} .*\| 5 decisions, \d+ pairs \(\d+ same\)"],
     "load_with_saves": [r"load exit 0", rf"\d+ saves during a {NUMBER} s load, \d+ refused",
                         rf"command line: \d+ `tracker set` one after another during a {NUMBER} s load, 0 refused; "
                         rf"slowest {NUMBER} s .*\(slowest during the load = {NUMBER}x an idle one\)"],

@@ -142,3 +142,24 @@ def test_the_tracker_page_filters_by_forum(seed_store: Store) -> None:
     shown = next(m.value for m in at.markdown if "items shown" in m.value)
     assert int(shown.split("**")[1]) == regional > 0
     st.cache_data.clear()
+
+
+def test_sessions_of_two_forums_with_the_same_number_are_told_apart(store: Store) -> None:
+    """Ghana IGF and LACIGF both held a "Session 4" in 2025: every name of a session says its forum, and a
+    session with a type but no number keeps its title in the short names."""
+    from tracker.services.exporting import export_frame
+    from tracker.services.register import session_labels
+
+    assert load_paths([EVAL_PAGES / "t28_ghanaigf2025_session.txt", EVAL_PAGES / "t34_lacigf2025_session.txt",
+                       EVAL_PAGES / "t41_nigeriaigf2025_session.txt", ROOT / "seeds" / "002_5760351643d73f78.txt"],
+                      store).ok
+    short = session_labels(store)
+    assert short["2025-ghana-igf-session-4"] == "Ghana IGF 2025 Session #4"
+    assert short["2025-lacigf-session-4"] == "LACIGF 2025 Session #4"
+    assert short["2024-open-forum-6"] == "2024 Open Forum #6"  # the IGF's own, named as always
+    nigeria = next(label for session_id, label in short.items() if "betting" in label.lower())
+    assert nigeria.startswith("Nigeria IGF 2025 Session — Betting, gaming and our children")
+    exported = export_frame(store, "items", labels=True)
+    names = set(exported.iloc[:, 0])
+    assert any(n.startswith("Ghana IGF 2025 Session #4 — Protecting our children online") for n in names)
+    assert any(n.startswith("LACIGF 2025 Session #4 — Grooming in the online games") for n in names)

@@ -81,13 +81,17 @@ def escape_markdown(text: Any, *, one_line: bool = False) -> str:
     return "  \n".join(_escape_line(line) for line in str(text).split("\n"))
 
 
-def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0) -> str:
-    """'2024 Open Forum #12 — Title' from whatever of the four is known; the title cut at ``limit`` if given."""
+def session_name(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 0, forum: Any = None,
+                 brief: bool = False) -> str:
+    """'2024 Open Forum #12 — Title' from whatever is known, 'Ghana IGF 2025 Session #4 — Title' for another
+    forum's session (the IGF's own are named as they always were); the title cut at ``limit`` if given.
+    ``brief``: the title only when type and number do not name the session."""
     def known(value: Any) -> bool:
         return value is not None and str(value) not in ("", "nan", "<NA>", "None", "NaT")
 
-    head = " ".join(str(v) for v in (year, session_type, f"#{number}" if known(number) else "") if known(v))
-    title = re.sub(r"\s+", " ", str(title)).strip() if known(title) else ""
+    other = forum if known(forum) and str(forum) != "IGF" else None
+    head = " ".join(str(v) for v in (other, year, session_type, f"#{number}" if known(number) else "") if known(v))
+    title = re.sub(r"\s+", " ", str(title)).strip() if known(title) and not (brief and known(number)) else ""
     if limit and len(title) > limit:
         title = title[: limit - 1].rstrip() + "…"
     return f"{head} — {title}" if title and head else (head or title or "unknown session")

@@ -13,7 +13,7 @@ from ..store import Store
 from ..store.queries import ItemFilter, items_frame, sessions_frame
 from ..vocabulary import KIND_LABELS, ORIGIN_LABELS, REVIEW_LABELS, STATUS_LABELS, session_name
 
-ITEM_EXPORT_COLUMNS = ["item_id", "source", "year", "session_type", "session_number", "session_title", "kind",
+ITEM_EXPORT_COLUMNS = ["item_id", "source", "year", "forum", "session_type", "session_number", "session_title", "kind",
                        "section", "text", "status", "owner", "due_date", "notes", "in_source", "updated_at",
                        "updated_by"]
 # The items export names its recommendation columns in full: scripts read them by these names (those that score
@@ -203,10 +203,11 @@ def readable(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         table["changed_at"] = pd.to_datetime(table["changed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
         table["changed_by"] = table["changed_by"].fillna("").map(lambda v: v or "not recorded")
     if what in ("items", "sessions", "report-calls") and "session" not in table:
-        parts = ("year", "session_type", "number", "title") if what == "sessions" else \
-            ("year", "session_type", "session_number", "session_title")
+        parts = ("year", "session_type", "number", "title", "forum") if what == "sessions" else \
+            ("year", "session_type", "session_number", "session_title", "forum")
         columns = [table[c] if c in table else blank for c in parts]
-        table.insert(0, "session", [session_name(*row) for row in zip(*columns, strict=True)])
+        table.insert(0, "session", [session_name(y, t, n, title, forum=f)
+                                    for y, t, n, title, f in zip(*columns, strict=True)])
     if what == "items" and "recommendation" not in table:
         member = table["rec_title"] if "rec_title" in table else blank
         suggested = next((table[c] for c in ("suggested_rec_title", "suggested_rec_id")

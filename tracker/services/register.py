@@ -116,8 +116,8 @@ def _date(value: Any) -> date | None:
 
 def session_labels(store: Store) -> dict[str, str]:
     """session id -> '2024 Open Forum #6' (the title only when a session has no type and number)."""
-    rows = store.query("SELECT session_id, year, session_type, number, title FROM sessions")
-    return {r.session_id: session_name(r.year, r.session_type, r.number, "" if r.session_type else r.title, 60)
+    rows = store.query("SELECT session_id, forum, year, session_type, number, title FROM sessions")
+    return {r.session_id: session_name(r.year, r.session_type, r.number, r.title, 60, r.forum, brief=True)
             for r in rows.itertuples()}
 
 

@@ -88,12 +88,12 @@ def _overdue_items(store: Store, ids: list[str], today: date) -> pd.DataFrame:
 
 def _missing(store: Store, ids: list[str]) -> pd.DataFrame:
     frame = store.query(f"""
-        SELECT s.year, s.session_type, s.number, s.title FROM sessions s
+        SELECT s.year, s.forum, s.session_type, s.number, s.title FROM sessions s
         WHERE s.session_id IN {_in(ids)} AND NOT EXISTS (SELECT 1 FROM items i WHERE i.session_id = s.session_id
                                                          AND i.in_source)
         ORDER BY s.year NULLS LAST, s.session_type, s.number""", ids)
-    frame["session"] = [session_name(None, t, n, "" if t else title, 60) for t, n, title in
-                        zip(frame["session_type"], frame["number"], frame["title"], strict=True)]
+    frame["session"] = [session_name(None, t, n, title, 60, forum, brief=True) for forum, t, n, title in
+                        zip(frame["forum"], frame["session_type"], frame["number"], frame["title"], strict=True)]
     return frame[["year", "session"]]
 
 

@@ -25,10 +25,10 @@ def draft_names(store: Store) -> list[tuple[int, str, int]]:
 
 
 def loaded_files(store: Store) -> pd.DataFrame:
-    """One row per loaded file: source, item_count, loaded_at, loaded_by, and its session's year, session_type,
-    number and title."""
-    return store.query("""SELECT d.source, d.item_count, d.loaded_at, d.loaded_by, s.year, s.session_type, s.number,
-                                 s.title
+    """One row per loaded file: source, item_count, loaded_at, loaded_by, and its session's forum, year,
+    session_type, number and title."""
+    return store.query("""SELECT d.source, d.item_count, d.loaded_at, d.loaded_by, s.forum, s.year, s.session_type,
+                                 s.number, s.title
                           FROM documents d LEFT JOIN sessions s USING (session_id)""")
 
 

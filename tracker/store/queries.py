@@ -12,12 +12,13 @@ import pyarrow as pa
 from ..vocabulary import FOLLOWED_KINDS_SQL
 from .db import Store
 
-ITEM_COLUMNS = ["item_id", "source", "year", "session_id", "session_type", "session_number", "session_title", "kind",
+ITEM_COLUMNS = ["item_id", "source", "year", "session_id", "forum", "session_type", "session_number", "session_title",
+                "kind",
                 "section", "text", "status", "owner", "due_date", "notes", "in_source", "speaker", "explanation",
                 "position", "updated_at", "updated_by", "version"]
 
 _ITEMS_SQL = """
-    SELECT i.item_id, i.source, s.year, i.session_id, s.session_type, s.number AS session_number,
+    SELECT i.item_id, i.source, s.year, i.session_id, s.forum, s.session_type, s.number AS session_number,
            s.title AS session_title, i.kind, i.section, i.text, i.status, i.owner, i.due_date, i.notes,
            i.in_source, i.speaker, i.explanation, i.position, i.updated_at, i.updated_by, i.version
     FROM items i LEFT JOIN sessions s USING (session_id)

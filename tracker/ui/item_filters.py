@@ -72,7 +72,7 @@ def filters() -> tuple[ItemFilter, bool]:
     """The search box in view and the other filters in an expander (on a phone they filled the first screen)."""
     everything = common.items()
     sessions = common.sessions()
-    session_names = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, 45)
+    session_names = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, 45, r.forum)
                      for r in sessions.itertuples()}
     themes = common.themes_list()
     theme_names = list(themes["name"]) if not themes.empty else sorted(

@@ -86,4 +86,4 @@ def resolve_scope(store: Store, spec: str | None, target_year: int, sessions: pd
 
 def session_label(row: Any) -> str:
     # the full title: nothing in a draft is cut short
-    return session_name(row.year, row.session_type, row.number, row.title)
+    return session_name(row.year, row.session_type, row.number, row.title, forum=row.forum)

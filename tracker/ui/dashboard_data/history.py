@@ -60,8 +60,8 @@ def _imports(store: Store) -> pd.DataFrame:
     docs = loaded_files(store)
     if docs.empty:
         return pd.DataFrame()
-    label = [session_label(y, t, n, title, 80) for y, t, n, title in
-             zip(docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
+    label = [session_label(y, t, n, title, 80, forum) for forum, y, t, n, title in
+             zip(docs["forum"], docs["year"], docs["session_type"], docs["number"], docs["title"], strict=True)]
     return pd.DataFrame({
         "changed_at": docs["loaded_at"], "changed_by": docs["loaded_by"].fillna(""), "kind": HISTORY_KINDS["import"],
         "subject": "document",

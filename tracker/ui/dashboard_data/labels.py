@@ -29,9 +29,11 @@ def shorten(text: Any, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def session_label(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 60) -> str:
-    """'2024 Open Forum #12 — Title', the title cut at ``limit`` (the exports' session name, shortened)."""
-    return session_name(year, session_type, number, title, limit)
+def session_label(year: Any, session_type: Any, number: Any, title: Any = "", limit: int = 60, forum: Any = None,
+                  brief: bool = False) -> str:
+    """'2024 Open Forum #12 — Title', the title cut at ``limit`` (the exports' session name, shortened; see
+    ``vocabulary.session_name``)."""
+    return session_name(year, session_type, number, title, limit, forum, brief)
 
 
 def recommendation_name(rec_id: Any, title: Any) -> str:

@@ -78,8 +78,9 @@ def tracker_table(store: Store, flt: ItemFilter | None = None, annotations: pd.D
     if only_overdue:
         frame = frame[frame["overdue"]]
     frame["flag"] = frame["overdue"].map(lambda o: OVERDUE_FLAG if o else "")
-    frame["session"] = [session_label(None, t, n, "" if t else title) for t, n, title in
-                        zip(frame["session_type"], frame["session_number"], frame["session_title"], strict=True)]
+    frame["session"] = [session_label(None, t, n, title, forum=forum, brief=True) for forum, t, n, title in
+                        zip(frame["forum"], frame["session_type"], frame["session_number"], frame["session_title"],
+                            strict=True)]
     _recommendation_columns(store, frame)
     for column in ("owner", "notes", "updated_by", "speaker", "explanation", "addressee_text"):
         frame[column] = frame[column].fillna("").astype(str)

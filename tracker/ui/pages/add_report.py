@@ -85,8 +85,8 @@ def preview(files: list[ParsedFile]) -> list[ParsedFile]:
                 continue
             good.append(page)
             meta = doc.meta
-            st.markdown(f"**{common.md(name)}** → "
-                        f"{common.md(session_label(meta.year, meta.session_type, meta.number, meta.title, 80))}")
+            label = session_label(meta.year, meta.session_type, meta.number, meta.title, 80, meta.forum)
+            st.markdown(f"**{common.md(name)}** → {common.md(label)}")
             counts: dict[str, int] = {}
             for item in doc.items:
                 counts[item.kind] = counts.get(item.kind, 0) + 1

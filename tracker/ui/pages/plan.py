@@ -143,7 +143,7 @@ def _scope_input(prefix: str, year: int, default: str = "since-last") -> str:
                              key=f"{prefix}-years", help="2024, 2023-2025 or 2023,2025").strip()
     if choice == "sessions":
         sessions = common.sessions()
-        labels = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, limit=10_000)
+        labels = {r.session_id: session_label(r.year, r.session_type, r.number, r.title, limit=10_000, forum=r.forum)
                   for r in sessions.itertuples()}
         picked_default = [s for s in default.removeprefix("sessions:").split(",") if s in labels] \
             if default.startswith("sessions:") else []

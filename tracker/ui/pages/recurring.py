@@ -147,7 +147,7 @@ def _register_row(rec_id: str) -> dict[str, Any]:
 # --- one recommendation -------------------------------------------------------------------------
 
 def _session_names() -> dict[str, str]:
-    return {r.session_id: session_label(None, r.session_type, r.number, "" if r.session_type else r.title, 40)
+    return {r.session_id: session_label(None, r.session_type, r.number, r.title, 40, r.forum, brief=True)
             for r in common.sessions().itertuples()}
 
 

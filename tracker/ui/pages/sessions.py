@@ -52,7 +52,8 @@ def session_list(sessions: pd.DataFrame) -> None:
     """Every session with its outcome flag; click a row to open it."""
     listing = pd.DataFrame({  # the outcome flag first: on a phone only the first columns are in view
         "outcomes": ["published" if has else "⚠ none published" for has in sessions["has_outcomes"].astype(bool)],
-        "session": [session_label(r.year, r.session_type, r.number, r.title, 90) for r in sessions.itertuples()],
+        "session": [session_label(r.year, r.session_type, r.number, r.title, 90, r.forum)
+                    for r in sessions.itertuples()],
         "items": sessions["item_count"].astype(int),
         "source": sessions["source"].fillna("").astype(str)})
     st.session_state["_session_ids"] = list(sessions["session_id"])
@@ -76,7 +77,7 @@ def render() -> None:
         return
     session_list(sessions)
     labels = {r.session_id: ("⚠ " if not r.has_outcomes else "")
-              + session_label(r.year, r.session_type, r.number, r.title, 70) for r in sessions.itertuples()}
+              + session_label(r.year, r.session_type, r.number, r.title, 70, r.forum) for r in sessions.itertuples()}
     session_id = st.selectbox("Session", list(labels), format_func=lambda s: labels[s], key="session_pick")
     session = sessions.set_index("session_id").loc[session_id]
     if not bool(session["has_outcomes"]):

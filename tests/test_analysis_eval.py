@@ -22,18 +22,18 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves these out of the 
 ROOT = Path(__file__).resolve().parent.parent
 # (tune half as fitted, holdout half): pair F1 and cross-session pair precision and F1. The tune figures are
 # those of the fit on the tune pairs themselves (docs/recurrence.md gives them by page folds too). The holdout
-# grows when labelled pages are added to it (t31-t38 in 0.7.0, t39-t46 in 0.8.0: pages no kept fit has
-# seen, which score lower), so its floors are not comparable with earlier ones; the holdouts of before are
-# scored on their own below, with the floors those releases kept (docs/recurrence.md)
+# grows when labelled pages are added to it (t31-t38 in 0.7.0, t39-t46 in 0.8.0, t47-t54 in 0.8.1: pages no
+# kept fit has seen, which score lower), so its floors are not comparable with earlier ones; the holdouts of
+# before are scored on their own below, with the floors those releases kept (docs/recurrence.md)
 SEMANTIC_FLOOR = {"tune": {"f1": 0.78, "cross_precision": 0.99, "cross_f1": 0.77},
-                  "holdout": {"f1": 0.40, "cross_precision": 0.79, "cross_f1": 0.38}}
+                  "holdout": {"f1": 0.35, "cross_precision": 0.75, "cross_f1": 0.34}}
 LEXICAL_FLOOR = {"tune": {"f1": 0.53, "cross_precision": 0.95, "cross_f1": 0.50},
-                 "holdout": {"f1": 0.25, "cross_precision": 0.73, "cross_f1": 0.23}}
-TOP3_FLOOR = {"semantic": 0.84, "lexical": 0.80}  # holdout calls whose recommendation is among the three offered
+                 "holdout": {"f1": 0.22, "cross_precision": 0.70, "cross_f1": 0.20}}
+TOP3_FLOOR = {"semantic": 0.83, "lexical": 0.77}  # holdout calls whose recommendation is among the three offered
 # The pages of an earlier labelled set, loaded alone, and its holdout pages: floors no lower than those that
 # release kept. 0.6.0 (27 pages; holdout e07-e12, n18-n22) kept semantic F1 0.32, cross precision 0.84,
 # cross F1 0.31, top-3 0.86 and lexical 0.23, 0.82, 0.22, 0.81 (the floors below are 0.7.0's figures there);
-# 0.7.0 (43 pages; holdout also t31-t38) kept the floors below
+# 0.7.0 (43 pages; holdout also t31-t38) and 0.8.0 (51 pages; holdout also t39-t46) kept the floors below
 PAGES_OF_BEFORE = {
     "0.6.0": ({"semantic": {"f1": 0.55, "cross_precision": 0.89, "cross_f1": 0.55, "top3": 0.90},
                "lexical": {"f1": 0.31, "cross_precision": 0.83, "cross_f1": 0.30, "top3": 0.87}},
@@ -42,6 +42,10 @@ PAGES_OF_BEFORE = {
                "lexical": {"f1": 0.25, "cross_precision": 0.75, "cross_f1": 0.24, "top3": 0.84}},
               ("e", "n", "t23", "t24", "t25", "t26", "t27", "t28", "t29", "t30", "t31", "t32", "t33", "t34", "t35",
                "t36", "t37", "t38"), 43, 19),
+    "0.8.0": ({"semantic": {"f1": 0.40, "cross_precision": 0.79, "cross_f1": 0.38, "top3": 0.84},
+               "lexical": {"f1": 0.25, "cross_precision": 0.73, "cross_f1": 0.23, "top3": 0.80}},
+              ("e", "n", "t23", "t24", "t25", "t26", "t27", "t28", "t29", "t30", "t31", "t32", "t33", "t34", "t35",
+               "t36", "t37", "t38", "t39", "t40", "t41", "t42", "t43", "t44", "t45", "t46"), 51, 27),
 }
 
 
@@ -71,7 +75,7 @@ def test_quality_floors(mode: str, tmp_path: Path) -> None:
     assert calls >= 60 and rate >= TOP3_FLOOR[mode]
 
 
-@pytest.mark.parametrize("release", ["0.6.0", "0.7.0"])
+@pytest.mark.parametrize("release", ["0.6.0", "0.7.0", "0.8.0"])
 @pytest.mark.parametrize("mode", ["semantic", "lexical"])
 def test_the_pages_of_a_release_score_no_lower_than_that_release_kept_them(mode: str, release: str,
                                                                             tmp_path: Path) -> None:

@@ -214,7 +214,7 @@ def test_damaged_text_and_missing_outcomes_are_said_and_the_cli_prints_it(tmp_pa
 
 def test_the_seeds_and_labelled_pages_read_without_warnings() -> None:
     pages = [*sorted((ROOT / "seeds").glob("*.txt")), *sorted((ROOT / "tests/data/eval_pages").glob("*.txt"))]
-    assert len(pages) == 51  # the five seeds and the 46 labelled pages
+    assert len(pages) == 59  # the five seeds and the 54 labelled pages
     assert {p.name: parse_bytes(p.name, p.read_bytes()).warnings for p in pages} == {p.name: [] for p in pages}
 
 

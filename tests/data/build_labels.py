@@ -21,10 +21,12 @@ from pathlib import Path
 
 TUNE = ("000", "001", "002", "003", "004", "e01", "e02", "e03", "e04", "e05", "e06",
         "n13", "n14", "n15", "n16", "n17", "t23", "t24", "t25", "t26", "t27", "t28", "t29", "t30")
-# t31-t38 and t39-t46 were written for the tune half; they are held out (docs/recurrence.md says why)
+# t31-t38 and t39-t46 were written for the tune half; they are held out (docs/recurrence.md says why);
+# t47-t54 were written as the held-out test of a choice about t39-t46
 HOLDOUT = ("e07", "e08", "e09", "e10", "e11", "e12", "n18", "n19", "n20", "n21", "n22",
            "t31", "t32", "t33", "t34", "t35", "t36", "t37", "t38",
-           "t39", "t40", "t41", "t42", "t43", "t44", "t45", "t46")
+           "t39", "t40", "t41", "t42", "t43", "t44", "t45", "t46",
+           "t47", "t48", "t49", "t50", "t51", "t52", "t53", "t54")
 SEED_PAGES_WITHOUT_ITEMS = ("003_25d1d3cd035a7625.txt", "004_496a218183d0acf1.txt")  # proposal-only pages
 
 

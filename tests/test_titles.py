@@ -49,6 +49,35 @@ def test_the_shared_ask_and_its_actor_make_the_title() -> None:
     assert extract_ask(texts[0]) is None  # a statement asks nothing: it does not name the recommendation
 
 
+@pytest.mark.parametrize("text, title", [
+    # verbs beyond the list the requests of the first pages used, as later pages write them
+    ("African Union member states should ratify and domesticate the Malabo Convention and harmonise their laws on "
+     "online child sexual exploitation.", "Governments: ratify and domesticate the Malabo Convention"),
+    ("The Data Protection Commission should issue guidelines for the schools and the EdTech companies on how to "
+     "collect and keep the personal data of pupils.", "Issue guidelines for the schools and the EdTech companies"),
+    # a national report's "must to", and a passive whose subject is who the action is done to
+    ("The operators of telephony must to propose to the parents simple tools of parental control at the moment "
+     "of the sale of a SIM card destined to a child.", "Propose to the parents simple tools of parental control"),
+    ("Parents and guardians should be sensitised through community radio, religious gatherings and PTA meetings.",
+     "Sensitise parents and guardians"),
+])
+def test_an_ask_is_read_whatever_its_verb(text: str, title: str) -> None:
+    assert suggest_title([text]) == title
+
+
+def test_most_calls_to_action_of_the_labelled_pages_give_their_ask() -> None:
+    """A call whose ask is not read gets "Address <key phrase>". Measured on every call to action of the labelled
+    pages: 0.96 of the tune half's, 0.82 of the holdout half's (0.74 and 0.58 before verbs were looked up in a
+    lexicon); the rules were revised on the tune half only."""
+    labels = json.loads((DATA / "recurrence_labels.json").read_text(encoding="utf-8"))
+    holdout = set(labels["split"]["holdout"])
+    calls = [e for g in labels["groups"] for e in g["items"]] + labels["alone"]
+    for half, floor in (("tune", 0.93), ("holdout", 0.80)):
+        mine = [c for c in calls if c["kind"] == "action" and (c["page"] in holdout) == (half == "holdout")]
+        read = sum(extract_ask(c["text"], "action") is not None for c in mine)
+        assert len(mine) >= 80 and read / len(mine) >= floor, (half, read, len(mine))
+
+
 def test_the_form_check_refuses_fragments() -> None:
     assert title_form("Governments: fund national child helplines") == "actor: action"
     assert title_form("Strengthen international cooperation") == "action"

@@ -223,10 +223,11 @@ def action_words(text: str) -> tuple[list[str], list[str]]:
 @lru_cache(maxsize=65_536)
 def ask_verb(text: str, kind: str) -> str:
     """The verb of the ask a call states ("fund", "strengthen"), '' when the rules read none; kept per text
-    because a long-lived process analyses the same items again."""
+    because a long-lived process analyses the same items again. Read with the verb list only, as when the pair
+    score was fitted (``extract_ask``'s ``lexicon``)."""
     from .titles import extract_ask
 
-    found = extract_ask(text, kind)
+    found = extract_ask(text, kind, lexicon=False)
     return found.verb if found else ""
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..addressees import extract_addressee, normalize_actors
 from ..corpus import split_sentences
-from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first
+from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first, verb_lemma
 
 MAX_OBJECT_WORDS = 9
 
@@ -43,6 +43,8 @@ _THAT = re.compile(r"\b(?:recommended|suggested|proposed|hoped?|recommends?|sugg
 _CALL_ON = re.compile(r"\b(?:call(?:s|ed)? (?:up)?on|urges?|urged|invites?|invited|encourages?|encouraged|asks?|"
                       r"asked|requests?|requested) (?P<who>[^;:.]{2,120}?) to (?P<rest>.+)", re.IGNORECASE)
 _SUBJECT_MODAL = re.compile(r"^(?P<who>[^;:]{2,120}?) " + _MODAL + r" (?P<rest>.+)", re.IGNORECASE)
+# "X must to <verb>", as some national reports write it
+_SUBJECT_MUST_TO = re.compile(r"^(?P<who>[^;:]{2,120}?) must to (?P<rest>.+)", re.IGNORECASE)
 _SUBJECT_TO = re.compile(r"^(?P<who>[^,;:]{2,60}?) to (?P<rest>.+)", re.IGNORECASE)  # "Tech companies to integrate …"
 _PASSIVE = re.compile(r"^(?P<subj>[^,;:]{2,120}?) (?:should|must|shall|needs? to|has to|have to|ought to|is to|are to|"
                       r"to|will) (?:also |further |urgently |now )?be (?P<rest>.+)", re.IGNORECASE)
@@ -90,16 +92,19 @@ def clean_object(text: str) -> str:
                                                                     "at", "into", "across", "between"} and k >= 3),
                   default=len(words))
         words = words[:cut]
-    while words and (words[-1].lower().strip(".,;:!?\"“”'’") in FUNCTION_WORDS or not WORD.search(words[-1])):
+    while words and (words[-1].lower().strip(".,;:!?\"“”'’") in FUNCTION_WORDS | _PARTICLES
+                     or not WORD.search(words[-1])):
         words.pop()
     return " ".join(words).strip(" .,;:!?\"“”")
 
 
+# a verb's particle left at the end when a long object is cut ("filter abuse material out [of datasets]")
+_PARTICLES = frozenset("out up off down away back".split())
 _NOT_THE_ACTION = frozenset("will also further jointly urgently now all actively continue continues to should must"
                              .split())
 
 
-def _verb_phrase(rest: str) -> tuple[str, str] | None:
+def _verb_phrase(rest: str, lexicon: bool = True) -> tuple[str, str] | None:
     """(verb, object) at the start of ``rest`` ("continue to pay attention to X" -> ("pay attention to", X));
     None when it does not start with a verb."""
     words = rest.split()
@@ -111,7 +116,8 @@ def _verb_phrase(rest: str) -> tuple[str, str] | None:
         return None
     if words[k].lower() == "not" or (k + 1 < len(words) and words[k].lower() == "do" and words[k + 1] == "not"):
         return None  # a prohibition reads badly as a title ("do not …"); let another rule or call speak
-    verb = base_form(words[k].strip(".,;:"))
+    lemma = verb_lemma if lexicon else base_form
+    verb = lemma(words[k].strip(".,;:"))
     if not verb:
         if k > 0 and words[k - 1].lower() in {"continue", "continues"}:
             verb, k = "continue", k - 1
@@ -121,8 +127,8 @@ def _verb_phrase(rest: str) -> tuple[str, str] | None:
         k += 1
     obj = " ".join(words[k:])
     # "collect and publish data", "remove or demote nudification apps": two actions on one object
-    if (m := re.match(r"(and|or) (\w+) (.+)", obj)) and base_form(m.group(2)) and not m.group(2).endswith("ing"):
-        verb, obj = f"{verb} {m.group(1)} {base_form(m.group(2))}", m.group(3)
+    if (m := re.match(r"(and|or) (\w+) (.+)", obj)) and lemma(m.group(2)) and not m.group(2).endswith("ing"):
+        verb, obj = f"{verb} {m.group(1)} {lemma(m.group(2))}", m.group(3)
     if verb == "pay" and obj.lower().startswith("attention to"):
         verb, obj = "pay attention to", obj[len("attention to"):]
     if verb in {"play"} and (m := re.match(r"(?:an? |the )?(?:\w+ ){0,2}role in (?P<ing>\w+ing)\b (?P<rest>.*)", obj)):
@@ -167,18 +173,19 @@ def _noun_ask(noun: str) -> tuple[str, str] | None:
     return "prioritize", obj
 
 
-def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
-    """(verb, object) of one sentence, or None when it asks nothing the rules can read."""
+def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, str] | None:
+    """(verb, object) of one sentence, or None when it asks nothing the rules can read (``lexicon``: see
+    ``extract_ask``)."""
     s = re.sub(r"\s+", " ", sentence).strip().rstrip(".!")
     s = re.sub(r"^(?:therefore|however|moreover|furthermore|finally|in addition|above all|in particular|"
                r"at the same time|to this end|as a result),?\s+", "", s, flags=re.IGNORECASE)
     if kind == "question" or s.endswith("?"):
         m = _QUESTION.match(s)
-        if m and (found := _verb_phrase(m.group("rest").rstrip("?"))):
+        if m and (found := _verb_phrase(m.group("rest").rstrip("?"), lexicon)):
             return found
         m = _TO_VERB.search(s)
         while m:
-            if found := _verb_phrase(m.group("rest").rstrip("?")):
+            if found := _verb_phrase(m.group("rest").rstrip("?"), lexicon):
                 return found
             m = _TO_VERB.search(s, m.end("rest") - len(m.group("rest")) + 1)
         return None
@@ -191,25 +198,27 @@ def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
                 for k in range(1, min(len(words), 12)):
                     if base_form(words[k]) and words[k].lower() not in {"need", "needs"} \
                             and not words[k].endswith("ing"):
-                        found = _verb_phrase(" ".join(words[k:]))
+                        found = _verb_phrase(" ".join(words[k:]), lexicon)
                         if found:
                             return found
                         break
                 continue
-            if found := _verb_phrase(rest):
+            if found := _verb_phrase(rest, lexicon):
                 return found
     m = _PASSIVE.match(s)
+    if m and lexicon and m.group("subj").split()[-1].lower() in _BEFORE_TO:
+        m = None  # "services likely to be accessed by children": a statement, not "X to be <done>"
     if m:
         rest = m.group("rest").split()
         if rest:
-            verb = base_form(rest[0])
+            verb = verb_lemma(rest[0]) if lexicon else base_form(rest[0])
             subj = lower_first(re.sub(r"^(?:the|a|an)\s+", "", m.group("subj"), flags=re.IGNORECASE))
             if verb and rest[0].lower().endswith(_PARTICIPLE_ENDINGS):
                 # "… should be strengthened in X" -> strengthen … in X; "… to be made available" -> make … available
                 return verb, clean_object(f"{subj} {' '.join(rest[1:])}")
     m = _NEED_THERE.match(s)
     if m:
-        if m.group("rest") and (found := _verb_phrase(m.group("rest"))):
+        if m.group("rest") and (found := _verb_phrase(m.group("rest"), lexicon)):
             return found
         if m.group("noun"):
             return _noun_ask(m.group("noun"))
@@ -222,15 +231,15 @@ def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
     if first and base_form(first) and (first.lower().endswith("ing") or base_form(first) == first.lower()) and \
             not re.search(r"\b(?:should|must|shall|needs? to)\b", s, re.IGNORECASE):
         found = _verb_phrase(s if not first.lower().endswith("ing")
-                             else base_form(first) + " " + " ".join(s.split()[1:]))
+                             else base_form(first) + " " + " ".join(s.split()[1:]), lexicon)
         if found:
             return found
-    m = _SUBJECT_MODAL.match(s)
+    m = (lexicon and _SUBJECT_MUST_TO.match(s)) or _SUBJECT_MODAL.match(s)
     if not m and (m := _SUBJECT_TO.match(s)) and (len(m.group("who").split()) > 6 or _verb_s(m.group("who"))
                                                    or m.group("who").split()[-1].lower() in _BEFORE_TO):
         m = None  # "The use of these technologies helps to provide …": a statement, not "X to <verb>"
     if m and not _FINITE.search(m.group("who")):
-        if found := _verb_phrase(m.group("rest")):
+        if found := _verb_phrase(m.group("rest"), lexicon):
             return found
         verb = base_form(m.group("rest").split()[0].strip(",.;:"))
         who = m.group("who")
@@ -242,14 +251,18 @@ def _sentence_ask(sentence: str, kind: str) -> tuple[str, str] | None:
     return None
 
 
-def extract_ask(text: str, kind: str = "action") -> Ask | None:
-    """The first ask a call states, sentence by sentence: actor, verb and object; None when it asks nothing."""
+def extract_ask(text: str, kind: str = "action", lexicon: bool = True) -> Ask | None:
+    """The first ask a call states, sentence by sentence: actor, verb and object; None when it asks nothing.
+    ``lexicon`` False reads only the verbs of ``VERBS`` (and not "must to"): the pair score's same-ask-verb
+    signal was fitted on asks read that way, and reading more verbs would change what it measures."""
     for sentence in split_sentences(text)[:4]:
-        found = _sentence_ask(sentence, kind)
+        found = _sentence_ask(sentence, kind, lexicon)
         if found:
             verb, obj = found
             # who is called on in the sentence that asks: "Parents … need help. We invite companies to …"
             actor = _actor(extract_addressee(sentence, kind).names)
+            if actor and actor.lower() in obj.lower():
+                actor = ""  # "Parents should be sensitised": those the action is done to, not who is called on
             return Ask(actor or _named_subject(sentence, obj), verb, obj)
     return None
 
@@ -284,7 +297,7 @@ def _named_subject(sentence: str, obj: str) -> str:
     s = re.sub(r"\s+", " ", sentence).strip()
     if _PASSIVE.match(s):
         return ""
-    m = _CALL_ON.search(s) or _SUBJECT_MODAL.match(s) or _SUBJECT_TO.match(s)
+    m = _CALL_ON.search(s) or _SUBJECT_MUST_TO.match(s) or _SUBJECT_MODAL.match(s) or _SUBJECT_TO.match(s)
     if not m:
         return ""
     who = re.sub(r"^(?:the|all|relevant|our)\s+", "", m.group("who").strip(" ,"), flags=re.IGNORECASE)

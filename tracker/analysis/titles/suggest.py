@@ -6,7 +6,7 @@ from collections import Counter
 
 from .asks import Ask, clean_object, extract_ask
 from .keyphrase import keyphrase
-from .words import FUNCTION_WORDS, MAX_CHARS, WORD, base_form, content_words, lower_first
+from .words import FUNCTION_WORDS, MAX_CHARS, WORD, base_form, content_words, lower_first, verb_lemma
 
 
 def format_title(ask: Ask) -> str:
@@ -15,8 +15,14 @@ def format_title(ask: Ask) -> str:
     phrase = ask.phrase()
     head = f"{ask.actor}: " if ask.actor else ""
     words = phrase.split()
+    whole = len(words)
     while words and len(head) + len(" ".join(words)) > MAX_CHARS:
         words.pop()
+    if len(words) < whole:  # cut for length: not inside a second action ("ratify X and harmonise [their laws]")
+        second = [k for k in range(2, len(words)) if words[k].lower() in {"and", "or"} and
+                  (k + 1 == len(words) or verb_lemma(words[k + 1]))]
+        if second:
+            words = words[:second[-1]]
     while len(words) > 1 and words[-1].lower().strip(",.;:") in FUNCTION_WORDS:
         words.pop()
     phrase = " ".join(words).rstrip(",;:")
@@ -96,5 +102,10 @@ def title_form(title: str) -> str:
     head, sep, rest = title.partition(": ")
     if sep:
         action = WORD.findall(rest)
-        return "actor: action" if action and base_form(action[0]) and len(WORD.findall(head)) <= 8 else ""
-    return "action" if base_form(words[0]) else ""
+        return "actor: action" if action and _imperative(action[0]) and len(WORD.findall(head)) <= 8 else ""
+    return "action" if _imperative(words[0]) else ""
+
+
+def _imperative(word: str) -> bool:
+    """A verb in its base form ("Fund", "Ratify"), not another form ("Emerging technologies …")."""
+    return verb_lemma(word) == word.lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from lemminflect import getAllLemmas
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MAX_CHARS = 80  # a title at most, so that it fits a table cell and a chart label
@@ -67,6 +68,24 @@ def base_form(word: str) -> str:
     if w.endswith("s"):
         candidates.append(w[:-1])
     return next((c for c in candidates if c in VERBS), "")
+
+
+_NOT_ASKS = frozenset("be been being is are was were am have has had do does did get gets got".split())
+
+
+def verb_lemma(word: str) -> str:
+    """The base form of a word where a verb must stand (after "should", "X to", "call on X to"): ``base_form``,
+    else any English verb form the lexicon of lemminflect knows ("ratify", "organised" -> organise, British
+    spellings kept); '' when the word is no verb form. Not used where a noun may stand: many nouns are verbs
+    too ("case", "form")."""
+    found = base_form(word)
+    if found:
+        return found
+    w = word.lower().strip("'’.,;:")
+    if not w.isalpha() or w in _NOT_ASKS or w in FUNCTION_WORDS:
+        return ""
+    lemmas = getAllLemmas(w, upos="VERB").get("VERB", ())
+    return lemmas[0] if lemmas else ""
 
 
 def stem(word: str) -> str:

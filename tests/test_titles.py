@@ -60,6 +60,9 @@ def test_the_shared_ask_and_its_actor_make_the_title() -> None:
      "of the sale of a SIM card destined to a child.", "Propose to the parents simple tools of parental control"),
     ("Parents and guardians should be sensitised through community radio, religious gatherings and PTA meetings.",
      "Sensitise parents and guardians"),
+    # a passive after "it is suggested that": what is to be done to what (the seeds' R1 read "Improve in the …")
+    ("It is suggested that the current draft standard should be improved in the following aspects: (1) "
+     "Participation and Inclusion of and for Minors.", "Improve current draft standard in the following aspects"),
 ])
 def test_an_ask_is_read_whatever_its_verb(text: str, title: str) -> None:
     assert suggest_title([text]) == title

@@ -173,6 +173,22 @@ def _noun_ask(noun: str) -> tuple[str, str] | None:
     return "prioritize", obj
 
 
+def _passive_ask(s: str, lexicon: bool) -> tuple[str, str] | None:
+    """(verb, object) of "<subject> should be <done> …": "… should be strengthened in X" -> strengthen … in X,
+    "… to be made available" -> make … available."""
+    m = _PASSIVE.match(s)
+    if not m or lexicon and m.group("subj").split()[-1].lower() in _BEFORE_TO:
+        return None  # "services likely to be accessed by children": a statement, not "X to be <done>"
+    rest = m.group("rest").split()
+    if not rest:
+        return None
+    verb = verb_lemma(rest[0]) if lexicon else base_form(rest[0])
+    if not verb or not rest[0].lower().endswith(_PARTICIPLE_ENDINGS):
+        return None
+    subj = lower_first(re.sub(r"^(?:the|a|an)\s+", "", m.group("subj"), flags=re.IGNORECASE))
+    return verb, clean_object(f"{subj} {' '.join(rest[1:])}")
+
+
 def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, str] | None:
     """(verb, object) of one sentence, or None when it asks nothing the rules can read (``lexicon``: see
     ``extract_ask``)."""
@@ -195,6 +211,8 @@ def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, 
             rest = m.group("rest")
             if pattern is _THAT:  # "that <subject> (will|should)? <verb> …": the first verb after the subject
                 words = rest.split()
+                if lexicon and (passive := _passive_ask(rest, lexicon)):
+                    return passive  # "that the draft standard should be improved …": improve the draft standard
                 for k in range(1, min(len(words), 12)):
                     if base_form(words[k]) and words[k].lower() not in {"need", "needs"} \
                             and not words[k].endswith("ing"):
@@ -205,17 +223,8 @@ def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, 
                 continue
             if found := _verb_phrase(rest, lexicon):
                 return found
-    m = _PASSIVE.match(s)
-    if m and lexicon and m.group("subj").split()[-1].lower() in _BEFORE_TO:
-        m = None  # "services likely to be accessed by children": a statement, not "X to be <done>"
-    if m:
-        rest = m.group("rest").split()
-        if rest:
-            verb = verb_lemma(rest[0]) if lexicon else base_form(rest[0])
-            subj = lower_first(re.sub(r"^(?:the|a|an)\s+", "", m.group("subj"), flags=re.IGNORECASE))
-            if verb and rest[0].lower().endswith(_PARTICIPLE_ENDINGS):
-                # "… should be strengthened in X" -> strengthen … in X; "… to be made available" -> make … available
-                return verb, clean_object(f"{subj} {' '.join(rest[1:])}")
+    if found := _passive_ask(s, lexicon):
+        return found
     m = _NEED_THERE.match(s)
     if m:
         if m.group("rest") and (found := _verb_phrase(m.group("rest"), lexicon)):

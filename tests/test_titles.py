@@ -63,9 +63,14 @@ def test_the_shared_ask_and_its_actor_make_the_title() -> None:
     # a passive after "it is suggested that": what is to be done to what (the seeds' R1 read "Improve in the …")
     ("It is suggested that the current draft standard should be improved in the following aspects: (1) "
      "Participation and Inclusion of and for Minors.", "Improve current draft standard in the following aspects"),
+    # a question's verb after its subject ("a school" is who acts, not "to school")
+    ("How can governments with limited budgets keep child helplines running over the long term?",
+     "Governments: keep child helplines running over the long term"),
+    ("How should a school respond when pupils create fake sexual images of a classmate?",
+     "Schools: respond when pupils create fake sexual images of a classmate"),
 ])
 def test_an_ask_is_read_whatever_its_verb(text: str, title: str) -> None:
-    assert suggest_title([text]) == title
+    assert suggest_title([text], ["question" if text.endswith("?") else "action"]) == title
 
 
 def test_most_calls_to_action_of_the_labelled_pages_give_their_ask() -> None:

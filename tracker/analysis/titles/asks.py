@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..addressees import extract_addressee, normalize_actors
 from ..corpus import split_sentences
-from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first, verb_lemma
+from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first, verb_base, verb_lemma
 
 MAX_OBJECT_WORDS = 9
 
@@ -116,7 +116,7 @@ def _verb_phrase(rest: str, lexicon: bool = True) -> tuple[str, str] | None:
         return None
     if words[k].lower() == "not" or (k + 1 < len(words) and words[k].lower() == "do" and words[k + 1] == "not"):
         return None  # a prohibition reads badly as a title ("do not …"); let another rule or call speak
-    lemma = verb_lemma if lexicon else base_form
+    lemma = verb_base if lexicon else base_form
     verb = lemma(words[k].strip(".,;:"))
     if not verb:
         if k > 0 and words[k - 1].lower() in {"continue", "continues"}:
@@ -173,6 +173,22 @@ def _noun_ask(noun: str) -> tuple[str, str] | None:
     return "prioritize", obj
 
 
+def _after_subject(rest: str) -> tuple[str, str] | None:
+    """(verb, object) of "<subject> <verb> …" after a question's "can" / "should": the first verb in its base
+    form within the next eight words."""
+    words = rest.split()
+    for k in range(1, min(len(words), 9)):
+        word = words[k].lower().strip(",.;:")
+        if word in {"be", "been", "get"}:
+            return None  # "… be reached with guidance": a passive question, not who acts
+        # the verb follows the subject's head ("budgets keep", "schools respond"), never an article
+        # ("a school"), and stands in its base form ("limited budgets" is no verb here)
+        if word not in FUNCTION_WORDS and verb_base(word) == word and words[k - 1].lower() not in FUNCTION_WORDS \
+                and _collective(words[k - 1]):
+            return _verb_phrase(" ".join(words[k:]))
+    return None
+
+
 def _passive_ask(s: str, lexicon: bool) -> tuple[str, str] | None:
     """(verb, object) of "<subject> should be <done> …": "… should be strengthened in X" -> strengthen … in X,
     "… to be made available" -> make … available."""
@@ -199,6 +215,8 @@ def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, 
         m = _QUESTION.match(s)
         if m and (found := _verb_phrase(m.group("rest").rstrip("?"), lexicon)):
             return found
+        if m and lexicon and (found := _after_subject(m.group("rest").rstrip("?"))):
+            return found  # "How can governments with limited budgets keep child helplines running …"
         m = _TO_VERB.search(s)
         while m:
             if found := _verb_phrase(m.group("rest").rstrip("?"), lexicon):
@@ -295,7 +313,8 @@ def _collective(head: str) -> bool:
     """Whether a subject's last word can name who acts: a plural ("funders"), a body ("industry") or a name."""
     head = head.strip(",.")
     return (head.isupper() or head.lower() in {"industry", "police", "academia", "government", "media", "sector",
-                                                 "community", "society", "coalition", "igf", "unicef", "un"}
+                                                 "community", "society", "coalition", "igf", "unicef", "un",
+                                                 "school"}
             or (head.lower().endswith("s") and not head.lower().endswith(("ss", "ics", "ness"))
                 and not head.lower().endswith("ings")))
 

@@ -88,6 +88,17 @@ def verb_lemma(word: str) -> str:
     return lemmas[0] if lemmas else ""
 
 
+def verb_base(word: str) -> str:
+    """``verb_lemma`` for a verb in its base form only, where a request states one ("should ratify", "to
+    ratify"); '' for another form the list does not know ("schools": a noun here, though "to school" is a
+    verb)."""
+    found = base_form(word)
+    if found:
+        return found
+    lemma = verb_lemma(word)
+    return lemma if lemma == word.lower().strip("'’.,;:") else ""
+
+
 def stem(word: str) -> str:
     word = word.lower().strip("'’-")
     return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word

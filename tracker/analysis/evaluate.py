@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +88,6 @@ def simulate_review(store: Store, decisions: int, by: str = "simulated reviewer"
     a member of the call's group, else "none of these"); the items decided. ``order`` 0 works through the
     queue oldest first; another number picks each next call at random from the queue, seeded by it, so that
     different sets of decisions can be compared."""
-    import random
-
     from .frames import review_candidates, review_queue
     from .recommendations import choose, none_of_these
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..addressees import extract_addressee, normalize_actors
 from ..corpus import split_sentences
-from .words import FUNCTION_WORDS, VERBS, WORD, base_form, lower_first, verb_base, verb_lemma
+from .words import FUNCTION_WORDS, VERBS, WORD, base_form, is_base_verb, lower_first, verb_base, verb_lemma
 
 MAX_OBJECT_WORDS = 9
 
@@ -183,7 +183,7 @@ def _after_subject(rest: str) -> tuple[str, str] | None:
             return None  # "… be reached with guidance": a passive question, not who acts
         # the verb follows the subject's head ("budgets keep", "schools respond"), never an article
         # ("a school"), and stands in its base form ("limited budgets" is no verb here)
-        if word not in FUNCTION_WORDS and verb_base(word) == word and words[k - 1].lower() not in FUNCTION_WORDS \
+        if word not in FUNCTION_WORDS and is_base_verb(word) and words[k - 1].lower() not in FUNCTION_WORDS \
                 and _collective(words[k - 1]):
             return _verb_phrase(" ".join(words[k:]))
     return None
@@ -229,7 +229,7 @@ def _sentence_ask(sentence: str, kind: str, lexicon: bool = True) -> tuple[str, 
             rest = m.group("rest")
             if pattern is _THAT:  # "that <subject> (will|should)? <verb> …": the first verb after the subject
                 words = rest.split()
-                if lexicon and (passive := _passive_ask(rest, lexicon)):
+                if lexicon and (passive := _passive_ask(rest, True)):
                     return passive  # "that the draft standard should be improved …": improve the draft standard
                 for k in range(1, min(len(words), 12)):
                     if base_form(words[k]) and words[k].lower() not in {"need", "needs"} \

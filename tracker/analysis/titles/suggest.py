@@ -6,7 +6,7 @@ from collections import Counter
 
 from .asks import Ask, clean_object, extract_ask
 from .keyphrase import keyphrase
-from .words import FUNCTION_WORDS, MAX_CHARS, WORD, base_form, content_words, lower_first, verb_lemma
+from .words import FUNCTION_WORDS, MAX_CHARS, WORD, base_form, content_words, is_base_verb, lower_first, verb_lemma
 
 
 def format_title(ask: Ask) -> str:
@@ -102,10 +102,5 @@ def title_form(title: str) -> str:
     head, sep, rest = title.partition(": ")
     if sep:
         action = WORD.findall(rest)
-        return "actor: action" if action and _imperative(action[0]) and len(WORD.findall(head)) <= 8 else ""
-    return "action" if _imperative(words[0]) else ""
-
-
-def _imperative(word: str) -> bool:
-    """A verb in its base form ("Fund", "Ratify"), not another form ("Emerging technologies …")."""
-    return verb_lemma(word) == word.lower()
+        return "actor: action" if action and is_base_verb(action[0]) and len(WORD.findall(head)) <= 8 else ""
+    return "action" if is_base_verb(words[0]) else ""

@@ -88,15 +88,17 @@ def verb_lemma(word: str) -> str:
     return lemmas[0] if lemmas else ""
 
 
+def is_base_verb(word: str) -> bool:
+    """Whether a word is a verb in its base form ("fund", "ratify"), not another form ("funds", "emerging",
+    "schools")."""
+    return verb_lemma(word) == word.lower().strip("'’.,;:")
+
+
 def verb_base(word: str) -> str:
-    """``verb_lemma`` for a verb in its base form only, where a request states one ("should ratify", "to
-    ratify"); '' for another form the list does not know ("schools": a noun here, though "to school" is a
-    verb)."""
-    found = base_form(word)
-    if found:
-        return found
-    lemma = verb_lemma(word)
-    return lemma if lemma == word.lower().strip("'’.,;:") else ""
+    """Where a request states its verb ("should ratify", "to ratify"): ``base_form`` for the verbs of the list,
+    in any form, and any other verb the lexicon knows in its base form only ("schools" is a noun here, though
+    "to school" is a verb); '' otherwise."""
+    return base_form(word) or (word.lower().strip("'’.,;:") if is_base_verb(word) else "")
 
 
 def stem(word: str) -> str:
